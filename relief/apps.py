@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReliefConfig(AppConfig):
+    name = "relief"
+    verbose_name = "基础设置"

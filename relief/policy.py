@@ -1,0 +1,193 @@
+"""Policy settings: every number and option of DOMAIN.md §5–7, with its default and
+source. A county sets defaults, a township may override them, each effective from a date.
+
+``policy_for(township, on)`` answers the values in force; a case stores
+``policy_for(...).as_snapshot()`` at 受理 so that later changes never touch a running case.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    key: str
+    label: str
+    kind: str  # "int" | "bool" | "decimal" | "choice"
+    default: Any
+    source: str = ""
+    group: str = "时限"
+    choices: tuple[tuple[str, str], ...] = ()
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    unit: str = ""
+
+    def parse(self, raw: Any) -> Any:
+        """Validate and normalise a value (from a form or JSON); raise ValidationError in Chinese."""
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("true", "1", "on", "是", "yes"):
+                return True
+            if str(raw).lower() in ("false", "0", "off", "否", "no", ""):
+                return False
+            raise ValidationError(f"{self.label}：请选择是或否")
+        if self.kind == "choice":
+            allowed = {c for c, _ in self.choices}
+            if raw not in allowed:
+                raise ValidationError(f"{self.label}：取值须为 {'、'.join(l for _, l in self.choices)} 之一")
+            return raw
+        if self.kind == "int":
+            try:
+                value = int(str(raw).strip())
+            except (TypeError, ValueError):
+                raise ValidationError(f"{self.label}：请输入整数")
+        else:
+            try:
+                value = Decimal(str(raw).strip())
+            except (InvalidOperation, TypeError):
+                raise ValidationError(f"{self.label}：请输入数字")
+            if not value.is_finite():
+                raise ValidationError(f"{self.label}：请输入数字")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"{self.label}：不能小于 {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(f"{self.label}：不能大于 {self.maximum}")
+        return value
+
+    def to_json(self, value: Any) -> Any:
+        return str(value) if self.kind == "decimal" else value
+
+    def from_json(self, value: Any) -> Any:
+        return Decimal(value) if self.kind == "decimal" else value
+
+
+EVALUATION_CHOICES = (("always", "每案评议"), ("on_objection", "仅公示有异议时评议"), ("never", "不评议"))
+NOTICE_TIMING_CHOICES = (("before", "确认前公示"), ("after", "确认后公示结果"))
+AMOUNT_MODE_CHOICES = (("gap", "补差(标准−人均收入)×保障人数"), ("banded", "分档发放"))
+ROUNDING_CHOICES = (("yuan", "取整到元"), ("jiao", "保留到角"), ("fen", "保留到分"))
+ROUNDING_METHOD_CHOICES = (("half_up", "四舍五入"), ("up", "向上取整"))
+
+KEYS: tuple[PolicyKey, ...] = (
+    # §5 time limits (working days unless stated)
+    PolicyKey("dibao_limit_delegated_wd", "低保办理时限(乡镇有确认权)", "int", 20, "F §4(1); seeds 000, 004", unit="工作日", minimum=1, maximum=90),
+    PolicyKey("dibao_limit_county_wd", "低保办理时限(县级审批)", "int", 30, "A Art.22", unit="工作日", minimum=1, maximum=90),
+    PolicyKey("limit_max_extended_wd", "延长后最长时限", "int", 45, "A Art.22", unit="工作日", minimum=1, maximum=120),
+    PolicyKey("tekun_township_wd", "特困乡镇初审时限", "int", 15, "C Art.13", unit="工作日", minimum=1, maximum=60),
+    PolicyKey("tekun_county_wd", "特困县级审核时限", "int", 15, "C Art.16", unit="工作日", minimum=1, maximum=60),
+    PolicyKey("temporary_limit_wd", "临时救助办理时限", "int", 10, "G", unit="工作日", minimum=1, maximum=60),
+    PolicyKey("investigation_start_wd", "受理后启动调查时限", "int", 3, "A Art.15", unit="工作日", minimum=1, maximum=30),
+    PolicyKey("check_start_wd", "核对请求后启动核对时限", "int", 3, "A Art.17", unit="工作日", minimum=1, maximum=30),
+    PolicyKey("refusal_notice_wd", "不予确认书面告知时限", "int", 3, "A Art.21; C Art.18", unit="工作日", minimum=1, maximum=30),
+    PolicyKey("objection_reinvestigation_wd", "公示异议重新调查时限", "int", 15, "C Art.15", unit="工作日", minimum=1, maximum=60),
+    PolicyKey("emergency_help_hours", "急难型临时救助先行救助时限", "int", 24, "seed 002", unit="小时", minimum=1, maximum=240),
+    PolicyKey("emergency_paperwork_wd", "急难型临时救助补办手续时限", "int", 5, "seed 002", unit="工作日", minimum=1, maximum=30),
+    PolicyKey("due_soon_wd", "临期提醒提前量", "int", 3, "", unit="工作日", minimum=0, maximum=30),
+    PolicyKey("rectification_due_wd", "整改通知默认期限", "int", 10, "seeds 000, 003", unit="工作日", minimum=1, maximum=90),
+    # §4 workflow options
+    PolicyKey("notice_days", "公示期", "int", 7, "A Art.19; C Art.15", group="流程", unit="天", minimum=1, maximum=30),
+    PolicyKey("notice_counts_in_limit", "公示期计入办理时限", "bool", False, "seed 000 (不含公示期)", group="流程"),
+    PolicyKey("notice_timing", "公示时点", "choice", "before", "A Art.19; seed 002", group="流程", choices=NOTICE_TIMING_CHOICES),
+    PolicyKey("evaluation_mode", "民主评议", "choice", "on_objection", "A Art.19; E item 24; seeds 002, 003", group="流程", choices=EVALUATION_CHOICES),
+    PolicyKey("parallel_check_visit", "核对与入户并行", "bool", False, "seed 002", group="流程"),
+    PolicyKey("min_investigators", "入户调查最少人数", "int", 2, "A Art.16", group="流程", unit="人", minimum=2, maximum=10),
+    # §6 supervision
+    PolicyKey("spot_check_ratio_dibao", "低保新增对象抽查比例", "decimal", Decimal("0.30"), "2012 办法 ≥30%", group="监管", minimum=Decimal("0"), maximum=Decimal("1")),
+    PolicyKey("spot_check_ratio_tekun", "特困新增对象抽查比例", "decimal", Decimal("0.30"), "C Art.16 (不低于30%)", group="监管", minimum=Decimal("0.30"), maximum=Decimal("1")),
+    PolicyKey("spot_check_ratio_temporary", "临时救助抽查比例", "decimal", Decimal("0.10"), "", group="监管", minimum=Decimal("0"), maximum=Decimal("1")),
+    # §7 money
+    PolicyKey("dibao_amount_mode", "低保金计算方式", "choice", "gap", "A Art.23; D Art.12", group="资金", choices=AMOUNT_MODE_CHOICES),
+    PolicyKey("amount_rounding", "金额取整", "choice", "yuan", "", group="资金", choices=ROUNDING_CHOICES),
+    PolicyKey("amount_rounding_method", "取整方法", "choice", "half_up", "", group="资金", choices=ROUNDING_METHOD_CHOICES),
+    PolicyKey("dibao_margin_ratio", "低保边缘家庭认定倍数", "decimal", Decimal("1.5"), "A Art.8", group="资金", minimum=Decimal("1"), maximum=Decimal("3")),
+    PolicyKey("temp_cap_village", "临时救助村级互助金上限", "decimal", Decimal("1000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
+    PolicyKey("temp_cap_township", "临时救助乡镇审批上限", "decimal", Decimal("2000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
+    PolicyKey("temp_cap_combined", "村镇合计救助上限(超出报县)", "decimal", Decimal("3000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
+    PolicyKey("review_months_stable", "稳定家庭复核周期", "int", 12, "A Art.31", group="资金", unit="月", minimum=1, maximum=36),
+    PolicyKey("review_months_irregular", "收入不稳定家庭复核周期", "int", 6, "A Art.31", group="资金", unit="月", minimum=1, maximum=36),
+    PolicyKey("phase_out_months", "渐退期", "int", 6, "F §1(3)", group="资金", unit="月", minimum=0, maximum=12),
+)
+
+KEY_BY_NAME: dict[str, PolicyKey] = {k.key: k for k in KEYS}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The values in force for one township on one date. Attribute access by key."""
+
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)  # key → "默认" / county / township name
+    on: datetime.date | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def as_snapshot(self) -> dict[str, Any]:
+        data = {k: KEY_BY_NAME[k].to_json(v) for k, v in self.values.items()}
+        data["_on"] = self.on.isoformat() if self.on else None
+        return data
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> Policy:
+        """Rebuild from a case's stored snapshot; keys added to the registry since then take
+        their code default (the case was accepted before they existed)."""
+        values = {k.key: k.default for k in KEYS}
+        for key, raw in snapshot.items():
+            if key in KEY_BY_NAME:
+                values[key] = KEY_BY_NAME[key].from_json(raw)
+        on = snapshot.get("_on")
+        return cls(values=values, on=datetime.date.fromisoformat(on) if on else None)
+
+
+def policy_for(township, on: datetime.date) -> Policy:
+    """Values in force for ``township`` (a Region of level township, or a county for its
+    defaults) on ``on``: code default ← county row ← township row, each the latest row
+    effective on or before ``on``. Two queries at most."""
+    from relief.models import PolicySetting, Region
+
+    regions = [township]
+    if township.level == Region.Level.TOWNSHIP:
+        regions = [township.parent, township]
+    values = {k.key: k.default for k in KEYS}
+    sources = {k.key: "默认值" for k in KEYS}
+    rows = (
+        PolicySetting.objects.filter(region__in=regions, effective_from__lte=on)
+        .order_by("effective_from", "created_at", "pk")
+        .select_related("region")
+    )
+    by_level: dict[str, dict[str, PolicySetting]] = {"county": {}, "township": {}}
+    for row in rows:
+        if row.key in KEY_BY_NAME:
+            by_level[row.region.level][row.key] = row  # later rows win
+    for level in ("county", "township"):
+        for key, row in by_level[level].items():
+            values[key] = KEY_BY_NAME[key].from_json(row.value)
+            sources[key] = row.region.name
+    return Policy(values=values, sources=sources, on=on)
+
+
+def policy_set(*, region, key: str, raw_value: Any, effective_from: datetime.date, actor, note: str = ""):
+    """Record a new value for ``key``; validation errors are raised in Chinese."""
+    from relief.models import PolicySetting, Region
+
+    if key not in KEY_BY_NAME:
+        raise ValidationError(f"未知的政策项：{key}")
+    if region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
+        raise ValidationError("政策参数只能设置到县(区)或乡镇(街道)")
+    spec = KEY_BY_NAME[key]
+    value = spec.parse(raw_value)
+    return PolicySetting.objects.create(
+        region=region, key=key, value=spec.to_json(value), effective_from=effective_from, created_by=actor, note=note
+    )

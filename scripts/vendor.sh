@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Re-vendor front-end files from the npm registry at the versions in static/vendor/package.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ver() { python3 -c "import json;print(json.load(open('static/vendor/package.json'))['dependencies']['$1'])"; }
+(cd "$tmp" && npm pack "bootstrap@$(ver bootstrap)" "htmx.org@$(ver htmx.org)" "echarts@$(ver echarts)" --silent >/dev/null)
+for f in "$tmp"/*.tgz; do mkdir -p "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
+cp "$tmp"/bootstrap-*/package/dist/css/bootstrap.min.css "$tmp"/bootstrap-*/package/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+cp "$tmp"/htmx.org-*/package/dist/htmx.min.js static/vendor/htmx/
+cp "$tmp"/echarts-*/package/dist/echarts.min.js static/vendor/echarts/
+echo "vendored: $(ls static/vendor/*/)"
