@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from relief.assistance_types import ensure_assistance_types
 from relief.models import AssistanceType, Delegation, Region, Role, User
 from relief.policy import policy_set
 
@@ -62,6 +63,7 @@ def village_code(township_code: str, index: int) -> str:
 
 @transaction.atomic
 def seed_regions_and_accounts(*, stdout=None) -> list[DemoAccount]:
+    ensure_assistance_types(AssistanceType)
     county, _ = Region.objects.update_or_create(
         code=COUNTY[0], defaults={"name": COUNTY[1], "level": Region.Level.COUNTY, "parent": None}
     )

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cases.selectors import home_context_for_user
 from relief.models import Role
 
 
@@ -12,13 +13,7 @@ def home(request):
     """A home page for each role, showing only the user's region's data."""
     user = request.user
     role = Role.ADMINISTRATOR if user.is_superuser and not user.role else user.role
-    context = {"page_title": "首页", "role": role}
-    try:
-        from cases.selectors import home_context_for_user
-    except ImportError:  # the cases app adds its widgets when it has them
-        pass
-    else:
-        context.update(home_context_for_user(user=user))
+    context = {"page_title": "首页", "role": role, **home_context_for_user(user=user)}
     return render(request, f"relief/home_{role}.html", context)
 
 

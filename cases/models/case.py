@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from cases import guards as g
 from relief.models import AssistanceType, Region, User
 
 
@@ -14,6 +15,7 @@ class CaseState(models.TextChoices):
     """DOMAIN §4: 受理 → 核对 → 入户 → 评议 → 审核确认 → 备案 → 公示 → 发放, and the exits."""
 
     DRAFT = "draft", "草稿(待受理)"
+    RETURNED_TO_VILLAGE = "returned_to_village", "退回村级补充"
     AWAITING_DOCUMENTS = "awaiting_documents", "待补正材料"
     ACCEPTED = "accepted", "已受理"
     CHECKING = "checking", "经济状况核对"
@@ -36,6 +38,7 @@ class CaseState(models.TextChoices):
 #: States in which a case is still being handled (for duplicate checks and clocks).
 OPEN_STATES = (
     CaseState.DRAFT,
+    CaseState.RETURNED_TO_VILLAGE,
     CaseState.AWAITING_DOCUMENTS,
     CaseState.ACCEPTED,
     CaseState.CHECKING,
@@ -51,6 +54,20 @@ OPEN_STATES = (
 )
 #: States after a decision (confirmed and onward, or refused).
 DECIDED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING, CaseState.REFUSED)
+PRE_DECISION_STATES = (
+    CaseState.DRAFT,
+    CaseState.RETURNED_TO_VILLAGE,
+    CaseState.AWAITING_DOCUMENTS,
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.VISITING,
+    CaseState.INVESTIGATING,
+    CaseState.EVALUATING,
+    CaseState.PRE_NOTICE,
+    CaseState.OBJECTION,
+    CaseState.REVIEW,
+    CaseState.COUNTY_REVIEW,
+)
 CLOSED_STATES = (CaseState.PAYING, CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.TERMINATED, CaseState.REVOKED)
 
 
@@ -90,6 +107,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     monthly_amount = models.DecimalField("月救助金额(元)", max_digits=12, decimal_places=2, null=True, blank=True)
     amount_from = models.DateField("发放起始月", null=True, blank=True)
     refusal_reasons = models.TextField("不予确认理由", blank=True)
+    notice_started_on = models.DateField("公示开始日期", null=True, blank=True)
+    # Facts the intake services maintain and the guards read (cases/guards.py).
+    documents_complete = models.BooleanField("材料齐全", default=False)
+    check_status = models.CharField(
+        "核对状态", max_length=10, blank=True, choices=[("", "未申请"), ("requested", "核对中"), ("returned", "已返回")]
+    )
+    survey_status = models.CharField(
+        "入户调查状态", max_length=10, blank=True, choices=[("", "未开始"), ("draft", "填写中"), ("complete", "已完成")]
+    )
+    county_visit_done = models.BooleanField("县级入户核查已完成", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -110,6 +137,198 @@ class Case(ConcurrentTransitionMixin, models.Model):
         from relief.policy import Policy
 
         return Policy.from_snapshot(self.policy_snapshot)
+
+    @property
+    def workflow(self) -> str:
+        return self.assistance_type.workflow
+
+    @property
+    def short_route(self) -> bool:
+        """临时救助 and the simple types skip 核对, 评议 and 公示 (DOMAIN §4; seed 002)."""
+        return self.workflow in ("temporary", "simple")
+
+    # --- Next-state rules (the route follows the policy snapshot) -----------------------
+    def _after_acceptance(self) -> str:
+        if self.short_route:
+            return CaseState.VISITING
+        return CaseState.INVESTIGATING if self.policy.parallel_check_visit else CaseState.CHECKING
+
+    def _after_investigation(self) -> str:
+        if self.short_route:
+            return CaseState.REVIEW
+        if self.policy.evaluation_mode == "always":
+            return CaseState.EVALUATING
+        return self._after_evaluation()
+
+    def _after_evaluation(self) -> str:
+        return CaseState.PRE_NOTICE if self.policy.notice_timing == "before" else CaseState.REVIEW
+
+    def _after_reinvestigation(self) -> str:
+        if self.decided_on:
+            return CaseState.RESULT_NOTICE
+        if self.policy.evaluation_mode in ("always", "on_objection"):
+            return CaseState.EVALUATING
+        return CaseState.PRE_NOTICE
+
+    def _after_objection_upheld(self) -> str:
+        return CaseState.REVOKED if self.decided_on else CaseState.REFUSED
+
+    # --- Transitions. ``custom``: label, roles allowed, whether an opinion is required. ---
+    # Bodies only change the case's own fields; cases/workflow.py checks roles and guards,
+    # writes the signed log row and schedules side effects.
+    @transition(state, source=CaseState.DRAFT, target=CaseState.RETURNED_TO_VILLAGE,
+                custom={"label": "退回村级补充", "roles": ("township_clerk",), "opinion": True})
+    def return_to_village(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.RETURNED_TO_VILLAGE, target=CaseState.DRAFT,
+                custom={"label": "重新提交", "roles": ("village_assistant", "township_clerk"), "opinion": False})
+    def resubmit(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.DRAFT, target=CaseState.AWAITING_DOCUMENTS, conditions=[g.has_applicant],
+                custom={"label": "一次性告知补正材料", "roles": ("township_clerk",), "opinion": False})
+    def request_documents(self, *, on):
+        pass
+
+    @transition(state, source=[CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS], target=CaseState.ACCEPTED,
+                conditions=[g.has_applicant, g.documents_complete],
+                custom={"label": "受理", "roles": ("township_clerk",), "opinion": False})
+    def accept(self, *, on):
+        """受理 (A Art.4–10): the clock starts and the policy in force today is frozen."""
+        from relief.policy import policy_for
+
+        self.accepted_on = on
+        self.policy_snapshot = policy_for(self.township, on).as_snapshot()
+
+    @transition(state, source=CaseState.ACCEPTED,
+                target=GET_STATE(lambda self, **kw: self._after_acceptance(),
+                                 states=[CaseState.CHECKING, CaseState.INVESTIGATING, CaseState.VISITING]),
+                custom={"label": "启动调查核对", "roles": ("township_clerk",), "opinion": False})
+    def start_investigation(self, *, on):
+        """A Art.15: the township starts the investigation within 3 working days of 受理."""
+
+    @transition(state, source=CaseState.CHECKING, target=CaseState.VISITING, conditions=[g.check_returned],
+                custom={"label": "核对完成转入户调查", "roles": ("county_verifier", "township_clerk"), "opinion": False})
+    def finish_check(self, *, on):
+        pass
+
+    @transition(state, source=[CaseState.VISITING, CaseState.INVESTIGATING],
+                target=GET_STATE(lambda self, **kw: self._after_investigation(),
+                                 states=[CaseState.REVIEW, CaseState.EVALUATING, CaseState.PRE_NOTICE]),
+                conditions=[g.survey_complete, g.check_returned_unless_short],
+                custom={"label": "调查完成", "roles": ("township_clerk",), "opinion": True})
+    def finish_investigation(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.EVALUATING,
+                target=GET_STATE(lambda self, **kw: self._after_evaluation(),
+                                 states=[CaseState.PRE_NOTICE, CaseState.REVIEW]),
+                custom={"label": "民主评议完成", "roles": ("township_clerk",), "opinion": True})
+    def finish_evaluation(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.PRE_NOTICE, target=CaseState.REVIEW, conditions=[g.notice_period_over],
+                custom={"label": "公示期满无异议", "roles": ("township_clerk",), "opinion": False})
+    def close_notice(self, *, on):
+        pass
+
+    @transition(state, source=[CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE], target=CaseState.OBJECTION,
+                custom={"label": "登记公示异议", "roles": ("township_clerk",), "opinion": True})
+    def raise_objection(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.OBJECTION,
+                target=GET_STATE(lambda self, **kw: self._after_reinvestigation(),
+                                 states=[CaseState.RESULT_NOTICE, CaseState.EVALUATING, CaseState.PRE_NOTICE]),
+                custom={"label": "异议复查完成，重新公示", "roles": ("township_clerk",), "opinion": True})
+    def finish_reinvestigation(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.OBJECTION,
+                target=GET_STATE(lambda self, **kw: self._after_objection_upheld(),
+                                 states=[CaseState.REFUSED, CaseState.REVOKED]),
+                custom={"label": "异议成立", "roles": ("township_approver", "county_supervisor"), "opinion": True})
+    def uphold_objection(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.REVIEW, target=CaseState.CONFIRMED,
+                conditions=[g.township_holds_power, g.county_visit_done_if_required, g.amount_set],
+                custom={"label": "审核确认", "roles": ("township_approver",), "opinion": True})
+    def confirm(self, *, on):
+        self.route = Case.Route.TOWNSHIP
+        self.decided_on = on
+
+    @transition(state, source=CaseState.REVIEW, target=CaseState.COUNTY_REVIEW, conditions=[g.township_lacks_power],
+                custom={"label": "报县审批", "roles": ("township_approver", "township_clerk"), "opinion": True})
+    def refer_to_county(self, *, on):
+        self.route = Case.Route.COUNTY
+
+    @transition(state, source=[CaseState.CHECKING, CaseState.VISITING, CaseState.INVESTIGATING, CaseState.REVIEW],
+                target=CaseState.REFUSED, conditions=[g.township_holds_power],
+                custom={"label": "不予确认", "roles": ("township_approver",), "opinion": True})
+    def refuse(self, *, on):
+        """A Art.21, C Art.18: a written notice with reasons (the opinion) within 3 working days."""
+        self.route = Case.Route.TOWNSHIP
+        self.decided_on = on
+
+    @transition(state, source=CaseState.REVIEW, target=CaseState.VISITING,
+                custom={"label": "退回补充调查", "roles": ("township_approver",), "opinion": True})
+    def return_for_investigation(self, *, on):
+        self.survey_status = "draft"
+
+    @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.CONFIRMED,
+                conditions=[g.county_visit_done_if_required, g.amount_set],
+                custom={"label": "县级审批同意", "roles": ("county_supervisor",), "opinion": True})
+    def county_approve(self, *, on):
+        self.decided_on = on
+
+    @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.REFUSED,
+                custom={"label": "县级审批不同意", "roles": ("county_supervisor",), "opinion": True})
+    def county_refuse(self, *, on):
+        self.decided_on = on
+
+    @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.VISITING,
+                custom={"label": "县级退回补充调查", "roles": ("county_supervisor",), "opinion": True})
+    def county_return(self, *, on):
+        self.survey_status = "draft"
+
+    @transition(state, source=CaseState.CONFIRMED, target=CaseState.RESULT_NOTICE, conditions=[g.notice_after_confirmation],
+                custom={"label": "结果公示", "roles": ("township_clerk",), "opinion": False})
+    def publish_result(self, *, on):
+        pass
+
+    @transition(state, source=CaseState.CONFIRMED, target=CaseState.PAYING, conditions=[g.notice_before_confirmation],
+                custom={"label": "纳入发放", "roles": ("township_clerk",), "opinion": False})
+    def start_payment(self, *, on):
+        """A Art.21, Art.25: paid monthly from the month after confirmation."""
+        self.amount_from = _first_of_next_month(self.decided_on or on)
+
+    @transition(state, source=CaseState.RESULT_NOTICE, target=CaseState.PAYING, conditions=[g.notice_period_over],
+                custom={"label": "公示期满纳入发放", "roles": ("township_clerk",), "opinion": False})
+    def close_result_notice(self, *, on):
+        self.amount_from = _first_of_next_month(self.decided_on or on)
+
+    @transition(state, source=PRE_DECISION_STATES, target=CaseState.WITHDRAWN,
+                custom={"label": "申请人撤回", "roles": ("township_clerk",), "opinion": True})
+    def withdraw(self, *, on):
+        pass
+
+    @transition(state, source=PRE_DECISION_STATES, target=CaseState.TERMINATED,
+                custom={"label": "终止办理(不配合调查)", "roles": ("township_clerk", "township_approver"), "opinion": True})
+    def terminate(self, *, on):
+        """A Art.29: the household refuses to cooperate with the investigation."""
+
+    @transition(state, source=[CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING], target=CaseState.REVOKED,
+                custom={"label": "依法纠正撤销", "roles": ("county_supervisor",), "opinion": True})
+    def county_revoke(self, *, on):
+        pass
+
+
+def _first_of_next_month(day):
+    import datetime
+
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 class CaseEvent(models.Model):

@@ -1,0 +1,101 @@
+"""Transition guards: each returns True when the transition may proceed and carries a
+``reason`` a clerk can read when it may not. Declared on Case transitions as
+``conditions``; cases/workflow.py reports the failing reasons to the user."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+
+
+def guard(reason: str | Callable) -> Callable:
+    def decorate(func: Callable) -> Callable:
+        func.reason = reason
+        return func
+
+    return decorate
+
+
+def reason_of(func: Callable, case) -> str:
+    reason = getattr(func, "reason", func.__name__)
+    return reason(case) if callable(reason) else reason
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@guard("申请家庭尚未登记申请人")
+def has_applicant(case) -> bool:
+    return case.applicant_id is not None
+
+
+@guard("申请材料不齐全，请先出具一次性告知书")
+def documents_complete(case) -> bool:
+    return case.documents_complete
+
+
+@guard("核对报告尚未返回")
+def check_returned(case) -> bool:
+    return case.check_status == "returned"
+
+
+@guard("核对报告尚未返回")
+def check_returned_unless_short(case) -> bool:
+    return case.short_route or case.check_status == "returned"
+
+
+@guard("入户调查尚未完成（需至少两名调查人签字）")
+def survey_complete(case) -> bool:
+    return case.survey_status == "complete"
+
+
+def _needs_county_visit(case) -> bool:
+    return case.near_relative_flag or case.complaint_flag
+
+
+@guard(lambda case: "近亲属备案案件须经县级入户核查后方可确认" if case.near_relative_flag else "案件有投诉举报，须经县级入户核查后方可确认")
+def county_visit_done_if_required(case) -> bool:
+    """A Art.11, Art.20: near-relative cases and cases with complaints need the county's visit."""
+    return not _needs_county_visit(case) or case.county_visit_done
+
+
+@guard(lambda case: f"公示期未满（{case.policy.notice_days}天）")
+def notice_period_over(case) -> bool:
+    if case.notice_started_on is None:
+        return False
+    return _today() >= case.notice_started_on + datetime.timedelta(days=case.policy.notice_days)
+
+
+@guard("本乡镇当前未获得该救助类型的审核确认权，须报县审批")
+def township_holds_power(case) -> bool:
+    from relief.delegation import holds_power
+
+    return holds_power(case.township, case.assistance_type, _today())
+
+
+@guard("本乡镇已获得该救助类型的审核确认权，由乡镇直接确认")
+def township_lacks_power(case) -> bool:
+    return not township_holds_power(case)
+
+
+@guard("救助金额尚未核定")
+def amount_set(case) -> bool:
+    return case.monthly_amount is not None or case.assistance_type.workflow != "dibao"
+
+
+@guard("该救助类型按政策不进行民主评议")
+def evaluation_possible(case) -> bool:
+    return case.policy.evaluation_mode != "never"
+
+
+@guard("按政策本案采用确认后公示结果")
+def notice_after_confirmation(case) -> bool:
+    return case.policy.notice_timing == "after"
+
+
+@guard("按政策已在确认前公示，无需结果公示")
+def notice_before_confirmation(case) -> bool:
+    return case.policy.notice_timing == "before" or case.assistance_type.workflow in ("temporary", "simple")

@@ -1,0 +1,35 @@
+"""Reads of cases, always through region scoping (relief/scoping.py). Every view and API
+view gets its cases here, so a case outside the user's region is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cases.models import Case, Household
+from relief.scoping import scope_by_region
+
+
+def case_list_for_user(*, user) -> QuerySet[Case]:
+    return scope_by_region(Case.objects.all(), user).select_related(
+        "assistance_type", "township", "village", "applicant", "household"
+    )
+
+
+def case_get_for_user(*, user, pk) -> Case:
+    return get_object_or_404(case_list_for_user(user=user), pk=pk)
+
+
+def household_list_for_user(*, user) -> QuerySet[Household]:
+    return scope_by_region(Household.objects.all(), user)
+
+
+def household_get_for_user(*, user, pk) -> Household:
+    return get_object_or_404(household_list_for_user(user=user), pk=pk)
+
+
+def home_context_for_user(*, user) -> dict:
+    """Case figures for the role's home page: open cases in the user's region by state."""
+    rows = case_list_for_user(user=user).order_by().values("state").annotate(n=Count("pk"))
+    by_state = {r["state"]: r["n"] for r in rows}
+    return {"cases_by_state": by_state, "cases_total": sum(by_state.values())}
