@@ -1,4 +1,4 @@
-# relief: two commands on a fresh Debian machine — `make run` and `make test`.
+# relief: two commands on a fresh Debian machine — `make run` and `make test` (README.md).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,15 +6,23 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# Python 3.11 (Django 5.2 LTS target): python3.11 if present, else python3 (found at run time,
+# after system-deps may have installed it); `make PYTHON=/path/to/python3.11` overrides.
+PYTHON ?=
+FIND_PY := py="$(PYTHON)"; [ -n "$$py" ] || py=$$(command -v python3.11 || command -v python3 || true)
+# Debian packages: CJK font (PDFs, screenshots), chromium (browser tests), pango (WeasyPrint),
+# poppler-utils (pdftoppm, to look at generated PDFs).
+APT_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-deps venv lint demo-db vendor bench clean
 
+## make run: install what is missing, migrate, load the demo county, serve on 127.0.0.1:8000
 run: setup demo-db
 	@echo "→ http://$(HOST):$(PORT)/  (Ctrl-C stops the server)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+## make test: migrations in sync, lint, the whole pytest suite
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
@@ -22,22 +30,28 @@ test: setup
 
 setup: system-deps venv
 
-# Debian packages: CJK font for PDFs and screenshots, chromium for browser tests, pango for WeasyPrint.
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(FIND_PY); if [ -z "$$py" ]; then missing="$$missing python3 python3-venv"; \
+	elif ! $$py -c 'import ensurepip, venv' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Missing Debian packages:$$missing"; echo "Install them with: sudo apt-get install$$missing"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then echo "installing Debian packages:$$missing"; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "Missing Debian packages:$$missing"; \
+	    echo "Run as root, or install them first:  sudo apt-get install$$missing"; exit 1; fi; \
 	fi
-	@command -v python3.11 >/dev/null || python3 -c 'import sys; assert sys.version_info[:2]==(3,11)' 2>/dev/null || \
-	  { echo "Python 3.11 is required (Django 5.2 LTS target): sudo apt-get install python3.11 python3.11-venv"; exit 1; }
+	@$(FIND_PY); \
+	$$py -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "Python 3.11 is required, found $$($$py --version 2>&1) at $$py."; \
+	    echo "On Debian 12: sudo apt-get install python3 python3-venv (3.11), or make PYTHON=/path/to/python3.11"; exit 1; }
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV) || { echo "python3-venv is missing: sudo apt-get install python3-venv"; exit 1; }
+	@$(FIND_PY); test -x $(PY) || $$py -m venv $(VENV) || \
+	  { echo "Could not create $(VENV): sudo apt-get install python3-venv"; exit 1; }
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e ".[test]"
 	@touch $(STAMP)
@@ -53,8 +67,9 @@ lint:
 vendor:
 	bash scripts/vendor.sh
 
+## make bench: the seed benchmark against DATABASE_URL (PostgreSQL), N=100000 by default
 bench: setup
-	@echo "see README: bench/ scripts run by hand against PostgreSQL"
+	$(PY) bench/bench_seed.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache

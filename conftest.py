@@ -1,6 +1,53 @@
 """Shared pytest fixtures: demo personas per role (tests/factories.py builds the rest)."""
 
+import os
+import shutil
+
 import pytest
+
+# tests/worker.py: the real Celery worker fixture ``celery_worker_process``.
+pytest_plugins = ["tests.worker"]
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def pytest_runtest_setup(item):
+    """Markers for tests that need a service: skipped locally when it is missing, but under
+    CI=true a missing service is a failure (CI must never skip them)."""
+    from django.conf import settings
+
+    from tests.worker import missing_worker_services
+
+    reasons = []
+    if item.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        reasons.append("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if item.get_closest_marker("celery_worker"):
+        missing = missing_worker_services()
+        if missing:
+            reasons.append(missing)
+    if item.get_closest_marker("browser") and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        reasons.append(f"needs Debian chromium at {CHROMIUM}: apt-get install chromium")
+    if reasons:
+        if _in_ci():
+            pytest.fail("CI=true, a required service is missing: " + "; ".join(reasons), pytrace=False)
+        pytest.skip("; ".join(reasons))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_eager_by_default():
+    """Tasks run eagerly in tests even when REDIS_URL is set (CI), so ``.delay()`` in a
+    service under test never waits for a worker that isn't there. ``celery_worker_process``
+    (tests/worker.py) turns this off for the tests that use a real worker."""
+    from relief.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
 
 
 @pytest.fixture
