@@ -69,21 +69,49 @@ def notice_period_over(case) -> bool:
     return _today() >= case.notice_started_on + datetime.timedelta(days=case.policy.notice_days)
 
 
-@guard("本乡镇当前未获得该救助类型的审核确认权，须报县审批")
-def township_holds_power(case) -> bool:
+def _holds_power(case) -> bool:
     from relief.delegation import holds_power
 
     return holds_power(case.township, case.assistance_type, _today())
 
 
+@guard("本乡镇当前未获得该救助类型的审核确认权，须报县审批")
+def township_holds_power(case) -> bool:
+    """relief.delegation.holds_power on the decision date (a suspension re-routes new
+    decisions only, DOMAIN §6)."""
+    return _holds_power(case)
+
+
+def _over_township_cap(case) -> bool:
+    if case.workflow != "temporary" or case.monthly_amount is None:
+        return False
+    return case.monthly_amount > case.policy.temp_cap_combined
+
+
+@guard(lambda case: f"临时救助金额{case.monthly_amount}元超过村镇审批上限{case.policy.temp_cap_combined}元，须报县审批")
+def within_township_cap(case) -> bool:
+    """Seed 004: temporary assistance above the village + township cap goes to the county."""
+    return not _over_township_cap(case)
+
+
 @guard("本乡镇已获得该救助类型的审核确认权，由乡镇直接确认")
-def township_lacks_power(case) -> bool:
-    return not township_holds_power(case)
+def township_must_refer(case) -> bool:
+    return not _holds_power(case) or _over_township_cap(case)
+
+
+@guard(
+    lambda case: "本案由县级审批，异议成立须由县民政局决定"
+    if case.route == "county"
+    else "本乡镇当前未获得该救助类型的审核确认权，异议成立须由县民政局决定"
+)
+def township_decides_objection(case) -> bool:
+    return case.route != "county" and _holds_power(case)
 
 
 @guard("救助金额尚未核定")
 def amount_set(case) -> bool:
-    return case.monthly_amount is not None or case.assistance_type.workflow != "dibao"
+    """低保 and 特困 are confirmed with their monthly amount (A Art.23; C Art.21–22)."""
+    return case.monthly_amount is not None or case.workflow not in ("dibao", "tekun")
 
 
 @guard("该救助类型按政策不进行民主评议")
@@ -91,11 +119,26 @@ def evaluation_possible(case) -> bool:
     return case.policy.evaluation_mode != "never"
 
 
-@guard("按政策本案采用确认后公示结果")
+@guard(lambda case: "本类救助不进行结果公示" if case.short_route else "按政策已在确认前公示，无需结果公示")
 def notice_after_confirmation(case) -> bool:
-    return case.policy.notice_timing == "after"
+    return not case.short_route and case.policy.notice_timing == "after"
 
 
-@guard("按政策已在确认前公示，无需结果公示")
-def notice_before_confirmation(case) -> bool:
-    return case.policy.notice_timing == "before" or case.assistance_type.workflow in ("temporary", "simple")
+@guard("按政策确认后须先进行结果公示")
+def no_result_notice(case) -> bool:
+    return case.short_route or case.policy.notice_timing == "before"
+
+
+@guard("案件已作出确认决定，不能撤回或终止；如需停止救助请由县级依法纠正")
+def not_decided(case) -> bool:
+    return not case.is_decided
+
+
+@guard("案件无需县级入户核查（非近亲属备案、无投诉举报）")
+def county_visit_required(case) -> bool:
+    return _needs_county_visit(case)
+
+
+@guard("县级入户核查已记录")
+def county_visit_pending(case) -> bool:
+    return not case.county_visit_done

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from cases import guards
-from cases.models import Case, CaseEvent, NearRelative
+from cases.models import Case, CaseEvent, CaseState, NearRelative
 from relief.models import Role
+from relief.scoping import scope_by_region
 
 
 class TransitionRefused(ValidationError):
@@ -42,61 +43,94 @@ class TransitionOption:
     reasons: list[str] = field(default_factory=list)
     opinion_required: bool = False
 
+    @property
+    def target_label(self) -> str:
+        labels = dict(CaseState.choices)
+        return " / ".join(labels.get(s, s) for s in self.target.split("/") if s)
+
 
 #: Callbacks run after commit: fn(case_id, event_id). Apps register here (notifications,
-#: filing, documents) instead of the workflow importing them.
+#: documents) instead of the workflow importing them. They must be safe to run twice.
 AFTER_COMMIT: list[Callable[[int, int], None]] = []
 #: Callbacks run inside the transaction after the event row is written: fn(case, event).
+#: An exception here rolls the whole transition back (e.g. the 备案 filing record).
 IN_TRANSACTION: list[Callable[[Case, CaseEvent], None]] = []
+
+#: Messages shown to users.
+OUT_OF_SCOPE = "案件不在您的管辖区域内"
+RECUSED = "您是申请人的近亲属，须回避"
+OPINION_MISSING = "请填写意见"
 
 
 def _transitions_from_current_state(case: Case):
     return [t for t in case.get_all_state_transitions() if t.source in (case.state, "*", "+")]
 
 
+def transition_specs() -> list:
+    """Every transition declared on Case (for the diagram and the role matrix)."""
+    return list(Case().get_all_state_transitions())
+
+
+def in_scope(case: Case, user) -> bool:
+    """relief.scoping decides; a user acts only on cases in his or her region."""
+    return scope_by_region(Case.objects.filter(pk=case.pk), user).exists()
+
+
 def is_recused(case: Case, user) -> bool:
-    """DOMAIN §4: a worker never acts on a case of his or her own relative."""
+    """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
+    his or her own household)."""
     ids = [m.id_number for m in case.household.members.all()]
+    if user.id_number and user.id_number in ids:
+        return True
     return NearRelative.objects.filter(worker_user=user, active=True, relative_id_number__in=ids).exists()
 
 
-def _role_reasons(case: Case, user, roles: tuple[str, ...]) -> list[str]:
-    if not user.has_role(*roles):
-        labels = "、".join(Role(r).label for r in roles)
-        return [f"此操作须由{labels}办理"]
-    if is_recused(case, user):
-        return ["您是申请人的近亲属，须回避"]
-    return []
+def _role_reason(roles: tuple[str, ...]) -> str:
+    return f"此操作须由{'、'.join(Role(r).label for r in roles)}办理"
 
 
 def _guard_reasons(case: Case, conditions) -> list[str]:
     return [guards.reason_of(cond, case) for cond in conditions if not cond(case)]
 
 
+def _target_of(case: Case, spec) -> str:
+    """The state the transition leads to from here (GET_STATE targets are predicted with
+    the same rule the transition uses)."""
+    target = spec.target
+    if hasattr(target, "func"):
+        try:
+            return str(target.func(case))
+        except Exception:  # a rule that needs data the case does not have yet
+            return "/".join(target.allowed_states or [])
+    return str(target)
+
+
+def _personal_reasons(case: Case, user, roles: tuple[str, ...], cache: dict) -> list[str]:
+    if not user.has_role(*roles):
+        return [_role_reason(roles)]
+    if "scope" not in cache:
+        cache["scope"] = in_scope(case, user)
+    if not cache["scope"]:
+        return [OUT_OF_SCOPE]
+    if "recused" not in cache:
+        cache["recused"] = is_recused(case, user)
+    if cache["recused"]:
+        return [RECUSED]
+    return []
+
+
 def available_transitions(*, case: Case, user) -> list[TransitionOption]:
     """Every transition out of the current state, with the reasons it is unavailable to
-    ``user`` (role, recusal, guards). The case page and the API list these."""
-    options = []
-    recused = None
+    ``user`` (role, region, recusal, guards). The case page and the API list these."""
+    options, cache = [], {}
     for t in _transitions_from_current_state(case):
         roles = tuple(t.custom.get("roles", ()))
-        reasons = []
-        if not user.has_role(*roles):
-            reasons.append(f"此操作须由{'、'.join(Role(r).label for r in roles)}办理")
-        else:
-            if recused is None:
-                recused = is_recused(case, user)
-            if recused:
-                reasons.append("您是申请人的近亲属，须回避")
-        reasons += _guard_reasons(case, t.conditions)
-        target = t.target
-        if hasattr(target, "allowed_states"):
-            target = "/".join(target.allowed_states or [])
+        reasons = _personal_reasons(case, user, roles, cache) + _guard_reasons(case, t.conditions)
         options.append(
             TransitionOption(
                 name=t.name,
                 label=t.custom.get("label", t.name),
-                target=str(target),
+                target=_target_of(case, t),
                 allowed=not reasons,
                 reasons=reasons,
                 opinion_required=bool(t.custom.get("opinion")),
@@ -117,8 +151,10 @@ def case_transition(
 ) -> CaseEvent:
     """Perform transition ``name`` on ``case`` as ``actor``.
 
-    Raises TransitionRefused (with readable reasons) when the role, recusal or a guard
-    forbids it, and CaseChanged when another user moved the case first.
+    Raises TransitionRefused (with readable reasons) when the role, region, recusal, a
+    guard or a missing opinion forbids it, and CaseChanged when another user moved the
+    case first. The signature (who, role, time, opinion, client address) is written in the
+    same transaction; AFTER_COMMIT callbacks run only once it is committed.
     """
     on = on or timezone.localdate()
     opinion = (opinion or "").strip()
@@ -132,36 +168,87 @@ def case_transition(
                 raise CaseChanged(fresh)
             raise TransitionRefused(f"当前状态“{case.get_state_display()}”下不能执行此操作")
         roles = tuple(spec.custom.get("roles", ()))
-        reasons = _role_reasons(case, actor, roles) + _guard_reasons(case, spec.conditions)
+        reasons = _personal_reasons(case, actor, roles, {}) + _guard_reasons(case, spec.conditions)
         if spec.custom.get("opinion") and not opinion:
-            reasons.append("请填写意见")
+            reasons.append(OPINION_MISSING)
         if reasons:
             raise TransitionRefused(reasons)
         source = case.state
-        getattr(case, name)(on=on)
+        getattr(case, name)(on=on, actor=actor, opinion=opinion)
+        case.on_entered(source=source, on=on, opinion=opinion)
         try:
             case.save()
         except ConcurrentTransition:
             raise CaseChanged(Case.objects.get(pk=case.pk))
-        event = CaseEvent.objects.create(
-            case=case,
-            transition=name,
-            label=spec.custom.get("label", name),
-            source_state=source,
-            target_state=case.state,
-            actor=actor,
-            actor_role=_acting_role(actor, roles),
-            actor_name=str(actor),
-            opinion=opinion,
-            client_address=client_address,
-            data=data or {},
-        )
+        event = _log(case, name, spec.custom.get("label", name), source, actor, roles, opinion, client_address, data)
         for callback in IN_TRANSACTION:
             callback(case, event)
-        case_id, event_id = case.pk, event.pk
-        for callback in AFTER_COMMIT:
-            transaction.on_commit(lambda cb=callback: cb(case_id, event_id))
+        _schedule_after_commit(case.pk, event.pk)
     return event
+
+
+def case_record_county_visit(
+    *, case: Case, actor, opinion: str, client_address: str | None = None, visited_on: datetime.date | None = None
+) -> CaseEvent:
+    """A Art.20: the county's home visit for a near-relative case or a case with a
+    complaint, recorded by a county supervisor before confirmation. Not a transition
+    (the state does not change) but signed in the same log."""
+    opinion = (opinion or "").strip()
+    visited_on = visited_on or timezone.localdate()
+    roles = (Role.COUNTY_SUPERVISOR,)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        reasons = _personal_reasons(locked, actor, roles, {})
+        if locked.state not in (*_VISIT_STATES,):
+            reasons.append(f"当前状态“{locked.get_state_display()}”下不能记录县级入户核查")
+        reasons += _guard_reasons(locked, [guards.county_visit_required, guards.county_visit_pending])
+        if not opinion:
+            reasons.append("请填写核查情况")
+        if reasons:
+            raise TransitionRefused(reasons)
+        # Update only this column: the optimistic lock is about the state, which stays.
+        Case.objects.filter(pk=locked.pk).update(county_visit_done=True, updated_at=timezone.now())
+        case.county_visit_done = True
+        event = _log(
+            locked, "record_county_visit", "县级入户核查", locked.state, actor, roles, opinion, client_address,
+            {"visited_on": visited_on.isoformat()},
+        )
+        _schedule_after_commit(locked.pk, event.pk)
+    return event
+
+
+_VISIT_STATES = (
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.VISITING,
+    CaseState.INVESTIGATING,
+    CaseState.EVALUATING,
+    CaseState.PRE_NOTICE,
+    CaseState.OBJECTION,
+    CaseState.REVIEW,
+    CaseState.COUNTY_REVIEW,
+)
+
+
+def _log(case, name, label, source, actor, roles, opinion, client_address, data) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        transition=name,
+        label=label,
+        source_state=source,
+        target_state=case.state,
+        actor=actor,
+        actor_role=_acting_role(actor, roles),
+        actor_name=str(actor),
+        opinion=opinion,
+        client_address=client_address or None,
+        data=data or {},
+    )
+
+
+def _schedule_after_commit(case_id: int, event_id: int) -> None:
+    for callback in AFTER_COMMIT:
+        transaction.on_commit(lambda cb=callback: cb(case_id, event_id))
 
 
 def _acting_role(actor, roles: tuple[str, ...]) -> str:
@@ -170,3 +257,8 @@ def _acting_role(actor, roles: tuple[str, ...]) -> str:
             return role
     return actor.role
 
+
+def client_address_of(request) -> str | None:
+    """The client IP for the signature. REMOTE_ADDR only: a forwarded header can be forged
+    unless a trusted proxy sets it (gunicorn behind nginx passes REMOTE_ADDR through)."""
+    return request.META.get("REMOTE_ADDR") or None

@@ -68,6 +68,18 @@ PRE_DECISION_STATES = (
     CaseState.REVIEW,
     CaseState.COUNTY_REVIEW,
 )
+#: States after 受理 and before a decision, where a household may fail to cooperate (A Art.29).
+INVESTIGATION_STATES = (
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.VISITING,
+    CaseState.INVESTIGATING,
+    CaseState.EVALUATING,
+    CaseState.PRE_NOTICE,
+    CaseState.OBJECTION,
+    CaseState.REVIEW,
+    CaseState.COUNTY_REVIEW,
+)
 CLOSED_STATES = (CaseState.PAYING, CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.TERMINATED, CaseState.REVOKED)
 
 
@@ -147,8 +159,41 @@ class Case(ConcurrentTransitionMixin, models.Model):
         """临时救助 and the simple types skip 核对, 评议 and 公示 (DOMAIN §4; seed 002)."""
         return self.workflow in ("temporary", "simple")
 
+    @property
+    def is_decided(self) -> bool:
+        """Confirmed (by the township or the county) at some point: objections now lead to
+        revocation, not refusal, and the applicant can no longer withdraw."""
+        return self.decided_on is not None and self.state != CaseState.REFUSED
+
+    @property
+    def limits(self) -> dict[str, int | None]:
+        """The time limits of this case's route from its policy snapshot (DOMAIN §5), for
+        the clocks: 低保 20 wd delegated / 30 wd county; 特困 15 wd township + 15 wd county
+        opinion (C Art.13, 16), re-investigation after an objection 15 wd (C Art.15);
+        临时救助 its own limit."""
+        p = self.policy
+        county = self.route == Case.Route.COUNTY
+        if self.workflow == "tekun":
+            decision = p.tekun_township_wd + (p.tekun_county_wd if county else 0)
+            reinvestigation = p.objection_reinvestigation_wd
+        elif self.workflow == "dibao":
+            decision = p.dibao_limit_county_wd if county else p.dibao_limit_delegated_wd
+            reinvestigation = None
+        else:
+            decision = p.temporary_limit_wd
+            reinvestigation = None
+        return {
+            "decision_wd": decision,
+            "max_extended_wd": p.limit_max_extended_wd,
+            "investigation_start_wd": p.investigation_start_wd,
+            "refusal_notice_wd": p.refusal_notice_wd,
+            "reinvestigation_wd": reinvestigation,
+        }
+
     # --- Next-state rules (the route follows the policy snapshot) -----------------------
     def _after_acceptance(self) -> str:
+        # Room for the 急难型 fast path (help first, paperwork after): it will be a
+        # transition of its own out of DRAFT/ACCEPTED for workflow "temporary".
         if self.short_route:
             return CaseState.VISITING
         return CaseState.INVESTIGATING if self.policy.parallel_check_visit else CaseState.CHECKING
@@ -161,168 +206,194 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self._after_evaluation()
 
     def _after_evaluation(self) -> str:
+        if self.is_decided:
+            return CaseState.RESULT_NOTICE
         return CaseState.PRE_NOTICE if self.policy.notice_timing == "before" else CaseState.REVIEW
 
     def _after_reinvestigation(self) -> str:
-        if self.decided_on:
-            return CaseState.RESULT_NOTICE
+        """A Art.19, E item 24: the evaluation is held when a notice meets an objection
+        (unless the policy abolishes it, seed 002); then a new notice."""
         if self.policy.evaluation_mode in ("always", "on_objection"):
             return CaseState.EVALUATING
-        return CaseState.PRE_NOTICE
+        return CaseState.RESULT_NOTICE if self.is_decided else CaseState.PRE_NOTICE
 
     def _after_objection_upheld(self) -> str:
-        return CaseState.REVOKED if self.decided_on else CaseState.REFUSED
+        return CaseState.REVOKED if self.is_decided else CaseState.REFUSED
+
+    def on_entered(self, *, source: str, on, opinion: str = "") -> None:
+        """Bookkeeping common to every way into a state (called by case_transition after
+        the state changed, before saving)."""
+        if self.state in (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE):
+            self.notice_started_on = on  # every (new) notice runs its full period
+        if self.state == CaseState.REFUSED:
+            # A Art.21, C Art.18: the written notice states the reasons (the opinion).
+            self.decided_on = on
+            self.refusal_reasons = opinion
 
     # --- Transitions. ``custom``: label, roles allowed, whether an opinion is required. ---
-    # Bodies only change the case's own fields; cases/workflow.py checks roles and guards,
-    # writes the signed log row and schedules side effects.
+    # Bodies only change the case's own fields; cases/workflow.py checks roles, region,
+    # recusal and guards, writes the signed log row and schedules side effects.
     @transition(state, source=CaseState.DRAFT, target=CaseState.RETURNED_TO_VILLAGE,
                 custom={"label": "退回村级补充", "roles": ("township_clerk",), "opinion": True})
-    def return_to_village(self, *, on):
+    def return_to_village(self, **kw):
         pass
 
     @transition(state, source=CaseState.RETURNED_TO_VILLAGE, target=CaseState.DRAFT,
                 custom={"label": "重新提交", "roles": ("village_assistant", "township_clerk"), "opinion": False})
-    def resubmit(self, *, on):
+    def resubmit(self, **kw):
         pass
 
     @transition(state, source=CaseState.DRAFT, target=CaseState.AWAITING_DOCUMENTS, conditions=[g.has_applicant],
                 custom={"label": "一次性告知补正材料", "roles": ("township_clerk",), "opinion": False})
-    def request_documents(self, *, on):
+    def request_documents(self, **kw):
         pass
 
     @transition(state, source=[CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS], target=CaseState.ACCEPTED,
                 conditions=[g.has_applicant, g.documents_complete],
                 custom={"label": "受理", "roles": ("township_clerk",), "opinion": False})
-    def accept(self, *, on):
+    def accept(self, *, on, actor=None, **kw):
         """受理 (A Art.4–10): the clock starts and the policy in force today is frozen."""
         from relief.policy import policy_for
 
         self.accepted_on = on
+        self.accepted_by = actor
         self.policy_snapshot = policy_for(self.township, on).as_snapshot()
 
     @transition(state, source=CaseState.ACCEPTED,
                 target=GET_STATE(lambda self, **kw: self._after_acceptance(),
                                  states=[CaseState.CHECKING, CaseState.INVESTIGATING, CaseState.VISITING]),
                 custom={"label": "启动调查核对", "roles": ("township_clerk",), "opinion": False})
-    def start_investigation(self, *, on):
+    def start_investigation(self, **kw):
         """A Art.15: the township starts the investigation within 3 working days of 受理."""
 
     @transition(state, source=CaseState.CHECKING, target=CaseState.VISITING, conditions=[g.check_returned],
                 custom={"label": "核对完成转入户调查", "roles": ("county_verifier", "township_clerk"), "opinion": False})
-    def finish_check(self, *, on):
+    def finish_check(self, **kw):
         pass
 
     @transition(state, source=[CaseState.VISITING, CaseState.INVESTIGATING],
                 target=GET_STATE(lambda self, **kw: self._after_investigation(),
-                                 states=[CaseState.REVIEW, CaseState.EVALUATING, CaseState.PRE_NOTICE]),
+                                 states=[CaseState.REVIEW, CaseState.EVALUATING, CaseState.PRE_NOTICE,
+                                         CaseState.RESULT_NOTICE]),
                 conditions=[g.survey_complete, g.check_returned_unless_short],
                 custom={"label": "调查完成", "roles": ("township_clerk",), "opinion": True})
-    def finish_investigation(self, *, on):
+    def finish_investigation(self, **kw):
         pass
 
     @transition(state, source=CaseState.EVALUATING,
                 target=GET_STATE(lambda self, **kw: self._after_evaluation(),
-                                 states=[CaseState.PRE_NOTICE, CaseState.REVIEW]),
+                                 states=[CaseState.PRE_NOTICE, CaseState.REVIEW, CaseState.RESULT_NOTICE]),
                 custom={"label": "民主评议完成", "roles": ("township_clerk",), "opinion": True})
-    def finish_evaluation(self, *, on):
+    def finish_evaluation(self, **kw):
         pass
 
     @transition(state, source=CaseState.PRE_NOTICE, target=CaseState.REVIEW, conditions=[g.notice_period_over],
                 custom={"label": "公示期满无异议", "roles": ("township_clerk",), "opinion": False})
-    def close_notice(self, *, on):
+    def close_notice(self, **kw):
         pass
 
     @transition(state, source=[CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE], target=CaseState.OBJECTION,
                 custom={"label": "登记公示异议", "roles": ("township_clerk",), "opinion": True})
-    def raise_objection(self, *, on):
-        pass
+    def raise_objection(self, **kw):
+        """A Art.19, C Art.15: an objection during the notice leads to re-investigation."""
 
     @transition(state, source=CaseState.OBJECTION,
                 target=GET_STATE(lambda self, **kw: self._after_reinvestigation(),
                                  states=[CaseState.RESULT_NOTICE, CaseState.EVALUATING, CaseState.PRE_NOTICE]),
-                custom={"label": "异议复查完成，重新公示", "roles": ("township_clerk",), "opinion": True})
-    def finish_reinvestigation(self, *, on):
+                custom={"label": "异议不成立，重新公示", "roles": ("township_clerk", "county_supervisor"), "opinion": True})
+    def finish_reinvestigation(self, **kw):
+        """Re-investigation found the objection unfounded (county-organised in seed 002)."""
+
+    @transition(state, source=CaseState.OBJECTION,
+                target=GET_STATE(lambda self, **kw: self._after_objection_upheld(),
+                                 states=[CaseState.REFUSED, CaseState.REVOKED]),
+                conditions=[g.township_decides_objection],
+                custom={"label": "异议成立", "roles": ("township_approver",), "opinion": True})
+    def uphold_objection(self, **kw):
         pass
 
     @transition(state, source=CaseState.OBJECTION,
                 target=GET_STATE(lambda self, **kw: self._after_objection_upheld(),
                                  states=[CaseState.REFUSED, CaseState.REVOKED]),
-                custom={"label": "异议成立", "roles": ("township_approver", "county_supervisor"), "opinion": True})
-    def uphold_objection(self, *, on):
+                custom={"label": "异议成立(县级决定)", "roles": ("county_supervisor",), "opinion": True})
+    def county_uphold_objection(self, **kw):
         pass
 
     @transition(state, source=CaseState.REVIEW, target=CaseState.CONFIRMED,
-                conditions=[g.township_holds_power, g.county_visit_done_if_required, g.amount_set],
+                conditions=[g.township_holds_power, g.within_township_cap, g.county_visit_done_if_required,
+                            g.amount_set],
                 custom={"label": "审核确认", "roles": ("township_approver",), "opinion": True})
-    def confirm(self, *, on):
+    def confirm(self, *, on, **kw):
+        """审核确认 by a township holding delegated power for this type on this date."""
         self.route = Case.Route.TOWNSHIP
         self.decided_on = on
 
-    @transition(state, source=CaseState.REVIEW, target=CaseState.COUNTY_REVIEW, conditions=[g.township_lacks_power],
+    @transition(state, source=CaseState.REVIEW, target=CaseState.COUNTY_REVIEW, conditions=[g.township_must_refer],
                 custom={"label": "报县审批", "roles": ("township_approver", "township_clerk"), "opinion": True})
-    def refer_to_county(self, *, on):
+    def refer_to_county(self, **kw):
+        """The pre-reform route: the township reviews, the county approves."""
         self.route = Case.Route.COUNTY
 
-    @transition(state, source=[CaseState.CHECKING, CaseState.VISITING, CaseState.INVESTIGATING, CaseState.REVIEW],
+    @transition(state, source=[CaseState.CHECKING, CaseState.VISITING, CaseState.INVESTIGATING,
+                               CaseState.EVALUATING, CaseState.REVIEW],
                 target=CaseState.REFUSED, conditions=[g.township_holds_power],
                 custom={"label": "不予确认", "roles": ("township_approver",), "opinion": True})
-    def refuse(self, *, on):
-        """A Art.21, C Art.18: a written notice with reasons (the opinion) within 3 working days."""
+    def refuse(self, **kw):
+        """A Art.21, C Art.18: a written notice with reasons (the opinion) within 3 working
+        days; seed 002: a plainly ineligible check result ends here too."""
         self.route = Case.Route.TOWNSHIP
-        self.decided_on = on
 
     @transition(state, source=CaseState.REVIEW, target=CaseState.VISITING,
                 custom={"label": "退回补充调查", "roles": ("township_approver",), "opinion": True})
-    def return_for_investigation(self, *, on):
+    def return_for_investigation(self, **kw):
         self.survey_status = "draft"
 
     @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.CONFIRMED,
                 conditions=[g.county_visit_done_if_required, g.amount_set],
                 custom={"label": "县级审批同意", "roles": ("county_supervisor",), "opinion": True})
-    def county_approve(self, *, on):
+    def county_approve(self, *, on, **kw):
         self.decided_on = on
 
     @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.REFUSED,
                 custom={"label": "县级审批不同意", "roles": ("county_supervisor",), "opinion": True})
-    def county_refuse(self, *, on):
-        self.decided_on = on
+    def county_refuse(self, **kw):
+        pass
 
     @transition(state, source=CaseState.COUNTY_REVIEW, target=CaseState.VISITING,
                 custom={"label": "县级退回补充调查", "roles": ("county_supervisor",), "opinion": True})
-    def county_return(self, *, on):
+    def county_return(self, **kw):
         self.survey_status = "draft"
 
     @transition(state, source=CaseState.CONFIRMED, target=CaseState.RESULT_NOTICE, conditions=[g.notice_after_confirmation],
                 custom={"label": "结果公示", "roles": ("township_clerk",), "opinion": False})
-    def publish_result(self, *, on):
+    def publish_result(self, **kw):
         pass
 
-    @transition(state, source=CaseState.CONFIRMED, target=CaseState.PAYING, conditions=[g.notice_before_confirmation],
+    @transition(state, source=CaseState.CONFIRMED, target=CaseState.PAYING, conditions=[g.no_result_notice],
                 custom={"label": "纳入发放", "roles": ("township_clerk",), "opinion": False})
-    def start_payment(self, *, on):
+    def start_payment(self, *, on, **kw):
         """A Art.21, Art.25: paid monthly from the month after confirmation."""
         self.amount_from = _first_of_next_month(self.decided_on or on)
 
     @transition(state, source=CaseState.RESULT_NOTICE, target=CaseState.PAYING, conditions=[g.notice_period_over],
                 custom={"label": "公示期满纳入发放", "roles": ("township_clerk",), "opinion": False})
-    def close_result_notice(self, *, on):
+    def close_result_notice(self, *, on, **kw):
         self.amount_from = _first_of_next_month(self.decided_on or on)
 
-    @transition(state, source=PRE_DECISION_STATES, target=CaseState.WITHDRAWN,
+    @transition(state, source=PRE_DECISION_STATES, target=CaseState.WITHDRAWN, conditions=[g.not_decided],
                 custom={"label": "申请人撤回", "roles": ("township_clerk",), "opinion": True})
-    def withdraw(self, *, on):
+    def withdraw(self, **kw):
         pass
 
-    @transition(state, source=PRE_DECISION_STATES, target=CaseState.TERMINATED,
+    @transition(state, source=INVESTIGATION_STATES, target=CaseState.TERMINATED, conditions=[g.not_decided],
                 custom={"label": "终止办理(不配合调查)", "roles": ("township_clerk", "township_approver"), "opinion": True})
-    def terminate(self, *, on):
+    def terminate(self, **kw):
         """A Art.29: the household refuses to cooperate with the investigation."""
 
     @transition(state, source=[CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING], target=CaseState.REVOKED,
                 custom={"label": "依法纠正撤销", "roles": ("county_supervisor",), "opinion": True})
-    def county_revoke(self, *, on):
-        pass
+    def county_revoke(self, **kw):
+        """Seeds 000, 003: the county corrects a wrong decision, with reasons."""
 
 
 def _first_of_next_month(day):
