@@ -37,6 +37,21 @@ def documents_complete(case) -> bool:
     return case.documents_complete
 
 
+def _duplicate_reason(case) -> str:
+    from cases.selectors_intake import duplicate_reason
+
+    return duplicate_reason(case) or "申请家庭成员已有同类救助的在办案件"
+
+
+@guard(_duplicate_reason)
+def no_duplicate_open_case(case) -> bool:
+    """A person is in at most one open case of an assistance category in the county; the
+    reason names the township holding the other case (cases/selectors_intake.py)."""
+    from cases.selectors_intake import duplicate_cases
+
+    return not duplicate_cases(case)
+
+
 @guard("核对报告尚未返回")
 def check_returned(case) -> bool:
     return case.check_status == "returned"

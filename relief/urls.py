@@ -18,4 +18,8 @@ urlpatterns = [
     path("api/", include("relief.api_urls")),
     path("api/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
+    path("review/", include("review.urls")),
+    path("api/", include("review.api_urls")),
+    path("manage/", include("relief.manage_urls")),
+    path("archive/", include("archive.urls")),
 ]

@@ -249,7 +249,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(state, source=[CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS], target=CaseState.ACCEPTED,
-                conditions=[g.has_applicant, g.documents_complete],
+                conditions=[g.has_applicant, g.documents_complete, g.no_duplicate_open_case],
                 custom={"label": "受理", "roles": ("township_clerk",), "opinion": False})
     def accept(self, *, on, actor=None, **kw):
         """受理 (A Art.4–10): the clock starts and the policy in force today is frozen."""
