@@ -40,7 +40,7 @@ class PolicyKey:
             raise ValidationError(f"{self.label}：请选择是或否")
         if self.kind == "choice":
             allowed = {c for c, _ in self.choices}
-            if raw not in allowed:
+            if not isinstance(raw, str) or raw not in allowed:
                 raise ValidationError(f"{self.label}：取值须为 {'、'.join(l for _, l in self.choices)} 之一")
             return raw
         if self.kind == "int":
@@ -122,10 +122,16 @@ class Policy:
     """The values in force for one township on one date. Attribute access by key."""
 
     values: dict[str, Any]
-    sources: dict[str, str] = field(default_factory=dict)  # key → "默认" / county / township name
+    sources: dict[str, str] = field(default_factory=dict)  # key → "默认值" / county / township name
     on: datetime.date | None = None
+    levels: dict[str, str] = field(default_factory=dict)  # key → "default" / "county" / "township"
+    rows: dict[str, Any] = field(default_factory=dict)  # key → the PolicySetting in force (if any)
 
     def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not fields; guard against recursion while a
+        # copy/unpickle has not set ``values`` yet.
+        if name.startswith("_") or name in ("values", "sources", "on", "levels", "rows"):
+            raise AttributeError(name)
         try:
             return self.values[name]
         except KeyError:
@@ -153,15 +159,20 @@ class Policy:
 
 def policy_for(township, on: datetime.date) -> Policy:
     """Values in force for ``township`` (a Region of level township, or a county for its
-    defaults) on ``on``: code default ← county row ← township row, each the latest row
-    effective on or before ``on``. Two queries at most."""
+    defaults; a village answers for its township) on ``on``: code default ← county row ←
+    township row, each the latest row effective on or before ``on`` (ties: the row
+    recorded last). One query."""
     from relief.models import PolicySetting, Region
 
+    if township.level == Region.Level.VILLAGE:
+        township = township.parent
     regions = [township]
-    if township.level == Region.Level.TOWNSHIP:
+    if township.level == Region.Level.TOWNSHIP and township.parent_id:
         regions = [township.parent, township]
     values = {k.key: k.default for k in KEYS}
     sources = {k.key: "默认值" for k in KEYS}
+    levels = {k.key: "default" for k in KEYS}
+    in_force: dict[str, Any] = {}
     rows = (
         PolicySetting.objects.filter(region__in=regions, effective_from__lte=on)
         .order_by("effective_from", "created_at", "pk")
@@ -169,13 +180,15 @@ def policy_for(township, on: datetime.date) -> Policy:
     )
     by_level: dict[str, dict[str, PolicySetting]] = {"county": {}, "township": {}}
     for row in rows:
-        if row.key in KEY_BY_NAME:
+        if row.key in KEY_BY_NAME and row.region.level in by_level:
             by_level[row.region.level][row.key] = row  # later rows win
     for level in ("county", "township"):
         for key, row in by_level[level].items():
             values[key] = KEY_BY_NAME[key].from_json(row.value)
             sources[key] = row.region.name
-    return Policy(values=values, sources=sources, on=on)
+            levels[key] = level
+            in_force[key] = row
+    return Policy(values=values, sources=sources, on=on, levels=levels, rows=in_force)
 
 
 def policy_set(*, region, key: str, raw_value: Any, effective_from: datetime.date, actor, note: str = ""):
@@ -186,8 +199,13 @@ def policy_set(*, region, key: str, raw_value: Any, effective_from: datetime.dat
         raise ValidationError(f"未知的政策项：{key}")
     if region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
         raise ValidationError("政策参数只能设置到县(区)或乡镇(街道)")
+    if effective_from is None:
+        raise ValidationError({"effective_from": "请填写生效日期"})
     spec = KEY_BY_NAME[key]
-    value = spec.parse(raw_value)
+    try:
+        value = spec.parse(raw_value)
+    except ValidationError as e:
+        raise ValidationError({"value": e.messages})
     return PolicySetting.objects.create(
         region=region, key=key, value=spec.to_json(value), effective_from=effective_from, created_by=actor, note=note
     )

@@ -38,10 +38,12 @@ def scope_by_region(qs: QuerySet, user, *, township_field: str = "township", vil
 def regions_for_user(user) -> QuerySet:
     """Regions the user may see (their own node and everything below it)."""
     qs = Region.objects.select_related("parent")
-    if user.is_superuser and user.region_id is None:
+    if user.is_authenticated and user.is_superuser and user.region_id is None:
         return qs
+    if not user.is_authenticated:
+        return qs.none()
     region = user.region
-    if region is None:
+    if region is None or not region.active:
         return qs.none()
     if region.level == Region.Level.COUNTY:
         return qs.filter(Q(pk=region.pk) | Q(parent=region) | Q(parent__parent=region))
