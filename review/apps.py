@@ -9,7 +9,18 @@ class ReviewConfig(AppConfig):
         # 备案: every township decision is filed to the county inside the transition's
         # transaction (issue 4); registered here so cases/ never imports review/.
         from cases import workflow
+        from relief import navigation
+        from relief.models import Role
         from review.services import filing_create_for_event
 
         if filing_create_for_event not in workflow.IN_TRANSACTION:
             workflow.IN_TRANSACTION.append(filing_create_for_event)
+
+        registered = {item.url_name for item in navigation.NAV_ITEMS}
+        for item in (
+            navigation.NavItem("入户抽查", "review:campaigns", (Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER), 41),
+            navigation.NavItem("举报投诉", "review:complaints", (Role.COUNTY_SUPERVISOR,), 42),
+            navigation.NavItem("县级监管", "review:township", (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER), 45),
+        ):
+            if item.url_name not in registered:
+                navigation.register(item)

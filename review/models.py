@@ -58,3 +58,298 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
+
+
+class Query(models.Model):
+    """The county's question to a township about a filed decision; answered in a thread."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待乡镇答复"
+        ANSWERED = "answered", "乡镇已答复"
+        CLOSED = "closed", "已办结"
+
+    filing = models.ForeignKey(Filing, verbose_name="备案", null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="review_queries")
+    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField("质询事项", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_by = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "备案质询"
+        verbose_name_plural = "备案质询"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class QueryMessage(models.Model):
+    query = models.ForeignKey(Query, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(User, verbose_name="发言人", on_delete=models.PROTECT, related_name="+")
+    from_county = models.BooleanField("县级发出", default=False)
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "质询往来"
+        verbose_name_plural = "质询往来"
+        ordering = ["created_at", "pk"]
+
+
+class ProblemKind(models.TextChoices):
+    """Kinds of problem a spot check or a complaint finds (listed, for the statistics)."""
+
+    INCOME = "income", "收入核算不实"
+    MEMBERS = "members", "家庭成员认定有误"
+    ASSETS = "assets", "财产状况不符"
+    AMOUNT = "amount", "救助金额计算错误"
+    INELIGIBLE = "ineligible", "不符合救助条件"
+    NEAR_RELATIVE = "near_relative", "近亲属未备案"
+    PROCEDURE = "procedure", "程序不规范"
+    DOCUMENTS = "documents", "档案材料不全"
+    OTHER = "other", "其他问题"
+
+
+class SpotCheckCampaign(models.Model):
+    """入户抽查 of the cases newly confirmed in a period (C Art.16: 特困 ≥30%). The seed and
+    the sampling frame are stored, so the draw can be reproduced for an auditor."""
+
+    county = models.ForeignKey(Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("抽查名称", max_length=100)
+    period_start = models.DateField("确认日期自")
+    period_end = models.DateField("确认日期至")
+    seed = models.BigIntegerField("随机种子")
+    #: {stratum key: {"township", "category", "ratio", "candidates": [case numbers],
+    #:  "mandatory": {number: reason}, "quota"}} — the input of the draw.
+    frame = models.JSONField("抽样框", default=dict, blank=True)
+    created_by = models.ForeignKey(User, verbose_name="创建人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "入户抽查"
+        verbose_name_plural = "入户抽查"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpotCheckItem(models.Model):
+    class Reason(models.TextChoices):
+        RANDOM = "random", "随机抽取"
+        NEAR_RELATIVE = "near_relative", "近亲属备案(必查)"
+        COMPLAINT = "complaint", "有投诉举报(必查)"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "未核查"
+        CORRECT = "correct", "认定准确"
+        PROBLEM = "problem", "发现问题"
+
+    campaign = models.ForeignKey(SpotCheckCampaign, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="spot_checks")
+    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField("类别", max_length=20)
+    reason = models.CharField("抽取方式", max_length=20, choices=Reason.choices, default=Reason.RANDOM)
+    assignee = models.ForeignKey(
+        User, verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="spot_check_items"
+    )
+    visit_date = models.DateField("核查日期", null=True, blank=True)
+    people_met = models.CharField("见到的家庭成员/知情人", max_length=200, blank=True)
+    findings = models.TextField("核查情况", blank=True)
+    outcome = models.CharField("核查结论", max_length=10, choices=Outcome.choices, default=Outcome.PENDING, blank=True)
+    problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("记录时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "抽查案件"
+        verbose_name_plural = "抽查案件"
+        ordering = ["township__code", "case__number"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "case"], name="spot_check_case_once")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.case}"
+
+
+def _visit_photo_path(instance, filename: str) -> str:
+    return f"review/visits/{instance.item.campaign_id}/{instance.item_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.extension}"
+
+
+class VisitPhoto(models.Model):
+    """Photo taken at a spot-check visit. The type is sniffed from the content, never
+    trusted from the name; files are served only through a scoped view."""
+
+    item = models.ForeignKey(SpotCheckItem, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField("照片", upload_to=_visit_photo_path)
+    content_type = models.CharField("文件类型", max_length=40)
+    extension = models.CharField(max_length=8, default="jpg")
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "核查照片"
+        verbose_name_plural = "核查照片"
+        ordering = ["uploaded_at", "pk"]
+
+
+class RectificationOrder(models.Model):
+    """整改通知: issued to a township from a problem, due in working days
+    (policy rectification_due_wd); the township responds, the county accepts or sends back."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "待乡镇整改"
+        RESPONDED = "responded", "乡镇已反馈"
+        RETURNED = "returned", "退回重新整改"
+        ACCEPTED = "accepted", "整改验收通过"
+
+    OPEN_STATUSES = (Status.ISSUED, Status.RESPONDED, Status.RETURNED)
+    #: The township owes an answer in these statuses; the due date runs.
+    AWAITING_TOWNSHIP = (Status.ISSUED, Status.RETURNED)
+
+    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", verbose_name="案件", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
+    spot_check_item = models.ForeignKey(SpotCheckItem, verbose_name="来源抽查", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
+    complaint = models.ForeignKey("review.Complaint", verbose_name="来源举报", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
+    problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices)
+    description = models.TextField("问题及整改要求")
+    due_date = models.DateField("整改期限")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    overdue = models.BooleanField("已逾期", default=False, db_index=True)
+    issued_by = models.ForeignKey(User, verbose_name="签发人", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("签发时间", default=timezone.now)
+    closed_by = models.ForeignKey(User, verbose_name="验收人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("验收时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "整改通知"
+        verbose_name_plural = "整改通知"
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"整改通知#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+def _evidence_path(instance, filename: str) -> str:
+    return f"review/rectifications/{instance.order_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.evidence_extension}"
+
+
+class RectificationResponse(models.Model):
+    """One round: the township's account of what it did (with evidence), then the county's
+    review of it (accepted / sent back with a comment)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "", "待县级审查"
+        ACCEPTED = "accepted", "通过"
+        RETURNED = "returned", "退回"
+
+    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="responses")
+    author = models.ForeignKey(User, verbose_name="反馈人", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("整改情况")
+    evidence = models.FileField("佐证材料", upload_to=_evidence_path, blank=True)
+    evidence_content_type = models.CharField(max_length=40, blank=True)
+    evidence_extension = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField("反馈时间", default=timezone.now)
+    decision = models.CharField("审查结论", max_length=10, choices=Decision.choices, default=Decision.PENDING, blank=True)
+    review_comment = models.TextField("审查意见", blank=True)
+    reviewed_by = models.ForeignKey(User, verbose_name="审查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "整改反馈"
+        verbose_name_plural = "整改反馈"
+        ordering = ["created_at", "pk"]
+
+
+class AmountChange(models.Model):
+    """依法纠正 of the amount: the new monthly amount from a date, with reasons and legal
+    basis. Written with a CaseEvent(transition="county_amount_change") in one transaction."""
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="amount_changes")
+    old_amount = models.DecimalField("原月救助金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    new_amount = models.DecimalField("新月救助金额", max_digits=12, decimal_places=2)
+    effective_from = models.DateField("自何日起")
+    reasons = models.TextField("纠正理由")
+    legal_basis = models.CharField("法律依据", max_length=300)
+    event = models.OneToOneField("cases.CaseEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, verbose_name="决定人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "金额纠正"
+        verbose_name_plural = "金额纠正"
+        ordering = ["-created_at", "-pk"]
+
+
+class Complaint(models.Model):
+    """举报投诉 (12349 hotline, E item 22). Every named report is checked and the result fed
+    back to the reporter before it is closed (A Art.36–37)."""
+
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline_12349", "12349热线"
+        LETTER = "letter", "来信"
+        VISIT = "visit", "来访"
+        ONLINE = "online", "网上举报"
+        REFERRAL = "referral", "上级转办"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "已登记"
+        INVESTIGATING = "investigating", "核查中"
+        CONCLUDED = "concluded", "已出结果"
+        CLOSED = "closed", "已办结"
+
+    class Result(models.TextChoices):
+        NONE = "", "—"
+        SUBSTANTIATED = "substantiated", "属实"
+        PARTLY = "partly", "部分属实"
+        UNFOUNDED = "unfounded", "不属实"
+
+    county = models.ForeignKey(Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("登记号", max_length=30, unique=True)
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
+    named = models.BooleanField("实名举报", default=False)
+    reporter_name = models.CharField("举报人姓名", max_length=40, blank=True)
+    reporter_phone = models.CharField("举报人联系方式", max_length=40, blank=True)
+    subject_name = models.CharField("被举报人", max_length=60, blank=True)
+    case = models.ForeignKey("cases.Case", verbose_name="涉及案件", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
+    township = models.ForeignKey(Region, verbose_name="涉及乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    content = models.TextField("举报内容")
+    received_on = models.DateField("受理日期", default=timezone.localdate)
+    received_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(User, verbose_name="承办人", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_complaints")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    result = models.CharField("核查结果", max_length=20, choices=Result.choices, blank=True)
+    result_text = models.TextField("处理结果", blank=True)
+    problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices, blank=True)
+    feedback_text = models.TextField("向举报人反馈内容", blank=True)
+    feedback_on = models.DateField("反馈日期", null=True, blank=True)
+    feedback_by = models.ForeignKey(User, verbose_name="反馈人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "举报投诉"
+        verbose_name_plural = "举报投诉"
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ComplaintNote(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("核查记录")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "核查记录"
+        verbose_name_plural = "核查记录"
+        ordering = ["created_at", "pk"]

@@ -1,10 +1,39 @@
 """Writes of the county supervision app (STYLE §2: keyword-only, atomic, audit inside the
-transaction, notifications after commit)."""
+transaction, notifications after commit). Views, API views and commands call these."""
 
 from __future__ import annotations
 
+import datetime
+import math
+import random
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
 from cases.models import Case, CaseEvent, CaseState
-from review.models import Filing
+from cases.models.case import PRE_DECISION_STATES
+from relief.models import Notification, Region, Role, User
+from relief.policy import policy_for
+from relief.workdays import add_workdays
+from review.models import (
+    AmountChange,
+    Complaint,
+    ComplaintNote,
+    Filing,
+    ProblemKind,
+    Query,
+    QueryMessage,
+    RectificationOrder,
+    RectificationResponse,
+    SpotCheckCampaign,
+    SpotCheckItem,
+    VisitPhoto,
+)
 
 #: Target states whose arrival is a decision the township files to the county.
 FILING_KIND_BY_STATE = {
@@ -13,8 +42,85 @@ FILING_KIND_BY_STATE = {
     CaseState.TERMINATED: Filing.Kind.TERMINATION,
     CaseState.REVOKED: Filing.Kind.REVOCATION,
 }
+#: States of a case that stands confirmed (the spot-check population, the correctable cases).
+CONFIRMED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING)
+#: Policy key of the spot-check ratio per assistance-type category; others are only
+#: sampled when mandatory (near-relative, complaint).
+RATIO_KEY_BY_CATEGORY = {
+    "dibao": "spot_check_ratio_dibao",
+    "tekun": "spot_check_ratio_tekun",
+    "temporary": "spot_check_ratio_temporary",
+}
+#: C Art.16: 特困 new cases are spot-checked at no less than 30%, whatever the setting.
+TEKUN_MIN_RATIO = Decimal("0.30")
+TOWNSHIP_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
 
 
+# --- permissions ------------------------------------------------------------------------
+def is_supervisor(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.COUNTY_SUPERVISOR) and user.is_county_level)
+
+
+def is_county_staff(user) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_county_level
+        and user.has_role(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER)
+    )
+
+
+def is_township_user(user) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_role(*TOWNSHIP_ROLES)
+        and user.region_id
+        and user.region.level == Region.Level.TOWNSHIP
+    )
+
+
+def _require_supervisor(user) -> None:
+    if not is_supervisor(user):
+        raise PermissionDenied("此操作须由县民政局监管人员办理")
+
+
+def _require_township_of(user, township_id: int) -> None:
+    if not (is_township_user(user) and user.region_id == township_id):
+        raise PermissionDenied("只能办理本乡镇的事项")
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+# --- notifications (after commit) ---------------------------------------------------------
+def _notify(users_qs, *, verb: str, url: str, dedupe_key: str = "") -> None:
+    def send():
+        Notification.objects.bulk_create(
+            [Notification(recipient=u, verb=verb, url=url, dedupe_key=dedupe_key) for u in users_qs],
+            ignore_conflicts=True,
+        )
+
+    transaction.on_commit(send)
+
+
+def _township_users(township_id: int):
+    from django.db.models import Q
+
+    return User.objects.filter(region_id=township_id, is_active=True).filter(
+        Q(role__in=TOWNSHIP_ROLES) | Q(extra_role__in=TOWNSHIP_ROLES)
+    )
+
+
+def notify_township(township_id: int, *, verb: str, url: str, dedupe_key: str = "") -> None:
+    _notify(_township_users(township_id), verb=verb, url=url, dedupe_key=dedupe_key)
+
+
+# --- filing (备案) ------------------------------------------------------------------------
 def filing_create_for_event(case: Case, event: CaseEvent) -> Filing | None:
     """IN_TRANSACTION callback of cases.workflow.case_transition: file a decision (备案,
     seeds 000, 003) with its key figures. Runs inside the transition's transaction, so the
@@ -43,7 +149,7 @@ def filing_create_for_event(case: Case, event: CaseEvent) -> Filing | None:
         kind=kind,
         township_id=case.township_id,
         assistance_type_id=case.assistance_type_id,
-        decided_on=case.decided_on or event.created_at.date(),
+        decided_on=case.decided_on or timezone.localdate(),
         snapshot=snapshot,
         household_size=household_size,
         monthly_amount=amount,
@@ -52,3 +158,685 @@ def filing_create_for_event(case: Case, event: CaseEvent) -> Filing | None:
         complaint_flag=case.complaint_flag,
     )
 
+
+@transaction.atomic
+def filing_acknowledge(*, filing: Filing, actor) -> Filing:
+    _require_supervisor(actor)
+    filing = Filing.objects.select_for_update().get(pk=filing.pk)
+    if filing.status == Filing.Status.NEW:
+        filing.status = Filing.Status.ACKNOWLEDGED
+    filing.acknowledged_by = actor
+    filing.acknowledged_at = timezone.now()
+    filing.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return filing
+
+
+@transaction.atomic
+def query_open(*, filing: Filing, actor, subject: str, body: str) -> Query:
+    """The county asks the township about a filed decision; the township answers in a thread."""
+    _require_supervisor(actor)
+    subject = _required(subject, "subject", "请填写质询事项")
+    body = _required(body, "body", "请填写质询内容")
+    query = Query.objects.create(
+        filing=filing, case_id=filing.case_id, township_id=filing.township_id, subject=subject, created_by=actor
+    )
+    QueryMessage.objects.create(query=query, author=actor, from_county=True, body=body)
+    Filing.objects.filter(pk=filing.pk).update(
+        status=Filing.Status.QUERIED, acknowledged_by=actor, acknowledged_at=timezone.now()
+    )
+    notify_township(
+        filing.township_id,
+        verb=f"县民政局就案件{filing.case.number}提出质询：{subject}",
+        url=reverse("review:query_detail", args=[query.pk]),
+        dedupe_key=f"review-query-{query.pk}",
+    )
+    return query
+
+
+@transaction.atomic
+def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
+    body = _required(body, "body", "请填写答复内容")
+    query = Query.objects.select_for_update().get(pk=query.pk)
+    if query.status == Query.Status.CLOSED:
+        raise ValidationError("该质询已办结，不能再答复")
+    if is_supervisor(actor):
+        from_county, status = True, Query.Status.OPEN
+    else:
+        _require_township_of(actor, query.township_id)
+        from_county, status = False, Query.Status.ANSWERED
+    message = QueryMessage.objects.create(query=query, author=actor, from_county=from_county, body=body)
+    query.status = status
+    query.save(update_fields=["status"])
+    url = reverse("review:query_detail", args=[query.pk])
+    if from_county:
+        notify_township(query.township_id, verb=f"县民政局质询有新消息：{query.subject}", url=url)
+    else:
+        _notify(User.objects.filter(pk=query.created_by_id), verb=f"乡镇已答复质询：{query.subject}", url=url)
+    return message
+
+
+@transaction.atomic
+def query_close(*, query: Query, actor) -> Query:
+    _require_supervisor(actor)
+    query = Query.objects.select_for_update().get(pk=query.pk)
+    query.status = Query.Status.CLOSED
+    query.closed_at = timezone.now()
+    query.save(update_fields=["status", "closed_at"])
+    return query
+
+
+# --- spot checks (入户抽查) ----------------------------------------------------------------
+def stratum_ratio(policy, category: str) -> Decimal:
+    """The sampling ratio for one assistance-type category under ``policy``; 特困 is never
+    below 30% (C Art.16) even if a setting says less."""
+    key = RATIO_KEY_BY_CATEGORY.get(category)
+    ratio = Decimal(str(policy[key])) if key else Decimal("0")
+    if category == "tekun":
+        ratio = max(ratio, TEKUN_MIN_RATIO)
+    return ratio
+
+
+def stratum_quota(population: int, ratio: Decimal) -> int:
+    """Cases to visit in a stratum: population × ratio rounded up (Decimal, so that
+    10 × 0.30 is 3 and not 4 as binary floating point would make it)."""
+    return min(population, math.ceil(Decimal(population) * ratio))
+
+
+def _mandatory_reason(case: Case) -> str:
+    if case.near_relative_flag:
+        return SpotCheckItem.Reason.NEAR_RELATIVE
+    if case.complaint_flag:
+        return SpotCheckItem.Reason.COMPLAINT
+    return ""
+
+
+def spot_check_frame(*, county: Region, period_start: datetime.date, period_end: datetime.date) -> dict:
+    """The sampling frame: the county's cases newly confirmed (decided_on) in the period
+    and still standing, stratified by township × category, with each stratum's ratio
+    (policy in force at the period's end) and quota. Stored on the campaign."""
+    cases = (
+        Case.objects.filter(
+            township__parent=county, decided_on__range=(period_start, period_end), state__in=CONFIRMED_STATES
+        )
+        .select_related("township", "assistance_type")
+        .order_by("number")
+    )
+    policies: dict[int, object] = {}
+    frame: dict[str, dict] = {}
+    for case in cases:
+        category = case.assistance_type.category
+        key = f"{case.township.code}:{category}"
+        stratum = frame.get(key)
+        if stratum is None:
+            if case.township_id not in policies:
+                policies[case.township_id] = policy_for(case.township, period_end)
+            ratio = stratum_ratio(policies[case.township_id], category)
+            stratum = frame[key] = {
+                "township_id": case.township_id,
+                "township": case.township.name,
+                "category": category,
+                "ratio": str(ratio),
+                "candidates": [],
+                "mandatory": {},
+            }
+        reason = _mandatory_reason(case)
+        if reason:
+            stratum["mandatory"][case.number] = reason
+        else:
+            stratum["candidates"].append(case.number)
+    for stratum in frame.values():
+        stratum["population"] = len(stratum["candidates"]) + len(stratum["mandatory"])
+        stratum["quota"] = stratum_quota(stratum["population"], Decimal(stratum["ratio"]))
+    return frame
+
+
+def draw_from_frame(frame: dict, seed: int) -> dict[str, dict[str, str]]:
+    """The sample: for each stratum, every mandatory case (near-relative, complaint: A
+    Art.20) plus a simple random sample of the others that fills the quota. Pure function
+    of (frame, seed): the same inputs always give the same sample, on any machine
+    (random.Random seeded with a string uses SHA-512, not Python's hash)."""
+    sample: dict[str, dict[str, str]] = {}
+    for key in sorted(frame):
+        stratum = frame[key]
+        picked = dict(stratum["mandatory"])
+        candidates = sorted(stratum["candidates"])
+        k = min(len(candidates), max(0, stratum["quota"] - len(picked)))
+        rng = random.Random(f"{seed}:{key}")
+        for number in rng.sample(candidates, k):
+            picked[number] = SpotCheckItem.Reason.RANDOM
+        sample[key] = picked
+    return sample
+
+
+@transaction.atomic
+def spot_check_campaign_create(
+    *, actor, name: str, period_start: datetime.date, period_end: datetime.date, seed: int | None = None
+) -> SpotCheckCampaign:
+    """Create a campaign and draw its sample (DOMAIN §6). The seed is stored (or given, to
+    re-run an auditor's draw) together with the frame."""
+    _require_supervisor(actor)
+    name = _required(name, "name", "请填写抽查名称")
+    if period_end < period_start:
+        raise ValidationError({"period_end": "截止日期不能早于开始日期"})
+    county = actor.region
+    if seed is None:
+        seed = secrets.randbelow(2**53)
+    frame = spot_check_frame(county=county, period_start=period_start, period_end=period_end)
+    campaign = SpotCheckCampaign.objects.create(
+        county=county, name=name, period_start=period_start, period_end=period_end, seed=seed, frame=frame,
+        created_by=actor,
+    )
+    sample = draw_from_frame(frame, seed)
+    numbers = {n: (key, reason) for key, picked in sample.items() for n, reason in picked.items()}
+    cases = Case.objects.filter(number__in=numbers).only("pk", "number", "township_id")
+    SpotCheckItem.objects.bulk_create(
+        [
+            SpotCheckItem(
+                campaign=campaign,
+                case=case,
+                township_id=case.township_id,
+                category=frame[numbers[case.number][0]]["category"],
+                reason=numbers[case.number][1],
+            )
+            for case in cases
+        ]
+    )
+    return campaign
+
+
+def spot_check_redraw(campaign: SpotCheckCampaign) -> set[str]:
+    """Re-run the draw from the stored frame and seed (for an auditor)."""
+    return {n for picked in draw_from_frame(campaign.frame, campaign.seed).values() for n in picked}
+
+
+def spot_check_verify(campaign: SpotCheckCampaign) -> bool:
+    """Whether the stored sample is exactly what the stored seed and frame produce."""
+    stored = set(campaign.items.values_list("case__number", flat=True))
+    return stored == spot_check_redraw(campaign)
+
+
+@transaction.atomic
+def spot_check_assign(*, items, assignee, actor) -> int:
+    _require_supervisor(actor)
+    if assignee is not None and not (is_county_staff(assignee) and assignee.region_id == actor.region_id):
+        raise ValidationError({"assignee": "核查人须为本县民政局工作人员"})
+    ids = [i.pk for i in items]
+    return SpotCheckItem.objects.filter(pk__in=ids, campaign__county_id=actor.region_id).update(assignee=assignee)
+
+
+IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+PDF_SIGNATURE = (b"%PDF-", "application/pdf", "pdf")
+
+
+def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
+    """(content type, extension) from the file's first bytes; the name and the browser's
+    claimed type are ignored. Raises ValidationError in Chinese."""
+    max_bytes = settings.UPLOAD_MAX_MB * 1024 * 1024
+    if upload.size > max_bytes:
+        raise ValidationError(f"文件“{upload.name}”超过 {settings.UPLOAD_MAX_MB}MB")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    signatures = IMAGE_SIGNATURES + ((PDF_SIGNATURE,) if allow_pdf else ())
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    for magic, content_type, ext in signatures:
+        if head.startswith(magic):
+            return content_type, ext
+    allowed = "JPEG、PNG、WEBP" + ("、PDF" if allow_pdf else "")
+    raise ValidationError(f"文件“{upload.name}”不是 {allowed} 格式")
+
+
+@transaction.atomic
+def spot_check_record_visit(
+    *,
+    item: SpotCheckItem,
+    actor,
+    visit_date: datetime.date,
+    people_met: str,
+    findings: str,
+    outcome: str,
+    problem_kind: str = "",
+    photos=(),
+) -> SpotCheckItem:
+    """The county's home visit of a sampled case: who was met, what was found, correct or a
+    problem of a listed kind, photos. Only the assignee or a supervisor records it."""
+    if not (is_supervisor(actor) or (is_county_staff(actor) and item.assignee_id == actor.pk)):
+        raise PermissionDenied("只有核查人或县民政局监管人员可以记录核查结果")
+    errors = {}
+    if visit_date is None:
+        errors["visit_date"] = "请填写核查日期"
+    elif visit_date > timezone.localdate():
+        errors["visit_date"] = "核查日期不能晚于今天"
+    if not (people_met or "").strip():
+        errors["people_met"] = "请填写见到的家庭成员或知情人"
+    if not (findings or "").strip():
+        errors["findings"] = "请填写核查情况"
+    if outcome not in (SpotCheckItem.Outcome.CORRECT, SpotCheckItem.Outcome.PROBLEM):
+        errors["outcome"] = "请选择核查结论"
+    elif outcome == SpotCheckItem.Outcome.PROBLEM and problem_kind not in ProblemKind.values:
+        errors["problem_kind"] = "发现问题时请选择问题类型"
+    sniffed = []
+    for photo in photos:
+        try:
+            sniffed.append((photo, *sniff_upload(photo)))
+        except ValidationError as exc:
+            errors["photos"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    item.visit_date = visit_date
+    item.people_met = people_met.strip()
+    item.findings = findings.strip()
+    item.outcome = outcome
+    item.problem_kind = problem_kind if outcome == SpotCheckItem.Outcome.PROBLEM else ""
+    item.recorded_by = actor
+    item.recorded_at = timezone.now()
+    item.save()
+    for photo, content_type, ext in sniffed:
+        VisitPhoto.objects.create(item=item, file=photo, content_type=content_type, extension=ext, uploaded_by=actor)
+    return item
+
+
+# --- rectification (整改通知) --------------------------------------------------------------
+@transaction.atomic
+def rectification_issue(
+    *,
+    actor,
+    township: Region,
+    problem_kind: str,
+    description: str,
+    case: Case | None = None,
+    spot_check_item: SpotCheckItem | None = None,
+    complaint: Complaint | None = None,
+    due_workdays: int | None = None,
+) -> RectificationOrder:
+    """整改通知 to the township, due ``due_workdays`` working days from today (default the
+    policy setting rectification_due_wd, seeds 000, 003)."""
+    _require_supervisor(actor)
+    if township.level != Region.Level.TOWNSHIP or township.parent_id != actor.region_id:
+        raise ValidationError({"township": "请选择本县的乡镇(街道)"})
+    if problem_kind not in ProblemKind.values:
+        raise ValidationError({"problem_kind": "请选择问题类型"})
+    description = _required(description, "description", "请填写问题及整改要求")
+    today = timezone.localdate()
+    if due_workdays is None:
+        due_workdays = policy_for(township, today).rectification_due_wd
+    if not 1 <= int(due_workdays) <= 90:
+        raise ValidationError({"due_workdays": "整改期限须为1至90个工作日"})
+    order = RectificationOrder.objects.create(
+        township=township,
+        case=case,
+        spot_check_item=spot_check_item,
+        complaint=complaint,
+        problem_kind=problem_kind,
+        description=description,
+        due_date=add_workdays(today, int(due_workdays)),
+        issued_by=actor,
+    )
+    notify_township(
+        township.pk,
+        verb=f"县民政局下发整改通知（{order.get_problem_kind_display()}），请于{order.due_date:%Y-%m-%d}前反馈",
+        url=reverse("review:rectification_detail", args=[order.pk]),
+        dedupe_key=f"review-rect-{order.pk}",
+    )
+    return order
+
+
+@transaction.atomic
+def rectification_respond(*, order: RectificationOrder, actor, body: str, evidence=None) -> RectificationResponse:
+    """The township reports what it did, with evidence (image or PDF, sniffed)."""
+    order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
+    _require_township_of(actor, order.township_id)
+    if order.status not in RectificationOrder.AWAITING_TOWNSHIP:
+        raise ValidationError(f"整改通知当前状态为“{order.get_status_display()}”，不能反馈")
+    body = _required(body, "body", "请填写整改情况")
+    content_type = ext = ""
+    if evidence:
+        try:
+            content_type, ext = sniff_upload(evidence, allow_pdf=True)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages[0]})
+    response = RectificationResponse(
+        order=order, author=actor, body=body, evidence_content_type=content_type, evidence_extension=ext
+    )
+    if evidence:
+        response.evidence = evidence
+    response.save()
+    order.status = RectificationOrder.Status.RESPONDED
+    order.save(update_fields=["status"])
+    _notify(
+        User.objects.filter(pk=order.issued_by_id),
+        verb=f"{order.township.name}已反馈整改通知#{order.pk}",
+        url=reverse("review:rectification_detail", args=[order.pk]),
+    )
+    return response
+
+
+@transaction.atomic
+def rectification_review(
+    *, order: RectificationOrder, actor, accept: bool, comment: str = "", due_workdays: int | None = None
+) -> RectificationOrder:
+    """The county accepts the township's response (closing the order) or sends it back
+    with a comment and a new due date."""
+    _require_supervisor(actor)
+    order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
+    if order.status != RectificationOrder.Status.RESPONDED:
+        raise ValidationError("只有乡镇已反馈的整改通知可以审查")
+    response = order.responses.order_by("-created_at", "-pk").first()
+    comment = (comment or "").strip()
+    now = timezone.now()
+    if accept:
+        order.status = RectificationOrder.Status.ACCEPTED
+        order.closed_by, order.closed_at = actor, now
+    else:
+        if not comment:
+            raise ValidationError({"comment": "退回时请写明理由"})
+        today = timezone.localdate()
+        if due_workdays is None:
+            due_workdays = policy_for(order.township, today).rectification_due_wd
+        order.status = RectificationOrder.Status.RETURNED
+        order.due_date = add_workdays(today, int(due_workdays))
+        order.overdue = False
+    order.save()
+    RectificationResponse.objects.filter(pk=response.pk).update(
+        decision=RectificationResponse.Decision.ACCEPTED if accept else RectificationResponse.Decision.RETURNED,
+        review_comment=comment,
+        reviewed_by=actor,
+        reviewed_at=now,
+    )
+    notify_township(
+        order.township_id,
+        verb=f"整改通知#{order.pk}" + ("已验收通过" if accept else f"被退回：{comment}"),
+        url=reverse("review:rectification_detail", args=[order.pk]),
+    )
+    return order
+
+
+def rectification_mark_overdue(*, today: datetime.date | None = None) -> int:
+    """Flag every order whose due date has passed while the township still owes an answer.
+    Set-based and idempotent: the clocks' daily job (and `manage.py rectification_overdue`)
+    call it."""
+    today = today or timezone.localdate()
+    return RectificationOrder.objects.filter(
+        status__in=RectificationOrder.AWAITING_TOWNSHIP, due_date__lt=today, overdue=False
+    ).update(overdue=True)
+
+
+# --- correction (依法纠正) ----------------------------------------------------------------
+def _correction_opinion(reasons: str, legal_basis: str) -> str:
+    return f"{reasons}\n法律依据：{legal_basis}"
+
+
+def correction_revoke(*, case: Case, actor, reasons: str, legal_basis: str, client_address: str | None = None) -> CaseEvent:
+    """依法纠正: revoke a confirmed decision through the workflow (transition county_revoke);
+    the revocation is filed, the township notified, the household receives the written
+    notice (review:correction_notice)."""
+    from cases.workflow import case_transition
+
+    _require_supervisor(actor)
+    reasons = _required(reasons, "reasons", "请填写纠正理由")
+    legal_basis = _required(legal_basis, "legal_basis", "请填写法律依据")
+    with transaction.atomic():
+        event = case_transition(
+            case=case,
+            name="county_revoke",
+            actor=actor,
+            opinion=_correction_opinion(reasons, legal_basis),
+            client_address=client_address,
+            data={"reasons": reasons, "legal_basis": legal_basis, "household_notice": True},
+        )
+        notify_township(
+            case.township_id,
+            verb=f"县民政局依法撤销了案件{case.number}的确认决定",
+            url=reverse("review:correction_notice", args=[event.pk]),
+            dedupe_key=f"review-revoke-{event.pk}",
+        )
+    return event
+
+
+@transaction.atomic
+def correction_change_amount(
+    *,
+    case: Case,
+    actor,
+    new_amount,
+    effective_from: datetime.date,
+    reasons: str,
+    legal_basis: str,
+    client_address: str | None = None,
+) -> AmountChange:
+    """依法纠正 of the monthly amount from a date: an AmountChange record, the case's amount,
+    and a CaseEvent in the case's log, in one transaction."""
+    _require_supervisor(actor)
+    errors = {}
+    try:
+        new_amount = Decimal(str(new_amount).strip())
+        if not new_amount.is_finite() or new_amount < 0 or new_amount != new_amount.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["new_amount"] = "请输入不小于0、最多两位小数的金额"
+    if effective_from is None:
+        errors["effective_from"] = "请填写生效日期"
+    if not (reasons or "").strip():
+        errors["reasons"] = "请填写纠正理由"
+    if not (legal_basis or "").strip():
+        errors["legal_basis"] = "请填写法律依据"
+    if errors:
+        raise ValidationError(errors)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.state not in CONFIRMED_STATES:
+        raise ValidationError(f"案件当前状态为“{locked.get_state_display()}”，只能纠正已确认案件的金额")
+    if locked.decided_on and effective_from < locked.decided_on:
+        raise ValidationError({"effective_from": "生效日期不能早于确认日期"})
+    old = locked.monthly_amount
+    reasons, legal_basis = reasons.strip(), legal_basis.strip()
+    event = CaseEvent.objects.create(
+        case=locked,
+        transition="county_amount_change",
+        label="依法纠正救助金额",
+        source_state=locked.state,
+        target_state=locked.state,
+        actor=actor,
+        actor_role=Role.COUNTY_SUPERVISOR,
+        actor_name=str(actor),
+        opinion=_correction_opinion(reasons, legal_basis),
+        client_address=client_address,
+        data={
+            "old_amount": str(old) if old is not None else None,
+            "new_amount": str(new_amount),
+            "effective_from": effective_from.isoformat(),
+            "reasons": reasons,
+            "legal_basis": legal_basis,
+            "household_notice": True,
+        },
+    )
+    change = AmountChange.objects.create(
+        case=locked, old_amount=old, new_amount=new_amount, effective_from=effective_from, reasons=reasons,
+        legal_basis=legal_basis, event=event, actor=actor,
+    )
+    Case.objects.filter(pk=locked.pk).update(monthly_amount=new_amount, updated_at=timezone.now())
+    case.monthly_amount = new_amount
+    notify_township(
+        locked.township_id,
+        verb=f"县民政局依法纠正案件{locked.number}的救助金额为{new_amount}元（自{effective_from:%Y-%m-%d}起）",
+        url=reverse("review:correction_notice", args=[event.pk]),
+        dedupe_key=f"review-amount-{event.pk}",
+    )
+    return change
+
+
+# --- complaints (举报投诉) -----------------------------------------------------------------
+@transaction.atomic
+def complaint_register(
+    *,
+    actor,
+    channel: str,
+    named: bool,
+    content: str,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    subject_name: str = "",
+    case: Case | None = None,
+    township: Region | None = None,
+    received_on: datetime.date | None = None,
+) -> Complaint:
+    """Register a report. A report about a case still being handled flags it
+    (complaint_flag): the county must visit the household before confirmation (A Art.20)."""
+    _require_supervisor(actor)
+    errors = {}
+    if channel not in Complaint.Channel.values:
+        errors["channel"] = "请选择举报渠道"
+    if not (content or "").strip():
+        errors["content"] = "请填写举报内容"
+    if named and not (reporter_name or "").strip():
+        errors["reporter_name"] = "实名举报请填写举报人姓名"
+    if named and not (reporter_phone or "").strip():
+        errors["reporter_phone"] = "实名举报请填写联系方式，以便反馈核查结果"
+    if case is None and township is None and not (subject_name or "").strip():
+        errors["subject_name"] = "请填写被举报人，或选择涉及的案件或乡镇"
+    if errors:
+        raise ValidationError(errors)
+    if case is not None:
+        township = case.township
+    complaint = Complaint.objects.create(
+        county=actor.region,
+        number=f"tmp-{secrets.token_hex(8)}",
+        channel=channel,
+        named=named,
+        reporter_name=(reporter_name or "").strip() if named else "",
+        reporter_phone=(reporter_phone or "").strip() if named else "",
+        subject_name=(subject_name or "").strip(),
+        case=case,
+        township=township,
+        content=content.strip(),
+        received_on=received_on or timezone.localdate(),
+        received_by=actor,
+    )
+    complaint.number = f"JB{complaint.received_on:%Y%m%d}-{complaint.pk:05d}"
+    complaint.save(update_fields=["number"])
+    if case is not None and case.state in PRE_DECISION_STATES and not case.complaint_flag:
+        Case.objects.filter(pk=case.pk).update(complaint_flag=True, updated_at=timezone.now())
+        CaseEvent.objects.create(
+            case=case,
+            transition="complaint_flag",
+            label="登记投诉举报(须县级入户核查)",
+            source_state=case.state,
+            target_state=case.state,
+            actor=actor,
+            actor_role=Role.COUNTY_SUPERVISOR,
+            actor_name=str(actor),
+            opinion=f"举报登记号 {complaint.number}",
+            data={"complaint_id": complaint.pk},
+        )
+        case.complaint_flag = True
+    return complaint
+
+
+def _complaint_locked(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
+    _require_supervisor(actor)
+    complaint = _complaint_locked(complaint)
+    if complaint.status == Complaint.Status.CLOSED:
+        raise ValidationError("该举报已办结")
+    if not (is_county_staff(assignee) and assignee.region_id == actor.region_id):
+        raise ValidationError({"assignee": "承办人须为本县民政局工作人员"})
+    complaint.assignee = assignee
+    complaint.status = Complaint.Status.INVESTIGATING
+    complaint.save(update_fields=["assignee", "status"])
+    _notify(User.objects.filter(pk=assignee.pk), verb=f"您承办举报{complaint.number}",
+            url=reverse("review:complaint_detail", args=[complaint.pk]))
+    return complaint
+
+
+@transaction.atomic
+def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNote:
+    if not is_county_staff(actor):
+        raise PermissionDenied("只有县民政局工作人员可以记录核查情况")
+    body = _required(body, "body", "请填写核查记录")
+    if complaint.status == Complaint.Status.CLOSED:
+        raise ValidationError("该举报已办结")
+    return ComplaintNote.objects.create(complaint=complaint, author=actor, body=body)
+
+
+@transaction.atomic
+def complaint_conclude(*, complaint: Complaint, actor, result: str, result_text: str, problem_kind: str = "") -> Complaint:
+    _require_supervisor(actor)
+    complaint = _complaint_locked(complaint)
+    if complaint.status == Complaint.Status.CLOSED:
+        raise ValidationError("该举报已办结")
+    errors = {}
+    if result not in (Complaint.Result.SUBSTANTIATED, Complaint.Result.PARTLY, Complaint.Result.UNFOUNDED):
+        errors["result"] = "请选择核查结果"
+    if not (result_text or "").strip():
+        errors["result_text"] = "请填写处理结果"
+    if result in (Complaint.Result.SUBSTANTIATED, Complaint.Result.PARTLY) and problem_kind not in ProblemKind.values:
+        errors["problem_kind"] = "举报属实时请选择问题类型"
+    if errors:
+        raise ValidationError(errors)
+    complaint.result = result
+    complaint.result_text = result_text.strip()
+    complaint.problem_kind = problem_kind if result != Complaint.Result.UNFOUNDED else ""
+    complaint.status = Complaint.Status.CONCLUDED
+    complaint.save()
+    return complaint
+
+
+@transaction.atomic
+def complaint_record_feedback(*, complaint: Complaint, actor, feedback_text: str, feedback_on: datetime.date) -> Complaint:
+    """A Art.36–37: the result of a named report is fed back to the reporter."""
+    _require_supervisor(actor)
+    complaint = _complaint_locked(complaint)
+    if not complaint.named:
+        raise ValidationError("匿名举报无需反馈")
+    if complaint.status != Complaint.Status.CONCLUDED:
+        raise ValidationError("核查出结果后才能向举报人反馈")
+    errors = {}
+    if not (feedback_text or "").strip():
+        errors["feedback_text"] = "请填写向举报人反馈的内容"
+    if feedback_on is None:
+        errors["feedback_on"] = "请填写反馈日期"
+    elif feedback_on > timezone.localdate():
+        errors["feedback_on"] = "反馈日期不能晚于今天"
+    if errors:
+        raise ValidationError(errors)
+    complaint.feedback_text = feedback_text.strip()
+    complaint.feedback_on = feedback_on
+    complaint.feedback_by = actor
+    complaint.save(update_fields=["feedback_text", "feedback_on", "feedback_by"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_close(*, complaint: Complaint, actor) -> Complaint:
+    """Close a concluded report; a named report only after the feedback (A Art.36–37)."""
+    _require_supervisor(actor)
+    complaint = _complaint_locked(complaint)
+    if complaint.status != Complaint.Status.CONCLUDED:
+        raise ValidationError("核查出结果后才能办结")
+    if complaint.named and not (complaint.feedback_text and complaint.feedback_on):
+        raise ValidationError("实名举报须先向举报人反馈核查结果（《最低生活保障审核确认办法》第三十六、三十七条）")
+    complaint.status = Complaint.Status.CLOSED
+    complaint.closed_at = timezone.now()
+    complaint.save(update_fields=["status", "closed_at"])
+    return complaint
+
+
+# --- delegation control -------------------------------------------------------------------
+def delegation_supervise(*, delegation, actor, status: str, effective_date: datetime.date, reason: str):
+    """Suspend, resume or revoke a township's power (seed 004 "防止一放就乱"). The rules
+    live in relief.delegation; this only checks that the supervisor's county owns it."""
+    from relief.delegation import delegation_change_status
+
+    _require_supervisor(actor)
+    if delegation.township.parent_id != actor.region_id:
+        raise PermissionDenied("只能变更本县乡镇的委托")
+    return delegation_change_status(
+        delegation=delegation, status=status, effective_date=effective_date, reason=reason, actor=actor
+    )

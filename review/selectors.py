@@ -1,0 +1,301 @@
+"""Reads of the county supervision app, always through region scoping (relief/scoping.py):
+a row of another township is simply absent, so detail views answer 404."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from relief.models import AssistanceType, Delegation, Region, Role, User
+from relief.scoping import scope_by_region, townships_for_user
+from review.models import (
+    Complaint,
+    Filing,
+    ProblemKind,
+    Query,
+    RectificationOrder,
+    SpotCheckCampaign,
+    SpotCheckItem,
+)
+from review.services import is_county_staff
+
+
+def _scoped(qs: QuerySet, user) -> QuerySet:
+    # Supervision rows belong to a township; village assistants see none of them.
+    return scope_by_region(qs, user, township_field="township", village_field=None)
+
+
+def _county_only(qs: QuerySet, user, field: str = "county") -> QuerySet:
+    if user.is_superuser and user.region_id is None:
+        return qs
+    if not is_county_staff(user):
+        return qs.none()
+    return qs.filter(**{f"{field}_id": user.region_id})
+
+
+# --- filings and queries -------------------------------------------------------------------
+def case_clock_model():
+    """The clocks engineer's CaseClock, if it exists (the inbox's overdue filter uses it)."""
+    try:
+        return apps.get_model("cases", "CaseClock")
+    except LookupError:
+        return None
+
+
+def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filing]:
+    qs = _scoped(Filing.objects.all(), user).select_related(
+        "case", "township", "assistance_type", "acknowledged_by"
+    )
+    f = filters or {}
+    if f.get("township"):
+        qs = qs.filter(township_id=f["township"])
+    if f.get("category"):
+        qs = qs.filter(assistance_type__category=f["category"])
+    if f.get("assistance_type"):
+        qs = qs.filter(assistance_type_id=f["assistance_type"])
+    if f.get("kind"):
+        qs = qs.filter(kind=f["kind"])
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("date_from"):
+        qs = qs.filter(decided_on__gte=f["date_from"])
+    if f.get("date_to"):
+        qs = qs.filter(decided_on__lte=f["date_to"])
+    if f.get("near_relative"):
+        qs = qs.filter(near_relative_flag=True)
+    if f.get("complaint"):
+        qs = qs.filter(Q(complaint_flag=True) | Q(case__complaint_flag=True))
+    if f.get("overdue"):
+        clock = case_clock_model()
+        if clock is not None and any(fl.name == "overdue" for fl in clock._meta.get_fields()):
+            overdue_cases = clock.objects.filter(overdue=True).values("case_id")
+            qs = qs.filter(case_id__in=overdue_cases)
+    return qs
+
+
+def filing_get_for_user(*, user, pk) -> Filing:
+    return get_object_or_404(filing_list_for_user(user=user), pk=pk)
+
+
+def query_list_for_user(*, user) -> QuerySet[Query]:
+    return _scoped(Query.objects.all(), user).select_related("case", "township", "created_by").annotate(
+        message_count=Count("messages")
+    )
+
+
+def query_get_for_user(*, user, pk) -> Query:
+    return get_object_or_404(_scoped(Query.objects.all(), user).select_related("case", "township", "filing"), pk=pk)
+
+
+# --- spot checks ---------------------------------------------------------------------------
+def campaign_list_for_user(*, user) -> QuerySet[SpotCheckCampaign]:
+    return _county_only(SpotCheckCampaign.objects.all(), user).select_related("created_by").annotate(
+        n_items=Count("items", distinct=True),
+        n_done=Count("items", filter=~Q(items__outcome=""), distinct=True),
+        n_problem=Count("items", filter=Q(items__outcome=SpotCheckItem.Outcome.PROBLEM), distinct=True),
+    )
+
+
+def campaign_get_for_user(*, user, pk) -> SpotCheckCampaign:
+    return get_object_or_404(_county_only(SpotCheckCampaign.objects.all(), user), pk=pk)
+
+
+def spot_check_item_list_for_user(*, user) -> QuerySet[SpotCheckItem]:
+    """County staff see their county's items; a township sees the results about its own
+    cases once recorded."""
+    qs = _scoped(SpotCheckItem.objects.all(), user).select_related(
+        "case", "case__assistance_type", "township", "assignee", "campaign"
+    )
+    if not (is_county_staff(user) or user.is_superuser):
+        qs = qs.exclude(outcome="")
+    return qs
+
+
+def spot_check_item_get_for_user(*, user, pk) -> SpotCheckItem:
+    return get_object_or_404(spot_check_item_list_for_user(user=user), pk=pk)
+
+
+def county_staff_for_user(*, user) -> QuerySet[User]:
+    return User.objects.filter(region_id=user.region_id, is_active=True).filter(
+        Q(role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
+        | Q(extra_role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
+    ).order_by("username")
+
+
+# --- rectification, complaints, delegation ---------------------------------------------------
+def rectification_list_for_user(*, user) -> QuerySet[RectificationOrder]:
+    return _scoped(RectificationOrder.objects.all(), user).select_related("township", "case", "issued_by")
+
+
+def rectification_get_for_user(*, user, pk) -> RectificationOrder:
+    return get_object_or_404(rectification_list_for_user(user=user), pk=pk)
+
+
+def complaint_list_for_user(*, user) -> QuerySet[Complaint]:
+    """Reports are county business: the reporter's identity never reaches a township."""
+    return _county_only(Complaint.objects.all(), user).select_related("case", "township", "assignee")
+
+
+def complaint_get_for_user(*, user, pk) -> Complaint:
+    return get_object_or_404(complaint_list_for_user(user=user), pk=pk)
+
+
+def delegation_list_for_user(*, user) -> QuerySet[Delegation]:
+    return _scoped(Delegation.objects.all(), user).select_related("township", "assistance_type").prefetch_related(
+        "events__actor"
+    )
+
+
+def delegation_get_for_user(*, user, pk) -> Delegation:
+    return get_object_or_404(delegation_list_for_user(user=user), pk=pk)
+
+
+# --- statistics ------------------------------------------------------------------------------
+def _pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date) -> dict:
+    """Per township of the user's county: decisions by type and result (filings), on-time
+    rate of the decisions, spot-check coverage and problem rate by kind, open and overdue
+    rectifications, complaints. A fixed number of queries whatever the data size."""
+    from cases.models import Case
+    from cases.models.case import CaseState
+    from relief.workdays import workdays_between
+
+    townships = list(townships_for_user(user).order_by("code"))
+    categories = [c for c in AssistanceType.Category]
+    rows = {t.pk: {"township": t, "decisions": defaultdict(int), "total": 0} for t in townships}
+
+    filings = (
+        Filing.objects.filter(township__in=townships, decided_on__range=(date_from, date_to))
+        .values("township_id", "assistance_type__category", "kind")
+        .annotate(n=Count("pk"))
+    )
+    for r in filings:
+        row = rows[r["township_id"]]
+        row["decisions"][(r["assistance_type__category"], r["kind"])] += r["n"]
+        row["total"] += r["n"]
+
+    # On time: working days from 受理 to decision within the limit of the case's snapshot.
+    decided = Case.objects.filter(
+        township__in=townships, decided_on__range=(date_from, date_to), accepted_on__isnull=False
+    ).exclude(state=CaseState.TERMINATED).select_related("assistance_type").only(
+        "township_id", "accepted_on", "decided_on", "route", "policy_snapshot", "assistance_type__workflow"
+    )
+    on_time = defaultdict(lambda: [0, 0])
+    for case in decided:
+        limit = _limit_wd(case)
+        if limit is None:
+            continue
+        on_time[case.township_id][1] += 1
+        if workdays_between(case.accepted_on, case.decided_on) <= limit:
+            on_time[case.township_id][0] += 1
+
+    confirmed = (
+        Filing.objects.filter(
+            township__in=townships, decided_on__range=(date_from, date_to), kind=Filing.Kind.CONFIRMATION
+        )
+        .values("township_id")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    confirmed_by = {r["township_id"]: r["n"] for r in confirmed}
+    items = (
+        SpotCheckItem.objects.filter(township__in=townships, case__decided_on__range=(date_from, date_to))
+        .values("township_id", "outcome", "problem_kind")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    sampled, visited, problems = defaultdict(int), defaultdict(int), defaultdict(lambda: defaultdict(int))
+    for r in items:
+        sampled[r["township_id"]] += r["n"]
+        if r["outcome"]:
+            visited[r["township_id"]] += r["n"]
+        if r["outcome"] == SpotCheckItem.Outcome.PROBLEM:
+            problems[r["township_id"]][r["problem_kind"]] += r["n"]
+
+    rect = (
+        RectificationOrder.objects.filter(township__in=townships)
+        .values("township_id")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=RectificationOrder.OPEN_STATUSES)),
+            overdue=Count("pk", filter=Q(status__in=RectificationOrder.OPEN_STATUSES, overdue=True)),
+            issued=Count("pk", filter=Q(issued_at__date__range=(date_from, date_to))),
+        )
+    )
+    rect_by = {r["township_id"]: r for r in rect}
+    comp = (
+        Complaint.objects.filter(township__in=townships, received_on__range=(date_from, date_to))
+        .values("township_id")
+        .annotate(total=Count("pk"), substantiated=Count("pk", filter=Q(result__in=["substantiated", "partly"])))
+    )
+    comp_by = {r["township_id"]: r for r in comp}
+
+    out = []
+    for t in townships:
+        row = rows[t.pk]
+        n_problems = sum(problems[t.pk].values())
+        ot = on_time[t.pk]
+        out.append(
+            {
+                "township": t,
+                "total": row["total"],
+                "by_category": [
+                    {
+                        "category": c.label,
+                        "confirmed": row["decisions"][(c.value, Filing.Kind.CONFIRMATION)],
+                        "refused": row["decisions"][(c.value, Filing.Kind.REFUSAL)],
+                        "terminated": row["decisions"][(c.value, Filing.Kind.TERMINATION)],
+                        "revoked": row["decisions"][(c.value, Filing.Kind.REVOCATION)],
+                    }
+                    for c in categories
+                ],
+                "on_time": ot[0],
+                "on_time_of": ot[1],
+                "on_time_rate": _pct(ot[0], ot[1]),
+                "confirmed": confirmed_by.get(t.pk, 0),
+                "sampled": sampled[t.pk],
+                "visited": visited[t.pk],
+                "coverage": _pct(sampled[t.pk], confirmed_by.get(t.pk, 0)),
+                "problems": n_problems,
+                "problem_rate": _pct(n_problems, visited[t.pk]),
+                "problems_by_kind": {k.label: problems[t.pk][k.value] for k in ProblemKind},
+                "rect_open": rect_by.get(t.pk, {}).get("open", 0),
+                "rect_overdue": rect_by.get(t.pk, {}).get("overdue", 0),
+                "rect_issued": rect_by.get(t.pk, {}).get("issued", 0),
+                "complaints": comp_by.get(t.pk, {}).get("total", 0),
+                "complaints_substantiated": comp_by.get(t.pk, {}).get("substantiated", 0),
+            }
+        )
+    return {
+        "rows": out,
+        "categories": [c.label for c in categories],
+        "problem_kinds": [k.label for k in ProblemKind],
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+
+
+def _limit_wd(case) -> int | None:
+    """The time limit (working days) that applied to a case, from its policy snapshot."""
+    if not case.policy_snapshot:
+        return None
+    policy = case.policy
+    workflow = case.assistance_type.workflow
+    if workflow == "dibao":
+        return policy.dibao_limit_delegated_wd if case.route == "township" else policy.dibao_limit_county_wd
+    if workflow == "tekun":
+        return policy.tekun_township_wd + (policy.tekun_county_wd if case.route == "county" else 0)
+    if workflow == "temporary":
+        return policy.temporary_limit_wd
+    return None
+
+
+def township_regions(*, user) -> QuerySet[Region]:
+    return townships_for_user(user).order_by("code")
