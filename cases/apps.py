@@ -15,3 +15,5 @@ class CasesConfig(AppConfig):
         post_migrate.connect(install_caseevent_trigger, sender=self, dispatch_uid="cases_caseevent_trigger")
         if notify_next_actors not in workflow.AFTER_COMMIT:
             workflow.AFTER_COMMIT.append(notify_next_actors)
+        # Case clocks (issue 5): registers its IN_TRANSACTION callback on import.
+        import cases.clocks  # noqa: F401

@@ -32,4 +32,6 @@ def home_context_for_user(*, user) -> dict:
     """Case figures for the role's home page: open cases in the user's region by state."""
     rows = case_list_for_user(user=user).order_by().values("state").annotate(n=Count("pk"))
     by_state = {r["state"]: r["n"] for r in rows}
-    return {"cases_by_state": by_state, "cases_total": sum(by_state.values())}
+    from cases.clock_stats import clock_alerts_for_user  # overdue / due-soon first (issue 5)
+
+    return {"cases_by_state": by_state, "cases_total": sum(by_state.values()), **clock_alerts_for_user(user=user)}

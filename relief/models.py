@@ -304,3 +304,40 @@ class Notification(models.Model):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+class Job(models.Model):
+    """A background job a user waits for (statistics export, later PDF archive export), or
+    the record of a Celery task that failed for good (kind = the task name, owner empty).
+    relief/jobs.py creates and advances them; the page polls ``progress``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=80, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
+    message = models.CharField("说明", max_length=300, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    result_file = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True)
+    result_name = models.CharField("下载文件名", max_length=120, blank=True)
+    owner = models.ForeignKey(User, verbose_name="发起人", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    task_id = models.CharField("任务编号", max_length=60, blank=True)
+    traceback = models.TextField("错误详情", blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
