@@ -21,7 +21,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from relief import selectors, services
-from relief.delegation import delegation_change_status, delegation_create, holds_power_map, power_from_map, status_on
+from relief.delegation import (
+    delegation_change_status,
+    delegation_create,
+    holds_power_map,
+    power_from_map,
+    status_on,
+)
 from relief.forms import (
     AssistanceTypeForm,
     DelegationForm,

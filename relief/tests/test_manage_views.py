@@ -1,14 +1,9 @@
 """Administration pages under /manage/: role checks, forms with errors at the field,
 history, query counts."""
 
-import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-
-from relief.models import AssistanceType, Delegation, DelegationEvent, PolicySetting, Region, Role, User, WorkdayOverride
 
 MANAGE_PAGES = [
     ("manage:regions", ()),
