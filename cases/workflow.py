@@ -177,7 +177,8 @@ def case_transition(
         getattr(case, name)(on=on, actor=actor, opinion=opinion)
         case.on_entered(source=source, on=on, opinion=opinion)
         try:
-            case.save()
+            with transaction.atomic():  # a savepoint, so the outer block stays usable
+                case.save()
         except ConcurrentTransition:
             raise CaseChanged(Case.objects.get(pk=case.pk))
         event = _log(case, name, spec.custom.get("label", name), source, actor, roles, opinion, client_address, data)
@@ -248,7 +249,7 @@ def _log(case, name, label, source, actor, roles, opinion, client_address, data)
 
 def _schedule_after_commit(case_id: int, event_id: int) -> None:
     for callback in AFTER_COMMIT:
-        transaction.on_commit(lambda cb=callback: cb(case_id, event_id))
+        transaction.on_commit(lambda cb=callback: cb(case_id, event_id), robust=True)
 
 
 def _acting_role(actor, roles: tuple[str, ...]) -> str:
