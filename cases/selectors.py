@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from cases.models import Case, Household
+from cases.models import Case, CaseEvent, Household
 from relief.scoping import scope_by_region
 
 
@@ -18,6 +18,28 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
 
 def case_get_for_user(*, user, pk) -> Case:
     return get_object_or_404(case_list_for_user(user=user), pk=pk)
+
+
+def case_page_list_for_user(*, user, params=None, request=None):
+    """The filtered, ordered case list of the list page and the list API (constant number
+    of queries whatever the page size: everything shown is select_related)."""
+    from cases.filters import CaseFilter, has_clock
+
+    qs = case_list_for_user(user=user).select_related("township__parent")
+    if has_clock():
+        qs = qs.select_related("clock")
+    return CaseFilter(params, queryset=qs, request=request)
+
+
+def case_detail_for_user(*, user, pk) -> Case:
+    """One case for its page: region-scoped (404 outside), members prefetched."""
+    qs = case_list_for_user(user=user).select_related("accepted_by", "created_by", "township__parent")
+    return get_object_or_404(qs.prefetch_related("household__members"), pk=pk)
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    """The signed timeline of a case, oldest first."""
+    return case.events.select_related("actor").order_by("created_at", "pk")
 
 
 def household_list_for_user(*, user) -> QuerySet[Household]:

@@ -200,7 +200,7 @@ def case_record_county_visit(
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         reasons = _personal_reasons(locked, actor, roles, {})
-        if locked.state not in (*_VISIT_STATES,):
+        if locked.state not in (*COUNTY_VISIT_STATES,):
             reasons.append(f"当前状态“{locked.get_state_display()}”下不能记录县级入户核查")
         reasons += _guard_reasons(locked, [guards.county_visit_required, guards.county_visit_pending])
         if not opinion:
@@ -218,7 +218,7 @@ def case_record_county_visit(
     return event
 
 
-_VISIT_STATES = (
+COUNTY_VISIT_STATES = (
     CaseState.ACCEPTED,
     CaseState.CHECKING,
     CaseState.VISITING,

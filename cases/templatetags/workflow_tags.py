@@ -1,0 +1,59 @@
+"""Template helpers of the workflow pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from relief.models import Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def include_if_exists(context, name: str):
+    """``{% include %}`` for a partial another part of the app may not have written yet:
+    renders nothing when the template does not exist."""
+    try:
+        tmpl = get_template(name)
+    except TemplateDoesNotExist:
+        return ""
+    return tmpl.render(context.flatten(), context.get("request"))
+
+
+@register.simple_tag
+def template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+@register.filter
+def role_label(value: str) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+STATE_COLOURS = {
+    "draft": "secondary", "returned_to_village": "warning", "awaiting_documents": "warning",
+    "refused": "danger", "withdrawn": "secondary", "terminated": "dark", "revoked": "danger",
+    "paying": "success", "confirmed": "success", "result_notice": "info", "pre_notice": "info",
+    "objection": "warning", "county_review": "primary", "review": "primary",
+}
+
+
+@register.filter
+def state_colour(state: str) -> str:
+    return STATE_COLOURS.get(state, "info")
+
+
+@register.filter
+def state_label(value: str) -> str:
+    from cases.models import CaseState
+
+    return dict(CaseState.choices).get(value, value)
