@@ -2,10 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
-from cases import apis_intake, apis_workflow
+from cases import apis_clocks, apis_intake, apis_workflow
 
 router = DefaultRouter()
 apis_intake.register(router)
 apis_workflow.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, *apis_clocks.urlpatterns]

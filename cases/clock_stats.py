@@ -62,10 +62,10 @@ def township_statistics(*, user, year: int, today: datetime.date | None = None) 
         clocks.filter(stopped_on__isnull=True)
         .values("case__township_id")
         .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(overdue=True)),
-            due_soon=Count("pk", filter=Q(due_soon=True, overdue=False)),
-            paused=Count("pk", filter=Q(paused_at__isnull=False)),
+            n_open=Count("pk"),
+            n_overdue=Count("pk", filter=Q(overdue=True)),
+            n_due_soon=Count("pk", filter=Q(due_soon=True, overdue=False)),
+            n_paused=Count("pk", filter=Q(paused_at__isnull=False)),
         )
         .order_by()
     )
@@ -82,10 +82,10 @@ def township_statistics(*, user, year: int, today: datetime.date | None = None) 
                 "on_time_rate": (on_time.get(township.pk, 0) / len(days)) if days else None,
                 "median_wd": median(days),
                 "p90_wd": percentile(days, 90),
-                "open": current.get("open", 0),
-                "overdue": current.get("overdue", 0),
-                "due_soon": current.get("due_soon", 0),
-                "paused": current.get("paused", 0),
+                "open": current.get("n_open", 0),
+                "overdue": current.get("n_overdue", 0),
+                "due_soon": current.get("n_due_soon", 0),
+                "paused": current.get("n_paused", 0),
             }
         )
     return rows
