@@ -273,8 +273,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[CaseState.VISITING, CaseState.INVESTIGATING],
                 target=GET_STATE(lambda self, **kw: self._after_investigation(),
-                                 states=[CaseState.REVIEW, CaseState.EVALUATING, CaseState.PRE_NOTICE,
-                                         CaseState.RESULT_NOTICE]),
+                                 states=[CaseState.REVIEW, CaseState.EVALUATING, CaseState.PRE_NOTICE]),
                 conditions=[g.survey_complete, g.check_returned_unless_short],
                 custom={"label": "调查完成", "roles": ("township_clerk",), "opinion": True})
     def finish_investigation(self, **kw):
