@@ -10,7 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from cases.models import Case
 from cases.selectors import case_list_for_user
+from relief.models import Region
 from relief.scoping import townships_for_user
 from review import selectors, services
 from review.models import (
@@ -145,6 +147,8 @@ class RectificationSerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True)
     due_workdays = serializers.IntegerField(write_only=True, required=False, min_value=1, max_value=90)
     problem_kind = serializers.ChoiceField(choices=ProblemKind.choices)
+    township = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = RectificationOrder
@@ -153,7 +157,6 @@ class RectificationSerializer(serializers.ModelSerializer):
                   "closed_by", "closed_at", "responses"]
         read_only_fields = ["id", "due_date", "status", "overdue", "issued_by", "issued_at", "closed_by",
                             "closed_at", "responses", "spot_check_item", "complaint"]
-        extra_kwargs = {"township": {"queryset": None}, "case": {"queryset": None}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,6 +218,7 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 # --- complaints -------------------------------------------------------------------------------
 class ComplaintSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    township = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = Complaint
@@ -223,7 +227,6 @@ class ComplaintSerializer(serializers.ModelSerializer):
                   "result_text", "problem_kind", "feedback_text", "feedback_on", "closed_at"]
         read_only_fields = ["id", "number", "case", "assignee", "status", "result", "result_text", "problem_kind",
                             "feedback_text", "feedback_on", "closed_at"]
-        extra_kwargs = {"township": {"queryset": None}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

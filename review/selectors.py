@@ -85,7 +85,7 @@ def filing_get_for_user(*, user, pk) -> Filing:
 def query_list_for_user(*, user) -> QuerySet[Query]:
     return _scoped(Query.objects.all(), user).select_related("case", "township", "created_by").annotate(
         message_count=Count("messages")
-    )
+    ).order_by("-created_at", "-pk")
 
 
 def query_get_for_user(*, user, pk) -> Query:
@@ -98,7 +98,7 @@ def campaign_list_for_user(*, user) -> QuerySet[SpotCheckCampaign]:
         n_items=Count("items", distinct=True),
         n_done=Count("items", filter=~Q(items__outcome=""), distinct=True),
         n_problem=Count("items", filter=Q(items__outcome=SpotCheckItem.Outcome.PROBLEM), distinct=True),
-    )
+    ).order_by("-created_at", "-pk")
 
 
 def campaign_get_for_user(*, user, pk) -> SpotCheckCampaign:
