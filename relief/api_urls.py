@@ -2,7 +2,19 @@
 
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from relief import apis
+
+router = SimpleRouter()
+router.register("regions", apis.RegionViewSet, basename="region")
+router.register("assistance-types", apis.AssistanceTypeViewSet, basename="assistance-type")
+router.register("delegations", apis.DelegationViewSet, basename="delegation")
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
+    path("me/", apis.me, name="api-me"),
+    path("policies/effective/", apis.policy_effective, name="api-policy-effective"),
+    path("workdays/add/", apis.workdays_add, name="api-workdays-add"),
+    *router.urls,
 ]

@@ -37,7 +37,7 @@ def scope_by_region(qs: QuerySet, user, *, township_field: str = "township", vil
 
 def regions_for_user(user) -> QuerySet:
     """Regions the user may see (their own node and everything below it)."""
-    qs = Region.objects.select_related("parent")
+    qs = Region.objects.select_related("parent", "parent__parent")
     if user.is_authenticated and user.is_superuser and user.region_id is None:
         return qs
     if not user.is_authenticated:
