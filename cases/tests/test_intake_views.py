@@ -1,0 +1,169 @@
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases.models import Case, CaseState, Member
+from cases.services import check_request
+from cases.tests.intake_helpers import APPLICANT_ID, SPOUSE_ID, accepted, application, force
+from tests.factories import make_id_number
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_clerk_registers_an_application_in_the_browser(client, demo):
+    login(client, demo.user("clerk"))
+    assert client.get(reverse("cases:application_new")).status_code == 200
+    from relief.models import AssistanceType
+
+    post = {
+        "assistance_type": AssistanceType.objects.get(code="dibao_rural").pk, "village": demo.village.pk,
+        "source": "application", "address": "城东社区1号", "hukou_type": "rural", "members-TOTAL": 6,
+        "members-0-name": "王德福", "members-0-id_number": APPLICANT_ID, "members-0-relation": "self",
+        "members-0-hukou_type": "rural", "members-0-covered": "on",
+        "members-1-name": "李秀兰", "members-1-id_number": SPOUSE_ID, "members-1-relation": "spouse",
+        "members-1-hukou_type": "rural", "members-1-covered": "on",
+    }
+    response = client.post(reverse("cases:application_new"), post)
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("cases:intake", args=[case.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "王德福" in page and "李秀兰" in page
+
+
+def test_an_invalid_id_is_reported_at_its_row_and_nothing_is_saved(client, demo):
+    login(client, demo.user("clerk"))
+    from relief.models import AssistanceType
+
+    post = {
+        "assistance_type": AssistanceType.objects.get(code="dibao_rural").pk, "village": demo.village.pk,
+        "source": "application", "address": "城东社区1号", "hukou_type": "rural", "members-TOTAL": 6,
+        "members-0-name": "王德福", "members-0-id_number": APPLICANT_ID, "members-0-relation": "self", "members-0-hukou_type": "rural",
+        "members-2-name": "李秀兰", "members-2-id_number": "130402198207290622", "members-2-relation": "spouse", "members-2-hukou_type": "rural",
+    }
+    response = client.post(reverse("cases:application_new"), post)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-error-for="members-2-id_number">身份证号校验码错误' in html
+    assert not Case.objects.exists() and not Member.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["intake", "household_edit", "member_add", "survey", "tekun_assessment"])
+def test_another_townships_case_pages_are_404(client, demo, name):
+    case = application(demo.user("clerk_huangchi"))
+    login(client, demo.user("clerk"))
+    assert client.get(reverse(f"cases:{name}", args=[case.pk])).status_code == 404
+
+
+def test_another_townships_household_member_and_document_are_404(client, demo):
+    from archive.services import document_upload
+
+    other = application(demo.user("clerk_huangchi"))
+    doc = document_upload(case=other, kind="evidence", uploaded_file=SimpleUploadedFile("a.png", PNG), actor=demo.user("clerk_huangchi"))
+    login(client, demo.user("clerk"))
+    member = other.household.members.first()
+    mine = application(demo.user("clerk"), members=[
+        {"name": "张三", "id_number": make_id_number(birth=datetime.date(1950, 2, 2), seq=7), "relation": "self", "hukou_type": "rural"}])
+    # a member of another household addressed through my own case is not found either
+    assert client.get(reverse("cases:member_edit", args=[mine.pk, member.pk])).status_code == 404
+    assert client.get(reverse("archive:document", args=[doc.pk])).status_code == 404
+    client.force_login(demo.user("clerk_huangchi"))
+    response = client.get(reverse("archive:document", args=[doc.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+
+
+def test_village_assistant_sees_only_her_village(client, demo):
+    case = application(demo.user("clerk"))  # 城东社区 = the assistant's village
+    other = application(demo.user("clerk_wuxi"))
+    login(client, demo.user("assistant"))
+    assert client.get(reverse("cases:intake", args=[case.pk])).status_code == 200
+    assert client.get(reverse("cases:intake", args=[other.pk])).status_code == 404
+
+
+def test_a_file_that_is_not_what_it_claims_is_refused_on_upload(client, demo):
+    case = application(demo.user("clerk"))
+    login(client, demo.user("clerk"))
+    fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 this is an exe", content_type="application/pdf")
+    response = client.post(reverse("cases:document_upload", args=[case.pk]), {"kind": "id_card", "file": fake}, follow=True)
+    assert "不是PDF、JPEG或PNG" in response.content.decode()
+    assert not case.documents.exists()
+
+
+def test_check_queue_lists_requests_in_the_county_with_constant_queries(client, demo, django_assert_max_num_queries):
+    clerk = demo.user("clerk")
+    for i in range(3):
+        c = application(clerk, members=[{"name": f"户主{i}", "id_number": make_id_number(birth=datetime.date(1950, 1, 1 + i), seq=20 + i),
+                                          "relation": "self", "hukou_type": "rural"}])
+        check_request(case=accepted(c, clerk), actor=clerk)
+    login(client, demo.user("verifier"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:check_queue"))
+    assert response.content.decode().count("录入报告") == 3
+    login(client, clerk)
+    assert client.get(reverse("cases:check_queue")).status_code == 403
+
+
+def test_verifier_returns_a_report_in_the_browser_and_a_non_pdf_report_is_refused(client, demo):
+    clerk = demo.user("clerk")
+    case = accepted(application(clerk), clerk)
+    check = check_request(case=case, actor=clerk)
+    login(client, demo.user("verifier"))
+    url = reverse("cases:check_return", args=[check.pk])
+    base = {"conclusion": "meets", "results-0-monthly_income": "0", "results-1-monthly_income": "500"}
+    response = client.post(url, {**base, "report": SimpleUploadedFile("r.pdf", PNG)})
+    assert response.status_code == 400 and "内容是PNG图片" in response.content.decode()
+    response = client.post(url, {**base, "report": SimpleUploadedFile("r.pdf", b"%PDF-1.7\n%%EOF")})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.check_status == "returned"
+
+
+def test_document_notice_page_lists_missing_items(client, demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    login(client, clerk)
+    client.post(reverse("cases:checklist", args=[case.pk]), {"provided": ["id_card", "application"]})
+    response = client.post(reverse("cases:document_notice", args=[case.pk]), follow=True)
+    html = response.content.decode()
+    assert "一次性告知书" in html and "居民户口簿" in html and "居民身份证" not in html
+    case.refresh_from_db()
+    assert case.state == CaseState.AWAITING_DOCUMENTS
+
+
+def test_near_relative_page_registers_and_flags(client, demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    login(client, clerk)
+    assert client.get(reverse("cases:near_relatives")).status_code == 200
+    response = client.post(reverse("cases:near_relatives"), {
+        "township": demo.gushu.pk, "worker_name": "赵村委", "worker_position": "village_committee",
+        "relative_name": "王德福", "relative_id_number": "130402198207290622", "relation": "父亲"})
+    assert response.status_code == 400 and "校验码" in response.content.decode()
+    response = client.post(reverse("cases:near_relatives"), {
+        "township": demo.gushu.pk, "worker_name": "赵村委", "worker_position": "village_committee",
+        "relative_name": "王德福", "relative_id_number": APPLICANT_ID, "relation": "父亲"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.near_relative_flag
+    assert "近亲属备案案件" in client.get(reverse("cases:intake", args=[case.pk])).content.decode()
+
+
+def test_survey_page_saves_a_draft_and_reports_one_investigator(client, demo):
+    clerk = demo.user("clerk")
+    case = force(accepted(application(clerk), clerk), CaseState.VISITING)
+    login(client, demo.user("assistant"))
+    url = reverse("cases:survey", args=[case.pk])
+    data = {"visit_date": datetime.date.today().isoformat(), "investigators": ["张秀英", ""], "living_conditions": "土坯房",
+            "findings": "属实"}
+    response = client.post(url, {**data, "action": "finish"})
+    assert response.status_code == 400 and "至少2名调查人员" in response.content.decode()
+    assert client.post(url, {**data, "action": "draft"}).status_code == 302
+    case.refresh_from_db()
+    assert case.survey_status == "draft"
