@@ -1,0 +1,129 @@
+"""Browser journeys through the real workflow pages: one 低保 case from 受理 to 发放 in the
+fully delegated demo township (姑孰镇), and one in the township without delegation
+(乌溪镇), which goes through county approval. The facts the intake pages would record
+(check report returned, survey complete, amount) and the passing of the notice period
+are set directly, since the point here is the workflow pages."""
+
+import datetime
+import os
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case
+from cases.tests.workflow_helpers import fast_passwords, make_case  # noqa: F401
+from relief.demo import DEMO_PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def session(browser, live_server, username, *, phone=False):
+    """A logged-in page of its own (separate cookies per user)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=whoami]", state="attached")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def open_case(page, live_server, case):
+    """From the case list, as a user would."""
+    page.goto(f"{live_server.url}/cases/?q={case.number}")
+    page.click(f"text={case.number}")
+    page.wait_for_selector("[data-testid=case-state]")
+
+
+def act(page, name, opinion="", expect_state=None):
+    if opinion:
+        page.fill(f"[data-testid=opinion-{name}]", opinion)
+    page.click(f"[data-testid=action-{name}]")
+    page.wait_for_load_state()
+    if expect_state:
+        page.wait_for_selector(f"[data-testid=case-state]:has-text('{expect_state}')")
+
+
+def set_facts(case, **fields):
+    Case.objects.filter(pk=case.pk).update(**fields)
+
+
+def investigate_to_review(page, case, *, clerk_finishes_check=True):
+    act(page, "accept", expect_state="已受理")
+    act(page, "start_investigation", expect_state="经济状况核对")
+    # finish_check is disabled until the county's report is back, with the reason shown
+    assert "核对报告尚未返回" in page.inner_text("[data-testid=reasons-finish_check]")
+    set_facts(case, check_status="returned")
+    page.reload()
+    act(page, "finish_check", expect_state="入户调查")
+    set_facts(case, survey_status="complete")
+    page.reload()
+    act(page, "finish_investigation", "经入户调查和核对，家庭人均收入低于当地低保标准", expect_state="确认前公示")
+    # The 7-day notice runs; pretend it started long enough ago.
+    set_facts(case, notice_started_on=timezone.localdate() - datetime.timedelta(days=8), monthly_amount=Decimal("420.00"))
+    page.reload()
+    act(page, "close_notice", expect_state="待审核确认")
+
+
+def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, live_server, browser):
+    case = make_case(demo.gushu)
+    with session(browser, live_server, "clerk") as clerk:
+        open_case(clerk, live_server, case)
+        investigate_to_review(clerk, case)
+        assert "此操作须由乡镇审核确认人办理" in clerk.inner_text("[data-testid=reasons-confirm]")
+    with session(browser, live_server, "approver", phone=True) as approver:
+        open_case(approver, live_server, case)
+        assert approver.is_disabled("[data-testid=action-refer_to_county]")
+        act(approver, "confirm", "符合农村低保条件，同意纳入", expect_state="已确认")
+        assert "刘德明" in approver.inner_text("[data-testid=timeline]")
+    with session(browser, live_server, "clerk") as clerk:
+        open_case(clerk, live_server, case)
+        act(clerk, "start_payment", expect_state="发放中")
+        timeline = clerk.inner_text("[data-testid=timeline]")
+        for label in ("受理", "启动调查核对", "核对完成转入户调查", "调查完成", "公示期满无异议", "审核确认", "纳入发放"):
+            assert label in timeline
+    case.refresh_from_db()
+    assert case.state == "paying" and case.route == "township" and case.amount_from
+    assert case.events.count() == 7
+
+
+def test_dibao_case_in_the_township_without_delegation_goes_through_county_approval(demo, live_server, browser):
+    case = make_case(demo.wuxi)
+    with session(browser, live_server, "clerk_wuxi") as clerk:
+        open_case(clerk, live_server, case)
+        investigate_to_review(clerk, case)
+        assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in clerk.inner_text("[data-testid=reasons-confirm]")
+        act(clerk, "refer_to_county", "经乡镇审核符合条件，报县审批", expect_state="报县审批")
+    with session(browser, live_server, "supervisor") as supervisor:
+        supervisor.goto(f"{live_server.url}/notifications/")
+        assert case.number in supervisor.inner_text("main")
+        open_case(supervisor, live_server, case)
+        act(supervisor, "county_approve", "同意纳入农村低保", expect_state="已确认")
+    with session(browser, live_server, "clerk_wuxi") as clerk:
+        open_case(clerk, live_server, case)
+        act(clerk, "start_payment", expect_state="发放中")
+    case.refresh_from_db()
+    assert case.state == "paying" and case.route == "county"
+    assert [e.transition for e in case.events.all()][-3:] == ["refer_to_county", "county_approve", "start_payment"]
