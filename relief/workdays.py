@@ -63,18 +63,16 @@ class _Calendar:
         self.load(start, end)
 
     def load(self, start: datetime.date, end: datetime.date) -> None:
+        """One query: every override of the years the window touches (a few dozen rows
+        a year), which answers both the dates and which years the administrator entered."""
         from relief.models import WorkdayOverride
 
-        for day, workday, note in WorkdayOverride.objects.filter(date__range=(start, end)).values_list(
+        rows = WorkdayOverride.objects.filter(date__year__gte=start.year, date__year__lte=end.year).values_list(
             "date", "is_workday", "note"
-        ):
-            self.overrides[day] = (workday, note)
-        self.admin_years.update(
-            d.year
-            for d in WorkdayOverride.objects.filter(date__year__gte=start.year, date__year__lte=end.year).dates(
-                "date", "year"
-            )
         )
+        for day, workday, note in rows:
+            self.overrides[day] = (workday, note)
+            self.admin_years.add(day.year)
 
     def info(self, day: datetime.date) -> DayInfo:
         weekend = day.weekday() >= 5

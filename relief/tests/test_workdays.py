@@ -127,3 +127,10 @@ def test_the_month_view_marks_holidays_make_up_days_and_unconfirmed_dates():
     assert feb[D(2026, 2, 10)].kind == "workday"
     jan27 = month_days(2027, 1)
     assert all(not d.confirmed for d in jan27)
+
+
+def test_a_deadline_costs_one_query_however_long(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        add_workdays_info(D(2026, 1, 5), 45)
+    with django_assert_num_queries(1):
+        workdays_between(D(2026, 1, 5), D(2026, 12, 31))
