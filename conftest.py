@@ -38,6 +38,18 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher():
+    """PBKDF2 at Django's production strength costs ~1 s per password on this 2-core machine,
+    and every ``demo`` fixture sets 12 demo passwords: tests hash with MD5 instead."""
+    from django.test.utils import override_settings
+
+    override = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def celery_eager_by_default():
     """Tasks run eagerly in tests even when REDIS_URL is set (CI), so ``.delay()`` in a
     service under test never waits for a worker that isn't there. ``celery_worker_process``

@@ -165,3 +165,55 @@ def test_the_embedded_default_is_sqlite_with_eager_celery(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://", "True"]
     assert (tmp_path / "var" / "staticfiles").is_dir()  # no WhiteNoise "No directory at" warning
+
+
+def test_production_static_files_collect_and_gunicorn_serves_hashed_assets(tmp_path):
+    """What docker-compose's web does: collectstatic with the manifest, migrate, gunicorn."""
+    import socket
+    import time
+    import urllib.request
+
+    static_root = tmp_path / "static"
+    env = {
+        **{k: v for k, v in PRODUCTION.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "STATIC_ROOT": str(static_root),
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    result = manage("collectstatic", "--noinput", "-v", "0", env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (static_root / "staticfiles.json").exists()
+    assert manage("migrate", "--noinput", "-v", "0", env=env, tmp_path=tmp_path).returncode == 0
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    clean.update(env, RELIEF_VAR_DIR=str(tmp_path / "var"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "relief.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=BASE_DIR, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        def get(path):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-Proto": "https"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.read().decode(errors="replace"), response.headers
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, page, headers = get("/login/")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+        assert status == 200 and "登录" in page
+        assert "Strict-Transport-Security" in headers
+        css = next(part.split('"')[0] for part in page.split('href="') if "bootstrap.min." in part.split('"')[0])
+        assert css.startswith("/static/vendor/bootstrap/bootstrap.min.") and css.count(".") == 3  # hashed name
+        status, _, headers = get(css)
+        assert status == 200
+        assert "max-age=315360000" in headers["Cache-Control"]  # WhiteNoise: immutable hashed file
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
