@@ -160,3 +160,31 @@ def test_every_role_can_open_the_list_and_a_case_in_its_region(demo, client, use
     client.force_login(demo.user(username))
     assert client.get(reverse("cases:list")).status_code == 200
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+
+
+def test_overdue_filter_uses_the_clock_flags(demo, client):
+    from cases.filters import has_clock
+
+    if not has_clock():
+        pytest.skip("the clocks part (issue 5) is not in this tree")
+    from cases.models import CaseClock
+
+    late, on_time = (make_case(demo.gushu, force_state=CaseState.VISITING, accepted_on=LONG_AGO) for _ in range(2))
+    for case, overdue in ((late, True), (on_time, False)):
+        CaseClock.objects.create(
+            case=case, started_on=LONG_AGO, limit_wd=20, limit_max_wd=45, overall_due=LONG_AGO,
+            due_soon_from=LONG_AGO, overdue=overdue,
+        )
+    client.force_login(demo.user("clerk"))
+    response = client.get(reverse("cases:list"), {"overdue": "yes"})
+    assert [c.number for c in response.context["page_obj"]] == [late.number]
+    assert "超期" in response.content.decode()
+
+
+def test_include_if_exists_renders_nothing_for_a_missing_partial_and_the_partial_when_present():
+    from django.template import Context, Template
+
+    tmpl = Template('{% load workflow_tags %}[{% include_if_exists "cases/_no_such_partial.html" %}]')
+    assert tmpl.render(Context({})) == "[]"
+    tmpl = Template('{% load workflow_tags %}{% include_if_exists "cases/_filter_select.html" %}')
+    assert "<select" in tmpl.render(Context({"field": None}))
