@@ -71,10 +71,11 @@ def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filin
     if f.get("complaint"):
         qs = qs.filter(Q(complaint_flag=True) | Q(case__complaint_flag=True))
     if f.get("overdue"):
+        # Decided after the limit (the clock stopped late) or still over it.
         clock = case_clock_model()
-        if clock is not None and any(fl.name == "overdue" for fl in clock._meta.get_fields()):
-            overdue_cases = clock.objects.filter(overdue=True).values("case_id")
-            qs = qs.filter(case_id__in=overdue_cases)
+        if clock is not None:
+            late = clock.objects.filter(Q(on_time=False) | Q(overdue=True)).values("case_id")
+            qs = qs.filter(case_id__in=late)
     return qs
 
 
