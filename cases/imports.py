@@ -150,8 +150,8 @@ def _rows_from(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
 
 
 def _money(raw: str, label: str, errors: list[str], required: bool) -> Decimal:
-    from cases.services import parse_money
     from cases.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
+    from cases.services import parse_money
 
     try:
         return parse_money(raw, maximum=MAX_ASSET_VALUE if label == "存款" else MAX_MONTHLY_AMOUNT, required=required)

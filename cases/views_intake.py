@@ -14,9 +14,24 @@ from django.views.decorators.http import require_POST
 from cases import forms as f
 from cases import services
 from cases.imports import COLUMNS, REQUIRED, ImportRejected, check_results_import
-from cases.models import Asset, Case, EconomicCheck, IncomeItem, Member, NearRelative, Spending, TekunAssessment
+from cases.models import (
+    Asset,
+    Case,
+    EconomicCheck,
+    IncomeItem,
+    Member,
+    NearRelative,
+    Spending,
+    TekunAssessment,
+)
 from cases.selectors import case_get_for_user
-from cases.selectors_intake import case_intake_context, check_get_for_user, check_queue_for_user, near_relative_get_for_user, near_relatives_for_user
+from cases.selectors_intake import (
+    case_intake_context,
+    check_get_for_user,
+    check_queue_for_user,
+    near_relative_get_for_user,
+    near_relatives_for_user,
+)
 from cases.workflow import CaseChanged, TransitionRefused
 from relief.models import AssistanceType, Role
 from relief.scoping import townships_for_user, villages_for_user

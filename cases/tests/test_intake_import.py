@@ -16,8 +16,9 @@ def two_requests(demo):
     clerk = demo.user("clerk")
     a = accepted(application(clerk), clerk)
     check_request(case=a, actor=clerk)
-    from tests.factories import make_id_number
     import datetime
+
+    from tests.factories import make_id_number
 
     other_id = make_id_number(birth=datetime.date(1948, 6, 6), seq=31)
     b = application(demo.user("clerk_huangchi"), members=[{"name": "赵老汉", "id_number": other_id, "relation": "self", "hukou_type": "rural"}])

@@ -4,7 +4,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.models import Case, CaseState, DocumentNotice, EconomicCheck, HouseholdEdit, Member, NearRelative
+from cases.models import (
+    Case,
+    CaseState,
+    DocumentNotice,
+    EconomicCheck,
+    HouseholdEdit,
+    Member,
+    NearRelative,
+)
 from cases.services import (
     case_compute_amount,
     case_issue_document_notice,
@@ -19,7 +27,15 @@ from cases.services import (
     survey_save,
     tekun_assessment_save,
 )
-from cases.tests.intake_helpers import APPLICANT_ID, CHILD_ID, SPOUSE_ID, accepted, application, force, member
+from cases.tests.intake_helpers import (
+    APPLICANT_ID,
+    CHILD_ID,
+    SPOUSE_ID,
+    accepted,
+    application,
+    force,
+    member,
+)
 from cases.workflow import TransitionRefused, available_transitions, case_transition, is_recused
 from funds.demo import seed_standards
 from tests.factories import make_id_number
@@ -195,7 +211,7 @@ def test_survey_with_one_investigator_cannot_be_finished_but_can_be_saved_as_dra
         survey_save(case=case, actor=demo.user("assistant"), data=data, finish=True)
     assert "至少2名" in exc.value.message_dict["investigators"][0]
     case.refresh_from_db()
-    assert case.survey_status == "" and not hasattr(case, "survey_") 
+    assert case.survey_status == "" and not hasattr(case, "survey_")
     survey = survey_save(case=case, actor=demo.user("assistant"), data=data, finish=False)
     assert survey.status == "draft" and case.survey_status == "draft"
     data["investigators"] = ["张秀英", "陈晓燕"]
