@@ -167,3 +167,22 @@ def test_survey_page_saves_a_draft_and_reports_one_investigator(client, demo):
     assert client.post(url, {**data, "action": "draft"}).status_code == 302
     case.refresh_from_db()
     assert case.survey_status == "draft"
+
+
+def test_the_case_detail_page_shows_the_intake_partials(client, demo):
+    from funds.demo import seed_standards
+
+    seed_standards(demo.county)
+    clerk = demo.user("clerk")
+    case = accepted(application(clerk), clerk)
+    from cases.services import case_compute_amount, member_save
+    from cases.tests.intake_helpers import member
+
+    member_save(case=case, actor=clerk, member=case.household.members.get(relation="spouse"),
+                data=member("李秀兰", SPOUSE_ID, "spouse", serious_illness="糖尿病"))
+    case_compute_amount(case=case, actor=clerk)
+    login(client, clerk)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "居民户口簿" in html  # checklist partial
+    assert "受理后的修改记录" in html and "糖尿病" in html  # versioned edits
+    assert "计算过程" in html and "低保标准" in html  # how this was computed
