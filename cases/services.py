@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q as models_q
 from django.utils import timezone
 
 from cases import idnumbers
@@ -127,6 +128,29 @@ def _policy_for_case(case: Case):
 
 def _save_case(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "updated_at"])
+
+
+def _notify_after_commit(*, role: str, region_filter: dict, verb: str, url_name: str, url_args: list, key: str) -> None:
+    """In-app notice to everyone of ``role`` in a region, once per ``key``, after commit."""
+
+    def send():
+        from django.urls import NoReverseMatch, reverse
+
+        from relief.models import Notification, User
+
+        try:
+            url = reverse(url_name, args=url_args)
+        except NoReverseMatch:
+            url = ""
+        users = User.objects.filter(is_active=True, **region_filter).filter(
+            models_q(role=role) | models_q(extra_role=role)
+        )
+        Notification.objects.bulk_create(
+            [Notification(recipient=u, verb=verb[:200], url=url, dedupe_key=key[:120]) for u in users],
+            ignore_conflicts=True,
+        )
+
+    transaction.on_commit(send)
 
 
 # --- members ----------------------------------------------------------------------------
@@ -333,6 +357,12 @@ def application_create(
         else:  # pragma: no cover - five concurrent registrations in one township
             raise ValidationError("案件编号生成冲突，请重试")
         case_refresh_near_relative_flag(case)
+        if actor.has_role(Role.VILLAGE_ASSISTANT) and not actor.has_role(Role.TOWNSHIP_CLERK):
+            _notify_after_commit(
+                role=Role.TOWNSHIP_CLERK, region_filter={"region_id": case.township_id},
+                verb=f"{village.name}登记了{'主动发现' if source == Case.Source.DISCOVERED else ''}救助申请 {case.number}，请受理或退回",
+                url_name="cases:intake", url_args=[case.pk], key=f"intake-draft:{case.pk}",
+            )
     return case
 
 
@@ -725,6 +755,11 @@ def check_request(*, case: Case, actor) -> EconomicCheck:
     check = EconomicCheck.objects.create(case=case, requested_by=actor)
     case.check_status = "requested"
     _save_case(case, "check_status")
+    _notify_after_commit(
+        role=Role.COUNTY_VERIFIER, region_filter={"region_id": case.township.parent_id},
+        verb=f"{case.township.name}申请家庭经济状况核对：案件 {case.number}",
+        url_name="cases:check_return", url_args=[check.pk], key=f"check-request:{check.pk}",
+    )
     return check
 
 

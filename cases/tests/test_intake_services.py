@@ -324,3 +324,17 @@ def test_case_number_sequence_per_township_and_year(demo):
     b = application(demo.user("clerk"), members=[member("张三", make_id_number(birth=datetime.date(1970, 1, 1), seq=44), "self")])
     assert int(b.number[-5:]) == int(a.number[-5:]) + 1
     force(b, CaseState.DRAFT)
+
+
+def test_a_village_draft_and_a_check_request_notify_the_next_person(demo, django_capture_on_commit_callbacks):
+    from relief.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = application(demo.user("assistant"), source="discovered")
+    assert Notification.objects.filter(recipient=demo.user("clerk"), dedupe_key=f"intake-draft:{case.pk}").exists()
+    assert not Notification.objects.filter(recipient=demo.user("clerk_huangchi")).exists()
+    clerk = demo.user("clerk")
+    accepted(case, clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        check = check_request(case=case, actor=clerk)
+    assert Notification.objects.filter(recipient=demo.user("verifier"), dedupe_key=f"check-request:{check.pk}").exists()
