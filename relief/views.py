@@ -16,13 +16,13 @@ from relief.workdays import year_confirmed
 #: shortcut whose page does not exist (yet) is left out, like the navigation.
 HOME_LINKS = {
     Role.VILLAGE_ASSISTANT: [
-        ("登记新申请", ("cases:intake_new", "cases:case_new", "cases:new"), "primary"),
+        ("登记新申请", ("cases:application_new",), "primary"),
         ("本村案件", ("cases:list",), "outline-primary"),
         ("通知", ("notifications",), "outline-secondary"),
     ],
     Role.TOWNSHIP_CLERK: [
         ("案件列表", ("cases:list",), "primary"),
-        ("登记新申请", ("cases:intake_new", "cases:case_new", "cases:new"), "outline-primary"),
+        ("登记新申请", ("cases:application_new",), "outline-primary"),
         ("办理时限", ("cases:dashboard",), "outline-primary"),
         ("县级查询与整改", ("review:queries",), "outline-secondary"),
     ],

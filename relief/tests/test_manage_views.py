@@ -397,6 +397,7 @@ def test_home_pages_show_the_roles_own_figures(client, demo):
     client.force_login(demo.user("assistant"))
     page = client.get("/").content.decode()
     assert 'data-testid="home-role">village_assistant<' in page and "btn-lg" in page
+    assert "登记新申请" in page and "本村案件" in page
 
 
 def test_home_pages_count_only_the_users_region(client, demo):
