@@ -360,12 +360,22 @@ def _case_url_sql() -> tuple[str, str]:
     return prefix, suffix
 
 
-_NOTICES = {
-    # kind: (flag column, marker column, due column, only running clocks)
-    "overdue": ("overdue", "notified_overdue_for", "overall_due", True),
-    "due_soon": ("due_soon", "notified_due_soon_for", "overall_due", True),
-    "step": ("step_overdue", "notified_step_for", "step_due", False),
-}
+def _thresholds(today: datetime.date) -> dict[str, tuple[str, str, str, Q, str, list]]:
+    """Per threshold: flag column, marker column, due column, the condition as of ``today``
+    (ORM and SQL with its parameters). Paused and stopped clocks never cross the overall
+    thresholds; the step clock (e.g. the refusal notice) runs after the decision too."""
+    day = connection.ops.adapt_datefield_value(today)
+    running_q = Q(stopped_on__isnull=True, paused_at__isnull=True)
+    running_sql = "c.stopped_on IS NULL AND c.paused_at IS NULL"
+    return {
+        "overdue": ("overdue", "notified_overdue_for", "overall_due", running_q & Q(overall_due__lt=today),
+                    f"{running_sql} AND c.overall_due < %s", [day]),
+        "due_soon": ("due_soon", "notified_due_soon_for", "overall_due",
+                     running_q & Q(overall_due__gte=today, due_soon_from__lte=today),
+                     f"{running_sql} AND c.overall_due >= %s AND c.due_soon_from <= %s", [day, day]),
+        "step": ("step_overdue", "notified_step_for", "step_due", Q(step_due__lt=today),
+                 "c.step_due < %s", [day]),
+    }
 
 
 def _verb_sql(kind: str) -> tuple[str, list]:
@@ -374,26 +384,24 @@ def _verb_sql(kind: str) -> tuple[str, list]:
         return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", ["案件", "已超过办理时限（截止", "），请尽快办理"]
     if kind == "due_soon":
         return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", ["案件", "即将到期（办理截止", "）"]
-    whens = " ".join("WHEN %s THEN %s" for _ in StepKind.choices if _[0])
-    params = ["案件"]
-    for value, label in StepKind.choices:
-        if value:
-            params += [value, label]
-    params += ["环节", "时限已超期（截止", "）"]
+    steps = [(value, label) for value, label in StepKind.choices if value]
+    whens = " ".join("WHEN %s THEN %s" for _ in steps)
+    params = ["案件"] + [x for pair in steps for x in pair] + ["环节", "时限已超期（截止", "）"]
     return f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s || CAST(c.step_due AS TEXT) || %s", params
 
 
-def _insert_notifications(kind: str, now) -> int:
-    """One INSERT … SELECT: a notification per responsible user for every clock whose flag
-    is up and whose marker does not yet name the current due date, then one UPDATE of the
-    markers. The unique (recipient, dedupe_key) constraint makes any repeat a no-op."""
-    flag, marker, due_col, running_only = _NOTICES[kind]
+def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
+    """One threshold, set-based: (1) one INSERT … SELECT of a notification per responsible
+    user for every clock past the threshold whose marker does not yet name its current due
+    date; (2) one UPDATE raising the flag and setting the marker on those clocks. The
+    unique (recipient, dedupe_key) constraint makes any repeat a no-op. Returns
+    (clocks marked, notifications inserted)."""
+    flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today)[kind]
     clock_t, case_t = CaseClock._meta.db_table, Case._meta.db_table
     user_t, note_t = User._meta.db_table, Notification._meta.db_table
     prefix, suffix = _case_url_sql()
     verb_sql, verb_params = _verb_sql(kind)
     roles = [str(r) for r in RESPONSIBLE_ROLES]
-    running_sql = "AND c.stopped_on IS NULL" if running_only else ""
     sql = f"""
         INSERT INTO {note_t} (recipient_id, verb, url, dedupe_key, created_at, read_at)
         SELECT u.id,
@@ -404,8 +412,7 @@ def _insert_notifications(kind: str, now) -> int:
           FROM {clock_t} c
           JOIN {case_t} k ON k.id = c.case_id
           JOIN {user_t} u ON u.region_id = k.township_id
-         WHERE c.{flag} = %s {running_sql}
-           AND c.{due_col} IS NOT NULL
+         WHERE {cond_sql}
            AND (c.{marker} IS NULL OR c.{marker} <> c.{due_col})
            AND u.is_active = %s
            AND (u.role IN (%s, %s) OR u.extra_role IN (%s, %s))
@@ -416,16 +423,15 @@ def _insert_notifications(kind: str, now) -> int:
         prefix, suffix,
         "clock:", f":{kind}:",
         connection.ops.adapt_datetimefield_value(now),
-        True, True, *roles, *roles,
+        *cond_params,
+        True, *roles, *roles,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        inserted = cursor.rowcount
-    qs = CaseClock.objects.filter(**{flag: True, f"{due_col}__isnull": False}).exclude(**{marker: F(due_col)})
-    if running_only:
-        qs = qs.filter(stopped_on__isnull=True)
-    qs.update(**{marker: F(due_col)})
-    return max(inserted, 0)
+        inserted = max(cursor.rowcount, 0)
+    pending = Q(**{flag: False}) | Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
+    marked = CaseClock.objects.filter(cond_q & pending).update(**{flag: True, marker: F(due_col), "updated_at": now})
+    return marked, inserted
 
 
 def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
@@ -442,18 +448,15 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
         result.flags_cleared += running.filter(due_soon=True).filter(
             Q(due_soon_from__gt=today) | Q(overall_due__lt=today)
         ).update(due_soon=False, updated_at=now)
-        result.overdue_marked = running.filter(overall_due__lt=today, overdue=False).update(overdue=True, updated_at=now)
-        result.due_soon_marked = running.filter(
-            overall_due__gte=today, due_soon_from__lte=today, due_soon=False
-        ).update(due_soon=True, updated_at=now)
         result.flags_cleared += CaseClock.objects.filter(step_overdue=True).filter(
             Q(step_due__isnull=True) | Q(step_due__gte=today)
         ).update(step_overdue=False, updated_at=now)
-        result.step_overdue_marked = CaseClock.objects.filter(step_due__lt=today, step_overdue=False).update(
-            step_overdue=True, updated_at=now
-        )
-        for kind in ("overdue", "due_soon", "step"):
-            result.notifications += _insert_notifications(kind, now)
+        result.overdue_marked, notes = _cross("overdue", today, now)
+        result.notifications += notes
+        result.due_soon_marked, notes = _cross("due_soon", today, now)
+        result.notifications += notes
+        result.step_overdue_marked, notes = _cross("step", today, now)
+        result.notifications += notes
         if settings.EMAIL_ENABLED and result.notifications:
             ids = list(
                 Notification.objects.filter(created_at=now, dedupe_key__startswith="clock:")

@@ -1,0 +1,282 @@
+"""Benchmark of the daily deadline scan (issue 5): 1,000,000 cases of which 200,000 open.
+
+Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
+
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=x \\
+        .venv/bin/python bench/bench_scan.py [--sizes 100000,300000,1000000] [--open-ratio 0.2]
+
+The database is created when missing and its schema rebuilt from the models (like the
+test suite's --nomigrations); the name must contain "bench" unless --force. Rows are made
+with INSERT … SELECT generate_series (no Python loop): cases spread over the demo county's
+villages and three assistance types, 20% open at various stages (accepted 0–90 days ago),
+the rest decided within the last two years. Every case has a stored clock, as accepted
+cases do; due dates are approximated (limit ≈ 28 calendar days) because the scan only
+compares stored dates and never calls the calendar.
+
+For each size it prints three timings of ``cases.clocks.scan_deadlines``:
+  cold   — every flag reset: all thresholds cross at once (worst case, most notifications)
+  daily  — the scan run as of yesterday first, then today: a normal day's crossings
+  repeat — the same scan again: nothing changes, nothing is sent (idempotence)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from dj_database_url import parse
+
+    cfg = parse(url)
+    try:
+        psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=5).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+    admin = psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"], dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+    admin.close()
+    print(f"created database {cfg['NAME']}")
+
+
+def literal_default(field, connection):
+    """Value for a column the generator does not set: the model default, '' or NULL."""
+    if field.has_default():
+        return field.get_db_prep_save(field.get_default(), connection)
+    if field.null:
+        return None
+    if field.get_internal_type() in ("CharField", "TextField", "SlugField"):
+        return ""
+    if field.get_internal_type() == "DateTimeField":
+        from django.utils import timezone
+
+        return field.get_db_prep_save(timezone.now(), connection)
+    raise SystemExit(f"bench: no value for required column {field.model.__name__}.{field.column}")
+
+
+def insert_select(model, exprs: dict[str, str], from_sql: str, params: list | None = None) -> int:
+    """INSERT INTO model(columns) SELECT <exprs or defaults> FROM <from_sql>."""
+    from django.db import connection
+
+    columns, values, args = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.column not in exprs:
+            continue
+        columns.append(field.column)
+        if field.column in exprs:
+            values.append(exprs[field.column])
+        else:
+            values.append("%s")
+            args.append(literal_default(field, connection))
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {from_sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args + (params or []))
+        return cursor.rowcount
+
+
+def rebuild_schema() -> None:
+    from django.apps import apps
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    from relief.demo import seed_regions_and_accounts
+
+    seed_regions_and_accounts()
+
+
+OPEN_STATES = ["accepted", "checking", "visiting", "evaluating", "pre_notice", "review", "county_review"]
+
+
+def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) -> None:
+    """Cases start..end (inclusive) with their clocks, by INSERT … SELECT generate_series."""
+    from cases.models import Case, CaseClock, Household
+    from relief.models import AssistanceType
+
+    types = list(AssistanceType.objects.filter(code__in=["dibao_rural", "tekun_dispersed", "temp_expense"]).values_list("pk", flat=True))
+    if start == 1:
+        insert_select(
+            Household,
+            {
+                "township_id": "v.parent_id",
+                "village_id": "v.id",
+                "address": "'幸福路' || g::text || '号'",
+                "hukou_type": "'rural'",
+            },
+            "generate_series(1, 20000) g JOIN LATERAL (SELECT id, parent_id FROM relief_region "
+            "WHERE level = 'village' ORDER BY id OFFSET mod(g, 16) LIMIT 1) v ON true",
+        )
+    open_states = "ARRAY[" + ", ".join(f"'{s}'" for s in OPEN_STATES) + "]"
+    is_open = f"(mod(g, {open_every}) = 0)"
+    accepted = f"(DATE '{today.isoformat()}' - CASE WHEN {is_open} THEN mod(g / {open_every}, 90) ELSE 30 + mod(g, 700) END)"
+    insert_select(
+        Case,
+        {
+            "number": "'B' || lpad(g::text, 9, '0')",
+            "household_id": "hh.ids[1 + mod(g, hh.n)]",
+            "assistance_type_id": f"(ARRAY[{', '.join(str(t) for t in types)}]::bigint[])[1 + mod(g, 3)]",
+            "township_id": "vil.tws[1 + mod(g, vil.n)]",
+            "village_id": "vil.ids[1 + mod(g, vil.n)]",
+            "state": f"CASE WHEN {is_open} THEN ({open_states})[1 + mod(g / {open_every}, {len(OPEN_STATES)})] "
+            "WHEN mod(g, 9) = 1 THEN 'refused' ELSE 'paying' END",
+            "accepted_on": accepted,
+            "decided_on": f"CASE WHEN {is_open} THEN NULL ELSE {accepted} + mod(g, 40) END",
+            "route": "'township'",
+            "documents_complete": "true",
+        },
+        "generate_series(%s, %s) g, "
+        "(SELECT array_agg(id ORDER BY id) ids, count(*) n FROM cases_household) hh, "
+        "(SELECT array_agg(id ORDER BY id) ids, array_agg(parent_id ORDER BY id) tws, count(*) n "
+        " FROM relief_region WHERE level = 'village') vil",
+        [start, end],
+    )
+    insert_select(
+        CaseClock,
+        {
+            "case_id": "k.id",
+            "started_on": "k.accepted_on",
+            "limit_wd": "20",
+            "limit_max_wd": "45",
+            "overall_due": "k.accepted_on + 28",
+            "due_soon_from": "k.accepted_on + 24",
+            "stopped_on": "k.decided_on",
+            "elapsed_wd": "CASE WHEN k.decided_on IS NULL THEN NULL ELSE (k.decided_on - k.accepted_on) * 5 / 7 END",
+            "on_time": "CASE WHEN k.decided_on IS NULL THEN NULL ELSE k.decided_on <= k.accepted_on + 28 END",
+            "step_kind": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN 'check_start' ELSE '' END",
+            "step_started_on": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN k.accepted_on + 2 END",
+            "step_due": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN k.accepted_on + 7 END",
+        },
+        "cases_case k WHERE k.number BETWEEN %s AND %s",
+        [f"B{start:09d}", f"B{end:09d}"],
+    )
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def reset_flags() -> None:
+    from cases.models import CaseClock
+    from relief.models import Notification
+
+    Notification.objects.filter(dedupe_key__startswith="clock:").delete()
+    CaseClock.objects.update(
+        due_soon=False, overdue=False, step_overdue=False,
+        notified_due_soon_for=None, notified_overdue_for=None, notified_step_for=None,
+    )
+
+
+STATEMENTS: list[tuple[float, str]] = []
+
+
+def _timing_wrapper(execute, sql, params, many, context):
+    t0 = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        STATEMENTS.append((time.perf_counter() - t0, " ".join(sql.split())[:110]))
+
+
+def timed_scan(today: datetime.date, *, show_statements: bool = False):
+    from django.db import connection
+
+    from cases.clocks import scan_deadlines
+
+    STATEMENTS.clear()
+    t0 = time.perf_counter()
+    with connection.execute_wrapper(_timing_wrapper):
+        result = scan_deadlines(today=today)
+    elapsed = time.perf_counter() - t0
+    if show_statements:
+        for seconds, sql in STATEMENTS:
+            print(f"      {seconds:6.3f}s {sql}")
+    return elapsed, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--open-ratio", type=float, default=0.2)
+    parser.add_argument("--today", default="2026-11-20")
+    parser.add_argument("--statements", action="store_true", help="print each statement's time (cold run)")
+    parser.add_argument("--force", action="store_true", help="allow a database whose name lacks 'bench'")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("bench_scan: set DATABASE_URL=postgres://…/relief_bench (PostgreSQL only)", file=sys.stderr)
+        return 2
+    if "bench" not in url.rsplit("/", 1)[-1] and not args.force:
+        print("bench_scan: the database is rebuilt; use one named *bench* (or --force)", file=sys.stderr)
+        return 2
+    os.environ.setdefault("SECRET_KEY", "bench")
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from cases.models import CaseClock
+
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    today = datetime.date.fromisoformat(args.today)
+    open_every = max(1, round(1 / args.open_ratio))
+    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, today={today}, 1 in {open_every} cases open")
+    t0 = time.perf_counter()
+    rebuild_schema()
+    print(f"schema rebuilt in {time.perf_counter() - t0:.1f}s")
+    built = 0
+    rows = []
+    for size in sizes:
+        t0 = time.perf_counter()
+        add_cases(built + 1, size, open_every=open_every, today=today)
+        built = size
+        vacuum()
+        running = CaseClock.objects.filter(stopped_on__isnull=True).count()
+        print(f"\n{size:,} cases ({running:,} open with running clocks) built in {time.perf_counter() - t0:.1f}s")
+
+        reset_flags()
+        vacuum()
+        cold, r_cold = timed_scan(today, show_statements=args.statements)
+        repeat, r_repeat = timed_scan(today)
+        reset_flags()
+        timed_scan(today - datetime.timedelta(days=1))
+        daily, r_daily = timed_scan(today)
+        assert r_repeat.notifications == 0 and r_repeat.overdue_marked == 0, "the repeat run changed something"
+        print(f"  cold   {cold:6.2f}s  overdue+{r_cold.overdue_marked:,} due-soon+{r_cold.due_soon_marked:,} "
+              f"step+{r_cold.step_overdue_marked:,} notifications {r_cold.notifications:,}")
+        print(f"  daily  {daily:6.2f}s  overdue+{r_daily.overdue_marked:,} due-soon+{r_daily.due_soon_marked:,} "
+              f"step+{r_daily.step_overdue_marked:,} notifications {r_daily.notifications:,}")
+        print(f"  repeat {repeat:6.2f}s  (no change, no notification)")
+        rows.append((size, running, cold, daily, repeat, r_cold.notifications))
+
+    print("\n| cases | open | cold scan | daily scan | repeat | notifications (cold) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size, running, cold, daily, repeat, notes in rows:
+        print(f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | {repeat:.2f} s | {notes:,} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
