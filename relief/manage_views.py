@@ -634,25 +634,64 @@ def _field_label(model, name: str) -> str:
         return name
 
 
+def _humanize_changes(model, raw: list[tuple[str, object, object]]) -> list[dict]:
+    """Field labels, choice labels and related objects' names instead of raw values; one
+    query per related model."""
+    wanted: dict = {}
+    for name, old, new in raw:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            continue
+        if field.is_relation and field.many_to_one:
+            wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v is not None)
+    resolved = {m: m._default_manager.in_bulk(list(ids)) for m, ids in wanted.items()}
+
+    def show(field, value):
+        if value is None or value == "":
+            return None
+        if field is None:
+            return value
+        if field.is_relation and field.many_to_one:
+            obj = resolved.get(field.related_model, {}).get(value)
+            return str(obj) if obj is not None else f"#{value}"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return value
+
+    rows = []
+    for name, old, new in raw:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            field = None
+        rows.append({"field": _field_label(model, name), "old": show(field, old), "new": show(field, new)})
+    return rows
+
+
 def _history_rows(obj=None, *, model=None, pk=None) -> list[dict]:
-    """Simple-history records oldest → newest diffed pairwise (no query per record)."""
+    """Simple-history records oldest → newest, diffed pairwise (no query per record)."""
     model = model or type(obj)
     pk = pk if pk is not None else obj.pk
-    records = list(model.history.filter(**{model._meta.pk.attname: pk}).select_related("history_user").order_by("history_date", "history_id"))
+    records = list(
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
     rows, prev = [], None
     for rec in records:
-        changes = []
+        raw = []
         if prev is not None:
-            for c in rec.diff_against(prev).changes:
-                changes.append({"field": _field_label(model, c.field), "old": c.old, "new": c.new})
+            raw = [(c.field, c.old, c.new) for c in rec.diff_against(prev).changes]
         rows.append(
             {
                 "when": rec.history_date,
                 "who": rec.history_user,
                 "type": _TYPE_LABELS.get(rec.history_type, rec.history_type),
-                "changes": changes,
+                "changes": _humanize_changes(model, raw),
                 "reason": rec.history_change_reason,
-                "snapshot": rec if prev is None else None,
             }
         )
         prev = rec

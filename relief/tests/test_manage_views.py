@@ -424,3 +424,15 @@ def test_the_django_admin_is_for_administrators_only(client, demo):
     assert client.get("/admin/relief/region/").status_code == 200
     assert client.get("/admin/relief/delegation/").status_code == 200
     assert client.get(f"/admin/relief/region/{demo.gushu.pk}/history/").status_code == 200
+
+
+def test_user_history_names_roles_and_regions_not_codes(admin_client, demo):
+    clerk = demo.user("clerk_wuxi")
+    admin_client.post(
+        reverse("manage:user_edit", args=[clerk.pk]),
+        {"username": clerk.username, "full_name": clerk.full_name, "role": "township_clerk", "extra_role": "",
+         "region": demo.huangchi.pk, "phone": "", "id_number": ""},
+    )
+    page = admin_client.get(reverse("manage:history", args=["user", clerk.pk])).content.decode()
+    assert "乌溪镇 → 黄池镇" in page
+    assert "乡镇审核确认人 → (空)" in page
