@@ -174,19 +174,13 @@ class SpotCheckItem(models.Model):
         return f"{self.campaign} · {self.case}"
 
 
-def _visit_photo_path(instance, filename: str) -> str:
-    return f"review/visits/{instance.item.campaign_id}/{instance.item_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.extension}"
-
-
 class VisitPhoto(models.Model):
-    """Photo taken at a spot-check visit. The type is sniffed from the content, never
-    trusted from the name; files are served only through a scoped view."""
+    """A photo taken at a spot-check visit. The file itself is an archive Document of the
+    case (kind 入户调查照片), so it joins the household's file (一户一档) and is checked by
+    content and served only after scoping."""
 
     item = models.ForeignKey(SpotCheckItem, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("照片", upload_to=_visit_photo_path)
-    content_type = models.CharField("文件类型", max_length=40)
-    extension = models.CharField(max_length=8, default="jpg")
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    document = models.OneToOneField("archive.Document", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -9,7 +9,6 @@ import random
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -364,30 +363,18 @@ def spot_check_assign(*, items, assignee, actor) -> int:
     return SpotCheckItem.objects.filter(pk__in=ids, campaign__county_id=actor.region_id).update(assignee=assignee)
 
 
-IMAGE_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-PDF_SIGNATURE = (b"%PDF-", "application/pdf", "pdf")
-
-
 def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
-    """(content type, extension) from the file's first bytes; the name and the browser's
-    claimed type are ignored. Raises ValidationError in Chinese."""
-    max_bytes = settings.UPLOAD_MAX_MB * 1024 * 1024
-    if upload.size > max_bytes:
-        raise ValidationError(f"文件“{upload.name}”超过 {settings.UPLOAD_MAX_MB}MB")
+    """(content type, extension) from the file's content, by the archive app's checks (size,
+    magic bytes, name that lies about the type); raises ValidationError in Chinese."""
+    from archive.services import read_checked_upload
+    from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
+
     upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    signatures = IMAGE_SIGNATURES + ((PDF_SIGNATURE,) if allow_pdf else ())
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    for magic, content_type, ext in signatures:
-        if head.startswith(magic):
-            return content_type, ext
-    allowed = "JPEG、PNG、WEBP" + ("、PDF" if allow_pdf else "")
-    raise ValidationError(f"文件“{upload.name}”不是 {allowed} 格式")
+    try:
+        _, content_type = read_checked_upload(upload, allowed=(JPEG, PNG, PDF) if allow_pdf else (JPEG, PNG))
+    finally:
+        upload.seek(0)
+    return content_type, EXTENSIONS[content_type].lstrip(".")
 
 
 @transaction.atomic
@@ -419,12 +406,11 @@ def spot_check_record_visit(
         errors["outcome"] = "请选择核查结论"
     elif outcome == SpotCheckItem.Outcome.PROBLEM and problem_kind not in ProblemKind.values:
         errors["problem_kind"] = "发现问题时请选择问题类型"
-    sniffed = []
     for photo in photos:
         try:
-            sniffed.append((photo, *sniff_upload(photo)))
+            sniff_upload(photo)
         except ValidationError as exc:
-            errors["photos"] = exc.messages[0]
+            errors["photos"] = f"{photo.name}：{exc.messages[0]}"
     if errors:
         raise ValidationError(errors)
     item.visit_date = visit_date
@@ -435,8 +421,15 @@ def spot_check_record_visit(
     item.recorded_by = actor
     item.recorded_at = timezone.now()
     item.save()
-    for photo, content_type, ext in sniffed:
-        VisitPhoto.objects.create(item=item, file=photo, content_type=content_type, extension=ext, uploaded_by=actor)
+    from archive.models import Document
+    from archive.services import document_upload
+
+    for photo in photos:
+        document = document_upload(
+            case=item.case, kind=Document.Kind.SURVEY_PHOTO, uploaded_file=photo, actor=actor,
+            title=f"县级入户抽查照片（{item.campaign.name}）", allowed=("image/jpeg", "image/png"),
+        )
+        VisitPhoto.objects.create(item=item, document=document)
     return item
 
 

@@ -267,7 +267,7 @@ def item_detail(request, pk):
         request,
         "review/item_detail.html",
         {"page_title": f"入户核查 {item.case.number}", "item": item, "form": form, "can_record": can_record,
-         "photos": item.photos.all(), "rectifications": item.rectifications.all(),
+         "photos": item.photos.select_related("document"), "rectifications": item.rectifications.all(),
          "is_supervisor": services.is_supervisor(request.user), "members": item.case.household.members.all()},
     )
 
@@ -275,8 +275,8 @@ def item_detail(request, pk):
 @supervision_user_required
 def item_photo(request, pk, photo_pk):
     item = selectors.spot_check_item_get_for_user(user=request.user, pk=pk)
-    photo = get_object_or_404(item.photos, pk=photo_pk)
-    return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    photo = get_object_or_404(item.photos.select_related("document"), pk=photo_pk)
+    return FileResponse(photo.document.file.open("rb"), content_type=photo.document.content_type)
 
 
 # --- rectification --------------------------------------------------------------------------

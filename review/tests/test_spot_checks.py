@@ -176,4 +176,6 @@ def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(demo, confi
                             findings="收入未申报", outcome="problem", problem_kind="income", photos=[png])
     item.refresh_from_db()
     assert item.outcome == "problem" and item.problem_kind == "income"
-    assert item.photos.get().content_type == "image/png"
+    photo = item.photos.get()
+    assert photo.document.content_type == "image/png" and photo.document.case == item.case
+    assert photo.document.kind == "survey_photo"
