@@ -20,8 +20,10 @@ NEXT_ACTORS: dict[str, tuple[tuple[str, str], ...]] = {
     S.DRAFT: ((Role.TOWNSHIP_CLERK, "township"),),
     S.RETURNED_TO_VILLAGE: ((Role.VILLAGE_ASSISTANT, "village"),),
     S.ACCEPTED: ((Role.TOWNSHIP_CLERK, "township"),),
-    S.CHECKING: ((Role.COUNTY_VERIFIER, "county"),),
-    S.INVESTIGATING: ((Role.COUNTY_VERIFIER, "county"), (Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),
+    # The county verifiers hear of the check from its request (cases.services, intake),
+    # not from the state: one message per piece of work.
+    S.CHECKING: ((Role.TOWNSHIP_CLERK, "township"),),
+    S.INVESTIGATING: ((Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),
     S.VISITING: ((Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),
     S.EVALUATING: ((Role.TOWNSHIP_CLERK, "township"),),
     S.PRE_NOTICE: ((Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),

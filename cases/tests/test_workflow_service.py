@@ -8,7 +8,7 @@ from django.urls import reverse
 from cases import workflow
 from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import notify_next_actors
-from cases.tests.workflow_helpers import LONG_AGO, fast_passwords, go, make_case  # noqa: F401
+from cases.tests.workflow_helpers import LONG_AGO, fast_passwords, go, make_case, make_user  # noqa: F401
 from cases.workflow import CaseChanged, case_transition
 from relief.models import Notification
 
@@ -95,15 +95,20 @@ def test_reaching_review_notifies_the_township_approver_once(demo, django_captur
     assert Notification.objects.filter(recipient=approver).count() == 1
 
 
-def test_referral_notifies_county_supervisor_and_checking_notifies_verifier(demo, django_capture_on_commit_callbacks):
+def test_referral_notifies_county_supervisor_and_visiting_notifies_village_and_other_clerks(
+    demo, django_capture_on_commit_callbacks
+):
     case = make_case(demo.wuxi, force_state=CaseState.REVIEW)
     with django_capture_on_commit_callbacks(execute=True):
         go(case, "refer_to_county", "clerk_wuxi")
     assert Notification.objects.filter(recipient=demo.user("supervisor"), verb__contains="报县审批").count() == 1
-    checking = make_case(demo.gushu, force_state=CaseState.ACCEPTED)
+    second_clerk = make_user("clerk2", "township_clerk", demo.gushu)
+    visiting = make_case(demo.gushu, force_state=CaseState.CHECKING, check_status="returned")
     with django_capture_on_commit_callbacks(execute=True):
-        go(checking, "start_investigation", "clerk")
-    assert Notification.objects.filter(recipient=demo.user("verifier"), verb__contains=checking.number).count() == 1
+        go(visiting, "finish_check", "verifier")
+    for user in (demo.user("assistant"), second_clerk, demo.user("clerk")):
+        assert Notification.objects.filter(recipient=user, verb__contains=visiting.number).count() == 1
+    assert not Notification.objects.filter(recipient=demo.user("assistant_wuxi")).exists()
 
 
 def test_flagged_case_reaching_review_asks_the_county_for_its_visit(demo, django_capture_on_commit_callbacks):
