@@ -107,10 +107,12 @@ def _notify(users_qs, *, verb: str, url: str, dedupe_key: str = "") -> None:
     transaction.on_commit(send)
 
 
-def _township_users(township_id: int):
+def _township_users(township_ids):
     from django.db.models import Q
 
-    return User.objects.filter(region_id=township_id, is_active=True).filter(
+    if isinstance(township_ids, int):
+        township_ids = [township_ids]
+    return User.objects.filter(region_id__in=township_ids, is_active=True).filter(
         Q(role__in=TOWNSHIP_ROLES) | Q(extra_role__in=TOWNSHIP_ROLES)
     )
 
@@ -553,9 +555,30 @@ def rectification_mark_overdue(*, today: datetime.date | None = None) -> int:
     Set-based and idempotent: the clocks' daily job (and `manage.py rectification_overdue`)
     call it."""
     today = today or timezone.localdate()
-    return RectificationOrder.objects.filter(
-        status__in=RectificationOrder.AWAITING_TOWNSHIP, due_date__lt=today, overdue=False
-    ).update(overdue=True)
+    with transaction.atomic():
+        due = list(
+            RectificationOrder.objects.select_for_update()
+            .filter(status__in=RectificationOrder.AWAITING_TOWNSHIP, due_date__lt=today, overdue=False)
+            .values_list("pk", "township_id", "due_date")
+        )
+        if not due:
+            return 0
+        n = RectificationOrder.objects.filter(pk__in=[pk for pk, _, _ in due]).update(overdue=True)
+        users_by_township: dict[int, list] = {}
+        for user in _township_users({t for _, t, _ in due}):
+            users_by_township.setdefault(user.region_id, []).append(user)
+        notifications = [
+            Notification(
+                recipient=user,
+                verb=f"整改通知#{pk}已逾期（期限{due_date:%Y-%m-%d}），请尽快反馈整改情况",
+                url=reverse("review:rectification_detail", args=[pk]),
+                dedupe_key=f"review-rect-overdue-{pk}",
+            )
+            for pk, township_id, due_date in due
+            for user in users_by_township.get(township_id, [])
+        ]
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    return n
 
 
 # --- correction (依法纠正) ----------------------------------------------------------------

@@ -83,6 +83,15 @@ def test_overdue_orders_are_flagged_set_based_and_only_while_the_township_owes_a
     order.refresh_from_db()
     answered.refresh_from_db()
     assert order.overdue and not answered.overdue
+    overdue_notes = Notification.objects.filter(dedupe_key=f"review-rect-overdue-{order.pk}")
+    assert set(overdue_notes.values_list("recipient__username", flat=True)) == {"clerk", "approver"}
+
+
+def test_the_celery_task_marks_overdue_orders(demo, order):
+    from review.tasks import mark_rectifications_overdue
+
+    later = order.due_date + datetime.timedelta(days=1)
+    assert mark_rectifications_overdue.delay(later.isoformat()).get() == 1
 
 
 def test_the_management_command_flags_overdue_orders(demo, order, capsys):

@@ -1,0 +1,15 @@
+"""Celery tasks of the review app (STYLE §4: call a service, safe to run twice)."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+
+
+@shared_task(name="review.tasks.mark_rectifications_overdue")
+def mark_rectifications_overdue(today: str | None = None) -> int:
+    """Daily: flag 整改通知 past their due date while the township owes an answer."""
+    from review.services import rectification_mark_overdue
+
+    return rectification_mark_overdue(today=datetime.date.fromisoformat(today) if today else None)
