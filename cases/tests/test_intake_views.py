@@ -186,3 +186,45 @@ def test_the_case_detail_page_shows_the_intake_partials(client, demo):
     assert "居民户口簿" in html  # checklist partial
     assert "受理后的修改记录" in html and "糖尿病" in html  # versioned edits
     assert "计算过程" in html and "低保标准" in html  # how this was computed
+
+
+def test_another_townships_near_relative_entry_cannot_be_revoked(client, demo):
+    from cases.services import near_relative_register
+
+    entry = near_relative_register(actor=demo.user("clerk_huangchi"), data={
+        "worker_name": "周丽华", "worker_position": "civil_affairs", "relative_name": "李秀兰",
+        "relative_id_number": SPOUSE_ID, "relation": "母亲"})
+    login(client, demo.user("clerk"))
+    assert client.post(reverse("cases:near_relative_deactivate", args=[entry.pk])).status_code == 404
+    assert "李秀兰" not in client.get(reverse("cases:near_relatives")).content.decode()
+    entry.refresh_from_db()
+    assert entry.active
+
+
+def test_member_form_reports_a_sex_that_disagrees_with_the_id_at_the_field(client, demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    login(client, clerk)
+    child_id = make_id_number(birth=datetime.date(2012, 1, 20), male=True, seq=13)
+    response = client.post(reverse("cases:member_add", args=[case.pk]), {
+        "name": "王小宝", "id_number": child_id, "relation": "child", "hukou_type": "rural", "sex": "F", "covered": "on"})
+    assert response.status_code == 400
+    assert 'data-error-for="sex">性别与身份证号不符' in response.content.decode()
+    assert case.household.members.count() == 2
+
+
+def test_tekun_assessment_form_and_amount(client, demo):
+    from funds.demo import seed_standards
+
+    seed_standards(demo.county)
+    clerk = demo.user("clerk")
+    case = application(clerk, members=[{"name": "王德福", "id_number": APPLICANT_ID, "relation": "self", "hukou_type": "rural"}],
+                       type_code="tekun_dispersed")
+    login(client, clerk)
+    response = client.post(reverse("cases:tekun_assessment", args=[case.pk]),
+                           {"can_eat": "on", "can_dress": "on", "can_transfer": "on", "can_toilet": "on", "support_mode": "dispersed"})
+    assert response.status_code == 302
+    client.post(reverse("cases:compute_amount", args=[case.pk]))
+    case.refresh_from_db()
+    # 68 years old, two items unmet → partly lost: 1027 + 350
+    assert str(case.monthly_amount) == "1377.00"
