@@ -168,8 +168,6 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     rate of the decisions, spot-check coverage and problem rate by kind, open and overdue
     rectifications, complaints. A fixed number of queries whatever the data size."""
     from cases.models import Case
-    from cases.models.case import CaseState
-    from relief.workdays import workdays_between
 
     townships = list(townships_for_user(user).order_by("code"))
     categories = [c for c in AssistanceType.Category]
@@ -185,20 +183,15 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         row["decisions"][(r["assistance_type__category"], r["kind"])] += r["n"]
         row["total"] += r["n"]
 
-    # On time: working days from 受理 to decision within the limit of the case's snapshot.
-    decided = Case.objects.filter(
-        township__in=townships, decided_on__range=(date_from, date_to), accepted_on__isnull=False
-    ).exclude(state=CaseState.TERMINATED).select_related("assistance_type").only(
-        "township_id", "accepted_on", "decided_on", "route", "policy_snapshot", "assistance_type__workflow"
+    # On time: the case clock (cases/clocks.py) records whether the decision met its limit.
+    timed = (
+        Case.objects.filter(township__in=townships, decided_on__range=(date_from, date_to), clock__on_time__isnull=False)
+        .values("township_id")
+        .annotate(on_time=Count("pk", filter=Q(clock__on_time=True)), timed=Count("pk"))
     )
     on_time = defaultdict(lambda: [0, 0])
-    for case in decided:
-        limit = _limit_wd(case)
-        if limit is None:
-            continue
-        on_time[case.township_id][1] += 1
-        if workdays_between(case.accepted_on, case.decided_on) <= limit:
-            on_time[case.township_id][0] += 1
+    for r in timed:
+        on_time[r["township_id"]] = [r["on_time"], r["timed"]]
 
     confirmed = (
         Filing.objects.filter(
@@ -281,21 +274,6 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         "date_from": date_from,
         "date_to": date_to,
     }
-
-
-def _limit_wd(case) -> int | None:
-    """The time limit (working days) that applied to a case, from its policy snapshot."""
-    if not case.policy_snapshot:
-        return None
-    policy = case.policy
-    workflow = case.assistance_type.workflow
-    if workflow == "dibao":
-        return policy.dibao_limit_delegated_wd if case.route == "township" else policy.dibao_limit_county_wd
-    if workflow == "tekun":
-        return policy.tekun_township_wd + (policy.tekun_county_wd if case.route == "county" else 0)
-    if workflow == "temporary":
-        return policy.temporary_limit_wd
-    return None
 
 
 def township_regions(*, user) -> QuerySet[Region]:
