@@ -188,3 +188,15 @@ def test_include_if_exists_renders_nothing_for_a_missing_partial_and_the_partial
     assert tmpl.render(Context({})) == "[]"
     tmpl = Template('{% load workflow_tags %}{% include_if_exists "cases/_filter_select.html" %}')
     assert "<select" in tmpl.render(Context({"field": None}))
+
+
+def test_htmx_post_answers_with_the_updated_page_and_its_message(demo, client):
+    case = make_case(demo.gushu)
+    client.force_login(demo.user("clerk"))
+    response = client.post(
+        reverse("cases:transition", args=[case.pk, "accept"]), {"state": "draft"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == reverse("cases:detail", args=[case.pk])
+    html = response.content.decode()
+    assert "已办理“受理”" in html and 'data-testid="case-state">已受理<' in html
