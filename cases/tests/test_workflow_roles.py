@@ -132,3 +132,19 @@ def test_transition_not_possible_in_current_state_is_refused_in_chinese(demo):
     with pytest.raises(TransitionRefused) as exc:
         case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意")
     assert exc.value.messages == ["当前状态“草稿(待受理)”下不能执行此操作"]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_only_the_county_supervisor_records_the_county_visit(demo, role):
+    from cases.workflow import case_record_county_visit
+
+    case = make_case(demo.gushu, force_state=CaseState.REVIEW, near_relative_flag=True)
+    user = user_for(role, case, 0)
+    if role == Role.COUNTY_SUPERVISOR:
+        event = case_record_county_visit(case=case, actor=user, opinion="入户核查属实")
+        assert event.actor_role == role and Case.objects.get(pk=case.pk).county_visit_done
+    else:
+        with pytest.raises(TransitionRefused) as exc:
+            case_record_county_visit(case=case, actor=user, opinion="入户核查属实")
+        assert exc.value.messages[0] == "此操作须由县民政局监管人员办理"
+        assert not Case.objects.get(pk=case.pk).county_visit_done
