@@ -193,12 +193,15 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     for r in timed:
         on_time[r["township_id"]] = [r["on_time"], r["timed"]]
 
+    # Newly confirmed and still standing: the same population the spot-check frame samples.
+    from review.services import CONFIRMED_STATES
+
     confirmed = (
-        Filing.objects.filter(
-            township__in=townships, decided_on__range=(date_from, date_to), kind=Filing.Kind.CONFIRMATION
+        Case.objects.filter(
+            township__in=townships, decided_on__range=(date_from, date_to), state__in=CONFIRMED_STATES
         )
         .values("township_id")
-        .annotate(n=Count("case_id", distinct=True))
+        .annotate(n=Count("pk"))
     )
     confirmed_by = {r["township_id"]: r["n"] for r in confirmed}
     items = (

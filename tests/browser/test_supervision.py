@@ -52,6 +52,13 @@ def session(browser, live_server, username, *, phone=False):
         context.close()
 
 
+def _shot(page, name):
+    """Screenshots for a human look, only when REVIEW_SCREENSHOTS names a directory."""
+    target = os.environ.get("REVIEW_SCREENSHOTS")
+    if target:
+        page.screenshot(path=os.path.join(target, f"{name}.png"), full_page=True)
+
+
 def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
     fast_hasher, demo, live_server, browser, tmp_path, settings
 ):
@@ -82,6 +89,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         phone.goto(campaign_url)
         phone.click(f"text={flagged.number}")
         phone.wait_for_selector("[data-testid=visit-form]")
+        _shot(phone, "visit-form")
         phone.fill("#id_people_met", "户主本人及其配偶")
         phone.fill("#id_findings", "家中经营小卖部，收入未申报")
         phone.select_option("#id_outcome", "problem")
@@ -118,5 +126,8 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         page.click("[data-testid=review-form] button")
         page.wait_for_selector("text=审查结论已保存")
         assert page.inner_text("[data-testid=order-status]") == "整改验收通过"
+        page.goto(f"{live_server.url}/review/stats/")
+        page.wait_for_selector("#chart-decisions canvas")
+        _shot(page, "stats")
     order.refresh_from_db()
     assert order.status == RectificationOrder.Status.ACCEPTED
