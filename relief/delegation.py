@@ -166,5 +166,6 @@ def delegation_change_status(
     )
     delegation.status = status
     delegation.status_reason = reason
+    delegation._change_reason = f"自{effective_date:%Y-%m-%d}起{Delegation.Status(status).label}：{reason}"
     delegation.save(update_fields=["status", "status_reason"])
     return event

@@ -671,6 +671,19 @@ def _humanize_changes(model, raw: list[tuple[str, object, object]]) -> list[dict
     return rows
 
 
+def _diff(model, old, new) -> list[tuple[str, object, object]]:
+    """Every tracked field that differs, including non-editable ones (a delegation's
+    status), which simple-history's diff_against leaves out."""
+    changes = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or not hasattr(new, f.attname):
+            continue
+        a, b = getattr(old, f.attname, None), getattr(new, f.attname, None)
+        if a != b:
+            changes.append((f.name, a, b))
+    return changes
+
+
 def _history_rows(obj=None, *, model=None, pk=None) -> list[dict]:
     """Simple-history records oldest → newest, diffed pairwise (no query per record)."""
     model = model or type(obj)
@@ -684,13 +697,17 @@ def _history_rows(obj=None, *, model=None, pk=None) -> list[dict]:
     for rec in records:
         raw = []
         if prev is not None:
-            raw = [(c.field, c.old, c.new) for c in rec.diff_against(prev).changes]
+            raw = _diff(model, prev, rec)
+        changes = _humanize_changes(model, raw)
+        if prev is not None and rec.history_type == "~" and not changes and not rec.history_change_reason:
+            prev = rec  # e.g. a login touching only last_login (not tracked): nothing to show
+            continue
         rows.append(
             {
                 "when": rec.history_date,
                 "who": rec.history_user,
                 "type": _TYPE_LABELS.get(rec.history_type, rec.history_type),
-                "changes": _humanize_changes(model, raw),
+                "changes": changes,
                 "reason": rec.history_change_reason,
             }
         )

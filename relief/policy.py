@@ -61,11 +61,55 @@ class PolicyKey:
             raise ValidationError(f"{self.label}：不能大于 {self.maximum}")
         return value
 
+    @property
+    def source_text(self) -> str:
+        """The citation with the documents' titles spelled out (DOMAIN.md source list)."""
+        return cite(self.source)
+
     def to_json(self, value: Any) -> Any:
         return str(value) if self.kind == "decimal" else value
 
     def from_json(self, value: Any) -> Any:
         return Decimal(value) if self.kind == "decimal" else value
+
+
+#: The documents cited in DOMAIN.md, by their letter or seed number.
+SOURCE_TITLES = {
+    "A": "《最低生活保障审核确认办法》",
+    "C": "《特困人员认定办法》",
+    "D": "《社会救助暂行办法》",
+    "E": "《关于改革完善社会救助制度的意见》",
+    "F": "《关于进一步做好最低生活保障等社会救助兜底工作的通知》",
+    "G": "《关于进一步加强和改进临时救助工作的意见》",
+    "000": "当涂县实施方案",
+    "001": "三堤口街道实施方案",
+    "002": "凫城镇实施意见",
+    "003": "綦江区实施方案",
+    "004": "裕安区实施方案",
+}
+
+
+def cite(source: str) -> str:
+    """'A Art.22; seeds 000, 004' → '《最低生活保障审核确认办法》第22条；当涂县实施方案、裕安区实施方案'."""
+    import re
+
+    parts = []
+    for chunk in (c.strip() for c in source.split(";") if c.strip()):
+        m = re.match(r"^([A-G])(?:\s+(.*))?$", chunk)
+        if m:
+            rest = (m.group(2) or "").strip()
+            rest = re.sub(r"Art\.(\d+)(?:[–-](\d+))?", lambda a: f"第{a.group(1)}条" if not a.group(2) else f"第{a.group(1)}–{a.group(2)}条", rest)
+            rest = re.sub(r"§(\d+)\((\d+)\)", r"第\1部分第(\2)项", rest)
+            rest = re.sub(r"item (\d+)", r"第\1项", rest)
+            parts.append(f"{SOURCE_TITLES[m.group(1)]}{rest}")
+            continue
+        m = re.match(r"^seeds?\s+([\d,\s]+)(.*)$", chunk)
+        if m:
+            seeds = [n.strip() for n in m.group(1).split(",") if n.strip()]
+            parts.append("、".join(SOURCE_TITLES.get(n, n) for n in seeds) + m.group(2))
+            continue
+        parts.append(chunk.replace("2012 办法", "2012年《最低生活保障审核审批办法(试行)》"))
+    return "；".join(parts)
 
 
 EVALUATION_CHOICES = (("always", "每案评议"), ("on_objection", "仅公示有异议时评议"), ("never", "不评议"))

@@ -111,6 +111,7 @@ def region_set_active(*, actor, region: Region, active: bool) -> Region:
     elif region.parent is not None and not region.parent.active:
         raise ValidationError({"active": f"上级区划“{region.parent.name}”已停用，请先启用上级"})
     region.active = active
+    region._change_reason = "启用" if active else "停用"
     region.save()
     return region
 
@@ -218,6 +219,7 @@ def user_set_password(*, actor, user: User, password: str) -> User:
     except ValidationError as e:
         raise ValidationError({"password": e.messages})
     user.set_password(password)
+    user._change_reason = f"{actor}重置密码"
     user.save()
     return user
 
@@ -227,6 +229,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
     if not active and user.pk == actor.pk:
         raise ValidationError({"is_active": "不能停用本人账号"})
     user.is_active = active
+    user._change_reason = "启用账号" if active else "停用账号"
     user.save(update_fields=["is_active"])
     if not active:
         from rest_framework.authtoken.models import Token

@@ -66,7 +66,8 @@ def test_the_supervisor_sees_and_changes_delegations_but_not_other_admin_pages(c
     assert response.status_code == 302
     assert DelegationEvent.objects.get(delegation=d).actor == demo.user("supervisor")
     assert client.get(reverse("manage:delegation_create")).status_code == 403
-    assert client.get(reverse("manage:history", args=["delegation", d.pk])).status_code == 200
+    history = client.get(reverse("manage:history", args=["delegation", d.pk])).content.decode()
+    assert "自2026-05-01起暂停：抽查发现问题" in history and "有效 → 暂停" in history
     assert client.get(reverse("manage:history", args=["region", demo.gushu.pk])).status_code == 403
 
 
@@ -308,7 +309,7 @@ def test_a_status_change_without_reason_is_refused_at_the_field(admin_client, de
 def test_the_policy_table_shows_value_source_and_snapshot_note(admin_client, demo):
     page = admin_client.get(reverse("manage:policy_region", args=[demo.shiqiao.pk])).content.decode()
     assert 'data-testid="snapshot-note"' in page and "已受理的案件按受理当日的政策快照办理" in page
-    assert "乡镇：石桥镇" in page and "默认值" in page and "A Art.22" in page
+    assert "乡镇：石桥镇" in page and "默认值" in page and "《最低生活保障审核确认办法》第22条" in page
 
 
 def test_the_administrator_sets_a_policy_through_the_form(admin_client, demo):

@@ -128,3 +128,11 @@ def test_a_case_accepted_under_one_value_keeps_it_after_a_new_setting(demo):
     assert case.policy_snapshot["_on"] == "2026-03-02"
     # while a case accepted now takes the new values
     assert policy_for(case.township, D(2026, 3, 2)).notice_days == 10
+
+
+def test_legal_sources_are_spelled_out_for_the_administrator():
+    from relief.policy import cite
+
+    assert KEY_BY_NAME["dibao_limit_county_wd"].source_text == "《最低生活保障审核确认办法》第22条"
+    assert cite("F §4(1); seeds 000, 004") == "《关于进一步做好最低生活保障等社会救助兜底工作的通知》第4部分第(1)项；当涂县实施方案、裕安区实施方案"
+    assert cite("") == ""
