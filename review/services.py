@@ -84,6 +84,12 @@ def _require_supervisor(user) -> None:
         raise PermissionDenied("此操作须由县民政局监管人员办理")
 
 
+def _require_county_of(user, township_id: int | None) -> None:
+    """The supervisor acts on the townships of his or her own county only."""
+    if township_id is None or not Region.objects.filter(pk=township_id, parent_id=user.region_id).exists():
+        raise PermissionDenied("只能办理本县(区)的事项")
+
+
 def _require_township_of(user, township_id: int) -> None:
     if not (is_township_user(user) and user.region_id == township_id):
         raise PermissionDenied("只能办理本乡镇的事项")
@@ -163,6 +169,7 @@ def filing_create_for_event(case: Case, event: CaseEvent) -> Filing | None:
 @transaction.atomic
 def filing_acknowledge(*, filing: Filing, actor) -> Filing:
     _require_supervisor(actor)
+    _require_county_of(actor, filing.township_id)
     filing = Filing.objects.select_for_update().get(pk=filing.pk)
     if filing.status == Filing.Status.NEW:
         filing.status = Filing.Status.ACKNOWLEDGED
@@ -176,6 +183,7 @@ def filing_acknowledge(*, filing: Filing, actor) -> Filing:
 def query_open(*, filing: Filing, actor, subject: str, body: str) -> Query:
     """The county asks the township about a filed decision; the township answers in a thread."""
     _require_supervisor(actor)
+    _require_county_of(actor, filing.township_id)
     subject = _required(subject, "subject", "请填写质询事项")
     body = _required(body, "body", "请填写质询内容")
     query = Query.objects.create(
@@ -201,6 +209,7 @@ def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
     if query.status == Query.Status.CLOSED:
         raise ValidationError("该质询已办结，不能再答复")
     if is_supervisor(actor):
+        _require_county_of(actor, query.township_id)
         from_county, status = True, Query.Status.OPEN
     else:
         _require_township_of(actor, query.township_id)
@@ -219,6 +228,7 @@ def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
 @transaction.atomic
 def query_close(*, query: Query, actor) -> Query:
     _require_supervisor(actor)
+    _require_county_of(actor, query.township_id)
     query = Query.objects.select_for_update().get(pk=query.pk)
     query.status = Query.Status.CLOSED
     query.closed_at = timezone.now()
@@ -395,6 +405,8 @@ def spot_check_record_visit(
     problem of a listed kind, photos. Only the assignee or a supervisor records it."""
     if not (is_supervisor(actor) or (is_county_staff(actor) and item.assignee_id == actor.pk)):
         raise PermissionDenied("只有核查人或县民政局监管人员可以记录核查结果")
+    if item.campaign.county_id != actor.region_id:
+        raise PermissionDenied("只能办理本县(区)的事项")
     errors = {}
     if visit_date is None:
         errors["visit_date"] = "请填写核查日期"
@@ -455,6 +467,12 @@ def rectification_issue(
         raise ValidationError({"township": "请选择本县的乡镇(街道)"})
     if problem_kind not in ProblemKind.values:
         raise ValidationError({"problem_kind": "请选择问题类型"})
+    if case is not None and case.township_id != township.pk:
+        raise ValidationError({"township": "整改通知须下发给案件所在乡镇"})
+    if spot_check_item is not None and spot_check_item.township_id != township.pk:
+        raise ValidationError({"township": "整改通知须下发给抽查案件所在乡镇"})
+    if complaint is not None and complaint.county_id != actor.region_id:
+        raise PermissionDenied("只能办理本县(区)的事项")
     description = _required(description, "description", "请填写问题及整改要求")
     today = timezone.localdate()
     if due_workdays is None:
@@ -517,6 +535,7 @@ def rectification_review(
     """The county accepts the township's response (closing the order) or sends it back
     with a comment and a new due date."""
     _require_supervisor(actor)
+    _require_county_of(actor, order.township_id)
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
     if order.status != RectificationOrder.Status.RESPONDED:
         raise ValidationError("只有乡镇已反馈的整改通知可以审查")
@@ -593,6 +612,7 @@ def correction_revoke(*, case: Case, actor, reasons: str, legal_basis: str, clie
     from cases.workflow import case_transition
 
     _require_supervisor(actor)
+    _require_county_of(actor, case.township_id)
     reasons = _required(reasons, "reasons", "请填写纠正理由")
     legal_basis = _required(legal_basis, "legal_basis", "请填写法律依据")
     with transaction.atomic():
@@ -627,6 +647,7 @@ def correction_change_amount(
     """依法纠正 of the monthly amount from a date: an AmountChange record, the case's amount,
     and a CaseEvent in the case's log, in one transaction."""
     _require_supervisor(actor)
+    _require_county_of(actor, case.township_id)
     errors = {}
     try:
         new_amount = Decimal(str(new_amount).strip())
@@ -717,6 +738,8 @@ def complaint_register(
         raise ValidationError(errors)
     if case is not None:
         township = case.township
+    if township is not None:
+        _require_county_of(actor, township.pk)
     complaint = Complaint.objects.create(
         county=actor.region,
         number=f"tmp-{secrets.token_hex(8)}",
@@ -751,14 +774,17 @@ def complaint_register(
     return complaint
 
 
-def _complaint_locked(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+def _complaint_locked(complaint: Complaint, actor) -> Complaint:
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.county_id != actor.region_id:
+        raise PermissionDenied("只能办理本县(区)的事项")
+    return locked
 
 
 @transaction.atomic
 def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     _require_supervisor(actor)
-    complaint = _complaint_locked(complaint)
+    complaint = _complaint_locked(complaint, actor)
     if complaint.status == Complaint.Status.CLOSED:
         raise ValidationError("该举报已办结")
     if not (is_county_staff(assignee) and assignee.region_id == actor.region_id):
@@ -775,6 +801,8 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
 def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNote:
     if not is_county_staff(actor):
         raise PermissionDenied("只有县民政局工作人员可以记录核查情况")
+    if complaint.county_id != actor.region_id:
+        raise PermissionDenied("只能办理本县(区)的事项")
     body = _required(body, "body", "请填写核查记录")
     if complaint.status == Complaint.Status.CLOSED:
         raise ValidationError("该举报已办结")
@@ -784,7 +812,7 @@ def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNo
 @transaction.atomic
 def complaint_conclude(*, complaint: Complaint, actor, result: str, result_text: str, problem_kind: str = "") -> Complaint:
     _require_supervisor(actor)
-    complaint = _complaint_locked(complaint)
+    complaint = _complaint_locked(complaint, actor)
     if complaint.status == Complaint.Status.CLOSED:
         raise ValidationError("该举报已办结")
     errors = {}
@@ -808,7 +836,7 @@ def complaint_conclude(*, complaint: Complaint, actor, result: str, result_text:
 def complaint_record_feedback(*, complaint: Complaint, actor, feedback_text: str, feedback_on: datetime.date) -> Complaint:
     """A Art.36–37: the result of a named report is fed back to the reporter."""
     _require_supervisor(actor)
-    complaint = _complaint_locked(complaint)
+    complaint = _complaint_locked(complaint, actor)
     if not complaint.named:
         raise ValidationError("匿名举报无需反馈")
     if complaint.status != Complaint.Status.CONCLUDED:
@@ -833,7 +861,7 @@ def complaint_record_feedback(*, complaint: Complaint, actor, feedback_text: str
 def complaint_close(*, complaint: Complaint, actor) -> Complaint:
     """Close a concluded report; a named report only after the feedback (A Art.36–37)."""
     _require_supervisor(actor)
-    complaint = _complaint_locked(complaint)
+    complaint = _complaint_locked(complaint, actor)
     if complaint.status != Complaint.Status.CONCLUDED:
         raise ValidationError("核查出结果后才能办结")
     if complaint.named and not (complaint.feedback_text and complaint.feedback_on):

@@ -478,8 +478,9 @@ def complaint_list(request):
                    "statuses": Complaint.Status.choices})
 
 
-@supervisor_required
+@county_staff_required
 def complaint_detail(request, pk):
+    """Supervisors run the report; the assigned county staff member records notes."""
     complaint = selectors.complaint_get_for_user(user=request.user, pk=pk)
     staff = selectors.county_staff_for_user(user=request.user)
     action = request.POST.get("action")
@@ -494,8 +495,13 @@ def complaint_detail(request, pk):
                                  initial={"feedback_text": complaint.feedback_text,
                                           "feedback_on": complaint.feedback_on or timezone.localdate()}),
     }
+    is_sup = services.is_supervisor(request.user)
+    if not is_sup:
+        forms = {"note": forms["note"]}
     if request.method == "POST":
         user = request.user
+        if not is_sup and action != "note":
+            raise PermissionDenied
         form = forms.get(action)
         try:
             if action == "close":
@@ -521,6 +527,7 @@ def complaint_detail(request, pk):
                 messages.error(request, "；".join(exc.messages))
     return render(request, "review/complaint_detail.html",
                   {"page_title": f"举报 {complaint.number}", "complaint": complaint, "forms": forms,
+                   "is_supervisor": is_sup,
                    "notes": complaint.notes.select_related("author"),
                    "rectifications": complaint.rectifications.all()})
 

@@ -72,3 +72,33 @@ def test_a_complaint_about_a_decided_case_does_not_touch_it(demo, confirmed_case
     case.refresh_from_db()
     assert not case.complaint_flag
     assert not CaseEvent.objects.filter(case=case, transition="complaint_flag").exists()
+
+
+def test_the_assigned_county_staff_member_records_notes_but_does_not_close(client, demo):
+    from django.urls import reverse
+
+    supervisor, verifier = demo.user("supervisor"), demo.user("verifier")
+    complaint = complaint_register(actor=supervisor, channel="online", named=False, content="x", township=demo.gushu)
+    complaint_assign(complaint=complaint, actor=supervisor, assignee=verifier)
+    client.force_login(verifier)
+    url = reverse("review:complaint_detail", args=[complaint.pk])
+    assert client.post(url, {"action": "note", "n-body": "已走访村委会"}).status_code == 302
+    assert complaint.notes.get().author == verifier
+    assert client.post(url, {"action": "close"}).status_code == 403
+    client.force_login(demo.user("clerk"))
+    assert client.get(url).status_code == 403
+
+
+def test_a_supervisor_of_another_county_cannot_act_on_this_countys_records(demo, confirmed_case):
+    from django.core.exceptions import PermissionDenied
+
+    from relief.models import Region, User
+    from review.services import correction_change_amount
+
+    other = Region.objects.create(code="340522000000", name="邻县", level=Region.Level.COUNTY)
+    stranger = User.objects.create(username="other_sup", role="county_supervisor", region=other)
+    with pytest.raises(PermissionDenied):
+        correction_change_amount(case=confirmed_case(), actor=stranger, new_amount="1",
+                                 effective_from=datetime.date(2026, 11, 1), reasons="r", legal_basis="b")
+    with pytest.raises(PermissionDenied):
+        complaint_register(actor=stranger, channel="visit", named=False, content="x", township=demo.gushu)
