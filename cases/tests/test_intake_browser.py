@@ -81,3 +81,7 @@ def test_village_assistant_enters_a_survey_on_a_phone(transactional_db, demo, li
     assert "入户调查已完成" in page.content()
     case.refresh_from_db()
     assert case.survey_status == "complete"
+    # the case's intake file also fits the phone and shows the finished survey
+    page.goto(f"{live_server.url}/cases/{case.pk}/intake/")
+    assert "张秀英、陈晓燕" in page.locator("[data-testid=survey]").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
