@@ -25,6 +25,8 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -112,6 +114,17 @@ def case_json(case: Case, user) -> dict:
     }
 
 
+#: Bodies are plain JSON (or multipart where a file is sent); fields are listed in the
+#: module docstring and answered errors name the field.
+_schema = extend_schema(
+    request=OpenApiTypes.OBJECT,
+    responses=OpenApiTypes.OBJECT,
+    parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+)
+_schema_list = extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+
+
+@_schema_list
 class ApplicationViewSet(viewsets.ViewSet):
     def create(self, request):
         data = request.data
@@ -128,7 +141,10 @@ class ApplicationViewSet(viewsets.ViewSet):
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
+@_schema
 class IntakeCaseViewSet(viewsets.ViewSet):
+    lookup_value_regex = r"\d+"
+
     def _case(self, request, pk) -> Case:
         return case_get_for_user(user=request.user, pk=pk)
 
@@ -207,7 +223,10 @@ class IntakeCaseViewSet(viewsets.ViewSet):
                                  status=status.HTTP_201_CREATED)
 
 
+@_schema
 class CheckViewSet(viewsets.ViewSet):
+    lookup_value_regex = r"\d+"
+
     def list(self, request):
         if not request.user.has_role(Role.COUNTY_VERIFIER):
             raise PermissionDenied("只有县核对机构可以查看核对队列")
@@ -245,7 +264,10 @@ class CheckViewSet(viewsets.ViewSet):
                          "unchanged": result.unchanged, "rows": result.rows})
 
 
+@_schema
 class NearRelativeViewSet(viewsets.ViewSet):
+    lookup_value_regex = r"\d+"
+
     def list(self, request):
         return Response([
             {"id": e.pk, "township": e.township.name, "worker_name": e.worker_name, "worker_position": e.worker_position,
