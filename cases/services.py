@@ -999,16 +999,19 @@ def _area_for(case: Case) -> str:
     return case.household.hukou_type
 
 
-def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None) -> AmountComputation:
+def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None, automatic: bool = False) -> AmountComputation:
     """Eligibility and monthly amount with the standard in force on ``on`` (today), stored
     with its step-by-step explanation; sets ``case.monthly_amount`` (the ``confirm`` guard
     ``amount_set`` reads it for 低保)."""
     from funds import calculators as calc
     from funds.selectors import bands_in_force, living_standard_in_force, tekun_standards_in_force
 
-    if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_VERIFIER):
-        raise ValidationError("您的角色不能核算救助金额")
-    _require_not_recused(case, actor)
+    if not automatic:
+        # ``automatic``: run by the system when the survey and check are in, whoever
+        # finished the last of them (e.g. the village assistant completing the survey).
+        if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER):
+            raise ValidationError("您的角色不能核算救助金额")
+        _require_not_recused(case, actor)
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核算金额")
     on = on or _today()
@@ -1108,7 +1111,7 @@ def _auto_compute(case: Case, actor) -> None:
         return
     try:
         with transaction.atomic():
-            case_compute_amount(case=case, actor=actor)
+            case_compute_amount(case=case, actor=actor, automatic=True)
     except ValidationError:
         # Missing standard or assessment: the clerk computes from the case page later.
         pass

@@ -34,7 +34,7 @@ from cases.selectors_intake import (
 )
 from cases.workflow import CaseChanged, TransitionRefused
 from relief.models import AssistanceType, Role
-from relief.scoping import townships_for_user, villages_for_user
+from relief.scoping import regions_for_user, townships_for_user, villages_for_user
 
 ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
 
@@ -416,7 +416,7 @@ def near_relatives(request):
 
     townships = list(townships_for_user(user).order_by("code"))
     entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
-    workers = User.objects.filter(region__in=[*townships, *[t.parent for t in townships[:1]]]).order_by("username")
+    workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by("region__code", "username")
     return _render(request, "cases/intake/near_relatives.html",
                    {"entries": entries, "errors": errors, "data": data, "townships": townships,
                     "workers": workers, "positions": NearRelative.Position.choices, "page_title": "近亲属备案"},

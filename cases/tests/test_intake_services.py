@@ -338,3 +338,21 @@ def test_a_village_draft_and_a_check_request_notify_the_next_person(demo, django
     with django_capture_on_commit_callbacks(execute=True):
         check = check_request(case=case, actor=clerk)
     assert Notification.objects.filter(recipient=demo.user("verifier"), dedupe_key=f"check-request:{check.pk}").exists()
+
+
+def test_amount_is_computed_automatically_when_the_assistant_finishes_the_survey_last(demo):
+    seed_standards(demo.county)
+    clerk, verifier = demo.user("clerk"), demo.user("verifier")
+    case = accepted(application(clerk, members=[member()]), clerk)
+    check = check_request(case=case, actor=clerk)
+    check_return(check=check, actor=verifier, conclusion="meets", report_file=pdf_file(),
+                 member_results=[{"id_number": APPLICANT_ID, "monthly_income": "0"}])
+    case.refresh_from_db()
+    assert case.monthly_amount is None  # survey not done yet
+    force(case, CaseState.VISITING)
+    survey_save(case=case, actor=demo.user("assistant"), finish=True, data={
+        "visit_date": datetime.date.today(), "investigators": ["张秀英", "陈晓燕"], "living_conditions": "独居", "findings": "属实"})
+    case.refresh_from_db()
+    assert case.monthly_amount == Decimal("790.00")
+    with pytest.raises(ValidationError):
+        case_compute_amount(case=case, actor=demo.user("assistant"))
