@@ -68,7 +68,7 @@ def case_list(request):
 
 def _detail_context(request, case) -> dict:
     options = available_transitions(case=case, user=request.user)
-    options.sort(key=lambda o: not o.allowed)
+    options.sort(key=lambda o: (not o.allowed, o.is_exit))  # the next step first, exits last
     needs_visit = case.near_relative_flag or case.complaint_flag
     return {
         "page_title": f"案件 {case.number}",

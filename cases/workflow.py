@@ -44,10 +44,17 @@ class TransitionOption:
     opinion_required: bool = False
 
     @property
+    def is_exit(self) -> bool:
+        """Leaves the normal route (refusal, withdrawal, termination, revocation)."""
+        return bool(set(self.target.split("/")) & set(EXIT_STATES))
+
+    @property
     def target_label(self) -> str:
         labels = dict(CaseState.choices)
         return " / ".join(labels.get(s, s) for s in self.target.split("/") if s)
 
+
+EXIT_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.TERMINATED, CaseState.REVOKED)
 
 #: Callbacks run after commit: fn(case_id, event_id). Apps register here (notifications,
 #: documents) instead of the workflow importing them. They must be safe to run twice.
