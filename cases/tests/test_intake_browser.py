@@ -85,3 +85,6 @@ def test_village_assistant_enters_a_survey_on_a_phone(transactional_db, demo, li
     page.goto(f"{live_server.url}/cases/{case.pk}/intake/")
     assert "张秀英、陈晓燕" in page.locator("[data-testid=survey]").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"{live_server.url}/cases/new/")
+    assert page.locator("h1").inner_text() == "登记救助申请"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

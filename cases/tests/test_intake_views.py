@@ -228,3 +228,18 @@ def test_tekun_assessment_form_and_amount(client, demo):
     case.refresh_from_db()
     # 68 years old, two items unmet → partly lost: 1027 + 350
     assert str(case.monthly_amount) == "1377.00"
+
+
+def test_near_relative_list_uses_constant_queries(client, demo, django_assert_max_num_queries):
+    from cases.services import near_relative_register
+
+    clerk = demo.user("clerk")
+    for i in range(4):
+        near_relative_register(actor=clerk, data={
+            "worker_name": f"工作人员{i}", "worker_position": "civil_affairs", "worker_user": demo.user("approver").pk,
+            "relative_name": f"亲属{i}", "relative_id_number": make_id_number(birth=datetime.date(1970, 3, 1 + i), seq=60 + i),
+            "relation": "兄弟"})
+    login(client, clerk)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("cases:near_relatives"))
+    assert response.content.decode().count("工作人员") >= 4
