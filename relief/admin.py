@@ -92,7 +92,10 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin, SimpleHistoryAdmin):
         (None, {"fields": ["username", "password"]}),
         ("个人信息", {"fields": ["full_name", "phone", "id_number", "email"]}),
         ("角色与区划", {"fields": ["role", "extra_role", "region"]}),
-        ("状态", {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]}),
+        (
+            "状态",
+            {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]},
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
 
@@ -119,7 +122,15 @@ class DelegationEventInline(admin.TabularInline):
 
 @admin.register(Delegation)
 class DelegationAdmin(AdministratorOnly, SimpleHistoryAdmin):
-    list_display = ["township", "assistance_type", "document_no", "effective_from", "effective_until", "phase", "status"]
+    list_display = [
+        "township",
+        "assistance_type",
+        "document_no",
+        "effective_from",
+        "effective_until",
+        "phase",
+        "status",
+    ]
     list_filter = ["phase", "status", "assistance_type"]
     search_fields = ["document_no", "township__name"]
     list_select_related = ["township", "assistance_type"]
@@ -175,4 +186,8 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
     list_select_related = ["recipient"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(recipient__in=selectors.user_list_for_user(user=request.user))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(recipient__in=selectors.user_list_for_user(user=request.user))
+        )

@@ -194,7 +194,9 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return qs
 
 
-@extend_schema(tags=["core"], parameters=[OpenApiParameter("active", bool, description="仅启用的类型")])
+@extend_schema(
+    tags=["core"], parameters=[OpenApiParameter("active", bool, description="仅启用的类型")]
+)
 class AssistanceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     """Assistance types (data, DOMAIN §3): readable by every signed-in user."""
 
@@ -217,7 +219,9 @@ class DelegationViewSet(viewsets.ReadOnlyModelViewSet):
     """Entrustments of the power of 审核确认, scoped to the user's region."""
 
     def get_queryset(self):
-        qs = selectors.delegation_list_for_user(user=self.request.user).prefetch_related("events__actor")
+        qs = selectors.delegation_list_for_user(user=self.request.user).prefetch_related(
+            "events__actor"
+        )
         if self.request.query_params.get("township"):
             qs = qs.filter(township__code=self.request.query_params["township"])
         if self.request.query_params.get("type"):
@@ -336,5 +340,8 @@ def workdays_add(request):
     if not 0 <= n <= 1000:
         raise ValidationError({"n": "n 须在 0 到 1000 之间"})
     result = add_workdays_info(start, n)
-    return Response(WorkdaysAddSerializer({"start": start, "n": n, "date": result.date, "confirmed": result.confirmed}).data)
-
+    return Response(
+        WorkdaysAddSerializer(
+            {"start": start, "n": n, "date": result.date, "confirmed": result.confirmed}
+        ).data
+    )

@@ -42,16 +42,21 @@ def status_on(delegation: Delegation, on: datetime.date) -> str:
 
 
 def _with_events(qs):
-    return qs.prefetch_related(Prefetch("events", queryset=DelegationEvent.objects.order_by("effective_date", "created_at", "pk")))
+    return qs.prefetch_related(
+        Prefetch(
+            "events",
+            queryset=DelegationEvent.objects.order_by("effective_date", "created_at", "pk"),
+        )
+    )
 
 
 def delegation_in_force(township, assistance_type, on: datetime.date) -> Delegation | None:
     """The delegation that gives ``township`` the power for ``assistance_type`` on ``on``,
     or None. Two queries."""
     candidates = _with_events(
-        Delegation.objects.filter(township=township, assistance_type=assistance_type, effective_from__lte=on).exclude(
-            effective_until__lt=on
-        )
+        Delegation.objects.filter(
+            township=township, assistance_type=assistance_type, effective_from__lte=on
+        ).exclude(effective_until__lt=on)
     )
     deciding = _covering(candidates, on)
     if deciding is not None and status_on(deciding, on) == Delegation.Status.ACTIVE:
@@ -63,7 +68,9 @@ def holds_power(township, assistance_type, on: datetime.date) -> bool:
     return delegation_in_force(township, assistance_type, on) is not None
 
 
-def holds_power_map(townships, assistance_types, on: datetime.date) -> dict[tuple[int, int], Delegation | None]:
+def holds_power_map(
+    townships, assistance_types, on: datetime.date
+) -> dict[tuple[int, int], Delegation | None]:
     """``holds_power`` for many (township, type) pairs at once, for the delegation matrix
     and statistics: {(township_id, type_id): deciding delegation or None}. The deciding
     delegation is returned even when not active, so callers can show why; power is held
@@ -78,9 +85,7 @@ def holds_power_map(townships, assistance_types, on: datetime.date) -> dict[tupl
     grouped: dict[tuple[int, int], list[Delegation]] = {}
     for d in rows:
         grouped.setdefault((d.township_id, d.assistance_type_id), []).append(d)
-    return {
-        (t, a): _covering(grouped.get((t, a), []), on) for t in township_ids for a in type_ids
-    }
+    return {(t, a): _covering(grouped.get((t, a), []), on) for t in township_ids for a in type_ids}
 
 
 def power_from_map(deciding: Delegation | None, on: datetime.date) -> bool:
@@ -152,7 +157,9 @@ def delegation_change_status(
     current = delegation.status
     if status not in _ALLOWED[current]:
         raise ValidationError(
-            {"status": f"当前状态为“{Delegation.Status(current).label}”，不能变更为“{Delegation.Status(status).label}”"}
+            {
+                "status": f"当前状态为“{Delegation.Status(current).label}”，不能变更为“{Delegation.Status(status).label}”"
+            }
         )
     if effective_date < delegation.effective_from:
         raise ValidationError({"effective_date": "生效日期不能早于委托生效日期"})
@@ -160,12 +167,20 @@ def delegation_change_status(
         raise ValidationError({"effective_date": "生效日期不能晚于委托截止日期"})
     last = delegation.events.order_by("-effective_date", "-created_at", "-pk").first()
     if last and effective_date < last.effective_date:
-        raise ValidationError({"effective_date": f"生效日期不能早于上一次变更（{last.effective_date:%Y-%m-%d}）"})
+        raise ValidationError(
+            {"effective_date": f"生效日期不能早于上一次变更（{last.effective_date:%Y-%m-%d}）"}
+        )
     event = DelegationEvent.objects.create(
-        delegation=delegation, status=status, effective_date=effective_date, reason=reason, actor=actor
+        delegation=delegation,
+        status=status,
+        effective_date=effective_date,
+        reason=reason,
+        actor=actor,
     )
     delegation.status = status
     delegation.status_reason = reason
-    delegation._change_reason = f"自{effective_date:%Y-%m-%d}起{Delegation.Status(status).label}：{reason}"
+    delegation._change_reason = (
+        f"自{effective_date:%Y-%m-%d}起{Delegation.Status(status).label}：{reason}"
+    )
     delegation.save(update_fields=["status", "status_reason"])
     return event

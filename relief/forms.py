@@ -93,9 +93,15 @@ EXTRA_ROLE_CHOICES = [("", "无"), *Role.choices]
 
 class UserFilterForm(BootstrapForm):
     q = forms.CharField(label="姓名/用户名", required=False)
-    role = forms.ChoiceField(label="角色", choices=[("", "全部角色"), *Role.choices], required=False)
-    region = RegionChoiceField(label="区划", queryset=Region.objects.none(), required=False, empty_label="全部区划")
-    active = forms.ChoiceField(label="状态", choices=[("", "全部"), ("1", "启用"), ("0", "停用")], required=False)
+    role = forms.ChoiceField(
+        label="角色", choices=[("", "全部角色"), *Role.choices], required=False
+    )
+    region = RegionChoiceField(
+        label="区划", queryset=Region.objects.none(), required=False, empty_label="全部区划"
+    )
+    active = forms.ChoiceField(
+        label="状态", choices=[("", "全部"), ("1", "启用"), ("0", "停用")], required=False
+    )
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,14 +115,25 @@ class UserForm(BootstrapForm):
     phone = forms.CharField(label="电话", max_length=20, required=False)
     role = forms.ChoiceField(label="角色", choices=ROLE_CHOICES)
     extra_role = forms.ChoiceField(
-        label="兼任角色", choices=EXTRA_ROLE_CHOICES, required=False, help_text="须与主要角色同一层级，如乡镇经办人兼审核确认人"
+        label="兼任角色",
+        choices=EXTRA_ROLE_CHOICES,
+        required=False,
+        help_text="须与主要角色同一层级，如乡镇经办人兼审核确认人",
     )
     region = RegionChoiceField(
-        label="所属区划", queryset=Region.objects.none(), help_text="村级角色选村(社区)，乡镇角色选乡镇，县级角色选县"
+        label="所属区划",
+        queryset=Region.objects.none(),
+        help_text="村级角色选村(社区)，乡镇角色选乡镇，县级角色选县",
     )
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False, help_text="用于近亲属回避核对，可不填")
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=False), required=False)
-    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(render_value=False), required=False)
+    id_number = forms.CharField(
+        label="身份证号", max_length=18, required=False, help_text="用于近亲属回避核对，可不填"
+    )
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput(render_value=False), required=False
+    )
+    password2 = forms.CharField(
+        label="确认密码", widget=forms.PasswordInput(render_value=False), required=False
+    )
 
     def __init__(self, *args, regions=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,12 +146,18 @@ class UserForm(BootstrapForm):
         else:
             self.fields["password"].required = True
             self.fields["password2"].required = True
-        levels = ", ".join(f"{Role(r).label}→{Region.Level(level).label}" for r, level in ROLE_LEVEL.items())
+        levels = ", ".join(
+            f"{Role(r).label}→{Region.Level(level).label}" for r, level in ROLE_LEVEL.items()
+        )
         self.fields["role"].help_text = f"层级要求：{levels}"
 
     def clean(self):
         data = super().clean()
-        if not self.editing and data.get("password") and data.get("password") != data.get("password2"):
+        if (
+            not self.editing
+            and data.get("password")
+            and data.get("password") != data.get("password2")
+        ):
             self.add_error("password2", "两次输入的密码不一致")
         return data
 
@@ -152,12 +175,20 @@ class PasswordResetForm(BootstrapForm):
 
 class DelegationForm(BootstrapForm):
     township = RegionChoiceField(label="乡镇(街道)", queryset=Region.objects.none())
-    assistance_type = forms.ModelChoiceField(label="救助类型", queryset=AssistanceType.objects.filter(active=True))
-    document_no = forms.CharField(label="委托书文号", max_length=80, help_text="如 当政委〔2026〕3号")
+    assistance_type = forms.ModelChoiceField(
+        label="救助类型", queryset=AssistanceType.objects.filter(active=True)
+    )
+    document_no = forms.CharField(
+        label="委托书文号", max_length=80, help_text="如 当政委〔2026〕3号"
+    )
     document_date = forms.DateField(label="委托书日期", widget=DateInput())
     effective_from = forms.DateField(label="生效日期", widget=DateInput())
-    effective_until = forms.DateField(label="截止日期", widget=DateInput(), required=False, help_text="长期有效可不填")
-    phase = forms.ChoiceField(label="阶段", choices=Delegation.Phase.choices, initial=Delegation.Phase.FULL)
+    effective_until = forms.DateField(
+        label="截止日期", widget=DateInput(), required=False, help_text="长期有效可不填"
+    )
+    phase = forms.ChoiceField(
+        label="阶段", choices=Delegation.Phase.choices, initial=Delegation.Phase.FULL
+    )
 
     def __init__(self, *args, townships=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,14 +222,18 @@ def policy_value_field(spec: PolicyKey) -> forms.Field:
 
 class PolicySetForm(BootstrapForm):
     effective_from = forms.DateField(label="生效日期", widget=DateInput())
-    note = forms.CharField(label="依据/说明", max_length=200, required=False, help_text="如 县政府文件文号")
+    note = forms.CharField(
+        label="依据/说明", max_length=200, required=False, help_text="如 县政府文件文号"
+    )
 
     def __init__(self, *args, spec: PolicyKey, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.fields = {"value": policy_value_field(spec), **self.fields}
         widget = self.fields["value"].widget
-        widget.attrs.setdefault("class", "form-select" if isinstance(widget, forms.Select) else "form-control")
+        widget.attrs.setdefault(
+            "class", "form-select" if isinstance(widget, forms.Select) else "form-control"
+        )
 
 
 class WorkdayOverrideForm(BootstrapForm):
@@ -208,7 +243,9 @@ class WorkdayOverrideForm(BootstrapForm):
         choices=[("0", "休息（法定节假日）"), ("1", "上班（调休工作日）")],
         coerce=lambda v: v == "1",
     )
-    note = forms.CharField(label="说明", max_length=100, required=False, help_text="如 春节、国庆节调休上班")
+    note = forms.CharField(
+        label="说明", max_length=100, required=False, help_text="如 春节、国庆节调休上班"
+    )
 
 
 class AssistanceTypeForm(BootstrapForm):

@@ -104,21 +104,33 @@ def region_create(request):
         parent = selectors.region_get_for_user(user=request.user, pk=parent_pk)
         initial = {
             "parent": parent.pk,
-            "level": Region.Level.TOWNSHIP if parent.level == Region.Level.COUNTY else Region.Level.VILLAGE,
+            "level": Region.Level.TOWNSHIP
+            if parent.level == Region.Level.COUNTY
+            else Region.Level.VILLAGE,
         }
-    form = RegionCreateForm(request.POST or None, initial=initial, parents=_parent_choices(request.user))
+    form = RegionCreateForm(
+        request.POST or None, initial=initial, parents=_parent_choices(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             region = services.region_create(
-                actor=request.user, code=d["code"], name=d["name"], level=d["level"], parent=d["parent"]
+                actor=request.user,
+                code=d["code"],
+                name=d["name"],
+                level=d["level"],
+                parent=d["parent"],
             )
         except ValidationError as e:
             apply_errors(form, e)
         else:
             messages.success(request, f"已新建{region.get_level_display()}“{region.name}”")
             return redirect("manage:regions")
-    return _render(request, "manage/form.html", {"page_title": "新建区划", "form": form, "back": reverse("manage:regions")})
+    return _render(
+        request,
+        "manage/form.html",
+        {"page_title": "新建区划", "form": form, "back": reverse("manage:regions")},
+    )
 
 
 @admin_required
@@ -214,7 +226,11 @@ def user_create(request):
         else:
             messages.success(request, f"已新建用户“{new.username}”")
             return redirect("manage:user_edit", pk=new.pk)
-    return _render(request, "manage/form.html", {"page_title": "新建用户", "form": form, "back": reverse("manage:users")})
+    return _render(
+        request,
+        "manage/form.html",
+        {"page_title": "新建用户", "form": form, "back": reverse("manage:users")},
+    )
 
 
 @admin_required
@@ -229,7 +245,9 @@ def user_edit(request, pk):
         "region": target.region_id,
         "id_number": target.id_number,
     }
-    form = UserForm(request.POST or None, initial=initial, regions=_user_regions(request.user), editing=True)
+    form = UserForm(
+        request.POST or None, initial=initial, regions=_user_regions(request.user), editing=True
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -269,7 +287,9 @@ def user_password(request, pk):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_password(actor=request.user, user=target, password=form.cleaned_data["password"])
+            services.user_set_password(
+                actor=request.user, user=target, password=form.cleaned_data["password"]
+            )
         except ValidationError as e:
             apply_errors(form, e)
         else:
@@ -278,7 +298,11 @@ def user_password(request, pk):
     return _render(
         request,
         "manage/form.html",
-        {"page_title": f"重置密码：{target.username}", "form": form, "back": reverse("manage:user_edit", args=[target.pk])},
+        {
+            "page_title": f"重置密码：{target.username}",
+            "form": form,
+            "back": reverse("manage:user_edit", args=[target.pk]),
+        },
     )
 
 
@@ -305,7 +329,9 @@ def user_token(request, pk):
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
-        messages.warning(request, f"已为“{target.username}”签发新的接口令牌（仅显示这一次，请妥善保存）：{key}")
+        messages.warning(
+            request, f"已为“{target.username}”签发新的接口令牌（仅显示这一次，请妥善保存）：{key}"
+        )
     return redirect("manage:user_edit", pk=target.pk)
 
 
@@ -344,12 +370,16 @@ def delegations(request):
 
 @supervision_required
 def delegation_list(request):
-    qs = selectors.delegation_list_for_user(user=request.user).order_by("township__code", "assistance_type__sort_order", "-effective_from")
+    qs = selectors.delegation_list_for_user(user=request.user).order_by(
+        "township__code", "assistance_type__sort_order", "-effective_from"
+    )
     township = request.GET.get("township")
     if township:
         qs = qs.filter(township__code=township)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return _render(request, "manage/delegation_list.html", {"page_title": "委托书列表", "page_obj": page})
+    return _render(
+        request, "manage/delegation_list.html", {"page_title": "委托书列表", "page_obj": page}
+    )
 
 
 @admin_required
@@ -374,7 +404,9 @@ def delegation_create_view(request):
             messages.success(request, f"已登记委托：{d}")
             return redirect("manage:delegation_detail", pk=d.pk)
     return _render(
-        request, "manage/form.html", {"page_title": "登记审核确认权委托", "form": form, "back": reverse("manage:delegations")}
+        request,
+        "manage/form.html",
+        {"page_title": "登记审核确认权委托", "form": form, "back": reverse("manage:delegations")},
     )
 
 
@@ -391,7 +423,9 @@ def delegation_detail(request, pk):
             messages.success(request, "委托状态已变更")
             return redirect("manage:delegation_detail", pk=delegation.pk)
     on = today()
-    events = delegation.events.select_related("actor").order_by("effective_date", "created_at", "pk")
+    events = delegation.events.select_related("actor").order_by(
+        "effective_date", "created_at", "pk"
+    )
     return _render(
         request,
         "manage/delegation_detail.html",
@@ -412,8 +446,10 @@ def delegation_detail(request, pk):
 
 @admin_required
 def policies(request):
-    regions = selectors.policy_regions_for_user(user=request.user).filter(active=True).annotate(
-        n_rows=Count("policies")
+    regions = (
+        selectors.policy_regions_for_user(user=request.user)
+        .filter(active=True)
+        .annotate(n_rows=Count("policies"))
     )
     return _render(request, "manage/policies.html", {"page_title": "政策参数", "regions": regions})
 
@@ -431,15 +467,27 @@ def policy_region(request, region_pk):
                 "spec": spec,
                 "value": _display_value(spec, policy.values[spec.key]),
                 "level": level,
-                "source": {"default": "默认值", "county": f"县级：{policy.sources[spec.key]}", "township": f"乡镇：{policy.sources[spec.key]}"}[level],
+                "source": {
+                    "default": "默认值",
+                    "county": f"县级：{policy.sources[spec.key]}",
+                    "township": f"乡镇：{policy.sources[spec.key]}",
+                }[level],
                 "row": policy.rows.get(spec.key),
             }
         )
-    upcoming = PolicySetting.objects.filter(region=region, effective_from__gt=on).order_by("effective_from")
+    upcoming = PolicySetting.objects.filter(region=region, effective_from__gt=on).order_by(
+        "effective_from"
+    )
     return _render(
         request,
         "manage/policy_region.html",
-        {"page_title": f"政策参数：{region.name}", "region": region, "groups": groups, "on": on, "upcoming": upcoming},
+        {
+            "page_title": f"政策参数：{region.name}",
+            "region": region,
+            "groups": groups,
+            "on": on,
+            "upcoming": upcoming,
+        },
     )
 
 
@@ -462,22 +510,39 @@ def policy_key(request, region_pk, key):
     initial_value = current.values[key]
     if spec.kind == "bool":
         initial_value = "true" if initial_value else "false"
-    form = PolicySetForm(request.POST or None, spec=spec, initial={"value": initial_value, "effective_from": on})
+    form = PolicySetForm(
+        request.POST or None, spec=spec, initial={"value": initial_value, "effective_from": on}
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             policy_set(
-                region=region, key=key, raw_value=d["value"], effective_from=d["effective_from"], actor=request.user, note=d["note"]
+                region=region,
+                key=key,
+                raw_value=d["value"],
+                effective_from=d["effective_from"],
+                actor=request.user,
+                note=d["note"],
             )
         except ValidationError as e:
             apply_errors(form, e)
         else:
-            messages.success(request, f"已设置“{spec.label}”，自 {d['effective_from']:%Y-%m-%d} 起生效")
+            messages.success(
+                request, f"已设置“{spec.label}”，自 {d['effective_from']:%Y-%m-%d} 起生效"
+            )
             return redirect("manage:policy_region", region_pk=region.pk)
-    rows = PolicySetting.objects.filter(region=region, key=key).select_related("created_by").order_by("-effective_from", "-created_at")
+    rows = (
+        PolicySetting.objects.filter(region=region, key=key)
+        .select_related("created_by")
+        .order_by("-effective_from", "-created_at")
+    )
     county_rows = None
     if region.level == Region.Level.TOWNSHIP and region.parent_id:
-        county_rows = PolicySetting.objects.filter(region_id=region.parent_id, key=key).select_related("created_by").order_by("-effective_from", "-created_at")
+        county_rows = (
+            PolicySetting.objects.filter(region_id=region.parent_id, key=key)
+            .select_related("created_by")
+            .order_by("-effective_from", "-created_at")
+        )
     return _render(
         request,
         "manage/policy_key.html",
@@ -490,7 +555,9 @@ def policy_key(request, region_pk, key):
             "current_level": current.levels.get(key),
             "current_source": current.sources.get(key),
             "rows": [(r, _display_value(spec, spec.from_json(r.value))) for r in rows],
-            "county_rows": [(r, _display_value(spec, spec.from_json(r.value))) for r in county_rows] if county_rows is not None else None,
+            "county_rows": [(r, _display_value(spec, spec.from_json(r.value))) for r in county_rows]
+            if county_rows is not None
+            else None,
             "default": _display_value(spec, spec.default),
         },
     )
@@ -543,18 +610,26 @@ def calendar_override(request, pk=None):
     instance = get_object_or_404(WorkdayOverride, pk=pk) if pk else None
     initial = {}
     if instance:
-        initial = {"date": instance.date, "is_workday": "1" if instance.is_workday else "0", "note": instance.note}
+        initial = {
+            "date": instance.date,
+            "is_workday": "1" if instance.is_workday else "0",
+            "note": instance.note,
+        }
     elif request.GET.get("date"):
         initial = {"date": request.GET["date"]}
     form = WorkdayOverrideForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = services.workday_override_save(actor=request.user, instance=instance, **form.cleaned_data)
+            obj = services.workday_override_save(
+                actor=request.user, instance=instance, **form.cleaned_data
+            )
         except ValidationError as e:
             apply_errors(form, e)
         else:
             messages.success(request, f"已保存 {obj}")
-            return redirect(f"{reverse('manage:calendar')}?year={obj.date.year}&month={obj.date.month}")
+            return redirect(
+                f"{reverse('manage:calendar')}?year={obj.date.year}&month={obj.date.month}"
+            )
     return _render(
         request,
         "manage/form.html",
@@ -562,7 +637,9 @@ def calendar_override(request, pk=None):
             "page_title": "修改工作日调整" if instance else "新增工作日调整",
             "form": form,
             "back": reverse("manage:calendar"),
-            "history_url": reverse("manage:history", args=["workdayoverride", instance.pk]) if instance else None,
+            "history_url": reverse("manage:history", args=["workdayoverride", instance.pk])
+            if instance
+            else None,
         },
     )
 
@@ -582,7 +659,11 @@ def calendar_delete(request, pk):
 
 @admin_required
 def types(request):
-    return _render(request, "manage/types.html", {"page_title": "救助类型", "types": AssistanceType.objects.all()})
+    return _render(
+        request,
+        "manage/types.html",
+        {"page_title": "救助类型", "types": AssistanceType.objects.all()},
+    )
 
 
 @admin_required
@@ -590,11 +671,18 @@ def type_edit(request, pk):
     atype = get_object_or_404(AssistanceType, pk=pk)
     form = AssistanceTypeForm(
         request.POST or None,
-        initial={"name": atype.name, "workflow": atype.workflow, "active": atype.active, "sort_order": atype.sort_order},
+        initial={
+            "name": atype.name,
+            "workflow": atype.workflow,
+            "active": atype.active,
+            "sort_order": atype.sort_order,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.assistance_type_update(actor=request.user, assistance_type=atype, **form.cleaned_data)
+            services.assistance_type_update(
+                actor=request.user, assistance_type=atype, **form.cleaned_data
+            )
         except ValidationError as e:
             apply_errors(form, e)
         else:
@@ -619,7 +707,10 @@ HISTORY_MODELS = {
     "region": (Region, lambda u, pk: selectors.region_get_for_user(user=u, pk=pk)),
     "user": (User, lambda u, pk: selectors.user_get_for_user(user=u, pk=pk)),
     "delegation": (Delegation, lambda u, pk: selectors.delegation_get_for_user(user=u, pk=pk)),
-    "policysetting": (PolicySetting, lambda u, pk: selectors.policy_setting_get_for_user(user=u, pk=pk)),
+    "policysetting": (
+        PolicySetting,
+        lambda u, pk: selectors.policy_setting_get_for_user(user=u, pk=pk),
+    ),
     "workdayoverride": (WorkdayOverride, None),
     "assistancetype": (AssistanceType, lambda u, pk: get_object_or_404(AssistanceType, pk=pk)),
 }
@@ -644,7 +735,9 @@ def _humanize_changes(model, raw: list[tuple[str, object, object]]) -> list[dict
         except Exception:
             continue
         if field.is_relation and field.many_to_one:
-            wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v is not None)
+            wanted.setdefault(field.related_model, set()).update(
+                v for v in (old, new) if v is not None
+            )
     resolved = {m: m._default_manager.in_bulk(list(ids)) for m, ids in wanted.items()}
 
     def show(field, value):
@@ -667,7 +760,9 @@ def _humanize_changes(model, raw: list[tuple[str, object, object]]) -> list[dict
             field = model._meta.get_field(name)
         except Exception:
             field = None
-        rows.append({"field": _field_label(model, name), "old": show(field, old), "new": show(field, new)})
+        rows.append(
+            {"field": _field_label(model, name), "old": show(field, old), "new": show(field, new)}
+        )
     return rows
 
 
@@ -699,7 +794,12 @@ def _history_rows(obj=None, *, model=None, pk=None) -> list[dict]:
         if prev is not None:
             raw = _diff(model, prev, rec)
         changes = _humanize_changes(model, raw)
-        if prev is not None and rec.history_type == "~" and not changes and not rec.history_change_reason:
+        if (
+            prev is not None
+            and rec.history_type == "~"
+            and not changes
+            and not rec.history_change_reason
+        ):
             prev = rec  # e.g. a login touching only last_login (not tracked): nothing to show
             continue
         rows.append(
@@ -737,5 +837,10 @@ def history(request, model, pk):
     return _render(
         request,
         "manage/history.html",
-        {"page_title": f"变更历史：{title}", "title": title, "model_label": model_cls._meta.verbose_name, "rows": rows},
+        {
+            "page_title": f"变更历史：{title}",
+            "title": title,
+            "model_label": model_cls._meta.verbose_name,
+            "rows": rows,
+        },
     )

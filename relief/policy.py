@@ -41,7 +41,9 @@ class PolicyKey:
         if self.kind == "choice":
             allowed = {c for c, _ in self.choices}
             if not isinstance(raw, str) or raw not in allowed:
-                raise ValidationError(f"{self.label}：取值须为 {'、'.join(l for _, l in self.choices)} 之一")
+                raise ValidationError(
+                    f"{self.label}：取值须为 {'、'.join(l for _, l in self.choices)} 之一"
+                )
             return raw
         if self.kind == "int":
             try:
@@ -98,7 +100,13 @@ def cite(source: str) -> str:
         m = re.match(r"^([A-G])(?:\s+(.*))?$", chunk)
         if m:
             rest = (m.group(2) or "").strip()
-            rest = re.sub(r"Art\.(\d+)(?:[–-](\d+))?", lambda a: f"第{a.group(1)}条" if not a.group(2) else f"第{a.group(1)}–{a.group(2)}条", rest)
+            rest = re.sub(
+                r"Art\.(\d+)(?:[–-](\d+))?",
+                lambda a: (
+                    f"第{a.group(1)}条" if not a.group(2) else f"第{a.group(1)}–{a.group(2)}条"
+                ),
+                rest,
+            )
             rest = re.sub(r"§(\d+)\((\d+)\)", r"第\1部分第(\2)项", rest)
             rest = re.sub(r"item (\d+)", r"第\1项", rest)
             parts.append(f"{SOURCE_TITLES[m.group(1)]}{rest}")
@@ -112,7 +120,11 @@ def cite(source: str) -> str:
     return "；".join(parts)
 
 
-EVALUATION_CHOICES = (("always", "每案评议"), ("on_objection", "仅公示有异议时评议"), ("never", "不评议"))
+EVALUATION_CHOICES = (
+    ("always", "每案评议"),
+    ("on_objection", "仅公示有异议时评议"),
+    ("never", "不评议"),
+)
 NOTICE_TIMING_CHOICES = (("before", "确认前公示"), ("after", "确认后公示结果"))
 AMOUNT_MODE_CHOICES = (("gap", "补差(标准−人均收入)×保障人数"), ("banded", "分档发放"))
 ROUNDING_CHOICES = (("yuan", "取整到元"), ("jiao", "保留到角"), ("fen", "保留到分"))
@@ -120,42 +132,313 @@ ROUNDING_METHOD_CHOICES = (("half_up", "四舍五入"), ("up", "向上取整"))
 
 KEYS: tuple[PolicyKey, ...] = (
     # §5 time limits (working days unless stated)
-    PolicyKey("dibao_limit_delegated_wd", "低保办理时限(乡镇有确认权)", "int", 20, "F §4(1); seeds 000, 004", unit="工作日", minimum=1, maximum=90),
-    PolicyKey("dibao_limit_county_wd", "低保办理时限(县级审批)", "int", 30, "A Art.22", unit="工作日", minimum=1, maximum=90),
-    PolicyKey("limit_max_extended_wd", "延长后最长时限", "int", 45, "A Art.22", unit="工作日", minimum=1, maximum=120),
-    PolicyKey("tekun_township_wd", "特困乡镇初审时限", "int", 15, "C Art.13", unit="工作日", minimum=1, maximum=60),
-    PolicyKey("tekun_county_wd", "特困县级审核时限", "int", 15, "C Art.16", unit="工作日", minimum=1, maximum=60),
-    PolicyKey("temporary_limit_wd", "临时救助办理时限", "int", 10, "G", unit="工作日", minimum=1, maximum=60),
-    PolicyKey("investigation_start_wd", "受理后启动调查时限", "int", 3, "A Art.15", unit="工作日", minimum=1, maximum=30),
-    PolicyKey("check_start_wd", "核对请求后启动核对时限", "int", 3, "A Art.17", unit="工作日", minimum=1, maximum=30),
-    PolicyKey("refusal_notice_wd", "不予确认书面告知时限", "int", 3, "A Art.21; C Art.18", unit="工作日", minimum=1, maximum=30),
-    PolicyKey("objection_reinvestigation_wd", "公示异议重新调查时限", "int", 15, "C Art.15", unit="工作日", minimum=1, maximum=60),
-    PolicyKey("emergency_help_hours", "急难型临时救助先行救助时限", "int", 24, "seed 002", unit="小时", minimum=1, maximum=240),
-    PolicyKey("emergency_paperwork_wd", "急难型临时救助补办手续时限", "int", 5, "seed 002", unit="工作日", minimum=1, maximum=30),
+    PolicyKey(
+        "dibao_limit_delegated_wd",
+        "低保办理时限(乡镇有确认权)",
+        "int",
+        20,
+        "F §4(1); seeds 000, 004",
+        unit="工作日",
+        minimum=1,
+        maximum=90,
+    ),
+    PolicyKey(
+        "dibao_limit_county_wd",
+        "低保办理时限(县级审批)",
+        "int",
+        30,
+        "A Art.22",
+        unit="工作日",
+        minimum=1,
+        maximum=90,
+    ),
+    PolicyKey(
+        "limit_max_extended_wd",
+        "延长后最长时限",
+        "int",
+        45,
+        "A Art.22",
+        unit="工作日",
+        minimum=1,
+        maximum=120,
+    ),
+    PolicyKey(
+        "tekun_township_wd",
+        "特困乡镇初审时限",
+        "int",
+        15,
+        "C Art.13",
+        unit="工作日",
+        minimum=1,
+        maximum=60,
+    ),
+    PolicyKey(
+        "tekun_county_wd",
+        "特困县级审核时限",
+        "int",
+        15,
+        "C Art.16",
+        unit="工作日",
+        minimum=1,
+        maximum=60,
+    ),
+    PolicyKey(
+        "temporary_limit_wd",
+        "临时救助办理时限",
+        "int",
+        10,
+        "G",
+        unit="工作日",
+        minimum=1,
+        maximum=60,
+    ),
+    PolicyKey(
+        "investigation_start_wd",
+        "受理后启动调查时限",
+        "int",
+        3,
+        "A Art.15",
+        unit="工作日",
+        minimum=1,
+        maximum=30,
+    ),
+    PolicyKey(
+        "check_start_wd",
+        "核对请求后启动核对时限",
+        "int",
+        3,
+        "A Art.17",
+        unit="工作日",
+        minimum=1,
+        maximum=30,
+    ),
+    PolicyKey(
+        "refusal_notice_wd",
+        "不予确认书面告知时限",
+        "int",
+        3,
+        "A Art.21; C Art.18",
+        unit="工作日",
+        minimum=1,
+        maximum=30,
+    ),
+    PolicyKey(
+        "objection_reinvestigation_wd",
+        "公示异议重新调查时限",
+        "int",
+        15,
+        "C Art.15",
+        unit="工作日",
+        minimum=1,
+        maximum=60,
+    ),
+    PolicyKey(
+        "emergency_help_hours",
+        "急难型临时救助先行救助时限",
+        "int",
+        24,
+        "seed 002",
+        unit="小时",
+        minimum=1,
+        maximum=240,
+    ),
+    PolicyKey(
+        "emergency_paperwork_wd",
+        "急难型临时救助补办手续时限",
+        "int",
+        5,
+        "seed 002",
+        unit="工作日",
+        minimum=1,
+        maximum=30,
+    ),
     PolicyKey("due_soon_wd", "临期提醒提前量", "int", 3, "", unit="工作日", minimum=0, maximum=30),
-    PolicyKey("rectification_due_wd", "整改通知默认期限", "int", 10, "seeds 000, 003", unit="工作日", minimum=1, maximum=90),
+    PolicyKey(
+        "rectification_due_wd",
+        "整改通知默认期限",
+        "int",
+        10,
+        "seeds 000, 003",
+        unit="工作日",
+        minimum=1,
+        maximum=90,
+    ),
     # §4 workflow options
-    PolicyKey("notice_days", "公示期", "int", 7, "A Art.19; C Art.15", group="流程", unit="天", minimum=1, maximum=30),
-    PolicyKey("notice_counts_in_limit", "公示期计入办理时限", "bool", False, "seed 000 (不含公示期)", group="流程"),
-    PolicyKey("notice_timing", "公示时点", "choice", "before", "A Art.19; seed 002", group="流程", choices=NOTICE_TIMING_CHOICES),
-    PolicyKey("evaluation_mode", "民主评议", "choice", "on_objection", "A Art.19; E item 24; seeds 002, 003", group="流程", choices=EVALUATION_CHOICES),
+    PolicyKey(
+        "notice_days",
+        "公示期",
+        "int",
+        7,
+        "A Art.19; C Art.15",
+        group="流程",
+        unit="天",
+        minimum=1,
+        maximum=30,
+    ),
+    PolicyKey(
+        "notice_counts_in_limit",
+        "公示期计入办理时限",
+        "bool",
+        False,
+        "seed 000 (不含公示期)",
+        group="流程",
+    ),
+    PolicyKey(
+        "notice_timing",
+        "公示时点",
+        "choice",
+        "before",
+        "A Art.19; seed 002",
+        group="流程",
+        choices=NOTICE_TIMING_CHOICES,
+    ),
+    PolicyKey(
+        "evaluation_mode",
+        "民主评议",
+        "choice",
+        "on_objection",
+        "A Art.19; E item 24; seeds 002, 003",
+        group="流程",
+        choices=EVALUATION_CHOICES,
+    ),
     PolicyKey("parallel_check_visit", "核对与入户并行", "bool", False, "seed 002", group="流程"),
-    PolicyKey("min_investigators", "入户调查最少人数", "int", 2, "A Art.16", group="流程", unit="人", minimum=2, maximum=10),
+    PolicyKey(
+        "min_investigators",
+        "入户调查最少人数",
+        "int",
+        2,
+        "A Art.16",
+        group="流程",
+        unit="人",
+        minimum=2,
+        maximum=10,
+    ),
     # §6 supervision
-    PolicyKey("spot_check_ratio_dibao", "低保新增对象抽查比例", "decimal", Decimal("0.30"), "2012 办法 ≥30%", group="监管", minimum=Decimal("0"), maximum=Decimal("1")),
-    PolicyKey("spot_check_ratio_tekun", "特困新增对象抽查比例", "decimal", Decimal("0.30"), "C Art.16 (不低于30%)", group="监管", minimum=Decimal("0.30"), maximum=Decimal("1")),
-    PolicyKey("spot_check_ratio_temporary", "临时救助抽查比例", "decimal", Decimal("0.10"), "", group="监管", minimum=Decimal("0"), maximum=Decimal("1")),
+    PolicyKey(
+        "spot_check_ratio_dibao",
+        "低保新增对象抽查比例",
+        "decimal",
+        Decimal("0.30"),
+        "2012 办法 ≥30%",
+        group="监管",
+        minimum=Decimal("0"),
+        maximum=Decimal("1"),
+    ),
+    PolicyKey(
+        "spot_check_ratio_tekun",
+        "特困新增对象抽查比例",
+        "decimal",
+        Decimal("0.30"),
+        "C Art.16 (不低于30%)",
+        group="监管",
+        minimum=Decimal("0.30"),
+        maximum=Decimal("1"),
+    ),
+    PolicyKey(
+        "spot_check_ratio_temporary",
+        "临时救助抽查比例",
+        "decimal",
+        Decimal("0.10"),
+        "",
+        group="监管",
+        minimum=Decimal("0"),
+        maximum=Decimal("1"),
+    ),
     # §7 money
-    PolicyKey("dibao_amount_mode", "低保金计算方式", "choice", "gap", "A Art.23; D Art.12", group="资金", choices=AMOUNT_MODE_CHOICES),
-    PolicyKey("amount_rounding", "金额取整", "choice", "yuan", "", group="资金", choices=ROUNDING_CHOICES),
-    PolicyKey("amount_rounding_method", "取整方法", "choice", "half_up", "", group="资金", choices=ROUNDING_METHOD_CHOICES),
-    PolicyKey("dibao_margin_ratio", "低保边缘家庭认定倍数", "decimal", Decimal("1.5"), "A Art.8", group="资金", minimum=Decimal("1"), maximum=Decimal("3")),
-    PolicyKey("temp_cap_village", "临时救助村级互助金上限", "decimal", Decimal("1000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
-    PolicyKey("temp_cap_township", "临时救助乡镇审批上限", "decimal", Decimal("2000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
-    PolicyKey("temp_cap_combined", "村镇合计救助上限(超出报县)", "decimal", Decimal("3000"), "seed 004", group="资金", unit="元", minimum=Decimal("0")),
-    PolicyKey("review_months_stable", "稳定家庭复核周期", "int", 12, "A Art.31", group="资金", unit="月", minimum=1, maximum=36),
-    PolicyKey("review_months_irregular", "收入不稳定家庭复核周期", "int", 6, "A Art.31", group="资金", unit="月", minimum=1, maximum=36),
-    PolicyKey("phase_out_months", "渐退期", "int", 6, "F §1(3)", group="资金", unit="月", minimum=0, maximum=12),
+    PolicyKey(
+        "dibao_amount_mode",
+        "低保金计算方式",
+        "choice",
+        "gap",
+        "A Art.23; D Art.12",
+        group="资金",
+        choices=AMOUNT_MODE_CHOICES,
+    ),
+    PolicyKey(
+        "amount_rounding", "金额取整", "choice", "yuan", "", group="资金", choices=ROUNDING_CHOICES
+    ),
+    PolicyKey(
+        "amount_rounding_method",
+        "取整方法",
+        "choice",
+        "half_up",
+        "",
+        group="资金",
+        choices=ROUNDING_METHOD_CHOICES,
+    ),
+    PolicyKey(
+        "dibao_margin_ratio",
+        "低保边缘家庭认定倍数",
+        "decimal",
+        Decimal("1.5"),
+        "A Art.8",
+        group="资金",
+        minimum=Decimal("1"),
+        maximum=Decimal("3"),
+    ),
+    PolicyKey(
+        "temp_cap_village",
+        "临时救助村级互助金上限",
+        "decimal",
+        Decimal("1000"),
+        "seed 004",
+        group="资金",
+        unit="元",
+        minimum=Decimal("0"),
+    ),
+    PolicyKey(
+        "temp_cap_township",
+        "临时救助乡镇审批上限",
+        "decimal",
+        Decimal("2000"),
+        "seed 004",
+        group="资金",
+        unit="元",
+        minimum=Decimal("0"),
+    ),
+    PolicyKey(
+        "temp_cap_combined",
+        "村镇合计救助上限(超出报县)",
+        "decimal",
+        Decimal("3000"),
+        "seed 004",
+        group="资金",
+        unit="元",
+        minimum=Decimal("0"),
+    ),
+    PolicyKey(
+        "review_months_stable",
+        "稳定家庭复核周期",
+        "int",
+        12,
+        "A Art.31",
+        group="资金",
+        unit="月",
+        minimum=1,
+        maximum=36,
+    ),
+    PolicyKey(
+        "review_months_irregular",
+        "收入不稳定家庭复核周期",
+        "int",
+        6,
+        "A Art.31",
+        group="资金",
+        unit="月",
+        minimum=1,
+        maximum=36,
+    ),
+    PolicyKey(
+        "phase_out_months",
+        "渐退期",
+        "int",
+        6,
+        "F §1(3)",
+        group="资金",
+        unit="月",
+        minimum=0,
+        maximum=12,
+    ),
 )
 
 KEY_BY_NAME: dict[str, PolicyKey] = {k.key: k for k in KEYS}
@@ -235,7 +518,9 @@ def policy_for(township, on: datetime.date) -> Policy:
     return Policy(values=values, sources=sources, on=on, levels=levels, rows=in_force)
 
 
-def policy_set(*, region, key: str, raw_value: Any, effective_from: datetime.date, actor, note: str = ""):
+def policy_set(
+    *, region, key: str, raw_value: Any, effective_from: datetime.date, actor, note: str = ""
+):
     """Record a new value for ``key``; validation errors are raised in Chinese."""
     from relief.models import PolicySetting, Region
 
@@ -251,5 +536,10 @@ def policy_set(*, region, key: str, raw_value: Any, effective_from: datetime.dat
     except ValidationError as e:
         raise ValidationError({"value": e.messages})
     return PolicySetting.objects.create(
-        region=region, key=key, value=spec.to_json(value), effective_from=effective_from, created_by=actor, note=note
+        region=region,
+        key=key,
+        value=spec.to_json(value),
+        effective_from=effective_from,
+        created_by=actor,
+        note=note,
     )

@@ -31,7 +31,9 @@ def region_q(user, *, township_field: str = "township", village_field: str | Non
     return Q(**{f"{village_field}_id": region.pk})
 
 
-def scope_by_region(qs: QuerySet, user, *, township_field: str = "township", village_field: str | None = "village") -> QuerySet:
+def scope_by_region(
+    qs: QuerySet, user, *, township_field: str = "township", village_field: str | None = "village"
+) -> QuerySet:
     return qs.filter(region_q(user, township_field=township_field, village_field=village_field))
 
 

@@ -53,7 +53,9 @@ def region_tree_for_user(*, user) -> list[dict]:
 
 def user_list_for_user(*, user) -> QuerySet[User]:
     """Accounts whose region lies inside the user's region (administrators: their county)."""
-    qs = User.objects.select_related("region", "region__parent").order_by("region__code", "username")
+    qs = User.objects.select_related("region", "region__parent").order_by(
+        "region__code", "username"
+    )
     if user.is_authenticated and user.is_superuser and user.region_id is None:
         return qs
     return qs.filter(region__in=regions_for_user(user).values("pk"))
@@ -73,7 +75,9 @@ def delegation_get_for_user(*, user, pk) -> Delegation:
 
 
 def delegation_events_for_user(*, user) -> QuerySet[DelegationEvent]:
-    qs = DelegationEvent.objects.select_related("delegation__township", "delegation__assistance_type", "actor")
+    qs = DelegationEvent.objects.select_related(
+        "delegation__township", "delegation__assistance_type", "actor"
+    )
     return scope_by_region(qs, user, township_field="delegation__township", village_field=None)
 
 
@@ -84,13 +88,15 @@ def township_get_for_user(*, user, code_or_pk, by_code: bool = True) -> Region:
 
 def policy_regions_for_user(*, user) -> QuerySet[Region]:
     """Regions the user may read policy settings of: their county and its townships."""
-    return region_list_for_user(user=user).filter(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP])
+    return region_list_for_user(user=user).filter(
+        level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]
+    )
 
 
 def policy_settings_for_user(*, user) -> QuerySet[PolicySetting]:
-    return PolicySetting.objects.filter(region__in=policy_regions_for_user(user=user).values("pk")).select_related(
-        "region", "created_by"
-    )
+    return PolicySetting.objects.filter(
+        region__in=policy_regions_for_user(user=user).values("pk")
+    ).select_related("region", "created_by")
 
 
 def policy_setting_get_for_user(*, user, pk) -> PolicySetting:
@@ -122,6 +128,8 @@ def admin_counts_for_user(*, user) -> dict:
     return {
         "regions_by_level": {r["level"]: r["n"] for r in regions},
         "users_by_role": [
-            {"role": Role(u["role"]).label, "n": u["n"], "n_active": u["n_active"]} for u in users if u["role"]
+            {"role": Role(u["role"]).label, "n": u["n"], "n_active": u["n_active"]}
+            for u in users
+            if u["role"]
         ],
     }

@@ -25,7 +25,9 @@ CODE_RE = re.compile(r"^\d{12}$")
 _PREFIX = {Region.Level.TOWNSHIP: 6, Region.Level.VILLAGE: 9}
 
 
-def _check_region_code(*, code: str, level: str, parent: Region | None, instance: Region | None = None) -> None:
+def _check_region_code(
+    *, code: str, level: str, parent: Region | None, instance: Region | None = None
+) -> None:
     if not CODE_RE.match(code or ""):
         raise ValidationError({"code": "区划代码须为12位数字"})
     clash = Region.objects.filter(code=code)
@@ -42,7 +44,9 @@ def _check_region_code(*, code: str, level: str, parent: Region | None, instance
     if parent is not None and level in _PREFIX:
         n = _PREFIX[level]
         if code[:n] != parent.code[:n]:
-            raise ValidationError({"code": f"代码前{n}位须与上级“{parent.name}”({parent.code[:n]})一致"})
+            raise ValidationError(
+                {"code": f"代码前{n}位须与上级“{parent.name}”({parent.code[:n]})一致"}
+            )
 
 
 def _check_parent(*, level: str, parent: Region | None, actor) -> None:
@@ -57,7 +61,9 @@ def _check_parent(*, level: str, parent: Region | None, actor) -> None:
         raise ValidationError({"parent": f"请选择上级{Region.Level(expected).label}"})
     if parent.level != expected:
         raise ValidationError(
-            {"parent": f"{Region.Level(level).label}的上级须为{Region.Level(expected).label}，不能是{parent.get_level_display()}"}
+            {
+                "parent": f"{Region.Level(level).label}的上级须为{Region.Level(expected).label}，不能是{parent.get_level_display()}"
+            }
         )
     if not parent.active:
         raise ValidationError({"parent": f"上级区划“{parent.name}”已停用"})
@@ -85,11 +91,17 @@ def region_update(*, actor, region: Region, code: str, name: str) -> Region:
     if not name:
         raise ValidationError({"name": "请填写名称"})
     _check_region_code(code=code, level=region.level, parent=region.parent, instance=region)
-    n = _PREFIX.get(Region.Level.VILLAGE if region.level == Region.Level.TOWNSHIP else Region.Level.TOWNSHIP)
+    n = _PREFIX.get(
+        Region.Level.VILLAGE if region.level == Region.Level.TOWNSHIP else Region.Level.TOWNSHIP
+    )
     if region.level != Region.Level.VILLAGE and code != region.code:
         for child in region.children.all():
             if child.code[:n] != code[:n]:
-                raise ValidationError({"code": f"下级“{child.name}”的代码({child.code})与新代码前{n}位不一致，请先调整下级"})
+                raise ValidationError(
+                    {
+                        "code": f"下级“{child.name}”的代码({child.code})与新代码前{n}位不一致，请先调整下级"
+                    }
+                )
     region.code, region.name = code, name
     region.save()
     return region
@@ -126,14 +138,18 @@ def _check_role_scope(*, role: str, extra_role: str, region: Region | None, acto
             raise ValidationError({"extra_role": "兼任角色不能与主要角色相同"})
         if ROLE_LEVEL[Role(extra_role)] != ROLE_LEVEL[Role(role)]:
             raise ValidationError(
-                {"extra_role": f"兼任角色须与主要角色同一层级（{Region.Level(ROLE_LEVEL[Role(role)]).label}）"}
+                {
+                    "extra_role": f"兼任角色须与主要角色同一层级（{Region.Level(ROLE_LEVEL[Role(role)]).label}）"
+                }
             )
     if region is None:
         raise ValidationError({"region": "请选择所属区划"})
     need = ROLE_LEVEL[Role(role)]
     if region.level != need:
         raise ValidationError(
-            {"region": f"{Role(role).label}须归属{Region.Level(need).label}，不能是{region.get_level_display()}"}
+            {
+                "region": f"{Role(role).label}须归属{Region.Level(need).label}，不能是{region.get_level_display()}"
+            }
         )
     if not region.active:
         raise ValidationError({"region": f"区划“{region.name}”已停用"})
@@ -200,7 +216,11 @@ def user_update(
     id_number: str = "",
 ) -> User:
     _check_role_scope(role=role, extra_role=extra_role, region=region, actor=actor)
-    if user.pk == actor.pk and not (role == Role.ADMINISTRATOR or extra_role == Role.ADMINISTRATOR) and not actor.is_superuser:
+    if (
+        user.pk == actor.pk
+        and not (role == Role.ADMINISTRATOR or extra_role == Role.ADMINISTRATOR)
+        and not actor.is_superuser
+    ):
         raise ValidationError({"role": "不能取消本人的系统管理员角色"})
     user.full_name = (full_name or "").strip()
     user.role, user.extra_role, user.region = role, extra_role or "", region
@@ -273,7 +293,13 @@ def workday_override_delete(*, actor, override: WorkdayOverride) -> None:
 
 @transaction.atomic
 def assistance_type_update(
-    *, actor, assistance_type: AssistanceType, name: str, workflow: str, active: bool, sort_order: int
+    *,
+    actor,
+    assistance_type: AssistanceType,
+    name: str,
+    workflow: str,
+    active: bool,
+    sort_order: int,
 ) -> AssistanceType:
     name = (name or "").strip()
     if not name:

@@ -83,11 +83,21 @@ def _delegation_summary(user) -> dict:
     for t in townships:
         held = [a for a in types if power_from_map(deciding[(t.pk, a.pk)], on)]
         not_active = [
-            a for a in types if deciding[(t.pk, a.pk)] is not None and not power_from_map(deciding[(t.pk, a.pk)], on)
+            a
+            for a in types
+            if deciding[(t.pk, a.pk)] is not None and not power_from_map(deciding[(t.pk, a.pk)], on)
         ]
         suspended += len(not_active)
         level = "full" if len(held) == len(types) and types else ("partial" if held else "none")
-        rows.append({"township": t, "held": held, "n_held": len(held), "level": level, "n_suspended": len(not_active)})
+        rows.append(
+            {
+                "township": t,
+                "held": held,
+                "n_held": len(held),
+                "level": level,
+                "n_suspended": len(not_active),
+            }
+        )
     return {
         "delegation_rows": rows,
         "delegation_types_total": len(types),
@@ -143,7 +153,9 @@ def home(request):
         context.update(selectors.admin_counts_for_user(user=user))
         context.update(_delegation_summary(user))
         context.update(_calendar_warning())
-        context["recent_delegation_events"] = selectors.delegation_events_for_user(user=user).order_by("-created_at")[:5]
+        context["recent_delegation_events"] = selectors.delegation_events_for_user(
+            user=user
+        ).order_by("-created_at")[:5]
     elif role == Role.COUNTY_SUPERVISOR:
         context.update(_delegation_summary(user))
     elif role in (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER):

@@ -67,9 +67,9 @@ class _Calendar:
         a year), which answers both the dates and which years the administrator entered."""
         from relief.models import WorkdayOverride
 
-        rows = WorkdayOverride.objects.filter(date__year__gte=start.year, date__year__lte=end.year).values_list(
-            "date", "is_workday", "note"
-        )
+        rows = WorkdayOverride.objects.filter(
+            date__year__gte=start.year, date__year__lte=end.year
+        ).values_list("date", "is_workday", "note")
         for day, workday, note in rows:
             self.overrides[day] = (workday, note)
             self.admin_years.add(day.year)
@@ -78,7 +78,11 @@ class _Calendar:
         weekend = day.weekday() >= 5
         if day in self.overrides:
             workday, note = self.overrides[day]
-            kind = ("makeup" if weekend else "workday") if workday else ("weekend" if weekend and not note else "holiday")
+            kind = (
+                ("makeup" if weekend else "workday")
+                if workday
+                else ("weekend" if weekend and not note else "holiday")
+            )
             return DayInfo(day, workday, True, kind, note, overridden=True)
         if _package_knows(day.year):
             workday = chinese_calendar.is_workday(day)

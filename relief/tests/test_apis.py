@@ -51,7 +51,11 @@ def test_regions_are_scoped_and_filterable(api, demo, django_assert_max_num_quer
     with django_assert_max_num_queries(4):
         data = client.get("/api/regions/?level=township").json()
     assert {r["code"] for r in data["results"]} == {
-        "340521100000", "340521101000", "340521102000", "340521103000", "340521104000"
+        "340521100000",
+        "340521101000",
+        "340521102000",
+        "340521103000",
+        "340521104000",
     }
     villages = client.get(f"/api/regions/?parent={demo.gushu.code}").json()["results"]
     assert {r["parent_code"] for r in villages} == {demo.gushu.code}
@@ -70,12 +74,17 @@ def test_assistance_types_are_listed_for_everyone(api, demo):
     assert api("assistant").get("/api/assistance-types/orphan/").json()["active"] is False
 
 
-def test_delegations_are_scoped_and_the_list_has_a_fixed_number_of_queries(api, demo, django_assert_max_num_queries):
+def test_delegations_are_scoped_and_the_list_has_a_fixed_number_of_queries(
+    api, demo, django_assert_max_num_queries
+):
     admin = api("admin")
     with django_assert_max_num_queries(5):
         data = admin.get("/api/delegations/").json()
     assert data["count"] == Delegation.objects.count()
-    townships = {d["township"]["code"] for d in api("clerk_huangchi").get("/api/delegations/").json()["results"]}
+    townships = {
+        d["township"]["code"]
+        for d in api("clerk_huangchi").get("/api/delegations/").json()["results"]
+    }
     assert townships == {demo.huangchi.code}
     other = Delegation.objects.filter(township=demo.gushu).first()
     assert api("clerk_huangchi").get(f"/api/delegations/{other.pk}/").status_code == 404
@@ -85,21 +94,33 @@ def test_delegations_are_scoped_and_the_list_has_a_fixed_number_of_queries(api, 
 def test_holds_power_answers_through_the_delegation_rule(api, demo):
     client = api("supervisor")
     url = "/api/delegations/holds-power/"
-    yes = client.get(url, {"township": demo.gushu.code, "type": "tekun_dispersed", "date": "2026-06-01"}).json()
+    yes = client.get(
+        url, {"township": demo.gushu.code, "type": "tekun_dispersed", "date": "2026-06-01"}
+    ).json()
     assert yes["holds_power"] is True and yes["phase"] == "pilot" and yes["document_no"]
-    no = client.get(url, {"township": demo.huangchi.code, "type": "tekun_dispersed", "date": "2026-06-01"}).json()
+    no = client.get(
+        url, {"township": demo.huangchi.code, "type": "tekun_dispersed", "date": "2026-06-01"}
+    ).json()
     assert no["holds_power"] is False and no["delegation_id"] is None
-    before = client.get(url, {"township": demo.gushu.code, "type": "dibao_rural", "date": "2021-10-31"}).json()
+    before = client.get(
+        url, {"township": demo.gushu.code, "type": "dibao_rural", "date": "2021-10-31"}
+    ).json()
     assert before["holds_power"] is False
 
 
 def test_holds_power_follows_a_suspension(api, demo):
     d = Delegation.objects.get(township=demo.huangchi, assistance_type__code="dibao_rural")
-    delegation_change_status(delegation=d, status="suspended", effective_date=D(2026, 5, 1), reason="整改", actor=None)
+    delegation_change_status(
+        delegation=d, status="suspended", effective_date=D(2026, 5, 1), reason="整改", actor=None
+    )
     url = "/api/delegations/holds-power/"
     client = api("clerk_huangchi")
-    assert client.get(url, {"township": demo.huangchi.code, "type": "dibao_rural", "date": "2026-04-30"}).json()["holds_power"]
-    assert not client.get(url, {"township": demo.huangchi.code, "type": "dibao_rural", "date": "2026-05-01"}).json()["holds_power"]
+    assert client.get(
+        url, {"township": demo.huangchi.code, "type": "dibao_rural", "date": "2026-04-30"}
+    ).json()["holds_power"]
+    assert not client.get(
+        url, {"township": demo.huangchi.code, "type": "dibao_rural", "date": "2026-05-01"}
+    ).json()["holds_power"]
 
 
 def test_holds_power_rejects_bad_parameters_in_chinese_and_hides_other_townships(api, demo):
@@ -123,23 +144,33 @@ def test_administrators_and_supervisors_change_delegation_status_others_cannot(a
     r = api("supervisor").post(url, body, format="json")
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "suspended" and r.json()["events"][0]["actor"] == "supervisor"
-    r = api("admin").post(url, {"status": "active", "effective_date": "2026-04-01", "reason": "x"}, format="json")
+    r = api("admin").post(
+        url, {"status": "active", "effective_date": "2026-04-01", "reason": "x"}, format="json"
+    )
     assert r.status_code == 400 and "上一次变更" in r.json()["effective_date"][0]
-    r = api("admin").post(url, {"status": "active", "effective_date": "2026-06-01", "reason": ""}, format="json")
+    r = api("admin").post(
+        url, {"status": "active", "effective_date": "2026-06-01", "reason": ""}, format="json"
+    )
     assert r.status_code == 400 and "reason" in r.json()
     assert holds_power(demo.huangchi, d.assistance_type, D(2026, 5, 2)) is False
 
 
 def test_the_effective_policy_merges_county_and_township_rows(api, demo):
-    policy_set(region=demo.county, key="notice_days", raw_value=9, effective_from=D(2026, 1, 1), actor=None)
+    policy_set(
+        region=demo.county, key="notice_days", raw_value=9, effective_from=D(2026, 1, 1), actor=None
+    )
     client = api("clerk_shiqiao")
-    data = client.get("/api/policies/effective/", {"township": demo.shiqiao.code, "date": "2026-06-01"}).json()
+    data = client.get(
+        "/api/policies/effective/", {"township": demo.shiqiao.code, "date": "2026-06-01"}
+    ).json()
     assert data["values"]["dibao_limit_delegated_wd"] == 12
     assert data["levels"]["dibao_limit_delegated_wd"] == "township"
     assert data["values"]["notice_days"] == 9 and data["sources"]["notice_days"] == "当涂县"
     assert data["values"]["spot_check_ratio_dibao"] == "0.30"
     assert data["labels"]["notice_days"] == "公示期"
-    before = client.get("/api/policies/effective/", {"township": demo.shiqiao.code, "date": "2021-10-01"}).json()
+    before = client.get(
+        "/api/policies/effective/", {"township": demo.shiqiao.code, "date": "2021-10-01"}
+    ).json()
     assert before["values"]["dibao_limit_delegated_wd"] == 20
     assert client.get("/api/policies/effective/", {"township": demo.gushu.code}).status_code == 404
 
@@ -170,12 +201,23 @@ def test_the_schema_documents_the_core_endpoints(client, demo):
     client.force_login(demo.user("admin"))
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
-    paths = response.json()["paths"] if response["Content-Type"].startswith("application/json") else None
+    paths = (
+        response.json()["paths"]
+        if response["Content-Type"].startswith("application/json")
+        else None
+    )
     if paths is None:
         import yaml
 
         paths = yaml.safe_load(response.content)["paths"]
-    for p in ("/api/me/", "/api/regions/", "/api/assistance-types/", "/api/delegations/",
-              "/api/delegations/holds-power/", "/api/delegations/{id}/status/",
-              "/api/policies/effective/", "/api/workdays/add/"):
+    for p in (
+        "/api/me/",
+        "/api/regions/",
+        "/api/assistance-types/",
+        "/api/delegations/",
+        "/api/delegations/holds-power/",
+        "/api/delegations/{id}/status/",
+        "/api/policies/effective/",
+        "/api/workdays/add/",
+    ):
         assert p in paths, p

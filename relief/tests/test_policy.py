@@ -28,8 +28,20 @@ def test_without_rows_the_code_defaults_apply(demo):
 
 def test_a_township_override_beats_the_county_default(demo):
     admin = demo.user("admin")
-    policy_set(region=demo.county, key="notice_days", raw_value="10", effective_from=D(2026, 1, 1), actor=admin)
-    policy_set(region=demo.wuxi, key="notice_days", raw_value="5", effective_from=D(2026, 1, 1), actor=admin)
+    policy_set(
+        region=demo.county,
+        key="notice_days",
+        raw_value="10",
+        effective_from=D(2026, 1, 1),
+        actor=admin,
+    )
+    policy_set(
+        region=demo.wuxi,
+        key="notice_days",
+        raw_value="5",
+        effective_from=D(2026, 1, 1),
+        actor=admin,
+    )
     assert policy_for(demo.wuxi, D(2026, 6, 1)).notice_days == 5
     assert policy_for(demo.wuxi, D(2026, 6, 1)).levels["notice_days"] == "township"
     assert policy_for(demo.huangchi, D(2026, 6, 1)).notice_days == 10
@@ -39,8 +51,20 @@ def test_a_township_override_beats_the_county_default(demo):
 
 def test_effective_dates_are_respected(demo):
     admin = demo.user("admin")
-    policy_set(region=demo.county, key="dibao_limit_delegated_wd", raw_value=18, effective_from=D(2026, 3, 1), actor=admin)
-    policy_set(region=demo.county, key="dibao_limit_delegated_wd", raw_value=15, effective_from=D(2026, 7, 1), actor=admin)
+    policy_set(
+        region=demo.county,
+        key="dibao_limit_delegated_wd",
+        raw_value=18,
+        effective_from=D(2026, 3, 1),
+        actor=admin,
+    )
+    policy_set(
+        region=demo.county,
+        key="dibao_limit_delegated_wd",
+        raw_value=15,
+        effective_from=D(2026, 7, 1),
+        actor=admin,
+    )
     assert policy_for(demo.wuxi, D(2026, 2, 28)).dibao_limit_delegated_wd == 20
     assert policy_for(demo.wuxi, D(2026, 3, 1)).dibao_limit_delegated_wd == 18
     assert policy_for(demo.wuxi, D(2026, 6, 30)).dibao_limit_delegated_wd == 18
@@ -49,14 +73,29 @@ def test_effective_dates_are_respected(demo):
 
 def test_a_township_override_not_yet_effective_leaves_the_county_value(demo):
     admin = demo.user("admin")
-    policy_set(region=demo.county, key="evaluation_mode", raw_value="always", effective_from=D(2026, 1, 1), actor=admin)
-    policy_set(region=demo.wuxi, key="evaluation_mode", raw_value="never", effective_from=D(2026, 9, 1), actor=admin)
+    policy_set(
+        region=demo.county,
+        key="evaluation_mode",
+        raw_value="always",
+        effective_from=D(2026, 1, 1),
+        actor=admin,
+    )
+    policy_set(
+        region=demo.wuxi,
+        key="evaluation_mode",
+        raw_value="never",
+        effective_from=D(2026, 9, 1),
+        actor=admin,
+    )
     assert policy_for(demo.wuxi, D(2026, 8, 31)).evaluation_mode == "always"
     assert policy_for(demo.wuxi, D(2026, 9, 1)).evaluation_mode == "never"
 
 
 def test_a_village_answers_with_its_townships_policy(demo):
-    assert policy_for(demo.village, D(2026, 6, 1)).values == policy_for(demo.gushu, D(2026, 6, 1)).values
+    assert (
+        policy_for(demo.village, D(2026, 6, 1)).values
+        == policy_for(demo.gushu, D(2026, 6, 1)).values
+    )
 
 
 def test_the_demo_shiqiao_variant_follows_seed_002(demo):
@@ -82,20 +121,40 @@ def test_the_demo_shiqiao_variant_follows_seed_002(demo):
 )
 def test_bad_values_are_refused_in_chinese_at_the_value(demo, key, raw, message):
     with pytest.raises(ValidationError) as exc:
-        policy_set(region=demo.county, key=key, raw_value=raw, effective_from=D(2026, 1, 1), actor=None)
+        policy_set(
+            region=demo.county, key=key, raw_value=raw, effective_from=D(2026, 1, 1), actor=None
+        )
     assert exc.value.message_dict["value"][0].startswith(message)
     assert not PolicySetting.objects.filter(region=demo.county, key=key).exists()
 
 
 def test_settings_only_go_to_a_county_or_a_township(demo):
     with pytest.raises(ValidationError, match="县\\(区\\)或乡镇"):
-        policy_set(region=demo.village, key="notice_days", raw_value=5, effective_from=D(2026, 1, 1), actor=None)
+        policy_set(
+            region=demo.village,
+            key="notice_days",
+            raw_value=5,
+            effective_from=D(2026, 1, 1),
+            actor=None,
+        )
     with pytest.raises(ValidationError, match="未知的政策项"):
-        policy_set(region=demo.county, key="no_such_key", raw_value=5, effective_from=D(2026, 1, 1), actor=None)
+        policy_set(
+            region=demo.county,
+            key="no_such_key",
+            raw_value=5,
+            effective_from=D(2026, 1, 1),
+            actor=None,
+        )
 
 
 def test_decimals_survive_the_snapshot_round_trip_exactly(demo):
-    policy_set(region=demo.county, key="temp_cap_village", raw_value="1200.50", effective_from=D(2026, 1, 1), actor=None)
+    policy_set(
+        region=demo.county,
+        key="temp_cap_village",
+        raw_value="1200.50",
+        effective_from=D(2026, 1, 1),
+        actor=None,
+    )
     snapshot = policy_for(demo.wuxi, D(2026, 6, 1)).as_snapshot()
     assert snapshot["temp_cap_village"] == "1200.50"
     restored = Policy.from_snapshot(snapshot)
@@ -114,14 +173,32 @@ def test_a_case_accepted_under_one_value_keeps_it_after_a_new_setting(demo):
     from tests.factories import CaseFactory
 
     admin, clerk = demo.user("admin"), demo.user("clerk")
-    policy_set(region=demo.county, key="notice_days", raw_value=7, effective_from=D(2026, 1, 1), actor=admin)
+    policy_set(
+        region=demo.county,
+        key="notice_days",
+        raw_value=7,
+        effective_from=D(2026, 1, 1),
+        actor=admin,
+    )
     case = CaseFactory(documents_complete=True)
     case_transition(case=case, name="accept", actor=clerk, on=D(2026, 3, 2))
     assert case.policy.notice_days == 7
 
     # the county changes the rule, effective before the acceptance date even
-    policy_set(region=demo.county, key="notice_days", raw_value=10, effective_from=D(2026, 2, 1), actor=admin)
-    policy_set(region=demo.gushu, key="evaluation_mode", raw_value="always", effective_from=D(2026, 2, 1), actor=admin)
+    policy_set(
+        region=demo.county,
+        key="notice_days",
+        raw_value=10,
+        effective_from=D(2026, 2, 1),
+        actor=admin,
+    )
+    policy_set(
+        region=demo.gushu,
+        key="evaluation_mode",
+        raw_value="always",
+        effective_from=D(2026, 2, 1),
+        actor=admin,
+    )
     case.refresh_from_db()
     assert case.policy.notice_days == 7
     assert case.policy.evaluation_mode == "on_objection"
@@ -134,5 +211,8 @@ def test_legal_sources_are_spelled_out_for_the_administrator():
     from relief.policy import cite
 
     assert KEY_BY_NAME["dibao_limit_county_wd"].source_text == "《最低生活保障审核确认办法》第22条"
-    assert cite("F §4(1); seeds 000, 004") == "《关于进一步做好最低生活保障等社会救助兜底工作的通知》第4部分第(1)项；当涂县实施方案、裕安区实施方案"
+    assert (
+        cite("F §4(1); seeds 000, 004")
+        == "《关于进一步做好最低生活保障等社会救助兜底工作的通知》第4部分第(1)项；当涂县实施方案、裕安区实施方案"
+    )
     assert cite("") == ""
