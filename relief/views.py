@@ -131,10 +131,12 @@ def _calendar_warning() -> dict:
 
 
 def _state_rows(cases_by_state: dict) -> list[dict]:
+    """Counts by state in workflow order, open states (still being handled) flagged."""
     from cases.models import CaseState
+    from cases.models.case import OPEN_STATES
 
     return [
-        {"state": s, "label": label, "n": cases_by_state[s]}
+        {"state": s, "label": label, "n": cases_by_state[s], "open": s in OPEN_STATES}
         for s, label in CaseState.choices
         if cases_by_state.get(s)
     ]
@@ -147,6 +149,8 @@ def home(request):
     role = Role.ADMINISTRATOR if user.is_superuser and not user.role else user.role
     context = {"page_title": "首页", "role": role, **home_context_for_user(user=user)}
     context["state_rows"] = _state_rows(context.get("cases_by_state") or {})
+    context["open_total"] = sum(r["n"] for r in context["state_rows"] if r["open"])
+    context["closed_rows"] = [r for r in context["state_rows"] if not r["open"]]
     context["home_links"] = _links(role)
     context["cases_list_url"] = _first_url(("cases:list",))
     if role == Role.ADMINISTRATOR:

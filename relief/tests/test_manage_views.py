@@ -526,10 +526,14 @@ def test_home_pages_count_only_the_users_region(client, demo):
 
     CaseFactory(household=HouseholdFactory(village=demo.village))
     CaseFactory(household=HouseholdFactory(village=demo.wuxi_village))
+    CaseFactory(household=HouseholdFactory(village=demo.wuxi_village), force_state="withdrawn")
     client.force_login(demo.user("clerk_wuxi"))
-    assert client.get("/").context["cases_total"] == 1
+    response = client.get("/")
+    assert response.context["cases_total"] == 2 and response.context["open_total"] == 1
+    page = response.content.decode()
+    assert 'data-testid="open-total">1<' in page and "已办结：" in page and "申请人撤回 1" in page
     client.force_login(demo.user("supervisor"))
-    assert client.get("/").context["cases_total"] == 2
+    assert client.get("/").context["cases_total"] == 3
 
 
 def test_the_django_admin_is_for_administrators_only(client, demo):
