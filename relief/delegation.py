@@ -117,6 +117,11 @@ def delegation_create(
     errors: dict[str, str] = {}
     if township is None or township.level != Region.Level.TOWNSHIP:
         errors["township"] = "只能委托给乡镇(街道)"
+    elif actor is not None:
+        from relief.scoping import townships_for_user
+
+        if not townships_for_user(actor).filter(pk=township.pk).exists():
+            errors["township"] = "只能委托本人管辖范围内的乡镇(街道)"
     if not (document_no or "").strip():
         errors["document_no"] = "请填写委托书文号"
     if effective_until is not None and effective_until < effective_from:

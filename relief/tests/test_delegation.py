@@ -232,3 +232,22 @@ def test_status_on_follows_events_in_date_order(grant):
     d = Delegation.objects.get(pk=d.pk)
     assert status_on(d, D(2026, 3, 1)) == "active"
     assert status_on(d, D(2026, 2, 28)) == "active"
+
+
+def test_an_administrator_cannot_grant_power_outside_their_county(demo, dibao):
+    from relief.models import Region
+
+    county = Region.objects.create(code="340522000000", name="含山县", level="county")
+    township = Region.objects.create(
+        code="340522100000", name="环峰镇", level="township", parent=county
+    )
+    with pytest.raises(ValidationError) as exc:
+        delegation_create(
+            township=township,
+            assistance_type=dibao,
+            document_no="x",
+            document_date=D(2026, 1, 1),
+            effective_from=D(2026, 1, 1),
+            actor=demo.user("admin"),
+        )
+    assert exc.value.message_dict["township"] == ["只能委托本人管辖范围内的乡镇(街道)"]
