@@ -44,7 +44,11 @@ def ensure_database(url: str) -> None:
         if "does not exist" not in str(exc):
             raise
     admin = psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"], dbname="postgres",
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"],
+        dbname="postgres",
         autocommit=True,
     )
     admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
@@ -102,7 +106,15 @@ def rebuild_schema() -> None:
     seed_regions_and_accounts()
 
 
-OPEN_STATES = ["accepted", "checking", "visiting", "evaluating", "pre_notice", "review", "county_review"]
+OPEN_STATES = [
+    "accepted",
+    "checking",
+    "visiting",
+    "evaluating",
+    "pre_notice",
+    "review",
+    "county_review",
+]
 
 
 def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) -> None:
@@ -110,7 +122,11 @@ def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) ->
     from cases.models import Case, CaseClock, Household
     from relief.models import AssistanceType
 
-    types = list(AssistanceType.objects.filter(code__in=["dibao_rural", "tekun_dispersed", "temp_expense"]).values_list("pk", flat=True))
+    types = list(
+        AssistanceType.objects.filter(
+            code__in=["dibao_rural", "tekun_dispersed", "temp_expense"]
+        ).values_list("pk", flat=True)
+    )
     if start == 1:
         insert_select(
             Household,
@@ -181,8 +197,12 @@ def reset_flags() -> None:
 
     Notification.objects.filter(dedupe_key__startswith="clock:").delete()
     CaseClock.objects.update(
-        due_soon=False, overdue=False, step_overdue=False,
-        notified_due_soon_for=None, notified_overdue_for=None, notified_step_for=None,
+        due_soon=False,
+        overdue=False,
+        step_overdue=False,
+        notified_due_soon_for=None,
+        notified_overdue_for=None,
+        notified_step_for=None,
     )
 
 
@@ -214,20 +234,32 @@ def timed_scan(today: datetime.date, *, show_statements: bool = False):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--open-ratio", type=float, default=0.2)
     parser.add_argument("--today", default="2026-11-20")
-    parser.add_argument("--statements", action="store_true", help="print each statement's time (cold run)")
-    parser.add_argument("--force", action="store_true", help="allow a database whose name lacks 'bench'")
+    parser.add_argument(
+        "--statements", action="store_true", help="print each statement's time (cold run)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="allow a database whose name lacks 'bench'"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench_scan: set DATABASE_URL=postgres://…/relief_bench (PostgreSQL only)", file=sys.stderr)
+        print(
+            "bench_scan: set DATABASE_URL=postgres://…/relief_bench (PostgreSQL only)",
+            file=sys.stderr,
+        )
         return 2
     if "bench" not in url.rsplit("/", 1)[-1] and not args.force:
-        print("bench_scan: the database is rebuilt; use one named *bench* (or --force)", file=sys.stderr)
+        print(
+            "bench_scan: the database is rebuilt; use one named *bench* (or --force)",
+            file=sys.stderr,
+        )
         return 2
     os.environ.setdefault("SECRET_KEY", "bench")
     ensure_database(url)
@@ -242,7 +274,9 @@ def main() -> int:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     today = datetime.date.fromisoformat(args.today)
     open_every = max(1, round(1 / args.open_ratio))
-    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, today={today}, 1 in {open_every} cases open")
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, today={today}, 1 in {open_every} cases open"
+    )
     t0 = time.perf_counter()
     rebuild_schema()
     print(f"schema rebuilt in {time.perf_counter() - t0:.1f}s")
@@ -254,7 +288,9 @@ def main() -> int:
         built = size
         vacuum()
         running = CaseClock.objects.filter(stopped_on__isnull=True).count()
-        print(f"\n{size:,} cases ({running:,} open with running clocks) built in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"\n{size:,} cases ({running:,} open with running clocks) built in {time.perf_counter() - t0:.1f}s"
+        )
 
         reset_flags()
         vacuum()
@@ -263,18 +299,26 @@ def main() -> int:
         reset_flags()
         timed_scan(today - datetime.timedelta(days=1))
         daily, r_daily = timed_scan(today)
-        assert r_repeat.notifications == 0 and r_repeat.overdue_marked == 0, "the repeat run changed something"
-        print(f"  cold   {cold:6.2f}s  overdue+{r_cold.overdue_marked:,} due-soon+{r_cold.due_soon_marked:,} "
-              f"step+{r_cold.step_overdue_marked:,} notifications {r_cold.notifications:,}")
-        print(f"  daily  {daily:6.2f}s  overdue+{r_daily.overdue_marked:,} due-soon+{r_daily.due_soon_marked:,} "
-              f"step+{r_daily.step_overdue_marked:,} notifications {r_daily.notifications:,}")
+        assert r_repeat.notifications == 0 and r_repeat.overdue_marked == 0, (
+            "the repeat run changed something"
+        )
+        print(
+            f"  cold   {cold:6.2f}s  overdue+{r_cold.overdue_marked:,} due-soon+{r_cold.due_soon_marked:,} "
+            f"step+{r_cold.step_overdue_marked:,} notifications {r_cold.notifications:,}"
+        )
+        print(
+            f"  daily  {daily:6.2f}s  overdue+{r_daily.overdue_marked:,} due-soon+{r_daily.due_soon_marked:,} "
+            f"step+{r_daily.step_overdue_marked:,} notifications {r_daily.notifications:,}"
+        )
         print(f"  repeat {repeat:6.2f}s  (no change, no notification)")
         rows.append((size, running, cold, daily, repeat, r_cold.notifications))
 
     print("\n| cases | open | cold scan | daily scan | repeat | notifications (cold) |")
     print("|---:|---:|---:|---:|---:|---:|")
     for size, running, cold, daily, repeat, notes in rows:
-        print(f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | {repeat:.2f} s | {notes:,} |")
+        print(
+            f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | {repeat:.2f} s | {notes:,} |"
+        )
     return 0
 
 

@@ -22,10 +22,28 @@ class ClockSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseClock
         fields = [
-            "case", "started_on", "limit_wd", "limit_max_wd", "extended_wd", "extended_to", "paused_at",
-            "paused_workdays", "overall_due", "due_soon_from", "stopped_on", "elapsed_wd", "on_time",
-            "step_kind", "step_kind_display", "step_started_on", "step_due", "unconfirmed", "due_soon",
-            "overdue", "step_overdue", "can_extend_by",
+            "case",
+            "started_on",
+            "limit_wd",
+            "limit_max_wd",
+            "extended_wd",
+            "extended_to",
+            "paused_at",
+            "paused_workdays",
+            "overall_due",
+            "due_soon_from",
+            "stopped_on",
+            "elapsed_wd",
+            "on_time",
+            "step_kind",
+            "step_kind_display",
+            "step_started_on",
+            "step_due",
+            "unconfirmed",
+            "due_soon",
+            "overdue",
+            "step_overdue",
+            "can_extend_by",
         ]
         read_only_fields = fields
 
@@ -73,5 +91,9 @@ class CaseExtendDeadlineAPI(APIView):
 
 urlpatterns = [
     path("cases/<int:pk>/clock/", CaseClockAPI.as_view(), name="case-clock"),
-    path("cases/<int:pk>/extend-deadline/", CaseExtendDeadlineAPI.as_view(), name="case-extend-deadline"),
+    path(
+        "cases/<int:pk>/extend-deadline/",
+        CaseExtendDeadlineAPI.as_view(),
+        name="case-extend-deadline",
+    ),
 ]

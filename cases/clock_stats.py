@@ -18,13 +18,22 @@ from cases.models.case import OPEN_STATES
 from relief.scoping import scope_by_region, townships_for_user
 
 #: Open states that show on the dashboard, in workflow order (drafts have no clock yet).
-STAGES = [s for s in OPEN_STATES if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS)]
+STAGES = [
+    s
+    for s in OPEN_STATES
+    if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS)
+]
 #: Age buckets of open cases in calendar days since 受理: (label, min days, max days or None).
 AGE_BUCKETS = [("10天内", 0, 10), ("11–30天", 11, 30), ("31–60天", 31, 60), ("60天以上", 61, None)]
 
 
 def clocks_for_user(*, user):
-    return scope_by_region(CaseClock.objects.all(), user, township_field="case__township", village_field="case__village")
+    return scope_by_region(
+        CaseClock.objects.all(),
+        user,
+        township_field="case__township",
+        village_field="case__village",
+    )
 
 
 def percentile(values: list[int], p: float) -> int | None:
@@ -55,7 +64,9 @@ def township_statistics(*, user, year: int, today: datetime.date | None = None) 
     decided = clocks.filter(stopped_on__year=year, on_time__isnull=False)
     elapsed: dict[int, list[int]] = defaultdict(list)
     on_time: dict[int, int] = defaultdict(int)
-    for township_id, days, ok in decided.values_list("case__township_id", "elapsed_wd", "on_time").iterator():
+    for township_id, days, ok in decided.values_list(
+        "case__township_id", "elapsed_wd", "on_time"
+    ).iterator():
         elapsed[township_id].append(days or 0)
         on_time[township_id] += 1 if ok else 0
     running = (
@@ -95,7 +106,9 @@ def open_cases_by_stage(*, user, today: datetime.date | None = None) -> dict:
     """Open (accepted, undecided) cases per township × stage, and per township × age bucket."""
     today = today or timezone.localdate()
     townships = list(townships_for_user(user).order_by("code"))
-    cases = scope_by_region(Case.objects.all(), user).filter(state__in=STAGES, clock__stopped_on__isnull=True)
+    cases = scope_by_region(Case.objects.all(), user).filter(
+        state__in=STAGES, clock__stopped_on__isnull=True
+    )
     by_stage: dict[int, dict[str, int]] = defaultdict(dict)
     for r in cases.values("township_id", "state").annotate(n=Count("pk")).order_by():
         by_stage[r["township_id"]][r["state"]] = r["n"]
@@ -105,7 +118,9 @@ def open_cases_by_stage(*, user, today: datetime.date | None = None) -> dict:
         if high is not None:
             cond &= Q(clock__started_on__gte=today - datetime.timedelta(days=high))
         aggregates[f"age{i}"] = Count("pk", filter=cond)
-    by_age = {r["township_id"]: r for r in cases.values("township_id").annotate(**aggregates).order_by()}
+    by_age = {
+        r["township_id"]: r for r in cases.values("township_id").annotate(**aggregates).order_by()
+    }
     stages = [(s.value, s.label) for s in STAGES]
     rows = []
     for township in townships:
@@ -172,20 +187,50 @@ def build_statistics_workbook(*, user, year: int, progress=None) -> bytes:
     ws = wb.active
     ws.title = "按乡镇统计"
     ws.append([f"{year} 年各乡镇(街道)办理时限统计（工作日）"])
-    ws.append(["乡镇(街道)", "办结数", "按时办结数", "按时办结率", "受理至决定中位数", "受理至决定第90百分位", "在办", "超期", "临期", "公示暂停"])
+    ws.append(
+        [
+            "乡镇(街道)",
+            "办结数",
+            "按时办结数",
+            "按时办结率",
+            "受理至决定中位数",
+            "受理至决定第90百分位",
+            "在办",
+            "超期",
+            "临期",
+            "公示暂停",
+        ]
+    )
     for cell in ws[2]:
         cell.font = bold
     for r in township_statistics(user=user, year=year):
-        ws.append([
-            r["township"].name, r["decided"], r["on_time"], _pct(r["on_time_rate"]),
-            r["median_wd"], r["p90_wd"], r["open"], r["overdue"], r["due_soon"], r["paused"],
-        ])
+        ws.append(
+            [
+                r["township"].name,
+                r["decided"],
+                r["on_time"],
+                _pct(r["on_time_rate"]),
+                r["median_wd"],
+                r["p90_wd"],
+                r["open"],
+                r["overdue"],
+                r["due_soon"],
+                r["paused"],
+            ]
+        )
     ws["A1"].font = Font(bold=True, size=13)
 
     progress(45, "统计在办案件")
     stage_data = open_cases_by_stage(user=user)
     ws2 = wb.create_sheet("在办案件")
-    ws2.append(["乡镇(街道)", *[label for _, label in stage_data["stages"]], "合计", *[f"受理{a}" for a in stage_data["ages"]]])
+    ws2.append(
+        [
+            "乡镇(街道)",
+            *[label for _, label in stage_data["stages"]],
+            "合计",
+            *[f"受理{a}" for a in stage_data["ages"]],
+        ]
+    )
     for cell in ws2[1]:
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True)
@@ -199,7 +244,9 @@ def build_statistics_workbook(*, user, year: int, progress=None) -> bytes:
     for cell in ws3[1]:
         cell.font = bold
     for i, month in enumerate(throughput["months"]):
-        ws3.append([month, throughput["accepted"][i], throughput["decided"][i], throughput["late"][i]])
+        ws3.append(
+            [month, throughput["accepted"][i], throughput["decided"][i], throughput["late"][i]]
+        )
 
     for sheet in wb.worksheets:
         sheet.column_dimensions["A"].width = 16
@@ -219,22 +266,37 @@ def export_statistics_job(job_id: int) -> None:
         return  # safe to run twice
     year = int(job.params.get("year") or timezone.localdate().year)
     job_progress(job_id, 5, "开始导出")
-    content = build_statistics_workbook(user=job.owner, year=year, progress=lambda pct, msg: job_progress(job_id, pct, msg))
+    content = build_statistics_workbook(
+        user=job.owner, year=year, progress=lambda pct, msg: job_progress(job_id, pct, msg)
+    )
     job_finish(job_id, content=content, filename=f"办理时限统计-{year}.xlsx", message="导出完成")
 
 
 def clock_alerts_for_user(*, user, limit: int = 20) -> dict:
-    """"My" overdue and due-soon cases for the home page, most urgent first: the running
+    """ "My" overdue and due-soon cases for the home page, most urgent first: the running
     clocks of the user's region whose stored flags are up, and late refusal notices."""
     from relief.models import Role
 
-    if not user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR) and not user.is_superuser:
+    if (
+        not user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+        and not user.is_superuser
+    ):
         return {}
-    clocks = clocks_for_user(user=user).select_related("case", "case__township", "case__assistance_type", "case__applicant")
+    clocks = clocks_for_user(user=user).select_related(
+        "case", "case__township", "case__assistance_type", "case__applicant"
+    )
     overdue = list(
-        clocks.filter(Q(stopped_on__isnull=True, overdue=True) | Q(step_overdue=True)).order_by("overall_due", "pk")[:limit]
+        clocks.filter(Q(stopped_on__isnull=True, overdue=True) | Q(step_overdue=True)).order_by(
+            "overall_due", "pk"
+        )[:limit]
     )
     due_soon = list(
-        clocks.filter(stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False).order_by("overall_due", "pk")[:limit]
+        clocks.filter(
+            stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False
+        ).order_by("overall_due", "pk")[:limit]
     )
-    return {"clock_overdue": overdue, "clock_due_soon": due_soon, "clock_alerts": bool(overdue or due_soon)}
+    return {
+        "clock_overdue": overdue,
+        "clock_due_soon": due_soon,
+        "clock_alerts": bool(overdue or due_soon),
+    }

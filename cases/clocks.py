@@ -111,7 +111,9 @@ def _event_day(case: Case, event: CaseEvent) -> datetime.date:
 # --- the workflow callback --------------------------------------------------------------
 
 
-def clock_start(*, case: Case, accepted_on: datetime.date, today: datetime.date | None = None) -> CaseClock:
+def clock_start(
+    *, case: Case, accepted_on: datetime.date, today: datetime.date | None = None
+) -> CaseClock:
     """受理: the overall limit and the investigation-start step begin (A Art.15)."""
     policy = case.policy
     limit = overall_limit_wd(case, accepted_on)
@@ -180,7 +182,11 @@ def on_case_transition(case: Case, event: CaseEvent) -> None:
 
     if clock.step_kind == StepKind.INVESTIGATION_START and name == "start_investigation":
         _clear_step(clock)
-    if clock.step_kind == StepKind.CHECK_START and source in CHECK_STATES and target not in CHECK_STATES:
+    if (
+        clock.step_kind == StepKind.CHECK_START
+        and source in CHECK_STATES
+        and target not in CHECK_STATES
+    ):
         _clear_step(clock)
     if name == "start_investigation" and target in CHECK_STATES:
         _set_step(clock, StepKind.CHECK_START, day, int(policy.check_start_wd))
@@ -188,7 +194,11 @@ def on_case_transition(case: Case, event: CaseEvent) -> None:
     if target in NOTICE_STATES and not counts_notice and clock.stopped_on is None:
         clock_pause(clock, case.notice_started_on or day)
 
-    if name == "refer_to_county" and case.assistance_type.workflow == "dibao" and clock.stopped_on is None:
+    if (
+        name == "refer_to_county"
+        and case.assistance_type.workflow == "dibao"
+        and clock.stopped_on is None
+    ):
         # The county decides after all (the township lost the power meanwhile): A Art.22's 30 wd.
         county_limit = int(policy.dibao_limit_county_wd)
         if clock.limit_wd < county_limit:
@@ -220,7 +230,17 @@ if on_case_transition not in workflow.IN_TRANSACTION:
 # --- extension and the refusal notice ---------------------------------------------------
 
 
-def _log(case: Case, *, transition: str, label: str, actor, role: str, opinion: str, client_address, data: dict):
+def _log(
+    case: Case,
+    *,
+    transition: str,
+    label: str,
+    actor,
+    role: str,
+    opinion: str,
+    client_address,
+    data: dict,
+):
     return CaseEvent.objects.create(
         case=case,
         transition=transition,
@@ -244,7 +264,13 @@ def _acting_role(actor, roles) -> str:
 
 
 def clock_extend(
-    *, case: Case, actor, extra_wd, reason: str, client_address: str | None = None, today: datetime.date | None = None
+    *,
+    case: Case,
+    actor,
+    extra_wd,
+    reason: str,
+    client_address: str | None = None,
+    today: datetime.date | None = None,
 ) -> CaseClock:
     """Extend the limit by ``extra_wd`` working days (A Art.22: up to ``limit_max_extended_wd``
     in total), with a reason, logged as a CaseEvent ``extend_deadline``. Raises
@@ -329,7 +355,11 @@ def clock_refusal_notice_served(
             role=actor.role,
             opinion="",
             client_address=client_address,
-            data={"served_on": served_on.isoformat(), "due": due.isoformat() if due else None, "late": bool(due and served_on > due)},
+            data={
+                "served_on": served_on.isoformat(),
+                "due": due.isoformat() if due else None,
+                "late": bool(due and served_on > due),
+            },
         )
     return clock
 
@@ -368,26 +398,54 @@ def _thresholds(today: datetime.date) -> dict[str, tuple[str, str, str, Q, str, 
     running_q = Q(stopped_on__isnull=True, paused_at__isnull=True)
     running_sql = "c.stopped_on IS NULL AND c.paused_at IS NULL"
     return {
-        "overdue": ("overdue", "notified_overdue_for", "overall_due", running_q & Q(overall_due__lt=today),
-                    f"{running_sql} AND c.overall_due < %s", [day]),
-        "due_soon": ("due_soon", "notified_due_soon_for", "overall_due",
-                     running_q & Q(overall_due__gte=today, due_soon_from__lte=today),
-                     f"{running_sql} AND c.overall_due >= %s AND c.due_soon_from <= %s", [day, day]),
-        "step": ("step_overdue", "notified_step_for", "step_due", Q(step_due__lt=today),
-                 "c.step_due < %s", [day]),
+        "overdue": (
+            "overdue",
+            "notified_overdue_for",
+            "overall_due",
+            running_q & Q(overall_due__lt=today),
+            f"{running_sql} AND c.overall_due < %s",
+            [day],
+        ),
+        "due_soon": (
+            "due_soon",
+            "notified_due_soon_for",
+            "overall_due",
+            running_q & Q(overall_due__gte=today, due_soon_from__lte=today),
+            f"{running_sql} AND c.overall_due >= %s AND c.due_soon_from <= %s",
+            [day, day],
+        ),
+        "step": (
+            "step_overdue",
+            "notified_step_for",
+            "step_due",
+            Q(step_due__lt=today),
+            "c.step_due < %s",
+            [day],
+        ),
     }
 
 
 def _verb_sql(kind: str) -> tuple[str, list]:
     """SQL text expression (and its parameters) for the notification's message."""
     if kind == "overdue":
-        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", ["案件", "已超过办理时限（截止", "），请尽快办理"]
+        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", [
+            "案件",
+            "已超过办理时限（截止",
+            "），请尽快办理",
+        ]
     if kind == "due_soon":
-        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", ["案件", "即将到期（办理截止", "）"]
+        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", [
+            "案件",
+            "即将到期（办理截止",
+            "）",
+        ]
     steps = [(value, label) for value, label in StepKind.choices if value]
     whens = " ".join("WHEN %s THEN %s" for _ in steps)
     params = ["案件"] + [x for pair in steps for x in pair] + ["环节", "时限已超期（截止", "）"]
-    return f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s || CAST(c.step_due AS TEXT) || %s", params
+    return (
+        f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s || CAST(c.step_due AS TEXT) || %s",
+        params,
+    )
 
 
 def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
@@ -420,17 +478,23 @@ def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
     """
     params = [
         *verb_params,
-        prefix, suffix,
-        "clock:", f":{kind}:",
+        prefix,
+        suffix,
+        "clock:",
+        f":{kind}:",
         connection.ops.adapt_datetimefield_value(now),
         *cond_params,
-        True, *roles, *roles,
+        True,
+        *roles,
+        *roles,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = max(cursor.rowcount, 0)
     pending = Q(**{flag: False}) | Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
-    marked = CaseClock.objects.filter(cond_q & pending).update(**{flag: True, marker: F(due_col), "updated_at": now})
+    marked = CaseClock.objects.filter(cond_q & pending).update(
+        **{flag: True, marker: F(due_col), "updated_at": now}
+    )
     return marked, inserted
 
 
@@ -444,13 +508,19 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
     with transaction.atomic():
         running = CaseClock.objects.filter(stopped_on__isnull=True, paused_at__isnull=True)
         # An extension (or a calendar correction) may have moved a due date back out.
-        result.flags_cleared = running.filter(overdue=True, overall_due__gte=today).update(overdue=False, updated_at=now)
-        result.flags_cleared += running.filter(due_soon=True).filter(
-            Q(due_soon_from__gt=today) | Q(overall_due__lt=today)
-        ).update(due_soon=False, updated_at=now)
-        result.flags_cleared += CaseClock.objects.filter(step_overdue=True).filter(
-            Q(step_due__isnull=True) | Q(step_due__gte=today)
-        ).update(step_overdue=False, updated_at=now)
+        result.flags_cleared = running.filter(overdue=True, overall_due__gte=today).update(
+            overdue=False, updated_at=now
+        )
+        result.flags_cleared += (
+            running.filter(due_soon=True)
+            .filter(Q(due_soon_from__gt=today) | Q(overall_due__lt=today))
+            .update(due_soon=False, updated_at=now)
+        )
+        result.flags_cleared += (
+            CaseClock.objects.filter(step_overdue=True)
+            .filter(Q(step_due__isnull=True) | Q(step_due__gte=today))
+            .update(step_overdue=False, updated_at=now)
+        )
         result.overdue_marked, notes = _cross("overdue", today, now)
         result.notifications += notes
         result.due_soon_marked, notes = _cross("due_soon", today, now)
@@ -482,7 +552,12 @@ def send_notification_emails(notification_ids: list[int]) -> int:
         .select_related("recipient")
     )
     messages = [
-        (f"【社会救助】{n.verb}", f"{n.recipient}：\n\n{n.verb}\n\n请登录系统办理：{n.url}\n", settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+        (
+            f"【社会救助】{n.verb}",
+            f"{n.recipient}：\n\n{n.verb}\n\n请登录系统办理：{n.url}\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [n.recipient.email],
+        )
         for n in rows
     ]
     if not messages:

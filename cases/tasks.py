@@ -17,7 +17,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from relief.jobs import RecordedTask
 
 #: Transient failures worth retrying: the database or the broker/cache going away briefly.
-TRANSIENT = (OperationalError, InterfaceError, BrokerOperationalError, RedisConnectionError, RedisTimeoutError)
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 5,

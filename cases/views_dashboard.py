@@ -19,7 +19,13 @@ from cases.selectors import case_get_for_user
 from relief.jobs import job_start
 from relief.models import Job, Role
 
-DASHBOARD_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER, Role.ADMINISTRATOR)
+DASHBOARD_ROLES = (
+    Role.TOWNSHIP_CLERK,
+    Role.TOWNSHIP_APPROVER,
+    Role.COUNTY_SUPERVISOR,
+    Role.COUNTY_VERIFIER,
+    Role.ADMINISTRATOR,
+)
 EXPORT_KIND = "statistics_export"
 
 
@@ -34,7 +40,9 @@ def _require_roles(user, roles) -> None:
 
 def _clock_context(request, case, *, errors=None, form_values=None):
     clock = CaseClock.objects.filter(case=case).first()
-    events = CaseEvent.objects.filter(case=case, transition__in=["extend_deadline", "serve_refusal_notice"]).order_by("created_at")
+    events = CaseEvent.objects.filter(
+        case=case, transition__in=["extend_deadline", "serve_refusal_notice"]
+    ).order_by("created_at")
     user = request.user
     return {
         "page_title": f"办理时限 · {case.number}",
@@ -42,7 +50,9 @@ def _clock_context(request, case, *, errors=None, form_values=None):
         "clock": clock,
         "events": events,
         "today": timezone.localdate(),
-        "can_extend": bool(clock and clock.running and clock.can_extend_by and user.has_role(*EXTEND_ROLES)),
+        "can_extend": bool(
+            clock and clock.running and clock.can_extend_by and user.has_role(*EXTEND_ROLES)
+        ),
         "can_serve": bool(
             clock
             and clock.step_kind == StepKind.REFUSAL_NOTICE
@@ -64,16 +74,25 @@ def clock_detail(request, pk):
 @require_POST
 def clock_extend_view(request, pk):
     case = case_get_for_user(user=request.user, pk=pk)
-    values = {"extra_wd": request.POST.get("extra_wd", ""), "reason": request.POST.get("reason", "")}
+    values = {
+        "extra_wd": request.POST.get("extra_wd", ""),
+        "reason": request.POST.get("reason", ""),
+    }
     try:
         clock = clock_extend(
-            case=case, actor=request.user, extra_wd=values["extra_wd"], reason=values["reason"],
+            case=case,
+            actor=request.user,
+            extra_wd=values["extra_wd"],
+            reason=values["reason"],
             client_address=_client_address(request),
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return render(
-            request, "cases/dashboard_clock.html", _clock_context(request, case, errors=errors, form_values=values), status=400
+            request,
+            "cases/dashboard_clock.html",
+            _clock_context(request, case, errors=errors, form_values=values),
+            status=400,
         )
     messages.success(request, f"已延长办理时限至 {clock.overall_due:%Y-%m-%d}")
     return redirect("cases:clock", pk=case.pk)
@@ -84,10 +103,15 @@ def clock_extend_view(request, pk):
 def clock_serve_view(request, pk):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
-        clock_refusal_notice_served(case=case, actor=request.user, client_address=_client_address(request))
+        clock_refusal_notice_served(
+            case=case, actor=request.user, client_address=_client_address(request)
+        )
     except ValidationError as exc:
         return render(
-            request, "cases/dashboard_clock.html", _clock_context(request, case, errors={"__all__": exc.messages}), status=400
+            request,
+            "cases/dashboard_clock.html",
+            _clock_context(request, case, errors={"__all__": exc.messages}),
+            status=400,
         )
     messages.success(request, "已登记不予确认通知书送达")
     return redirect("cases:clock", pk=case.pk)
@@ -125,7 +149,12 @@ def dashboard_export(request):
     _require_roles(request.user, DASHBOARD_ROLES)
     from cases.tasks import export_statistics
 
-    job = job_start(kind=EXPORT_KIND, owner=request.user, task=export_statistics, params={"year": _year(request)})
+    job = job_start(
+        kind=EXPORT_KIND,
+        owner=request.user,
+        task=export_statistics,
+        params={"year": _year(request)},
+    )
     return redirect("cases:job", pk=job.pk)
 
 
@@ -152,7 +181,9 @@ def job_download(request, pk):
     job = _job_for_owner(request, pk)
     if job.status != Job.Status.DONE or not job.result_file:
         raise Http404("文件尚未生成")
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name or None)
+    return FileResponse(
+        job.result_file.open("rb"), as_attachment=True, filename=job.result_name or None
+    )
 
 
 @login_required
@@ -161,4 +192,6 @@ def failed_tasks(request):
     if not request.user.is_administrator:
         raise PermissionDenied("仅系统管理员可查看")
     jobs = Job.objects.filter(status=Job.Status.FAILED).select_related("owner")[:200]
-    return render(request, "cases/dashboard_failed_tasks.html", {"page_title": "失败的后台任务", "jobs": jobs})
+    return render(
+        request, "cases/dashboard_failed_tasks.html", {"page_title": "失败的后台任务", "jobs": jobs}
+    )

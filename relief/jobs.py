@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def job_create(*, kind: str, owner=None, params: dict | None = None, message: str = "") -> Job:
-    return Job.objects.create(kind=kind, owner=owner, params=params or {}, message=message or "排队中")
+    return Job.objects.create(
+        kind=kind, owner=owner, params=params or {}, message=message or "排队中"
+    )
 
 
 def job_start(*, kind: str, owner, task, params: dict | None = None) -> Job:
@@ -46,10 +48,14 @@ def job_progress(job_id: int, progress: int, message: str = "") -> None:
     fields = {"progress": progress, "status": Job.Status.RUNNING}
     if message:
         fields["message"] = message[:300]
-    Job.objects.filter(pk=job_id).exclude(status__in=[Job.Status.DONE, Job.Status.FAILED]).update(**fields)
+    Job.objects.filter(pk=job_id).exclude(status__in=[Job.Status.DONE, Job.Status.FAILED]).update(
+        **fields
+    )
 
 
-def job_finish(job_id: int, *, content: bytes | None = None, filename: str = "", message: str = "已完成") -> Job:
+def job_finish(
+    job_id: int, *, content: bytes | None = None, filename: str = "", message: str = "已完成"
+) -> Job:
     job = Job.objects.get(pk=job_id)
     if content is not None:
         job.result_file.save(filename or f"job-{job_id}", ContentFile(content), save=False)
@@ -64,7 +70,10 @@ def job_finish(job_id: int, *, content: bytes | None = None, filename: str = "",
 
 def job_fail(job_id: int, *, message: str, traceback: str = "") -> None:
     Job.objects.filter(pk=job_id).update(
-        status=Job.Status.FAILED, message=message[:300], traceback=traceback, finished_at=timezone.now()
+        status=Job.Status.FAILED,
+        message=message[:300],
+        traceback=traceback,
+        finished_at=timezone.now(),
     )
 
 
@@ -75,7 +84,10 @@ def record_failed_task(*, task_name: str, task_id: str, args, kwargs, exc, trace
         status=Job.Status.FAILED,
         progress=0,
         message=f"{type(exc).__name__}: {exc}"[:300],
-        params={"args": [repr(a) for a in (args or [])], "kwargs": {k: repr(v) for k, v in (kwargs or {}).items()}},
+        params={
+            "args": [repr(a) for a in (args or [])],
+            "kwargs": {k: repr(v) for k, v in (kwargs or {}).items()},
+        },
         task_id=task_id or "",
         traceback=traceback or "",
         finished_at=timezone.now(),
@@ -88,8 +100,17 @@ class RecordedTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         tb = str(einfo) if einfo is not None else ""
         try:
-            record_failed_task(task_name=self.name, task_id=task_id, args=args, kwargs=kwargs, exc=exc, traceback=tb)
-            job_id = (kwargs or {}).get("job_id") or (args[0] if args and isinstance(args[0], int) else None)
+            record_failed_task(
+                task_name=self.name,
+                task_id=task_id,
+                args=args,
+                kwargs=kwargs,
+                exc=exc,
+                traceback=tb,
+            )
+            job_id = (kwargs or {}).get("job_id") or (
+                args[0] if args and isinstance(args[0], int) else None
+            )
             if job_id and getattr(self, "tracks_job", False):
                 job_fail(job_id, message="任务执行失败，请稍后重试或联系管理员", traceback=tb)
         except Exception:  # the database itself may be what failed; the log still has it

@@ -24,7 +24,11 @@ _RUNNING = Q(stopped_on__isnull=True, paused_at__isnull=True)
 
 class CaseClock(models.Model):
     case = models.OneToOneField(
-        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="clock", verbose_name="案件"
+        "cases.Case",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="clock",
+        verbose_name="案件",
     )
     # --- overall limit: 受理 → 审核确认/不予确认 --------------------------------------------
     started_on = models.DateField("起算日(受理日)")
@@ -40,7 +44,9 @@ class CaseClock(models.Model):
     elapsed_wd = models.PositiveSmallIntegerField("实际用时(工作日)", null=True, blank=True)
     on_time = models.BooleanField("按时办结", null=True, blank=True)
     # --- current step limit --------------------------------------------------------------
-    step_kind = models.CharField("当前环节时限", max_length=30, choices=StepKind.choices, blank=True, default="")
+    step_kind = models.CharField(
+        "当前环节时限", max_length=30, choices=StepKind.choices, blank=True, default=""
+    )
     step_started_on = models.DateField("环节起算日", null=True, blank=True)
     step_due = models.DateField("环节截止日", null=True, blank=True)
     # --- calendar certainty: a date beyond the known holiday data is provisional ----------
@@ -65,10 +71,20 @@ class CaseClock(models.Model):
             # The scan touches running clocks only; partial indexes keep it off the decided ones.
             models.Index(fields=["overall_due"], condition=_RUNNING, name="clock_running_due"),
             models.Index(fields=["due_soon_from"], condition=_RUNNING, name="clock_running_soon"),
-            models.Index(fields=["step_kind", "step_due"], condition=Q(step_due__isnull=False), name="clock_step_due"),
-            models.Index(fields=["overdue", "due_soon"], condition=Q(stopped_on__isnull=True), name="clock_open_flags"),
+            models.Index(
+                fields=["step_kind", "step_due"],
+                condition=Q(step_due__isnull=False),
+                name="clock_step_due",
+            ),
+            models.Index(
+                fields=["overdue", "due_soon"],
+                condition=Q(stopped_on__isnull=True),
+                name="clock_open_flags",
+            ),
             models.Index(fields=["stopped_on"], name="clock_stopped_on"),
-            models.Index(fields=["paused_at"], condition=Q(paused_at__isnull=False), name="clock_paused"),
+            models.Index(
+                fields=["paused_at"], condition=Q(paused_at__isnull=False), name="clock_paused"
+            ),
         ]
 
     def __str__(self) -> str:

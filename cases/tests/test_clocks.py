@@ -40,7 +40,9 @@ def clock_of(case) -> CaseClock:
 # --- limits across the calendar ---------------------------------------------------------
 
 
-def test_accepting_a_dibao_case_in_a_delegated_township_sets_20_working_days_across_spring_festival(demo):
+def test_accepting_a_dibao_case_in_a_delegated_township_sets_20_working_days_across_spring_festival(
+    demo,
+):
     clock = accept(make_case(demo.gushu), D(2026, 2, 10))
     # 2/14 (Saturday) is a make-up workday, 2/15–2/23 are off, 2/28 (Saturday) works again.
     assert clock.limit_wd == 20
@@ -152,7 +154,13 @@ def test_the_clock_pauses_for_a_notice_period_spanning_national_day_and_resumes_
 
 
 def test_the_notice_period_counts_when_the_policy_says_so(demo):
-    policy_set(region=demo.county, key="notice_counts_in_limit", raw_value=True, effective_from=D(2026, 1, 1), actor=None)
+    policy_set(
+        region=demo.county,
+        key="notice_counts_in_limit",
+        raw_value=True,
+        effective_from=D(2026, 1, 1),
+        actor=None,
+    )
     case = make_case(demo.gushu)
     accept(case, D(2026, 9, 1))
     before = clock_of(case).overall_due
@@ -196,14 +204,23 @@ def test_an_approver_extends_the_limit_with_a_reason_and_the_extension_is_logged
     case = make_case(demo.gushu)
     accept(case, D(2026, 3, 2))
     before = clock_of(case).overall_due
-    clock = clock_extend(case=case, actor=demo.user("approver"), extra_wd=10, reason="需补充核对外地房产", today=D(2026, 3, 20))
+    clock = clock_extend(
+        case=case,
+        actor=demo.user("approver"),
+        extra_wd=10,
+        reason="需补充核对外地房产",
+        today=D(2026, 3, 20),
+    )
     assert clock.extended_wd == 10
     assert clock.overall_due == add_workdays(D(2026, 3, 2), 30) == clock.extended_to
     assert clock.overall_due > before
     event = CaseEvent.objects.get(case=case, transition="extend_deadline")
     assert event.label == "延长办理时限" and event.opinion == "需补充核对外地房产"
     assert event.actor_role == Role.TOWNSHIP_APPROVER
-    assert event.data["from"] == before.isoformat() and event.data["to"] == clock.overall_due.isoformat()
+    assert (
+        event.data["from"] == before.isoformat()
+        and event.data["to"] == clock.overall_due.isoformat()
+    )
 
 
 def test_an_extension_beyond_the_policy_maximum_is_refused_in_chinese_and_nothing_is_saved(demo):
@@ -258,7 +275,9 @@ def test_the_scan_marks_due_soon_and_overdue_and_a_second_run_changes_nothing(de
     assert clock_of(late).overdue and not clock_of(late).due_soon
     assert clock_of(soon).due_soon and not clock_of(soon).overdue
     assert not clock_of(fresh).due_soon and not clock_of(fresh).overdue
-    assert first.overdue_marked == 1 and first.due_soon_marked == 1 and first.step_overdue_marked == 3
+    assert (
+        first.overdue_marked == 1 and first.due_soon_marked == 1 and first.step_overdue_marked == 3
+    )
     notes = Notification.objects.filter(dedupe_key__startswith="clock:")
     count = notes.count()
     assert count > 0
@@ -290,7 +309,11 @@ def test_each_threshold_sends_exactly_one_notification_to_each_responsible_user(
         assert sorted(kinds) == ["due_soon", "overdue", "step"]
     assert not Notification.objects.filter(recipient=outsider).exists()
     overdue = keys.get(recipient=other_clerk, dedupe_key__contains=":overdue:")
-    assert case.number in overdue.verb and "2026-03-30" in overdue.verb and "超过办理时限" in overdue.verb
+    assert (
+        case.number in overdue.verb
+        and "2026-03-30" in overdue.verb
+        and "超过办理时限" in overdue.verb
+    )
     assert overdue.url.endswith(f"/{case.pk}/clock/")
 
 
@@ -298,18 +321,23 @@ def test_an_extension_clears_overdue_and_a_new_due_date_is_a_new_threshold(demo)
     case = _open_case(demo, D(2026, 3, 2))
     scan_deadlines(today=D(2026, 3, 31))
     assert clock_of(case).overdue
-    clock_extend(case=case, actor=demo.user("approver"), extra_wd=10, reason="延长", today=D(2026, 3, 31))
+    clock_extend(
+        case=case, actor=demo.user("approver"), extra_wd=10, reason="延长", today=D(2026, 3, 31)
+    )
     clock = clock_of(case)
     assert clock.overall_due == D(2026, 4, 14) and not clock.overdue and not clock.due_soon
     scan_deadlines(today=D(2026, 3, 31))
     assert not clock_of(case).overdue
     scan_deadlines(today=clock.overall_due + datetime.timedelta(days=1))
     overdue_keys = set(
-        Notification.objects.filter(recipient__username="clerk", dedupe_key__contains=":overdue:").values_list(
-            "dedupe_key", flat=True
-        )
+        Notification.objects.filter(
+            recipient__username="clerk", dedupe_key__contains=":overdue:"
+        ).values_list("dedupe_key", flat=True)
     )
-    assert overdue_keys == {f"clock:{case.pk}:overdue:2026-03-30", f"clock:{case.pk}:overdue:{clock.overall_due}"}
+    assert overdue_keys == {
+        f"clock:{case.pk}:overdue:2026-03-30",
+        f"clock:{case.pk}:overdue:{clock.overall_due}",
+    }
 
 
 @override_settings(EMAIL_ENABLED=True)
@@ -337,7 +365,9 @@ def test_no_email_is_sent_when_email_is_not_configured(demo, django_capture_on_c
     assert mail.outbox == []
 
 
-def test_the_scan_uses_a_fixed_number_of_queries_whatever_the_number_of_cases(demo, django_assert_max_num_queries):
+def test_the_scan_uses_a_fixed_number_of_queries_whatever_the_number_of_cases(
+    demo, django_assert_max_num_queries
+):
     for i in range(6):
         _open_case(demo, D(2026, 3, 2) + datetime.timedelta(days=i))
     with django_assert_max_num_queries(16):
@@ -394,7 +424,11 @@ def test_a_task_that_fails_for_good_is_recorded_for_administrators(demo, monkeyp
     result = tasks.scan_deadlines.delay("2026-03-31")
     assert result.failed()
     job = Job.objects.get(kind="cases.tasks.scan_deadlines")
-    assert job.status == Job.Status.FAILED and "日历数据损坏" in job.message and "ValueError" in job.traceback
+    assert (
+        job.status == Job.Status.FAILED
+        and "日历数据损坏" in job.message
+        and "ValueError" in job.traceback
+    )
 
 
 def test_retry_settings_cover_database_and_broker_errors():

@@ -19,7 +19,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture
@@ -32,18 +37,25 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
 
 @contextmanager
 def session(browser, live_server, username, *, phone=False):
-    context = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900})
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     external = []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -67,7 +79,12 @@ def test_the_dashboard_draws_the_chart_and_the_job_page_polls_until_the_download
         page.wait_for_selector("#throughput-chart[data-rendered='1'] canvas", state="attached")
         assert page.locator("[data-testid=township-stats] tbody tr").count() == 5
 
-        job = Job.objects.create(kind="statistics_export", owner=demo.user("supervisor"), status=Job.Status.RUNNING, progress=30)
+        job = Job.objects.create(
+            kind="statistics_export",
+            owner=demo.user("supervisor"),
+            status=Job.Status.RUNNING,
+            progress=30,
+        )
         page.goto(f"{live_server.url}/cases/jobs/{job.pk}/")
         page.wait_for_selector("[data-testid=job-progress][data-status=running]")
         assert page.locator("[data-testid=job-download]").count() == 0

@@ -36,20 +36,31 @@ def test_the_deadline_scan_runs_on_the_worker_through_the_broker(celery_worker_p
     summary = result.get(timeout=60)
     assert summary["overdue_marked"] == 1 and summary["notifications"] > 0
     assert CaseClock.objects.get(case=case).overdue is True
-    assert Notification.objects.filter(dedupe_key=f"clock:{case.pk}:overdue:2026-03-30").count() == 2
+    assert (
+        Notification.objects.filter(dedupe_key=f"clock:{case.pk}:overdue:2026-03-30").count() == 2
+    )
     # A second run through the broker changes nothing.
     again = scan_deadlines.delay("2026-03-31").get(timeout=60)
     assert again["overdue_marked"] == 0 and again["notifications"] == 0
 
 
-def test_the_statistics_export_job_runs_on_the_worker_and_reports_progress(celery_worker_process, demo):
+def test_the_statistics_export_job_runs_on_the_worker_and_reports_progress(
+    celery_worker_process, demo
+):
     from cases.tasks import export_statistics
     from relief.jobs import job_start
 
     case = make_case(demo.gushu)
     go(case, "accept", "clerk", on=datetime.date(2026, 3, 2))
-    job = job_start(kind="statistics_export", owner=demo.user("supervisor"), task=export_statistics, params={"year": 2026})
-    assert _wait_for(lambda: Job.objects.get(pk=job.pk).finished), "the worker did not finish the export in time"
+    job = job_start(
+        kind="statistics_export",
+        owner=demo.user("supervisor"),
+        task=export_statistics,
+        params={"year": 2026},
+    )
+    assert _wait_for(lambda: Job.objects.get(pk=job.pk).finished), (
+        "the worker did not finish the export in time"
+    )
     job.refresh_from_db()
     assert job.status == Job.Status.DONE, job.traceback
     assert job.progress == 100 and job.task_id

@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="按指定日期扫描 (YYYY-MM-DD)，默认今天")
-        parser.add_argument("--queue", action="store_true", help="交给 Celery worker 执行，而不是在本进程执行")
+        parser.add_argument(
+            "--queue", action="store_true", help="交给 Celery worker 执行，而不是在本进程执行"
+        )
 
     def handle(self, *args, date=None, queue=False, **options):
         if date:
