@@ -535,6 +535,7 @@ def policy_set(
         value = spec.parse(raw_value)
     except ValidationError as e:
         raise ValidationError({"value": e.messages})
+    _check_consistency(region=region, key=key, value=value, on=effective_from)
     return PolicySetting.objects.create(
         region=region,
         key=key,
@@ -543,3 +544,28 @@ def policy_set(
         created_by=actor,
         note=note,
     )
+
+
+#: (smaller, larger): the first may never exceed the second in the values in force.
+CONSISTENCY = (
+    ("dibao_limit_delegated_wd", "limit_max_extended_wd"),
+    ("dibao_limit_county_wd", "limit_max_extended_wd"),
+    ("temp_cap_village", "temp_cap_combined"),
+    ("temp_cap_township", "temp_cap_combined"),
+)
+
+
+def _check_consistency(*, region, key: str, value: Any, on: datetime.date) -> None:
+    """A time limit above the extended maximum, or a village cap above the combined cap,
+    would make the other setting meaningless: refuse it at the value, in Chinese."""
+    values = dict(policy_for(region, on).values)
+    values[key] = value
+    for small, large in CONSISTENCY:
+        if key not in (small, large) or values[small] <= values[large]:
+            continue
+        s, l = KEY_BY_NAME[small], KEY_BY_NAME[large]
+        if key == small:
+            msg = f"{s.label}不能大于{l.label}（现为 {values[large]}{l.unit}）"
+        else:
+            msg = f"{l.label}不能小于{s.label}（现为 {values[small]}{s.unit}）"
+        raise ValidationError({"value": msg})

@@ -216,3 +216,41 @@ def test_legal_sources_are_spelled_out_for_the_administrator():
         == "《关于进一步做好最低生活保障等社会救助兜底工作的通知》第4部分第(1)项；当涂县实施方案、裕安区实施方案"
     )
     assert cite("") == ""
+
+
+def test_a_time_limit_above_the_extended_maximum_is_refused(demo):
+    with pytest.raises(ValidationError) as exc:
+        policy_set(
+            region=demo.county,
+            key="dibao_limit_county_wd",
+            raw_value=50,
+            effective_from=D(2026, 1, 1),
+            actor=None,
+        )
+    assert exc.value.message_dict["value"] == [
+        "低保办理时限(县级审批)不能大于延长后最长时限（现为 45工作日）"
+    ]
+    with pytest.raises(ValidationError) as exc:
+        policy_set(
+            region=demo.wuxi,
+            key="temp_cap_combined",
+            raw_value="900",
+            effective_from=D(2026, 1, 1),
+            actor=None,
+        )
+    assert "不能小于临时救助村级互助金上限" in exc.value.message_dict["value"][0]
+    policy_set(
+        region=demo.county,
+        key="limit_max_extended_wd",
+        raw_value=60,
+        effective_from=D(2026, 1, 1),
+        actor=None,
+    )
+    policy_set(
+        region=demo.county,
+        key="dibao_limit_county_wd",
+        raw_value=50,
+        effective_from=D(2026, 1, 1),
+        actor=None,
+    )
+    assert policy_for(demo.wuxi, D(2026, 2, 1)).dibao_limit_county_wd == 50
