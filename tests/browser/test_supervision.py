@@ -40,7 +40,7 @@ def browser():
 def session(browser, live_server, username, *, phone=False):
     context = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # the machine is shared; generous under load
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
