@@ -3,7 +3,9 @@
 
 Fixtures:
 
-- ``browser`` (session): one headless chromium for the whole run.
+- ``browser`` (module): one headless chromium per test module. Not per session: a Playwright
+  sync session owns the thread's event loop until it stops, and test modules that start
+  their own ``sync_playwright()`` would then fail ("Sync API inside the asyncio loop").
 - ``browser_page``: a fresh context (own cookies) with a desktop viewport, closed after the
   test; ``phone_page`` is the same at a phone's size (390×844).
 - ``login_as(username, password=DEMO_PASSWORD, page=None)``: logs in through the real login
@@ -27,7 +29,7 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _playwright():
     from playwright.sync_api import sync_playwright
 
@@ -35,7 +37,7 @@ def _playwright():
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(_playwright):
     if not os.path.exists(CHROMIUM):
         from tests.worker import skip_or_fail
