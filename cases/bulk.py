@@ -67,13 +67,12 @@ class _Township:
     """What the generator needs to know about one township, read once."""
 
     def __init__(self, township: Region, villages: list[Region], snapshot: dict, delegated: set[int],
-                 clerk: User | None, approver: User | None, types: dict[str, AssistanceType]):
+                 clerk: User | None, types: dict[str, AssistanceType]):
         self.township = township
         self.villages = villages
         self.villages_by_id = {v.pk: v for v in villages}
         self.snapshot = snapshot
         self.clerk = clerk
-        self.approver = approver
         self.states = self._possible_states(snapshot, delegated, types)
         self.delegated = delegated
         self.counter = 0
@@ -279,7 +278,7 @@ def _townships(today: datetime.date, types: dict[str, AssistanceType]) -> list[_
         villages.setdefault(v.parent_id, []).append(v)
     power = holds_power_map(townships, list(types.values()), today)
     users = {}
-    for u in User.objects.filter(region__in=townships, role__in=[Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER]):
+    for u in User.objects.filter(region__in=townships, role=Role.TOWNSHIP_CLERK).order_by("pk"):
         users.setdefault((u.region_id, u.role), u)
     result = []
     for township in townships:
@@ -288,7 +287,7 @@ def _townships(today: datetime.date, types: dict[str, AssistanceType]) -> list[_
         delegated = {a.pk for a in types.values() if power_from_map(power[(township.pk, a.pk)], today)}
         result.append(_Township(
             township, villages[township.pk], policy_for(township, today).as_snapshot(), delegated,
-            users.get((township.pk, Role.TOWNSHIP_CLERK)), users.get((township.pk, Role.TOWNSHIP_APPROVER)), types,
+            users.get((township.pk, Role.TOWNSHIP_CLERK)), types,
         ))
     return result
 
