@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.scan_deadlines",
         "schedule": crontab(hour=1, minute=5),
     },
+    "rectifications-overdue-daily": {
+        "task": "review.tasks.mark_rectifications_overdue",
+        "schedule": crontab(hour=1, minute=20),
+    },
 }
 
 # --- Cache: Redis when configured (shared by web and worker), local memory otherwise ----
@@ -200,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"DelegationStatusEnum": "relief.models.Delegation.Status"},
 }
 
 # --- Security (production values checked by `manage.py check --deploy`) ------------------
