@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition
 
 from cases import guards
 from cases.models import Case, CaseEvent, CaseState, NearRelative
+from cases.models.case import INVESTIGATION_STATES
 from relief.models import Role
 from relief.scoping import scope_by_region
 
@@ -225,17 +226,8 @@ def case_record_county_visit(
     return event
 
 
-COUNTY_VISIT_STATES = (
-    CaseState.ACCEPTED,
-    CaseState.CHECKING,
-    CaseState.VISITING,
-    CaseState.INVESTIGATING,
-    CaseState.EVALUATING,
-    CaseState.PRE_NOTICE,
-    CaseState.OBJECTION,
-    CaseState.REVIEW,
-    CaseState.COUNTY_REVIEW,
-)
+#: After 受理 and before the decision: when the county's home visit can be recorded.
+COUNTY_VISIT_STATES = INVESTIGATION_STATES
 
 
 def _log(case, name, label, source, actor, roles, opinion, client_address, data) -> CaseEvent:

@@ -35,25 +35,7 @@ class CaseState(models.TextChoices):
     REVOKED = "revoked", "县级纠正撤销"
 
 
-#: States in which a case is still being handled (for duplicate checks and clocks).
-OPEN_STATES = (
-    CaseState.DRAFT,
-    CaseState.RETURNED_TO_VILLAGE,
-    CaseState.AWAITING_DOCUMENTS,
-    CaseState.ACCEPTED,
-    CaseState.CHECKING,
-    CaseState.VISITING,
-    CaseState.INVESTIGATING,
-    CaseState.EVALUATING,
-    CaseState.PRE_NOTICE,
-    CaseState.OBJECTION,
-    CaseState.REVIEW,
-    CaseState.COUNTY_REVIEW,
-    CaseState.CONFIRMED,
-    CaseState.RESULT_NOTICE,
-)
-#: States after a decision (confirmed and onward, or refused).
-DECIDED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING, CaseState.REFUSED)
+#: States before a decision (confirmation, refusal) has been taken.
 PRE_DECISION_STATES = (
     CaseState.DRAFT,
     CaseState.RETURNED_TO_VILLAGE,
@@ -69,17 +51,15 @@ PRE_DECISION_STATES = (
     CaseState.COUNTY_REVIEW,
 )
 #: States after 受理 and before a decision, where a household may fail to cooperate (A Art.29).
-INVESTIGATION_STATES = (
-    CaseState.ACCEPTED,
-    CaseState.CHECKING,
-    CaseState.VISITING,
-    CaseState.INVESTIGATING,
-    CaseState.EVALUATING,
-    CaseState.PRE_NOTICE,
-    CaseState.OBJECTION,
-    CaseState.REVIEW,
-    CaseState.COUNTY_REVIEW,
+INVESTIGATION_STATES = tuple(
+    s
+    for s in PRE_DECISION_STATES
+    if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS)
 )
+#: States in which a case is still being handled (for duplicate checks and clocks).
+OPEN_STATES = (*PRE_DECISION_STATES, CaseState.CONFIRMED, CaseState.RESULT_NOTICE)
+#: States after a decision (confirmed and onward, or refused).
+DECIDED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING, CaseState.REFUSED)
 CLOSED_STATES = (CaseState.PAYING, CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.TERMINATED, CaseState.REVOKED)
 
 
