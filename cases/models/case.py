@@ -145,31 +145,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         revocation, not refusal, and the applicant can no longer withdraw."""
         return self.decided_on is not None and self.state != CaseState.REFUSED
 
-    @property
-    def limits(self) -> dict[str, int | None]:
-        """The time limits of this case's route from its policy snapshot (DOMAIN §5), for
-        the clocks: 低保 20 wd delegated / 30 wd county; 特困 15 wd township + 15 wd county
-        opinion (C Art.13, 16), re-investigation after an objection 15 wd (C Art.15);
-        临时救助 its own limit."""
-        p = self.policy
-        county = self.route == Case.Route.COUNTY
-        if self.workflow == "tekun":
-            decision = p.tekun_township_wd + (p.tekun_county_wd if county else 0)
-            reinvestigation = p.objection_reinvestigation_wd
-        elif self.workflow == "dibao":
-            decision = p.dibao_limit_county_wd if county else p.dibao_limit_delegated_wd
-            reinvestigation = None
-        else:
-            decision = p.temporary_limit_wd
-            reinvestigation = None
-        return {
-            "decision_wd": decision,
-            "max_extended_wd": p.limit_max_extended_wd,
-            "investigation_start_wd": p.investigation_start_wd,
-            "refusal_notice_wd": p.refusal_notice_wd,
-            "reinvestigation_wd": reinvestigation,
-        }
-
     # --- Next-state rules (the route follows the policy snapshot) -----------------------
     def _after_acceptance(self) -> str:
         # Room for the 急难型 fast path (help first, paperwork after): it will be a
