@@ -278,17 +278,17 @@ def test_tekun_needs_its_amount_and_uses_its_own_limits(demo):
     to_review(case, "clerk")
     case.monthly_amount = None
     assert "救助金额尚未核定" in refused_reasons(case, "confirm", "approver")
-    assert case.limits["decision_wd"] == 15 and case.limits["reinvestigation_wd"] == 15
-    case.route = "county"
-    assert case.limits["decision_wd"] == 30
+    # 特困: township 15 wd + county 15 wd (C Art.13, 16), from the policy snapshot.
+    assert case.clock.limit_wd == case.policy.tekun_township_wd + case.policy.tekun_county_wd == 30
 
 
 def test_dibao_limits_follow_the_route(demo):
     case = make_case(demo.gushu)
     go(case, "accept", "clerk")
-    assert case.limits["decision_wd"] == 20
-    case.route = "county"
-    assert case.limits["decision_wd"] == 30
+    assert case.clock.limit_wd == 20
+    county_case = make_case(demo.wuxi)
+    go(county_case, "accept", "clerk_wuxi")
+    assert county_case.clock.limit_wd == 30
 
 
 def test_near_relative_case_needs_the_county_visit_before_confirmation(demo):
