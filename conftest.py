@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-# tests/worker.py: the real Celery worker fixture ``celery_worker_process``.
-pytest_plugins = ["tests.worker"]
+# tests/worker.py: the real Celery worker fixture ``celery_worker_process``;
+# tests/browser_support.py: chromium, pages and logged-in sessions for browser tests.
+pytest_plugins = ["tests.worker", "tests.browser_support"]
 
 CHROMIUM = "/usr/bin/chromium"
 

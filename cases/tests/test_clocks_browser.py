@@ -5,26 +5,14 @@ the download appears, and the approver extends a limit on a phone-sized screen."
 from __future__ import annotations
 
 import datetime
-import os
-from contextlib import contextmanager
 
 import pytest
 
 from cases.models import CaseClock
 from cases.tests.workflow_helpers import go, make_case
-from relief.demo import DEMO_PASSWORD
 from relief.models import Job
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture
@@ -32,49 +20,13 @@ def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@contextmanager
-def session(browser, live_server, username, *, phone=False):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    external = []
-    page.on(
-        "request",
-        lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None,
-    )
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=whoami]", state="attached")
-    try:
-        yield page
-    finally:
-        assert external == [], f"requests outside the server: {external}"
-        context.close()
-
-
 def test_the_dashboard_draws_the_chart_and_the_job_page_polls_until_the_download_appears(
-    fast_hasher, demo, live_server, browser, tmp_path, settings
+    fast_hasher, demo, live_server, browser_session, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path
     case = make_case(demo.gushu)
     go(case, "accept", "clerk", on=datetime.date(2026, 3, 2))
-    with session(browser, live_server, "supervisor") as page:
+    with browser_session("supervisor") as page:
         page.goto(f"{live_server.url}/cases/dashboard/?year=2026")
         page.wait_for_selector("#throughput-chart[data-rendered='1'] canvas", state="attached")
         assert page.locator("[data-testid=township-stats] tbody tr").count() == 5
@@ -102,10 +54,10 @@ def test_the_dashboard_draws_the_chart_and_the_job_page_polls_until_the_download
         assert download.value.suggested_filename.endswith(".xlsx")
 
 
-def test_the_approver_extends_a_limit_on_a_phone(fast_hasher, demo, live_server, browser):
+def test_the_approver_extends_a_limit_on_a_phone(fast_hasher, demo, live_server, browser_session):
     case = make_case(demo.gushu)
     go(case, "accept", "clerk", on=datetime.date(2026, 3, 2))
-    with session(browser, live_server, "approver", phone=True) as page:
+    with browser_session("approver", phone=True) as page:
         page.goto(f"{live_server.url}/cases/{case.pk}/clock/")
         page.fill("#id_extra_wd", "30")
         page.fill("#id_reason", "需补充外地房产核对")

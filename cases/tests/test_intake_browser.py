@@ -1,51 +1,22 @@
 """A village assistant enters a home-visit survey on a phone-sized window."""
 
 import datetime
-import os
 
 import pytest
 
 from cases.models import CaseState, Survey
 from cases.tests.intake_helpers import accepted, application, force
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def phone_page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "Relief-demo-2026")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
-
-
 @pytest.mark.browser
-def test_village_assistant_enters_a_survey_on_a_phone(transactional_db, demo, live_server, phone_page, tmp_path, settings):
+def test_village_assistant_enters_a_survey_on_a_phone(transactional_db, demo, live_server, phone_page, login_as, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     clerk = demo.user("clerk")
     case = force(accepted(application(clerk), clerk), CaseState.VISITING)
     page = phone_page
-    _login(page, live_server.url, "assistant")
+    login_as("assistant", page=page)
     page.goto(f"{live_server.url}/cases/{case.pk}/survey/")
     assert page.locator("h1").inner_text().startswith("入户调查")
     # fits the phone: no horizontal scrolling

@@ -1,41 +1,14 @@
 """The administrator's pages in a real browser at a phone's size (Debian chromium)."""
 
-import os
-
 import pytest
 
 from relief.models import Delegation, PolicySetting, Region
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-]
-
 
 @pytest.fixture
-def phone(live_server, demo):
-    from playwright.sync_api import sync_playwright
-
-    from relief.demo import DEMO_PASSWORD
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", "admin")
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_selector("[data-testid=whoami]", state="attached")
+def phone(live_server, demo, browser_session):
+    with browser_session("admin", phone=True) as page:
         yield page, live_server.url
-        context.close()
-        browser.close()
 
 
 @pytest.mark.browser

@@ -5,8 +5,6 @@ fully delegated demo township (姑孰镇), and one in the township without deleg
 are set directly, since the point here is the workflow pages."""
 
 import datetime
-import os
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -14,40 +12,13 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.workflow_helpers import fast_passwords, make_case  # noqa: F401
-from relief.demo import DEMO_PASSWORD
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
-@contextmanager
-def session(browser, live_server, username, *, phone=False):
-    """A logged-in page of its own (separate cookies per user)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=whoami]", state="attached")
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def open_case(page, live_server, case):
@@ -87,18 +58,18 @@ def investigate_to_review(page, case, *, clerk_finishes_check=True):
     act(page, "close_notice", expect_state="待审核确认")
 
 
-def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, live_server, browser):
+def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, live_server, browser_session):
     case = make_case(demo.gushu)
-    with session(browser, live_server, "clerk") as clerk:
+    with browser_session("clerk") as clerk:
         open_case(clerk, live_server, case)
         investigate_to_review(clerk, case)
         assert "此操作须由乡镇审核确认人办理" in clerk.inner_text("[data-testid=reasons-confirm]")
-    with session(browser, live_server, "approver", phone=True) as approver:
+    with browser_session("approver", phone=True) as approver:
         open_case(approver, live_server, case)
         assert approver.is_disabled("[data-testid=action-refer_to_county]")
         act(approver, "confirm", "符合农村低保条件，同意纳入", expect_state="已确认")
         assert "刘德明" in approver.inner_text("[data-testid=timeline]")
-    with session(browser, live_server, "clerk") as clerk:
+    with browser_session("clerk") as clerk:
         open_case(clerk, live_server, case)
         act(clerk, "start_payment", expect_state="发放中")
         timeline = clerk.inner_text("[data-testid=timeline]")
@@ -109,19 +80,19 @@ def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, l
     assert case.events.count() == 7
 
 
-def test_dibao_case_in_the_township_without_delegation_goes_through_county_approval(demo, live_server, browser):
+def test_dibao_case_in_the_township_without_delegation_goes_through_county_approval(demo, live_server, browser_session):
     case = make_case(demo.wuxi)
-    with session(browser, live_server, "clerk_wuxi") as clerk:
+    with browser_session("clerk_wuxi") as clerk:
         open_case(clerk, live_server, case)
         investigate_to_review(clerk, case)
         assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in clerk.inner_text("[data-testid=reasons-confirm]")
         act(clerk, "refer_to_county", "经乡镇审核符合条件，报县审批", expect_state="报县审批")
-    with session(browser, live_server, "supervisor") as supervisor:
+    with browser_session("supervisor") as supervisor:
         supervisor.goto(f"{live_server.url}/notifications/")
         assert case.number in supervisor.inner_text("main")
         open_case(supervisor, live_server, case)
         act(supervisor, "county_approve", "同意纳入农村低保", expect_state="已确认")
-    with session(browser, live_server, "clerk_wuxi") as clerk:
+    with browser_session("clerk_wuxi") as clerk:
         open_case(clerk, live_server, case)
         act(clerk, "start_payment", expect_state="发放中")
     case.refresh_from_db()

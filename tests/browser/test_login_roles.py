@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from relief.demo import ACCOUNTS, DEMO_PASSWORD
 from relief.models import Role
 from relief.navigation import NAV_ITEMS
-from tests.browser.conftest import submit_login
+from tests.browser_support import submit_login
 
 pytestmark = pytest.mark.browser
 

@@ -4,21 +4,16 @@ order; the township clerk answers it; the supervisor accepts it."""
 
 import datetime
 import os
-from contextlib import contextmanager
 
 import pytest
 from django.utils import timezone
 
 from cases.models import CaseState
-from relief.demo import DEMO_PASSWORD
 from review.models import RectificationOrder
 from tests.factories import CaseFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture
@@ -26,30 +21,8 @@ def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
-@contextmanager
-def session(browser, live_server, username, *, phone=False):
-    context = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30000)  # the machine is shared; generous under load
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=whoami]", state="attached")
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def _shot(page, name):
@@ -60,7 +33,7 @@ def _shot(page, name):
 
 
 def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
-    fast_hasher, demo, live_server, browser, tmp_path, settings
+    fast_hasher, demo, live_server, browser_session, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path
     today = timezone.localdate()
@@ -70,7 +43,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
     flagged = CaseFactory(force_state=CaseState.PAYING, decided_on=decided, route="township", monthly_amount="400",
                           near_relative_flag=True)
 
-    with session(browser, live_server, "supervisor") as page:
+    with browser_session("supervisor") as page:
         page.goto(f"{live_server.url}/review/spot-checks/")
         page.fill("#id_name", "本月新增对象入户抽查")
         page.fill("#id_period_start", (today - datetime.timedelta(days=10)).isoformat())
@@ -85,7 +58,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         assert page.inner_text("[data-testid=seed]") == seed
         campaign_url = page.url.split("?")[0]
 
-    with session(browser, live_server, "supervisor", phone=True) as phone:
+    with browser_session("supervisor", phone=True) as phone:
         phone.goto(campaign_url)
         phone.click(f"text={flagged.number}")
         phone.wait_for_selector("[data-testid=visit-form]")
@@ -109,7 +82,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         order_url = phone.url
 
     order = RectificationOrder.objects.get(case=flagged)
-    with session(browser, live_server, "clerk") as clerk:
+    with browser_session("clerk") as clerk:
         clerk.goto(f"{live_server.url}/review/township/")
         clerk.click(f"[data-testid=my-orders] >> text=#{order.pk}")
         clerk.wait_for_selector("[data-testid=respond-form]")
@@ -118,7 +91,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         clerk.wait_for_selector("text=整改情况已反馈县民政局")
         assert clerk.inner_text("[data-testid=order-status]") == "乡镇已反馈"
 
-    with session(browser, live_server, "supervisor") as page:
+    with browser_session("supervisor") as page:
         page.goto(order_url)
         assert "已重新核算经营收入" in page.content()
         page.select_option("#id_v-decision", "accept")

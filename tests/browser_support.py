@@ -10,12 +10,17 @@ Fixtures:
   test; ``phone_page`` is the same at a phone's size (390×844).
 - ``login_as(username, password=DEMO_PASSWORD, page=None)``: logs in through the real login
   form of ``live_server`` and returns the page, waiting for the signed-in navigation bar.
+- ``browser_session``: ``with browser_session("clerk", phone=True) as page:`` — a logged-in
+  page in a context of its own (own cookies), for tests where several users take turns.
+
+Loaded for every test directory as a plugin from the root conftest.py.
 
 Mark tests ``@pytest.mark.browser`` (the root conftest fails them under CI=true, and skips
 them locally, when chromium is missing).
 """
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -26,7 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000  # the machine has 2 cores shared with the live server and PostgreSQL
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,10 @@ def browser(_playwright):
 
 
 def _page(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    mobile = viewport == PHONE
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=mobile, has_touch=mobile
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return context, page
@@ -90,3 +98,26 @@ def login_as(live_server, browser_page):
         return page
 
     return login
+
+
+@pytest.fixture
+def browser_session(browser, live_server):
+    """``with browser_session("supervisor") as page:`` — signed in, own cookies, closed after;
+    fails the test if the page requested anything from outside the server (no CDN)."""
+    from relief.demo import DEMO_PASSWORD
+
+    @contextmanager
+    def session(username: str, *, phone: bool = False, password: str = DEMO_PASSWORD):
+        context, page = _page(browser, PHONE if phone else DESKTOP)
+        # Township intranets are closed: every asset must come from the server itself.
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+        try:
+            submit_login(page, live_server.url, username, password)
+            page.wait_for_selector("[data-testid=whoami]", state="attached")
+            yield page
+        finally:
+            context.close()
+        assert outside == [], f"requests outside the server: {outside}"
+
+    return session
