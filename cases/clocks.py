@@ -100,8 +100,8 @@ def _clear_step(clock: CaseClock) -> None:
 
 
 def _event_day(case: Case, event: CaseEvent) -> datetime.date:
-    """The business date of a transition: the date the transition recorded on the case, or
-    an explicit ``data["on"]``, else the day the event was written."""
+    """The business date of a transition: ``data["on"]`` (case_transition records it), else
+    the day the event was written (events written outside case_transition)."""
     raw = (event.data or {}).get("on")
     if raw:
         return datetime.date.fromisoformat(str(raw)[:10])

@@ -189,6 +189,8 @@ def case_transition(
                 case.save()
         except ConcurrentTransition:
             raise CaseChanged(Case.objects.get(pk=case.pk))
+        # data["on"]: the business date (may differ from created_at when back-dated).
+        data = {"on": on.isoformat(), **(data or {})}
         event = _log(case, name, spec.custom.get("label", name), source, actor, roles, opinion, client_address, data)
         for callback in IN_TRANSACTION:
             callback(case, event)
