@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases.models import CaseState
@@ -83,26 +83,23 @@ def _detail_context(request, case) -> dict:
         and request.user.has_role(Role.COUNTY_SUPERVISOR)
         and case.state in COUNTY_VISIT_STATES,
         "policy": case.policy if case.policy_snapshot else None,
-        "links": _links(case),
+        "links": _links(case, request.user),
     }
 
 
-#: Pages of the other parts about one case (intake, clocks), linked when they exist.
+#: Pages of the other parts about one case (intake, clocks). The amount is computed by a
+#: POST button in the computation card, so it is not a link here.
 CASE_LINKS = (
     ("cases:intake", "受理材料与家庭信息"),
     ("cases:survey", "入户调查"),
-    ("cases:compute_amount", "金额核算"),
     ("cases:clock", "办理时限"),
 )
 
 
-def _links(case) -> list[dict]:
-    links = []
-    for name, label in CASE_LINKS:
-        try:
-            links.append({"url": reverse(name, args=[case.pk]), "label": label})
-        except NoReverseMatch:
-            continue
+def _links(case, user) -> list[dict]:
+    links = [{"url": reverse(name, args=[case.pk]), "label": label} for name, label in CASE_LINKS]
+    if user.has_role(Role.COUNTY_SUPERVISOR) and case.state in (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING):
+        links.append({"url": reverse("review:correction", args=[case.pk]), "label": "依法纠正"})
     return links
 
 

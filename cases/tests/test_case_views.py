@@ -200,3 +200,15 @@ def test_htmx_post_answers_with_the_updated_page_and_its_message(demo, client):
     assert response["HX-Push-Url"] == reverse("cases:detail", args=[case.pk])
     html = response.content.decode()
     assert "已办理“受理”" in html and 'data-testid="case-state">已受理<' in html
+
+
+def test_the_county_supervisor_gets_a_correction_link_on_a_confirmed_case_and_the_clerk_does_not(client, demo):
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(force_state=CaseState.PAYING)
+    client.force_login(demo.user("supervisor"))
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("review:correction", args=[case.pk]) in page
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("review:correction", args=[case.pk]) not in page
