@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/transitions/<slug:name>/", views.case_transition_view, name="transition"),
     path("<int:pk>/county-visit/", views.case_county_visit_view, name="county_visit"),
     path("<int:pk>/refusal-notice/", views.case_refusal_notice, name="refusal_notice"),
+    path("<int:pk>/refusal-notice.pdf", views.case_refusal_notice_pdf, name="refusal_notice_pdf"),
 ]

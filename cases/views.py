@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.selectors import (
     case_detail_for_user,
@@ -164,9 +165,21 @@ def case_refusal_notice(request, pk: int):
     case = case_detail_for_user(user=request.user, pk=pk)
     if case.state != CaseState.REFUSED:
         raise Http404("该案件未作出不予确认决定")
-    decision = case.events.filter(target_state=CaseState.REFUSED).select_related("actor").order_by("-created_at").first()
-    return render(
-        request,
-        "cases/refusal_notice.html",
-        {"page_title": "不予确认告知书", "case": case, "decision": decision, "county": case.township.parent},
+    return render(request, "cases/refusal_notice.html", _refusal_notice_context(case))
+
+
+@login_required
+def case_refusal_notice_pdf(request, pk: int):
+    """The same notice as a PDF (WeasyPrint), for the household file and for sending."""
+    case = case_detail_for_user(user=request.user, pk=pk)
+    if case.state != CaseState.REFUSED:
+        raise Http404("该案件未作出不予确认决定")
+    return pdf_response(
+        "cases/refusal_notice_pdf.html", _refusal_notice_context(case), request=request,
+        filename=f"不予确认告知书-{case.number}.pdf",
     )
+
+
+def _refusal_notice_context(case) -> dict:
+    decision = case.events.filter(target_state=CaseState.REFUSED).select_related("actor").order_by("-created_at").first()
+    return {"page_title": "不予确认告知书", "case": case, "decision": decision, "county": case.township.parent}

@@ -1,6 +1,7 @@
 """The case list and case page: scoping, filters, constant query count, actions with
 reasons, posting transitions, the refusal notice."""
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -146,6 +147,32 @@ def test_refusal_notice_states_reasons_and_the_right_to_ask_the_county_for_reexa
     html = client.get(reverse("cases:refusal_notice", args=[case.pk])).content.decode()
     assert "不予确认告知书" in html and "家庭人均收入高于当地低保标准" in html
     assert "向当涂县民政局申请复查" in html
+
+
+def test_refusal_notice_pdf_carries_the_reasons_in_real_chinese_text(demo, client):
+    """WeasyPrint with the CJK font: the PDF's extracted text holds the Chinese words
+    (without fonts-noto-cjk they would be empty boxes, and extraction would not find them)."""
+    import io
+
+    from pypdf import PdfReader
+
+    case = make_case(demo.gushu, force_state=CaseState.VISITING)
+    go(case, "refuse", "approver", opinion="家庭人均收入高于当地低保标准")
+    client.force_login(demo.user("clerk"))
+    response = client.get(reverse("cases:refusal_notice_pdf", args=[case.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
+    assert "不予确认告知书" in text
+    assert "家庭人均收入高于当地低保标准" in text
+    assert "当涂县民政局申请复查" in text
+    fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert any("CJK" in name for name in fonts), fonts  # e.g. Noto-Serif-CJK-SC from fonts-noto-cjk
+    if os.environ.get("REVIEW_PDF"):
+        with open(os.environ["REVIEW_PDF"], "wb") as out:
+            out.write(response.content)
+    client.force_login(demo.user("clerk_wuxi"))
+    assert client.get(reverse("cases:refusal_notice_pdf", args=[case.pk])).status_code == 404
 
 
 def test_refusal_notice_of_a_case_not_refused_is_404(demo, client):
