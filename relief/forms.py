@@ -4,6 +4,8 @@ their ``ValidationError({field: message})`` is put back at the field by ``apply_
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
@@ -36,6 +38,16 @@ class BootstrapForm(forms.Form):
                 if "is-invalid" not in css:
                     self.fields[name].widget.attrs["class"] = f"{css} is-invalid".strip()
         return valid
+
+
+@contextmanager
+def errors_at_fields(form: forms.Form):
+    """Run a service call and what follows its success; a ValidationError it raises skips
+    the rest of the block and lands at the form's fields (``apply_errors``)."""
+    try:
+        yield
+    except ValidationError as error:
+        apply_errors(form, error)
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:

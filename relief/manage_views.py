@@ -39,7 +39,7 @@ from relief.forms import (
     UserFilterForm,
     UserForm,
     WorkdayOverrideForm,
-    apply_errors,
+    errors_at_fields,
 )
 from relief.models import (
     AssistanceType,
@@ -113,7 +113,7 @@ def region_create(request):
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with errors_at_fields(form):
             region = services.region_create(
                 actor=request.user,
                 code=d["code"],
@@ -121,9 +121,6 @@ def region_create(request):
                 level=d["level"],
                 parent=d["parent"],
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已新建{region.get_level_display()}“{region.name}”")
             return redirect("manage:regions")
     return _render(
@@ -138,11 +135,8 @@ def region_edit(request, pk):
     region = selectors.region_get_for_user(user=request.user, pk=pk)
     form = RegionEditForm(request.POST or None, initial={"code": region.code, "name": region.name})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             services.region_update(actor=request.user, region=region, **form.cleaned_data)
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已保存“{region.name}”")
             return redirect("manage:regions")
     return _render(
@@ -209,7 +203,7 @@ def user_create(request):
     form = UserForm(request.POST or None, regions=_user_regions(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with errors_at_fields(form):
             new = services.user_create(
                 actor=request.user,
                 username=d["username"],
@@ -221,9 +215,6 @@ def user_create(request):
                 id_number=d["id_number"],
                 password=d["password"],
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已新建用户“{new.username}”")
             return redirect("manage:user_edit", pk=new.pk)
     return _render(
@@ -250,7 +241,7 @@ def user_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with errors_at_fields(form):
             services.user_update(
                 actor=request.user,
                 user=target,
@@ -261,9 +252,6 @@ def user_edit(request, pk):
                 phone=d["phone"],
                 id_number=d["id_number"],
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已保存用户“{target.username}”")
             return redirect("manage:users")
     from rest_framework.authtoken.models import Token
@@ -286,13 +274,10 @@ def user_password(request, pk):
     target = selectors.user_get_for_user(user=request.user, pk=pk)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             services.user_set_password(
                 actor=request.user, user=target, password=form.cleaned_data["password"]
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已重置“{target.username}”的密码")
             return redirect("manage:user_edit", pk=target.pk)
     return _render(
@@ -396,11 +381,8 @@ def delegation_create_view(request):
             initial["assistance_type"] = a.pk
     form = DelegationForm(request.POST or None, initial=initial, townships=townships)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             d = delegation_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已登记委托：{d}")
             return redirect("manage:delegation_detail", pk=d.pk)
     return _render(
@@ -415,11 +397,8 @@ def delegation_detail(request, pk):
     delegation = selectors.delegation_get_for_user(user=request.user, pk=pk)
     form = DelegationStatusForm(request.POST or None, initial={"effective_date": today()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             delegation_change_status(delegation=delegation, actor=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, "委托状态已变更")
             return redirect("manage:delegation_detail", pk=delegation.pk)
     on = today()
@@ -515,7 +494,7 @@ def policy_key(request, region_pk, key):
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with errors_at_fields(form):
             policy_set(
                 region=region,
                 key=key,
@@ -524,9 +503,6 @@ def policy_key(request, region_pk, key):
                 actor=request.user,
                 note=d["note"],
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(
                 request, f"已设置“{spec.label}”，自 {d['effective_from']:%Y-%m-%d} 起生效"
             )
@@ -619,13 +595,10 @@ def calendar_override(request, pk=None):
         initial = {"date": request.GET["date"]}
     form = WorkdayOverrideForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             obj = services.workday_override_save(
                 actor=request.user, instance=instance, **form.cleaned_data
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已保存 {obj}")
             return redirect(
                 f"{reverse('manage:calendar')}?year={obj.date.year}&month={obj.date.month}"
@@ -679,13 +652,10 @@ def type_edit(request, pk):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             services.assistance_type_update(
                 actor=request.user, assistance_type=atype, **form.cleaned_data
             )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
             messages.success(request, f"已保存救助类型“{atype.name}”")
             return redirect("manage:types")
     return _render(
