@@ -1,10 +1,9 @@
 """Forms validate field types; the rules live in review/services.py, whose Chinese
-ValidationErrors are put back on the field that caused them (``apply_errors``)."""
+ValidationErrors are put back on the field that caused them (``relief.forms.apply_errors``)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from relief.models import AssistanceType, Delegation
 from review.models import Complaint, Filing, ProblemKind, SpotCheckItem
@@ -12,14 +11,6 @@ from review.models import Complaint, Filing, ProblemKind, SpotCheckItem
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class FilingFilterForm(forms.Form):

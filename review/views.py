@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case, CaseEvent
 from cases.selectors import case_get_for_user
+from relief.forms import apply_errors, errors_at_fields
 from relief.policy import policy_for
 from review import selectors, services
 from review.forms import (
@@ -39,7 +40,6 @@ from review.forms import (
     ReviewForm,
     RevokeForm,
     VisitForm,
-    apply_errors,
 )
 from review.models import Complaint, Filing, Query, RectificationOrder
 
@@ -115,11 +115,8 @@ def filing_detail(request, pk):
     filing = selectors.filing_get_for_user(user=request.user, pk=pk)
     form = QueryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_at_fields(form):
             query = services.query_open(filing=filing, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
             messages.success(request, "质询已发送乡镇")
             return redirect("review:query_detail", query.pk)
     return render(
@@ -160,11 +157,8 @@ def query_detail(request, pk):
             messages.success(request, "质询已办结")
             return redirect("review:query_detail", query.pk)
         if form.is_valid():
-            try:
+            with errors_at_fields(form):
                 services.query_reply(query=query, actor=request.user, body=form.cleaned_data["body"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, "已发送")
                 return redirect("review:query_detail", query.pk)
     return render(
@@ -183,11 +177,8 @@ def campaign_list(request):
         if not services.is_supervisor(request.user):
             raise PermissionDenied
         if form.is_valid():
-            try:
+            with errors_at_fields(form):
                 campaign = services.spot_check_campaign_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, f"已抽取 {campaign.items.count()} 户，随机种子 {campaign.seed}")
                 return redirect("review:campaign_detail", campaign.pk)
     today = timezone.localdate()
@@ -214,11 +205,8 @@ def campaign_detail(request, pk):
         if not items:
             messages.error(request, "请勾选要指派的案件")
         elif assign_form.is_valid():
-            try:
+            with errors_at_fields(assign_form):
                 n = services.spot_check_assign(items=items, assignee=assign_form.cleaned_data["assignee"], actor=request.user)
-            except ValidationError as exc:
-                apply_errors(assign_form, exc)
-            else:
                 messages.success(request, f"已指派 {n} 户")
                 return redirect("review:campaign_detail", campaign.pk)
     items = campaign.items.select_related("case", "case__assistance_type", "township", "assignee")
@@ -255,12 +243,9 @@ def item_detail(request, pk):
         if not can_record:
             raise PermissionDenied
         if form.is_valid():
-            try:
+            with errors_at_fields(form):
                 services.spot_check_record_visit(item=item, actor=request.user, photos=request.FILES.getlist("photos"),
                                                  **form.cleaned_data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, "核查结果已保存")
                 return redirect("review:item_detail", item.pk)
     return render(
@@ -324,15 +309,12 @@ def rectification_new(request):
     form = RectificationForm(request.POST or None, townships=townships, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_at_fields(form):
             order = services.rectification_issue(
                 actor=user, township=get_object_or_404(townships, pk=data["township"]),
                 problem_kind=data["problem_kind"], description=data["description"], case=case,
                 spot_check_item=item, complaint=complaint, due_workdays=data["due_workdays"],
             )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
             messages.success(request, f"整改通知已下发，期限 {order.due_date:%Y-%m-%d}")
             return redirect("review:rectification_detail", order.pk)
     return render(request, "review/rectification_new.html",
@@ -457,15 +439,12 @@ def complaint_list(request):
             form.add_error("case_number", "未找到该案件编号")
         else:
             township = townships.filter(pk=data["township"]).first() if data["township"] else None
-            try:
+            with errors_at_fields(form):
                 complaint = services.complaint_register(
                     actor=request.user, channel=data["channel"], named=data["named"], content=data["content"],
                     reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
                     subject_name=data["subject_name"], case=case, township=township, received_on=data["received_on"],
                 )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, f"举报已登记：{complaint.number}")
                 return redirect("review:complaint_detail", complaint.pk)
     qs = selectors.complaint_list_for_user(user=request.user)
