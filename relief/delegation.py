@@ -59,9 +59,7 @@ def delegation_in_force(township, assistance_type, on: datetime.date) -> Delegat
         ).exclude(effective_until__lt=on)
     )
     deciding = _covering(candidates, on)
-    if deciding is not None and status_on(deciding, on) == Delegation.Status.ACTIVE:
-        return deciding
-    return None
+    return deciding if power_from_map(deciding, on) else None
 
 
 def holds_power(township, assistance_type, on: datetime.date) -> bool:

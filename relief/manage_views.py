@@ -77,17 +77,13 @@ admin_required = roles_required(Role.ADMINISTRATOR)
 supervision_required = roles_required(Role.ADMINISTRATOR, Role.COUNTY_SUPERVISOR)
 
 
-def _render(request, template, context):
-    return render(request, template, context)
-
-
 # --- Regions ----------------------------------------------------------------------------
 
 
 @admin_required
 def regions(request):
     tree = selectors.region_tree_for_user(user=request.user)
-    return _render(request, "manage/regions.html", {"page_title": "行政区划", "tree": tree})
+    return render(request, "manage/regions.html", {"page_title": "行政区划", "tree": tree})
 
 
 def _parent_choices(user):
@@ -123,7 +119,7 @@ def region_create(request):
             )
             messages.success(request, f"已新建{region.get_level_display()}“{region.name}”")
             return redirect("manage:regions")
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {"page_title": "新建区划", "form": form, "back": reverse("manage:regions")},
@@ -139,7 +135,7 @@ def region_edit(request, pk):
             services.region_update(actor=request.user, region=region, **form.cleaned_data)
             messages.success(request, f"已保存“{region.name}”")
             return redirect("manage:regions")
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {
@@ -187,7 +183,7 @@ def users(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return _render(
+    return render(
         request,
         "manage/users.html",
         {"page_title": "用户管理", "filter": f, "page_obj": page, "query": query.urlencode()},
@@ -217,7 +213,7 @@ def user_create(request):
             )
             messages.success(request, f"已新建用户“{new.username}”")
             return redirect("manage:user_edit", pk=new.pk)
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {"page_title": "新建用户", "form": form, "back": reverse("manage:users")},
@@ -256,7 +252,7 @@ def user_edit(request, pk):
             return redirect("manage:users")
     from rest_framework.authtoken.models import Token
 
-    return _render(
+    return render(
         request,
         "manage/user_edit.html",
         {
@@ -280,7 +276,7 @@ def user_password(request, pk):
             )
             messages.success(request, f"已重置“{target.username}”的密码")
             return redirect("manage:user_edit", pk=target.pk)
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {
@@ -346,7 +342,7 @@ def delegations(request):
             )
         rows.append({"township": t, "cells": cells, "n_holds": sum(c["holds"] for c in cells)})
     recent = selectors.delegation_events_for_user(user=request.user).order_by("-created_at")[:10]
-    return _render(
+    return render(
         request,
         "manage/delegations.html",
         {"page_title": "审核确认权委托", "rows": rows, "types": types, "on": on, "recent": recent},
@@ -362,7 +358,7 @@ def delegation_list(request):
     if township:
         qs = qs.filter(township__code=township)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request, "manage/delegation_list.html", {"page_title": "委托书列表", "page_obj": page}
     )
 
@@ -385,7 +381,7 @@ def delegation_create_view(request):
             d = delegation_create(actor=request.user, **form.cleaned_data)
             messages.success(request, f"已登记委托：{d}")
             return redirect("manage:delegation_detail", pk=d.pk)
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {"page_title": "登记审核确认权委托", "form": form, "back": reverse("manage:delegations")},
@@ -405,7 +401,7 @@ def delegation_detail(request, pk):
     events = delegation.events.select_related("actor").order_by(
         "effective_date", "created_at", "pk"
     )
-    return _render(
+    return render(
         request,
         "manage/delegation_detail.html",
         {
@@ -430,7 +426,7 @@ def policies(request):
         .filter(active=True)
         .annotate(n_rows=Count("policies"))
     )
-    return _render(request, "manage/policies.html", {"page_title": "政策参数", "regions": regions})
+    return render(request, "manage/policies.html", {"page_title": "政策参数", "regions": regions})
 
 
 @admin_required
@@ -457,7 +453,7 @@ def policy_region(request, region_pk):
     upcoming = PolicySetting.objects.filter(region=region, effective_from__gt=on).order_by(
         "effective_from"
     )
-    return _render(
+    return render(
         request,
         "manage/policy_region.html",
         {
@@ -519,7 +515,7 @@ def policy_key(request, region_pk, key):
             .select_related("created_by")
             .order_by("-effective_from", "-created_at")
         )
-    return _render(
+    return render(
         request,
         "manage/policy_key.html",
         {
@@ -562,7 +558,7 @@ def calendar(request):
     overrides = WorkdayOverride.objects.filter(date__year=year)
     first, last = package_years()
     years = sorted({on.year - 1, on.year, on.year + 1, year})
-    return _render(
+    return render(
         request,
         "manage/calendar.html",
         {
@@ -603,7 +599,7 @@ def calendar_override(request, pk=None):
             return redirect(
                 f"{reverse('manage:calendar')}?year={obj.date.year}&month={obj.date.month}"
             )
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {
@@ -632,7 +628,7 @@ def calendar_delete(request, pk):
 
 @admin_required
 def types(request):
-    return _render(
+    return render(
         request,
         "manage/types.html",
         {"page_title": "救助类型", "types": AssistanceType.objects.all()},
@@ -658,7 +654,7 @@ def type_edit(request, pk):
             )
             messages.success(request, f"已保存救助类型“{atype.name}”")
             return redirect("manage:types")
-    return _render(
+    return render(
         request,
         "manage/form.html",
         {
@@ -804,7 +800,7 @@ def history(request, model, pk):
             raise Http404
         title = str(rec.instance)
     rows = _history_rows(model=model_cls, pk=pk)
-    return _render(
+    return render(
         request,
         "manage/history.html",
         {
