@@ -230,39 +230,6 @@ if on_case_transition not in workflow.IN_TRANSACTION:
 # --- extension and the refusal notice ---------------------------------------------------
 
 
-def _log(
-    case: Case,
-    *,
-    transition: str,
-    label: str,
-    actor,
-    role: str,
-    opinion: str,
-    client_address,
-    data: dict,
-):
-    return CaseEvent.objects.create(
-        case=case,
-        transition=transition,
-        label=label,
-        source_state=case.state,
-        target_state=case.state,
-        actor=actor,
-        actor_role=role,
-        actor_name=str(actor),
-        opinion=opinion,
-        client_address=client_address,
-        data=data,
-    )
-
-
-def _acting_role(actor, roles) -> str:
-    for role in (actor.role, actor.extra_role):
-        if role in roles:
-            return role
-    return actor.role
-
-
 def clock_extend(
     *,
     case: Case,
@@ -310,12 +277,12 @@ def clock_extend(
         _recompute_overall(clock, case.policy, today)
         clock.updated_at = timezone.now()
         clock.save()
-        _log(
-            case,
-            transition="extend_deadline",
+        workflow.case_log_event(
+            case=case,
+            name="extend_deadline",
             label="延长办理时限",
             actor=actor,
-            role=_acting_role(actor, EXTEND_ROLES),
+            roles=EXTEND_ROLES,
             opinion=reason,
             client_address=client_address,
             data={
@@ -347,12 +314,12 @@ def clock_refusal_notice_served(
         _refresh_flags(clock, timezone.localdate())
         clock.updated_at = timezone.now()
         clock.save()
-        _log(
-            case,
-            transition="serve_refusal_notice",
+        workflow.case_log_event(
+            case=case,
+            name="serve_refusal_notice",
             label="不予确认通知书已送达",
             actor=actor,
-            role=actor.role,
+            roles=(actor.role,),
             opinion="",
             client_address=client_address,
             data={

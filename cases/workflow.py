@@ -232,6 +232,16 @@ def case_record_county_visit(
 COUNTY_VISIT_STATES = INVESTIGATION_STATES
 
 
+def case_log_event(
+    *, case: Case, name: str, label: str, actor, roles: tuple[str, ...], opinion: str = "",
+    client_address: str | None = None, data: dict | None = None,
+) -> CaseEvent:
+    """A signed log row for an act that does not change the state (the county's visit, a
+    deadline extension, a county amount correction, a complaint flag). Call it inside the
+    act's own transaction; the signer's role is the one of ``roles`` they act in."""
+    return _log(case, name, label, case.state, actor, roles, opinion, client_address, data)
+
+
 def _log(case, name, label, source, actor, roles, opinion, client_address, data) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseState
 from cases.models.case import PRE_DECISION_STATES
+from cases.workflow import case_log_event
 from relief.models import Notification, Region, Role, User
 from relief.policy import policy_for
 from relief.workdays import add_workdays
@@ -670,15 +671,12 @@ def correction_change_amount(
         raise ValidationError({"effective_from": "生效日期不能早于确认日期"})
     old = locked.monthly_amount
     reasons, legal_basis = reasons.strip(), legal_basis.strip()
-    event = CaseEvent.objects.create(
+    event = case_log_event(
         case=locked,
-        transition="county_amount_change",
+        name="county_amount_change",
         label="依法纠正救助金额",
-        source_state=locked.state,
-        target_state=locked.state,
         actor=actor,
-        actor_role=Role.COUNTY_SUPERVISOR,
-        actor_name=str(actor),
+        roles=(Role.COUNTY_SUPERVISOR,),
         opinion=_correction_opinion(reasons, legal_basis),
         client_address=client_address,
         data={
@@ -758,15 +756,12 @@ def complaint_register(
     complaint.save(update_fields=["number"])
     if case is not None and case.state in PRE_DECISION_STATES and not case.complaint_flag:
         Case.objects.filter(pk=case.pk).update(complaint_flag=True, updated_at=timezone.now())
-        CaseEvent.objects.create(
+        case_log_event(
             case=case,
-            transition="complaint_flag",
+            name="complaint_flag",
             label="登记投诉举报(须县级入户核查)",
-            source_state=case.state,
-            target_state=case.state,
             actor=actor,
-            actor_role=Role.COUNTY_SUPERVISOR,
-            actor_name=str(actor),
+            roles=(Role.COUNTY_SUPERVISOR,),
             opinion=f"举报登记号 {complaint.number}",
             data={"complaint_id": complaint.pk},
         )
