@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q as models_q
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import idnumbers
@@ -52,6 +52,7 @@ from cases.selectors_intake import (
 )
 from cases.workflow import IN_TRANSACTION, TransitionRefused, case_transition, is_recused
 from relief.models import AssistanceType, Region, Role
+from relief.notifications import notify, users_with_role
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -130,27 +131,9 @@ def _save_case(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "updated_at"])
 
 
-def _notify_after_commit(*, role: str, region_filter: dict, verb: str, url_name: str, url_args: list, key: str) -> None:
+def _notify_after_commit(*, role: str, region_id: int, verb: str, url_name: str, url_args: list, key: str) -> None:
     """In-app notice to everyone of ``role`` in a region, once per ``key``, after commit."""
-
-    def send():
-        from django.urls import NoReverseMatch, reverse
-
-        from relief.models import Notification, User
-
-        try:
-            url = reverse(url_name, args=url_args)
-        except NoReverseMatch:
-            url = ""
-        users = User.objects.filter(is_active=True, **region_filter).filter(
-            models_q(role=role) | models_q(extra_role=role)
-        )
-        Notification.objects.bulk_create(
-            [Notification(recipient=u, verb=verb[:200], url=url, dedupe_key=key[:120]) for u in users],
-            ignore_conflicts=True,
-        )
-
-    transaction.on_commit(send)
+    notify(users_with_role(role, region_id), verb=verb, url=reverse(url_name, args=url_args), dedupe_key=key)
 
 
 # --- members ----------------------------------------------------------------------------
@@ -359,7 +342,7 @@ def application_create(
         case_refresh_near_relative_flag(case)
         if actor.has_role(Role.VILLAGE_ASSISTANT) and not actor.has_role(Role.TOWNSHIP_CLERK):
             _notify_after_commit(
-                role=Role.TOWNSHIP_CLERK, region_filter={"region_id": case.township_id},
+                role=Role.TOWNSHIP_CLERK, region_id=case.township_id,
                 verb=f"{village.name}登记了{'主动发现' if source == Case.Source.DISCOVERED else ''}救助申请 {case.number}，请受理或退回",
                 url_name="cases:intake", url_args=[case.pk], key=f"intake-draft:{case.pk}",
             )
@@ -756,7 +739,7 @@ def check_request(*, case: Case, actor) -> EconomicCheck:
     case.check_status = "requested"
     _save_case(case, "check_status")
     _notify_after_commit(
-        role=Role.COUNTY_VERIFIER, region_filter={"region_id": case.township.parent_id},
+        role=Role.COUNTY_VERIFIER, region_id=case.township.parent_id,
         verb=f"{case.township.name}申请家庭经济状况核对：案件 {case.number}",
         url_name="cases:check_return", url_args=[check.pk], key=f"check-request:{check.pk}",
     )

@@ -18,6 +18,7 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.models.case import PRE_DECISION_STATES
 from cases.workflow import case_log_event
 from relief.models import Notification, Region, Role, User
+from relief.notifications import notify, users_with_role
 from relief.policy import policy_for
 from relief.workdays import add_workdays
 from review.models import (
@@ -104,28 +105,12 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 # --- notifications (after commit) ---------------------------------------------------------
-def _notify(users_qs, *, verb: str, url: str, dedupe_key: str = "") -> None:
-    def send():
-        Notification.objects.bulk_create(
-            [Notification(recipient=u, verb=verb, url=url, dedupe_key=dedupe_key) for u in users_qs],
-            ignore_conflicts=True,
-        )
-
-    transaction.on_commit(send)
-
-
 def _township_users(township_ids):
-    from django.db.models import Q
-
-    if isinstance(township_ids, int):
-        township_ids = [township_ids]
-    return User.objects.filter(region_id__in=township_ids, is_active=True).filter(
-        Q(role__in=TOWNSHIP_ROLES) | Q(extra_role__in=TOWNSHIP_ROLES)
-    )
+    return users_with_role(TOWNSHIP_ROLES, township_ids)
 
 
 def notify_township(township_id: int, *, verb: str, url: str, dedupe_key: str = "") -> None:
-    _notify(_township_users(township_id), verb=verb, url=url, dedupe_key=dedupe_key)
+    notify(_township_users(township_id), verb=verb, url=url, dedupe_key=dedupe_key)
 
 
 # --- filing (备案) ------------------------------------------------------------------------
@@ -222,7 +207,7 @@ def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
     if from_county:
         notify_township(query.township_id, verb=f"县民政局质询有新消息：{query.subject}", url=url)
     else:
-        _notify(User.objects.filter(pk=query.created_by_id), verb=f"乡镇已答复质询：{query.subject}", url=url)
+        notify(User.objects.filter(pk=query.created_by_id), verb=f"乡镇已答复质询：{query.subject}", url=url)
     return message
 
 
@@ -521,7 +506,7 @@ def rectification_respond(*, order: RectificationOrder, actor, body: str, eviden
     response.save()
     order.status = RectificationOrder.Status.RESPONDED
     order.save(update_fields=["status"])
-    _notify(
+    notify(
         User.objects.filter(pk=order.issued_by_id),
         verb=f"{order.township.name}已反馈整改通知#{order.pk}",
         url=reverse("review:rectification_detail", args=[order.pk]),
@@ -787,7 +772,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     complaint.assignee = assignee
     complaint.status = Complaint.Status.INVESTIGATING
     complaint.save(update_fields=["assignee", "status"])
-    _notify(User.objects.filter(pk=assignee.pk), verb=f"您承办举报{complaint.number}",
+    notify(User.objects.filter(pk=assignee.pk), verb=f"您承办举报{complaint.number}",
             url=reverse("review:complaint_detail", args=[complaint.pk]))
     return complaint
 
