@@ -24,17 +24,23 @@ def pytest_runtest_setup(item):
     from tests.worker import missing_worker_services
 
     reasons = []
-    if item.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if item.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith(
+        "postgresql"
+    ):
         reasons.append("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("celery_worker"):
         missing = missing_worker_services()
         if missing:
             reasons.append(missing)
-    if item.get_closest_marker("browser") and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    if item.get_closest_marker("browser") and not (
+        os.path.exists(CHROMIUM) or shutil.which("chromium")
+    ):
         reasons.append(f"needs Debian chromium at {CHROMIUM}: apt-get install chromium")
     if reasons:
         if _in_ci():
-            pytest.fail("CI=true, a required service is missing: " + "; ".join(reasons), pytrace=False)
+            pytest.fail(
+                "CI=true, a required service is missing: " + "; ".join(reasons), pytrace=False
+            )
         pytest.skip("; ".join(reasons))
 
 

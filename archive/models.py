@@ -20,7 +20,9 @@ class Document(models.Model):
         CHECK_REPORT = "check_report", "核对报告"
         OTHER = "other", "其他"
 
-    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="documents")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="documents"
+    )
     kind = models.CharField("类别", max_length=20, choices=Kind.choices)
     title = models.CharField("说明", max_length=100, blank=True)
     file = models.FileField("文件", upload_to="archive/%Y/%m/")
@@ -28,7 +30,9 @@ class Document(models.Model):
     content_type = models.CharField("文件类型", max_length=40)  # sniffed from the content
     size = models.PositiveIntegerField("大小(字节)")
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(User, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        User, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
 
     class Meta:

@@ -19,7 +19,9 @@ def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
 
 
 def pdf_response(template_name: str, context: dict, *, request, filename: str) -> HttpResponse:
-    response = HttpResponse(render_pdf(template_name, context, request=request), content_type="application/pdf")
+    response = HttpResponse(
+        render_pdf(template_name, context, request=request), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(filename)}"
     return response
 

@@ -12,20 +12,32 @@ from django.db import transaction
 from archive.models import Document
 from archive.sniff import EXTENSIONS, LABELS, claimed_type, sniff
 
-UPLOAD_ROLES = ("village_assistant", "township_clerk", "township_approver", "county_verifier", "county_supervisor")
+UPLOAD_ROLES = (
+    "village_assistant",
+    "township_clerk",
+    "township_approver",
+    "county_verifier",
+    "county_supervisor",
+)
 
 
-def read_checked_upload(uploaded_file, *, allowed: tuple[str, ...] | None = None) -> tuple[bytes, str]:
+def read_checked_upload(
+    uploaded_file, *, allowed: tuple[str, ...] | None = None
+) -> tuple[bytes, str]:
     """Read an uploaded file and return (content, sniffed content type); raise a
     ValidationError in Chinese when it is too large, empty, not PDF/JPEG/PNG by content,
     or its name claims a different type than its content."""
     limit = settings.UPLOAD_MAX_MB * 1024 * 1024
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
-        raise ValidationError(f"文件超过大小限制（不超过{settings.UPLOAD_MAX_MB}MB）", code="too_large")
+        raise ValidationError(
+            f"文件超过大小限制（不超过{settings.UPLOAD_MAX_MB}MB）", code="too_large"
+        )
     content = uploaded_file.read(limit + 1)
     if len(content) > limit:
-        raise ValidationError(f"文件超过大小限制（不超过{settings.UPLOAD_MAX_MB}MB）", code="too_large")
+        raise ValidationError(
+            f"文件超过大小限制（不超过{settings.UPLOAD_MAX_MB}MB）", code="too_large"
+        )
     if not content:
         raise ValidationError("文件为空", code="empty")
     actual = sniff(content[:16])
@@ -34,15 +46,26 @@ def read_checked_upload(uploaded_file, *, allowed: tuple[str, ...] | None = None
     claimed = claimed_type(getattr(uploaded_file, "name", ""))
     if claimed and claimed != actual:
         raise ValidationError(
-            f"文件名显示为{LABELS[claimed]}，但内容是{LABELS[actual]}，文件与其声称的类型不符，已拒收", code="mismatch"
+            f"文件名显示为{LABELS[claimed]}，但内容是{LABELS[actual]}，文件与其声称的类型不符，已拒收",
+            code="mismatch",
         )
     if allowed and actual not in allowed:
-        raise ValidationError("此处只能上传" + "或".join(LABELS[a] for a in allowed), code="bad_type")
+        raise ValidationError(
+            "此处只能上传" + "或".join(LABELS[a] for a in allowed), code="bad_type"
+        )
     return content, actual
 
 
 @transaction.atomic
-def document_upload(*, case, kind: str, uploaded_file, actor, title: str = "", allowed: tuple[str, ...] | None = None) -> Document:
+def document_upload(
+    *,
+    case,
+    kind: str,
+    uploaded_file,
+    actor,
+    title: str = "",
+    allowed: tuple[str, ...] | None = None,
+) -> Document:
     """Store one file for ``case`` (the caller got ``case`` through case_get_for_user)."""
     if not actor.has_role(*UPLOAD_ROLES):
         raise ValidationError("您的角色不能上传档案文件")

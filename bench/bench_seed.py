@@ -22,10 +22,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--limit-seconds", type=float, default=120.0, help="exit 1 when slower than this")
-    parser.add_argument("--allow-sqlite", action="store_true", help="run on the embedded SQLite file too")
-    parser.add_argument("--syncdb", action="store_true",
-                        help="build the schema from the models, not the migrations (as pytest --nomigrations)")
+    parser.add_argument(
+        "--limit-seconds", type=float, default=120.0, help="exit 1 when slower than this"
+    )
+    parser.add_argument(
+        "--allow-sqlite", action="store_true", help="run on the embedded SQLite file too"
+    )
+    parser.add_argument(
+        "--syncdb",
+        action="store_true",
+        help="build the schema from the models, not the migrations (as pytest --nomigrations)",
+    )
     args = parser.parse_args()
 
     import django
@@ -62,7 +69,9 @@ def main() -> int:
     print(f"database: {connection.vendor} {settings['HOST'] or ''}/{settings['NAME']}")
     print(f"added: {added[0]} households, {added[1]} members, {added[2]} cases")
     print(f"total: {seconds:.1f} s  ({args.households / seconds:,.0f} households/s)")
-    print(f"python cpu: {cpu:.1f} s; load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"python cpu: {cpu:.1f} s; load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     ok = seconds <= args.limit_seconds
     print(("PASS" if ok else "FAIL") + f": limit {args.limit_seconds:.0f} s")
     return 0 if ok else 1

@@ -19,7 +19,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "case", "label", "source_state", "target_state", "actor_name", "actor_role", "client_address")
+    list_display = (
+        "created_at",
+        "case",
+        "label",
+        "source_state",
+        "target_state",
+        "actor_name",
+        "actor_role",
+        "client_address",
+    )
     list_filter = ("transition", "actor_role")
     search_fields = ("case__number", "actor_name", "opinion")
     list_select_related = ("case",)
@@ -30,7 +39,15 @@ class CaseEventAdmin(ReadOnlyAdmin):
 class CaseAdmin(ReadOnlyAdmin):
     """Read-only: a state change outside case_transition would skip guards and the log."""
 
-    list_display = ("number", "assistance_type", "township", "village", "state", "accepted_on", "decided_on")
+    list_display = (
+        "number",
+        "assistance_type",
+        "township",
+        "village",
+        "state",
+        "accepted_on",
+        "decided_on",
+    )
     list_filter = ("state", "assistance_type", "near_relative_flag", "complaint_flag")
     search_fields = ("number",)
     list_select_related = ("assistance_type", "township", "village")

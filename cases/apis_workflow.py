@@ -39,9 +39,26 @@ class CaseListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "number", "state", "state_label", "assistance_type", "assistance_type_name", "township",
-            "township_name", "village", "village_name", "applicant_name", "source", "route", "accepted_on",
-            "decided_on", "monthly_amount", "near_relative_flag", "complaint_flag", "created_at", "updated_at",
+            "id",
+            "number",
+            "state",
+            "state_label",
+            "assistance_type",
+            "assistance_type_name",
+            "township",
+            "township_name",
+            "village",
+            "village_name",
+            "applicant_name",
+            "source",
+            "route",
+            "accepted_on",
+            "decided_on",
+            "monthly_amount",
+            "near_relative_flag",
+            "complaint_flag",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -50,8 +67,18 @@ class CaseEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = [
-            "id", "transition", "label", "source_state", "target_state", "actor", "actor_name", "actor_role",
-            "opinion", "client_address", "data", "created_at",
+            "id",
+            "transition",
+            "label",
+            "source_state",
+            "target_state",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "opinion",
+            "client_address",
+            "data",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -61,8 +88,16 @@ class CaseDetailSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = [
-            *CaseListSerializer.Meta.fields, "amount_from", "refusal_reasons", "notice_started_on",
-            "documents_complete", "check_status", "survey_status", "county_visit_done", "policy_snapshot", "events",
+            *CaseListSerializer.Meta.fields,
+            "amount_from",
+            "refusal_reasons",
+            "notice_started_on",
+            "documents_complete",
+            "check_status",
+            "survey_status",
+            "county_visit_done",
+            "policy_snapshot",
+            "events",
         ]
         read_only_fields = fields
 
@@ -82,9 +117,14 @@ class TransitionOptionSerializer(serializers.Serializer):
 
 
 class TransitionRequestSerializer(serializers.Serializer):
-    opinion = serializers.CharField(label="意见", required=False, allow_blank=True, default="", max_length=4000)
+    opinion = serializers.CharField(
+        label="意见", required=False, allow_blank=True, default="", max_length=4000
+    )
     expected_state = serializers.CharField(
-        label="操作时看到的状态", required=False, allow_blank=True, default="",
+        label="操作时看到的状态",
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="若填写且与案件当前状态不同，返回 409（案件已被他人处理）",
     )
 
@@ -116,7 +156,10 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
 
-    @extend_schema(summary="当前用户可办理的操作（含不可办理的原因）", responses=TransitionOptionSerializer(many=True))
+    @extend_schema(
+        summary="当前用户可办理的操作（含不可办理的原因）",
+        responses=TransitionOptionSerializer(many=True),
+    )
     @action(detail=True, methods=["get"], url_path="transitions")
     def transitions(self, request, pk=None):
         case = case_get_for_user(user=request.user, pk=pk)
@@ -126,11 +169,19 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="办理一个操作（签署意见）",
         request=TransitionRequestSerializer,
-        parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="操作名，如 confirm")],
+        parameters=[
+            OpenApiParameter(
+                "name", OpenApiTypes.STR, OpenApiParameter.PATH, description="操作名，如 confirm"
+            )
+        ],
         responses={
             200: TransitionResultSerializer,
-            400: OpenApiResponse(TransitionErrorSerializer, description="不能办理，reasons 列出原因"),
-            409: OpenApiResponse(TransitionErrorSerializer, description="案件已被他人处理，state 为最新状态"),
+            400: OpenApiResponse(
+                TransitionErrorSerializer, description="不能办理，reasons 列出原因"
+            ),
+            409: OpenApiResponse(
+                TransitionErrorSerializer, description="案件已被他人处理，state 为最新状态"
+            ),
         },
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
@@ -143,18 +194,32 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             if expected and expected != case.state:
                 raise CaseChanged(case)
             event = case_transition(
-                case=case, name=name, actor=request.user, opinion=data.validated_data["opinion"],
+                case=case,
+                name=name,
+                actor=request.user,
+                opinion=data.validated_data["opinion"],
                 client_address=client_address_of(request),
             )
         except CaseChanged as exc:
             return Response(
-                {"detail": str(exc), "state": exc.case.state, "state_label": exc.case.get_state_display()},
+                {
+                    "detail": str(exc),
+                    "state": exc.case.state,
+                    "state_label": exc.case.get_state_display(),
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         except TransitionRefused as exc:
-            return Response({"detail": "不能办理此操作", "reasons": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "不能办理此操作", "reasons": exc.messages},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response(
-            {"state": case.state, "state_label": case.get_state_display(), "event": CaseEventSerializer(event).data}
+            {
+                "state": case.state,
+                "state_label": case.get_state_display(),
+                "event": CaseEventSerializer(event).data,
+            }
         )
 
 

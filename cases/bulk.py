@@ -35,9 +35,31 @@ STATES = list(CaseState)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_MALE = "建国军伟强磊洋勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳晨德海峰文忠志永祥春生荣福安胜发兴贵"
 GIVEN_FEMALE = "秀英芳娟敏静丽艳娜霞玲桂兰红梅琴云莲珍凤洁萍燕雪慧巧美娇婷颖倩玉翠菊花月香琳丹蓉群"
-STREETS = ["幸福路", "人民路", "团结路", "建设路", "解放路", "和平街", "新华路", "朝阳路", "康乐路", "太白路"]
+STREETS = [
+    "幸福路",
+    "人民路",
+    "团结路",
+    "建设路",
+    "解放路",
+    "和平街",
+    "新华路",
+    "朝阳路",
+    "康乐路",
+    "太白路",
+]
 # Birth places for ID numbers: the demo county and its neighbours (马鞍山市, 芜湖市).
-AREAS = ["340521", "340521", "340521", "340503", "340504", "340506", "340522", "340523", "340207", "340223"]
+AREAS = [
+    "340521",
+    "340521",
+    "340521",
+    "340503",
+    "340504",
+    "340506",
+    "340522",
+    "340523",
+    "340207",
+    "340223",
+]
 REFUSAL_REASONS = [
     "家庭人均收入高于当地低保标准",
     "家庭财产状况不符合规定（名下有非生活必需机动车辆）",
@@ -48,26 +70,60 @@ REFUSAL_REASONS = [
 FULL_ROUTE = ("dibao_rural", "dibao_urban", "tekun_dispersed", "tekun_centralized")
 #: Mix of assistance types for the other states (codes from relief/assistance_types.py).
 TYPE_WEIGHTS = {
-    "dibao_rural": 40, "dibao_urban": 15, "tekun_dispersed": 10, "tekun_centralized": 3,
-    "temp_emergency": 10, "temp_expense": 10, "orphan": 2, "de_facto_orphan": 2,
-    "child_in_distress": 2, "elderly_subsidy": 3, "disability_subsidy": 3,
+    "dibao_rural": 40,
+    "dibao_urban": 15,
+    "tekun_dispersed": 10,
+    "tekun_centralized": 3,
+    "temp_emergency": 10,
+    "temp_expense": 10,
+    "orphan": 2,
+    "de_facto_orphan": 2,
+    "child_in_distress": 2,
+    "elderly_subsidy": 3,
+    "disability_subsidy": 3,
 }
 FULL_ROUTE_STATES = {
-    CaseState.CHECKING, CaseState.INVESTIGATING, CaseState.EVALUATING, CaseState.PRE_NOTICE,
-    CaseState.OBJECTION, CaseState.RESULT_NOTICE,
+    CaseState.CHECKING,
+    CaseState.INVESTIGATING,
+    CaseState.EVALUATING,
+    CaseState.PRE_NOTICE,
+    CaseState.OBJECTION,
+    CaseState.RESULT_NOTICE,
 }
-ACCEPTED_STATES = set(CaseState) - {CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS}
-DECIDED = {CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING, CaseState.REFUSED, CaseState.REVOKED}
+ACCEPTED_STATES = set(CaseState) - {
+    CaseState.DRAFT,
+    CaseState.RETURNED_TO_VILLAGE,
+    CaseState.AWAITING_DOCUMENTS,
+}
+DECIDED = {
+    CaseState.CONFIRMED,
+    CaseState.RESULT_NOTICE,
+    CaseState.PAYING,
+    CaseState.REFUSED,
+    CaseState.REVOKED,
+}
 PAID = {CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING, CaseState.REVOKED}
-CHECK_RETURNED = ACCEPTED_STATES - {CaseState.ACCEPTED, CaseState.CHECKING, CaseState.INVESTIGATING, CaseState.WITHDRAWN}
+CHECK_RETURNED = ACCEPTED_STATES - {
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.INVESTIGATING,
+    CaseState.WITHDRAWN,
+}
 SURVEY_DONE = CHECK_RETURNED - {CaseState.VISITING}
 
 
 class _Township:
     """What the generator needs to know about one township, read once."""
 
-    def __init__(self, township: Region, villages: list[Region], snapshot: dict, delegated: set[int],
-                 clerk: User | None, types: dict[str, AssistanceType]):
+    def __init__(
+        self,
+        township: Region,
+        villages: list[Region],
+        snapshot: dict,
+        delegated: set[int],
+        clerk: User | None,
+        types: dict[str, AssistanceType],
+    ):
         self.township = township
         self.villages = villages
         self.villages_by_id = {v.pk: v for v in villages}
@@ -78,7 +134,9 @@ class _Township:
         self.counter = 0
 
     @staticmethod
-    def _possible_states(snapshot: dict, delegated: set[int], types: dict[str, AssistanceType]) -> list[str]:
+    def _possible_states(
+        snapshot: dict, delegated: set[int], types: dict[str, AssistanceType]
+    ) -> list[str]:
         """The states a case of this township can be in under its policy and delegation."""
         states = list(CaseState)
         if snapshot["parallel_check_visit"]:
@@ -121,8 +179,9 @@ def _address(rng: random.Random, village: Region) -> str:
     return f"{village.parent.name}{village.name}{rng.randint(1, 15)}组{rng.randint(1, 120)}号"
 
 
-def _members(rng: random.Random, household: Household, village: Region, today: datetime.date,
-             used: set[str]) -> list[Member]:
+def _members(
+    rng: random.Random, household: Household, village: Region, today: datetime.date, used: set[str]
+) -> list[Member]:
     size = rng.choices((1, 2, 3, 4, 5), weights=(25, 25, 25, 15, 10))[0]
     head_male = rng.random() < 0.6
     head_age = rng.randint(22, 88) if size > 1 else rng.randint(45, 92)
@@ -133,9 +192,25 @@ def _members(rng: random.Random, household: Household, village: Region, today: d
         plan.append((Member.Relation.SPOUSE, not head_male, spouse_age, spouse_age, None))
     for _ in range(size - len(plan)):
         if head_age >= 40 and rng.random() < 0.8:
-            plan.append((Member.Relation.CHILD, rng.random() < 0.5, 1, max(1, min(head_age - 20, 40)), surname))
+            plan.append(
+                (
+                    Member.Relation.CHILD,
+                    rng.random() < 0.5,
+                    1,
+                    max(1, min(head_age - 20, 40)),
+                    surname,
+                )
+            )
         elif head_age <= 60:
-            plan.append((Member.Relation.PARENT, rng.random() < 0.5, head_age + 20, min(head_age + 35, 98), None))
+            plan.append(
+                (
+                    Member.Relation.PARENT,
+                    rng.random() < 0.5,
+                    head_age + 20,
+                    min(head_age + 35, 98),
+                    None,
+                )
+            )
         else:
             plan.append((Member.Relation.GRANDCHILD, rng.random() < 0.5, 1, 16, surname))
     members = []
@@ -143,28 +218,39 @@ def _members(rng: random.Random, household: Household, village: Region, today: d
         birth = _birth(rng, today, age_from, age_to)
         age = (today - birth).days // 365
         capacity = (
-            Member.WorkCapacity.NONE if age >= 70 or age < 16
-            else rng.choices([Member.WorkCapacity.FULL, Member.WorkCapacity.PARTIAL, Member.WorkCapacity.NONE],
-                             weights=(60, 25, 15))[0]
+            Member.WorkCapacity.NONE
+            if age >= 70 or age < 16
+            else rng.choices(
+                [Member.WorkCapacity.FULL, Member.WorkCapacity.PARTIAL, Member.WorkCapacity.NONE],
+                weights=(60, 25, 15),
+            )[0]
         )
         disabled = rng.random() < 0.12
-        members.append(Member(
-            household_id=household.pk,
-            name=_name(rng, male, family),
-            id_number=_id_number(rng, birth, male, used),
-            relation=relation,
-            hukou_type=household.hukou_type,
-            hukou_place=village.name,
-            residence=household.address,
-            sex=Member.Sex.MALE if male else Member.Sex.FEMALE,
-            birth_date=birth,
-            disability_type=rng.choice(["肢体", "视力", "智力", "精神", "听力"]) if disabled else "",
-            disability_grade=rng.randint(1, 4) if disabled else None,
-            serious_illness=rng.choice(["", "", "", "高血压", "糖尿病", "尿毒症", "恶性肿瘤"]) if age >= 40 else "",
-            work_capacity=capacity,
-            is_student=6 <= age <= 22 and rng.random() < 0.9,
-            employment="" if capacity == Member.WorkCapacity.NONE else rng.choice(["务农", "灵活就业", "无业", "务工"]),
-        ))
+        members.append(
+            Member(
+                household_id=household.pk,
+                name=_name(rng, male, family),
+                id_number=_id_number(rng, birth, male, used),
+                relation=relation,
+                hukou_type=household.hukou_type,
+                hukou_place=village.name,
+                residence=household.address,
+                sex=Member.Sex.MALE if male else Member.Sex.FEMALE,
+                birth_date=birth,
+                disability_type=rng.choice(["肢体", "视力", "智力", "精神", "听力"])
+                if disabled
+                else "",
+                disability_grade=rng.randint(1, 4) if disabled else None,
+                serious_illness=rng.choice(["", "", "", "高血压", "糖尿病", "尿毒症", "恶性肿瘤"])
+                if age >= 40
+                else "",
+                work_capacity=capacity,
+                is_student=6 <= age <= 22 and rng.random() < 0.9,
+                employment=""
+                if capacity == Member.WorkCapacity.NONE
+                else rng.choice(["务农", "灵活就业", "无业", "务工"]),
+            )
+        )
     return members
 
 
@@ -178,8 +264,17 @@ def _amount(rng: random.Random, atype: AssistanceType, persons: int) -> Decimal:
     return Decimal(rng.choice([80, 100, 150, 200, 1350]))
 
 
-def _case(rng: random.Random, t: _Township, state: str, household: Household, members: list[Member], number: str,
-          types: dict[str, AssistanceType], today: datetime.date, tz) -> Case:
+def _case(
+    rng: random.Random,
+    t: _Township,
+    state: str,
+    household: Household,
+    members: list[Member],
+    number: str,
+    types: dict[str, AssistanceType],
+    today: datetime.date,
+    tz,
+) -> Case:
     if state == CaseState.COUNTY_REVIEW:
         codes = [c for c, a in types.items() if a.pk not in t.delegated]
     elif state in FULL_ROUTE_STATES:
@@ -199,7 +294,9 @@ def _case(rng: random.Random, t: _Township, state: str, household: Household, me
         source=rng.choices(list(Case.Source), weights=(80, 12, 8))[0],
         applicant_id=members[0].pk,
         created_by_id=t.clerk.pk if t.clerk else None,
-        created_at=datetime.datetime.combine(created, datetime.time(rng.randint(8, 17), rng.randint(0, 59)), tz),
+        created_at=datetime.datetime.combine(
+            created, datetime.time(rng.randint(8, 17), rng.randint(0, 59)), tz
+        ),
     )
     if case.source == Case.Source.PROXY:
         case.proxy_name = _name(rng, rng.random() < 0.5)
@@ -209,10 +306,16 @@ def _case(rng: random.Random, t: _Township, state: str, household: Household, me
         case.accepted_on = created + datetime.timedelta(days=rng.randint(0, 3))
         case.accepted_by_id = t.clerk.pk if t.clerk else None
         case.policy_snapshot = t.snapshot
-        case.check_status = "returned" if state in CHECK_RETURNED else (
-            "requested" if state in (CaseState.CHECKING, CaseState.INVESTIGATING) else "")
-        case.survey_status = "complete" if state in SURVEY_DONE else (
-            "draft" if state in (CaseState.VISITING, CaseState.INVESTIGATING) else "")
+        case.check_status = (
+            "returned"
+            if state in CHECK_RETURNED
+            else ("requested" if state in (CaseState.CHECKING, CaseState.INVESTIGATING) else "")
+        )
+        case.survey_status = (
+            "complete"
+            if state in SURVEY_DONE
+            else ("draft" if state in (CaseState.VISITING, CaseState.INVESTIGATING) else "")
+        )
         case.route = Case.Route.TOWNSHIP if atype.pk in t.delegated else Case.Route.COUNTY
     if state in (CaseState.PRE_NOTICE, CaseState.OBJECTION, CaseState.RESULT_NOTICE):
         case.notice_started_on = case.accepted_on + datetime.timedelta(days=rng.randint(8, 20))
@@ -220,7 +323,9 @@ def _case(rng: random.Random, t: _Township, state: str, household: Household, me
         case.decided_on = min(today, case.accepted_on + datetime.timedelta(days=rng.randint(8, 28)))
     if state in PAID:
         case.monthly_amount = _amount(rng, atype, len(members))
-        case.amount_from = (case.decided_on.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        case.amount_from = (case.decided_on.replace(day=1) + datetime.timedelta(days=32)).replace(
+            day=1
+        )
     if state == CaseState.REFUSED:
         case.refusal_reasons = rng.choice(REFUSAL_REASONS)
     if state == CaseState.COUNTY_REVIEW:
@@ -255,10 +360,14 @@ def insert_rows(model, objs: list) -> None:
         plain = [_is_plain(f) for f in fields]
         with cursor.cursor.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row([
-                    getattr(obj, f.attname) if is_plain else f.get_db_prep_save(f.pre_save(obj, True), connection)
-                    for f, is_plain in zip(fields, plain, strict=True)
-                ])
+                copy.write_row(
+                    [
+                        getattr(obj, f.attname)
+                        if is_plain
+                        else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                        for f, is_plain in zip(fields, plain, strict=True)
+                    ]
+                )
 
 
 def _is_plain(field) -> bool:
@@ -267,14 +376,28 @@ def _is_plain(field) -> bool:
         return False
     if isinstance(field, models.DateTimeField):
         return False  # naive/aware handling stays Django's
-    return isinstance(field, (models.CharField, models.TextField, models.BooleanField, models.IntegerField,
-                              models.ForeignKey, models.DecimalField, models.DateField))
+    return isinstance(
+        field,
+        (
+            models.CharField,
+            models.TextField,
+            models.BooleanField,
+            models.IntegerField,
+            models.ForeignKey,
+            models.DecimalField,
+            models.DateField,
+        ),
+    )
 
 
 def _townships(today: datetime.date, types: dict[str, AssistanceType]) -> list[_Township]:
-    townships = list(Region.objects.filter(level=Region.Level.TOWNSHIP, active=True).order_by("code"))
+    townships = list(
+        Region.objects.filter(level=Region.Level.TOWNSHIP, active=True).order_by("code")
+    )
     villages: dict[int, list[Region]] = {}
-    for v in Region.objects.filter(level=Region.Level.VILLAGE, active=True, parent__in=townships).select_related("parent"):
+    for v in Region.objects.filter(
+        level=Region.Level.VILLAGE, active=True, parent__in=townships
+    ).select_related("parent"):
         villages.setdefault(v.parent_id, []).append(v)
     power = holds_power_map(townships, list(types.values()), today)
     users = {}
@@ -284,15 +407,25 @@ def _townships(today: datetime.date, types: dict[str, AssistanceType]) -> list[_
     for township in townships:
         if not villages.get(township.pk):
             continue
-        delegated = {a.pk for a in types.values() if power_from_map(power[(township.pk, a.pk)], today)}
-        result.append(_Township(
-            township, villages[township.pk], policy_for(township, today).as_snapshot(), delegated,
-            users.get((township.pk, Role.TOWNSHIP_CLERK)), types,
-        ))
+        delegated = {
+            a.pk for a in types.values() if power_from_map(power[(township.pk, a.pk)], today)
+        }
+        result.append(
+            _Township(
+                township,
+                villages[township.pk],
+                policy_for(township, today).as_snapshot(),
+                delegated,
+                users.get((township.pk, Role.TOWNSHIP_CLERK)),
+                types,
+            )
+        )
     return result
 
 
-def bulk_create_households(n: int, stdout=None, *, seed: int | None = None, batch_size: int = BATCH) -> int:
+def bulk_create_households(
+    n: int, stdout=None, *, seed: int | None = None, batch_size: int = BATCH
+) -> int:
     """Create ``n`` households with members and one case each; returns ``n``."""
     if n <= 0:
         return 0
@@ -302,7 +435,9 @@ def bulk_create_households(n: int, stdout=None, *, seed: int | None = None, batc
     types = {a.code: a for a in AssistanceType.objects.filter(code__in=TYPE_WEIGHTS)}
     missing = set(TYPE_WEIGHTS) - set(types)
     if missing:
-        raise RuntimeError(f"assistance types missing (run migrate / seed_demo first): {sorted(missing)}")
+        raise RuntimeError(
+            f"assistance types missing (run migrate / seed_demo first): {sorted(missing)}"
+        )
     townships = _townships(today, types)
     if not townships:
         raise RuntimeError("no township with villages: run `manage.py seed_demo` first")
@@ -332,21 +467,29 @@ def bulk_create_households(n: int, stdout=None, *, seed: int | None = None, batc
                     township_id=t.township.pk,
                     village_id=village.pk,
                     address=_address(rng, village),
-                    hukou_type=HukouType.URBAN if village.name.endswith("社区") and rng.random() < 0.7 else HukouType.RURAL,
+                    hukou_type=HukouType.URBAN
+                    if village.name.endswith("社区") and rng.random() < 0.7
+                    else HukouType.RURAL,
                     phone=f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
-                    bank_name=rng.choice(["当涂农商银行", "中国农业银行当涂支行", "中国邮政储蓄银行当涂县支行"]),
+                    bank_name=rng.choice(
+                        ["当涂农商银行", "中国农业银行当涂支行", "中国邮政储蓄银行当涂县支行"]
+                    ),
                     bank_account=f"6228{rng.randint(0, 10**15 - 1):015d}",
                     created_by_id=t.clerk.pk if t.clerk else None,
                 )
                 households.append(household)
                 plans.append((t, state))
             insert_rows(Household, households)
-            member_lists = [_members(rng, h, t.villages_by_id[h.village_id], today, used)
-                            for h, (t, _) in zip(households, plans, strict=True)]
+            member_lists = [
+                _members(rng, h, t.villages_by_id[h.village_id], today, used)
+                for h, (t, _) in zip(households, plans, strict=True)
+            ]
             insert_rows(Member, [m for ms in member_lists for m in ms])
             cases = [
                 _case(rng, t, state, h, ms, f"BK{run}{i:07d}", types, today, tz)
-                for i, ((t, state), h, ms) in enumerate(zip(plans, households, member_lists, strict=True), start=done)
+                for i, ((t, state), h, ms) in enumerate(
+                    zip(plans, households, member_lists, strict=True), start=done
+                )
             ]
             insert_rows(Case, cases)
         done += size

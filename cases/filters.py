@@ -27,10 +27,17 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="编号/申请人")
     state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, label="状态")
     assistance_type = django_filters.ModelChoiceFilter(
-        queryset=AssistanceType.objects.filter(active=True), field_name="assistance_type", label="救助类型", empty_label="全部"
+        queryset=AssistanceType.objects.filter(active=True),
+        field_name="assistance_type",
+        label="救助类型",
+        empty_label="全部",
     )
-    township = django_filters.ModelChoiceFilter(queryset=_townships, label="乡镇(街道)", empty_label="全部")
-    village = django_filters.ModelChoiceFilter(queryset=_villages, label="村(社区)", empty_label="全部")
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, label="乡镇(街道)", empty_label="全部"
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, label="村(社区)", empty_label="全部"
+    )
     flagged = django_filters.ChoiceFilter(
         choices=[("any", "任一标记"), ("near_relative", "近亲属备案"), ("complaint", "有投诉举报")],
         method="filter_flagged",
@@ -38,14 +45,29 @@ class CaseFilter(django_filters.FilterSet):
         empty_label="全部",
     )
     overdue = django_filters.ChoiceFilter(
-        choices=[("yes", "超期"), ("soon", "临期"), ("no", "未超期")], method="filter_overdue", label="时限", empty_label="全部"
+        choices=[("yes", "超期"), ("soon", "临期"), ("no", "未超期")],
+        method="filter_overdue",
+        label="时限",
+        empty_label="全部",
     )
-    accepted_from = django_filters.DateFilter(field_name="accepted_on", lookup_expr="gte", label="受理日期从")
-    accepted_to = django_filters.DateFilter(field_name="accepted_on", lookup_expr="lte", label="受理日期至")
-    decided_from = django_filters.DateFilter(field_name="decided_on", lookup_expr="gte", label="决定日期从")
-    decided_to = django_filters.DateFilter(field_name="decided_on", lookup_expr="lte", label="决定日期至")
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="登记日期从")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="登记日期至")
+    accepted_from = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="gte", label="受理日期从"
+    )
+    accepted_to = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="lte", label="受理日期至"
+    )
+    decided_from = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="gte", label="决定日期从"
+    )
+    decided_to = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="lte", label="决定日期至"
+    )
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="登记日期从"
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="登记日期至"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created"),

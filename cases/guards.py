@@ -71,7 +71,13 @@ def _needs_county_visit(case) -> bool:
     return case.near_relative_flag or case.complaint_flag
 
 
-@guard(lambda case: "近亲属备案案件须经县级入户核查后方可确认" if case.near_relative_flag else "案件有投诉举报，须经县级入户核查后方可确认")
+@guard(
+    lambda case: (
+        "近亲属备案案件须经县级入户核查后方可确认"
+        if case.near_relative_flag
+        else "案件有投诉举报，须经县级入户核查后方可确认"
+    )
+)
 def county_visit_done_if_required(case) -> bool:
     """A Art.11, Art.20: near-relative cases and cases with complaints need the county's visit."""
     return not _needs_county_visit(case) or case.county_visit_done
@@ -103,7 +109,11 @@ def _over_township_cap(case) -> bool:
     return case.monthly_amount > case.policy.temp_cap_combined
 
 
-@guard(lambda case: f"临时救助金额{case.monthly_amount}元超过村镇审批上限{case.policy.temp_cap_combined}元，须报县审批")
+@guard(
+    lambda case: (
+        f"临时救助金额{case.monthly_amount}元超过村镇审批上限{case.policy.temp_cap_combined}元，须报县审批"
+    )
+)
 def within_township_cap(case) -> bool:
     """Seed 004: temporary assistance above the village + township cap goes to the county."""
     return not _over_township_cap(case)
@@ -115,9 +125,11 @@ def township_must_refer(case) -> bool:
 
 
 @guard(
-    lambda case: "本案由县级审批，异议成立须由县民政局决定"
-    if case.route == "county"
-    else "本乡镇当前未获得该救助类型的审核确认权，异议成立须由县民政局决定"
+    lambda case: (
+        "本案由县级审批，异议成立须由县民政局决定"
+        if case.route == "county"
+        else "本乡镇当前未获得该救助类型的审核确认权，异议成立须由县民政局决定"
+    )
 )
 def township_decides_objection(case) -> bool:
     return case.route != "county" and _holds_power(case)
@@ -134,7 +146,11 @@ def evaluation_possible(case) -> bool:
     return case.policy.evaluation_mode != "never"
 
 
-@guard(lambda case: "本类救助不进行结果公示" if case.short_route else "按政策已在确认前公示，无需结果公示")
+@guard(
+    lambda case: (
+        "本类救助不进行结果公示" if case.short_route else "按政策已在确认前公示，无需结果公示"
+    )
+)
 def notice_after_confirmation(case) -> bool:
     return not case.short_route and case.policy.notice_timing == "after"
 

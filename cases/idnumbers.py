@@ -80,7 +80,9 @@ def validate_id_number(raw: str) -> None:
     parse_id_number(raw)
 
 
-def cross_check(info: IdInfo, *, sex: str | None = None, birth_date: datetime.date | None = None) -> dict[str, str]:
+def cross_check(
+    info: IdInfo, *, sex: str | None = None, birth_date: datetime.date | None = None
+) -> dict[str, str]:
     """Compare entered sex / birth date with what the ID number says; field → message."""
     errors = {}
     if sex and sex != info.sex:

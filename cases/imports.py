@@ -141,7 +141,15 @@ def _rows_from(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
     for n, raw in enumerate(table[1:], start=2):
         if not any(str(v).strip() for v in raw):
             continue
-        rows.append((n, {COLUMNS[h]: (str(raw[i]).strip() if i < len(raw) else "") for h, i in index.items()}))
+        rows.append(
+            (
+                n,
+                {
+                    COLUMNS[h]: (str(raw[i]).strip() if i < len(raw) else "")
+                    for h, i in index.items()
+                },
+            )
+        )
     if not rows:
         raise ImportRejected([(None, "文件中没有数据行")])
     if len(rows) > MAX_ROWS:
@@ -154,7 +162,11 @@ def _money(raw: str, label: str, errors: list[str], required: bool) -> Decimal:
     from cases.services import parse_money
 
     try:
-        return parse_money(raw, maximum=MAX_ASSET_VALUE if label == "存款" else MAX_MONTHLY_AMOUNT, required=required)
+        return parse_money(
+            raw,
+            maximum=MAX_ASSET_VALUE if label == "存款" else MAX_MONTHLY_AMOUNT,
+            required=required,
+        )
     except ValidationError as exc:
         errors.append(f"{label}：{exc.messages[0]}")
         return Decimal("0")
@@ -220,13 +232,24 @@ def check_results_import(*, actor, content: bytes, file_name: str) -> ImportResu
         if conclusion is None:
             errors.append("核对结论：应为 " + "、".join(CONCLUSIONS) + " 之一")
         group = groups.get(row["case_number"])
-        if group is not None and conclusion and group["conclusion"] and group["conclusion"] != conclusion:
+        if (
+            group is not None
+            and conclusion
+            and group["conclusion"]
+            and group["conclusion"] != conclusion
+        ):
             errors.append(f"核对结论与同一案件第{group['first_row']}行不一致")
         if errors:
             bad.append((n, "；".join(errors)))
             continue
         if group is None:
-            group = groups[row["case_number"]] = {"case": case, "conclusion": conclusion, "note": "", "rows": [], "first_row": n}
+            group = groups[row["case_number"]] = {
+                "case": case,
+                "conclusion": conclusion,
+                "note": "",
+                "rows": [],
+                "first_row": n,
+            }
         group["note"] = group["note"] or row.get("conclusion_note", "")
         group["rows"].append(
             {
@@ -244,17 +267,28 @@ def check_results_import(*, actor, content: bytes, file_name: str) -> ImportResu
     checks = {}
     for number, group in groups.items():
         case = group["case"]
-        open_check = checks_for_user(user=actor).filter(case=case, status=EconomicCheck.Status.REQUESTED).first()
+        open_check = (
+            checks_for_user(user=actor)
+            .filter(case=case, status=EconomicCheck.Status.REQUESTED)
+            .first()
+        )
         if open_check is not None:
             checks[number] = open_check
             continue
         returned = (
-            checks_for_user(user=actor).filter(case=case, status=EconomicCheck.Status.RETURNED).prefetch_related("member_results").first()
+            checks_for_user(user=actor)
+            .filter(case=case, status=EconomicCheck.Status.RETURNED)
+            .prefetch_related("member_results")
+            .first()
         )
         if returned is not None and _same(returned, group):
             group["unchanged"] = True
             continue
-        reason = "该案件的核对结果已返回，且与本文件内容不一致" if returned else "该案件没有待返回的核对申请"
+        reason = (
+            "该案件的核对结果已返回，且与本文件内容不一致"
+            if returned
+            else "该案件没有待返回的核对申请"
+        )
         for r in group["rows"]:
             bad.append((r["_row"], reason))
     if bad:
@@ -264,8 +298,11 @@ def check_results_import(*, actor, content: bytes, file_name: str) -> ImportResu
     result = ImportResult(rows=len(rows))
     with transaction.atomic():
         batch = CheckImportBatch.objects.create(
-            sha256=digest, file_name=(file_name or "")[-200:], file_format="xlsx" if content[:4] == b"PK\x03\x04" else "csv",
-            rows=len(rows), imported_by=actor,
+            sha256=digest,
+            file_name=(file_name or "")[-200:],
+            file_format="xlsx" if content[:4] == b"PK\x03\x04" else "csv",
+            rows=len(rows),
+            imported_by=actor,
         )
         for number, group in groups.items():
             if group.get("unchanged"):
@@ -277,7 +314,9 @@ def check_results_import(*, actor, content: bytes, file_name: str) -> ImportResu
                     actor=actor,
                     conclusion=group["conclusion"],
                     conclusion_note=group["note"],
-                    member_results=[{k: v for k, v in r.items() if k != "_row"} for r in group["rows"]],
+                    member_results=[
+                        {k: v for k, v in r.items() if k != "_row"} for r in group["rows"]
+                    ],
                     import_batch=batch,
                 )
             except ValidationError as exc:
@@ -298,7 +337,13 @@ def _same(check: EconomicCheck, group: dict) -> bool:
         for r in check.member_results.all()
     }
     incoming = {
-        r["id_number"]: (r["monthly_income"], r["deposits"], r["vehicles"], r["properties"], r["business_registered"])
+        r["id_number"]: (
+            r["monthly_income"],
+            r["deposits"],
+            r["vehicles"],
+            r["properties"],
+            r["business_registered"],
+        )
         for r in group["rows"]
     }
     return existing == incoming

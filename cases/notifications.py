@@ -27,7 +27,11 @@ NEXT_ACTORS: dict[str, tuple[tuple[str, str], ...]] = {
     S.VISITING: ((Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),
     S.EVALUATING: ((Role.TOWNSHIP_CLERK, "township"),),
     S.PRE_NOTICE: ((Role.TOWNSHIP_CLERK, "township"), (Role.VILLAGE_ASSISTANT, "village")),
-    S.OBJECTION: ((Role.TOWNSHIP_CLERK, "township"), (Role.TOWNSHIP_APPROVER, "township"), (Role.COUNTY_SUPERVISOR, "county")),
+    S.OBJECTION: (
+        (Role.TOWNSHIP_CLERK, "township"),
+        (Role.TOWNSHIP_APPROVER, "township"),
+        (Role.COUNTY_SUPERVISOR, "county"),
+    ),
     S.REVIEW: ((Role.TOWNSHIP_APPROVER, "township"),),
     S.COUNTY_REVIEW: ((Role.COUNTY_SUPERVISOR, "county"),),
     S.CONFIRMED: ((Role.TOWNSHIP_CLERK, "township"),),
@@ -58,8 +62,14 @@ def recipients_for(case: Case, state: str) -> list[User]:
     q = Q()
     for role, level in NEXT_ACTORS.get(state, ()):
         q |= (Q(role=role) | Q(extra_role=role)) & Q(region_id=_region_for(case, level))
-    if state in (S.REVIEW, S.COUNTY_REVIEW) and (case.near_relative_flag or case.complaint_flag) and not case.county_visit_done:
-        q |= (Q(role=Role.COUNTY_SUPERVISOR) | Q(extra_role=Role.COUNTY_SUPERVISOR)) & Q(region_id=case.township.parent_id)
+    if (
+        state in (S.REVIEW, S.COUNTY_REVIEW)
+        and (case.near_relative_flag or case.complaint_flag)
+        and not case.county_visit_done
+    ):
+        q |= (Q(role=Role.COUNTY_SUPERVISOR) | Q(extra_role=Role.COUNTY_SUPERVISOR)) & Q(
+            region_id=case.township.parent_id
+        )
     if not q:
         return []
     return list(User.objects.filter(q, is_active=True).distinct())
@@ -67,7 +77,9 @@ def recipients_for(case: Case, state: str) -> list[User]:
 
 def notify_next_actors(case_id: int, event_id: int) -> int:
     """AFTER_COMMIT callback. Returns how many notifications were created."""
-    event = CaseEvent.objects.select_related("case__township", "case__applicant").get(pk=event_id, case_id=case_id)
+    event = CaseEvent.objects.select_related("case__township", "case__applicant").get(
+        pk=event_id, case_id=case_id
+    )
     case = event.case
     if event.source_state == event.target_state:
         return 0  # a signature without a state change (e.g. the county's visit)
@@ -81,7 +93,13 @@ def notify_next_actors(case_id: int, event_id: int) -> int:
             template = COUNTY_VISIT_VERB  # only flagged cases bring a supervisor here
         else:
             template = VERBS.get(event.target_state, DEFAULT_VERB)
-        verb = template.format(number=case.number, name=name, state=CaseState(event.target_state).label)
-        rows.append(Notification(recipient=user, verb=verb[:200], url=url, dedupe_key=f"case-event:{event.pk}"))
+        verb = template.format(
+            number=case.number, name=name, state=CaseState(event.target_state).label
+        )
+        rows.append(
+            Notification(
+                recipient=user, verb=verb[:200], url=url, dedupe_key=f"case-event:{event.pk}"
+            )
+        )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

@@ -33,7 +33,9 @@ def case_page_list_for_user(*, user, params=None, request=None):
 
 def case_detail_for_user(*, user, pk) -> Case:
     """One case for its page: region-scoped (404 outside), members prefetched."""
-    qs = case_list_for_user(user=user).select_related("accepted_by", "created_by", "township__parent")
+    qs = case_list_for_user(user=user).select_related(
+        "accepted_by", "created_by", "township__parent"
+    )
     return get_object_or_404(qs.prefetch_related("household__members"), pk=pk)
 
 
@@ -56,4 +58,8 @@ def home_context_for_user(*, user) -> dict:
     by_state = {r["state"]: r["n"] for r in rows}
     from cases.clock_stats import clock_alerts_for_user  # overdue / due-soon first (issue 5)
 
-    return {"cases_by_state": by_state, "cases_total": sum(by_state.values()), **clock_alerts_for_user(user=user)}
+    return {
+        "cases_by_state": by_state,
+        "cases_total": sum(by_state.values()),
+        **clock_alerts_for_user(user=user),
+    }

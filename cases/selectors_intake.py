@@ -35,9 +35,9 @@ DEFAULT_CHECKLIST = [
 #: Another case of the same category in one of these states blocks 受理 (duplicate check).
 #: Drafts not yet accepted do not block: the first township to accept wins, and a stale
 #: draft elsewhere must not hold a household hostage. Cases in payment do block.
-BLOCKING_STATES = tuple(s for s in OPEN_STATES if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE)) + (
-    CaseState.PAYING,
-)
+BLOCKING_STATES = tuple(
+    s for s in OPEN_STATES if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE)
+) + (CaseState.PAYING,)
 
 #: States in which household data, the survey and the check may still be worked on.
 EDITABLE_STATES = (
@@ -53,7 +53,11 @@ EDITABLE_STATES = (
     CaseState.REVIEW,
     CaseState.COUNTY_REVIEW,
 )
-PRE_ACCEPTANCE_STATES = (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS)
+PRE_ACCEPTANCE_STATES = (
+    CaseState.DRAFT,
+    CaseState.RETURNED_TO_VILLAGE,
+    CaseState.AWAITING_DOCUMENTS,
+)
 SURVEY_STATES = (
     CaseState.ACCEPTED,
     CaseState.CHECKING,
@@ -61,7 +65,12 @@ SURVEY_STATES = (
     CaseState.INVESTIGATING,
     CaseState.OBJECTION,
 )
-CHECK_REQUEST_STATES = (CaseState.ACCEPTED, CaseState.CHECKING, CaseState.INVESTIGATING, CaseState.VISITING)
+CHECK_REQUEST_STATES = (
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.INVESTIGATING,
+    CaseState.VISITING,
+)
 
 
 def ensure_checklist_items() -> None:
@@ -69,7 +78,13 @@ def ensure_checklist_items() -> None:
         return
     for order, (code, name, required, categories) in enumerate(DEFAULT_CHECKLIST):
         ChecklistItem.objects.get_or_create(
-            code=code, defaults={"name": name, "required": required, "categories": categories, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "required": required,
+                "categories": categories,
+                "sort_order": order,
+            },
         )
 
 
@@ -100,7 +115,9 @@ def missing_items(case: Case) -> list[dict]:
 
 
 def member_id_numbers(case: Case) -> list[str]:
-    return list(Member.objects.filter(household_id=case.household_id).values_list("id_number", flat=True))
+    return list(
+        Member.objects.filter(household_id=case.household_id).values_list("id_number", flat=True)
+    )
 
 
 def duplicate_cases(case: Case) -> list[Case]:
@@ -127,7 +144,10 @@ def duplicate_reason(case: Case) -> str:
     others = duplicate_cases(case)
     if not others:
         return ""
-    parts = [f"{o.township.name}（案件{o.number}，{o.assistance_type.name}，{o.get_state_display()}）" for o in others]
+    parts = [
+        f"{o.township.name}（案件{o.number}，{o.assistance_type.name}，{o.get_state_display()}）"
+        for o in others
+    ]
     return "申请家庭成员已有同类救助的在办案件：" + "；".join(parts) + "，不能重复受理"
 
 
@@ -151,15 +171,34 @@ def near_relative_get_for_user(*, user, pk) -> NearRelative:
 def check_queue_for_user(*, user) -> QuerySet[EconomicCheck]:
     """Checks awaiting the county verifier, oldest first, in the user's region."""
     qs = EconomicCheck.objects.filter(status=EconomicCheck.Status.REQUESTED)
-    return scope_by_region(qs, user, township_field="case__township", village_field="case__village").select_related(
-        "case", "case__township", "case__village", "case__assistance_type", "case__applicant", "requested_by"
-    ).order_by("requested_at", "pk")
+    return (
+        scope_by_region(qs, user, township_field="case__township", village_field="case__village")
+        .select_related(
+            "case",
+            "case__township",
+            "case__village",
+            "case__assistance_type",
+            "case__applicant",
+            "requested_by",
+        )
+        .order_by("requested_at", "pk")
+    )
 
 
 def checks_for_user(*, user) -> QuerySet[EconomicCheck]:
     return scope_by_region(
-        EconomicCheck.objects.all(), user, township_field="case__township", village_field="case__village"
-    ).select_related("case", "case__township", "case__assistance_type", "case__applicant", "requested_by", "returned_by")
+        EconomicCheck.objects.all(),
+        user,
+        township_field="case__township",
+        village_field="case__village",
+    ).select_related(
+        "case",
+        "case__township",
+        "case__assistance_type",
+        "case__applicant",
+        "requested_by",
+        "returned_by",
+    )
 
 
 def check_get_for_user(*, user, pk) -> EconomicCheck:
@@ -205,7 +244,9 @@ def case_intake_context(case: Case, user) -> dict:
     members = list(household.members.all())
     recused = is_recused(case, user)
     checks = list(
-        case.economic_checks.select_related("requested_by", "returned_by", "report").prefetch_related("member_results")
+        case.economic_checks.select_related(
+            "requested_by", "returned_by", "report"
+        ).prefetch_related("member_results")
     )
     return {
         "household": household,
@@ -221,18 +262,27 @@ def case_intake_context(case: Case, user) -> dict:
         "survey": survey_for_case(case),
         "checks": checks,
         "open_check": next((c for c in checks if c.status == EconomicCheck.Status.REQUESTED), None),
-        "computation": AmountComputation.objects.filter(case=case).select_related("computed_by").first(),
-        "tekun": getattr(case, "tekun_assessment", None) if case.assistance_type.workflow == "tekun" else None,
+        "computation": AmountComputation.objects.filter(case=case)
+        .select_related("computed_by")
+        .first(),
+        "tekun": getattr(case, "tekun_assessment", None)
+        if case.assistance_type.workflow == "tekun"
+        else None,
         "duplicates": duplicate_cases(case),
-        "near_relative_matches": list(near_relative_matches(case)) if user.has_role(
-            Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR
-        ) else [],
+        "near_relative_matches": list(near_relative_matches(case))
+        if user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+        else [],
         "recused": recused,
         "can_edit": not recused and can_edit_household(case, user),
-        "can_checklist": not recused and user.has_role(Role.TOWNSHIP_CLERK) and case.state in PRE_ACCEPTANCE_STATES,
+        "can_checklist": not recused
+        and user.has_role(Role.TOWNSHIP_CLERK)
+        and case.state in PRE_ACCEPTANCE_STATES,
         "can_survey": not recused
         and case.state in SURVEY_STATES
-        and (user.has_role(Role.TOWNSHIP_CLERK) or (user.has_role(Role.VILLAGE_ASSISTANT) and user.region_id == case.village_id)),
+        and (
+            user.has_role(Role.TOWNSHIP_CLERK)
+            or (user.has_role(Role.VILLAGE_ASSISTANT) and user.region_id == case.village_id)
+        ),
         "can_request_check": not recused
         and user.has_role(Role.TOWNSHIP_CLERK)
         and case.state in CHECK_REQUEST_STATES
@@ -242,7 +292,11 @@ def case_intake_context(case: Case, user) -> dict:
         and user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
         and case.state in EDITABLE_STATES
         and case.assistance_type.workflow in ("dibao", "tekun"),
-        "can_upload": not recused and user.has_role(
-            Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_VERIFIER
+        "can_upload": not recused
+        and user.has_role(
+            Role.VILLAGE_ASSISTANT,
+            Role.TOWNSHIP_CLERK,
+            Role.TOWNSHIP_APPROVER,
+            Role.COUNTY_VERIFIER,
         ),
     }

@@ -66,7 +66,9 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def parse_money(raw: Any, *, maximum: Decimal = MAX_MONTHLY_AMOUNT, required: bool = True) -> Decimal:
+def parse_money(
+    raw: Any, *, maximum: Decimal = MAX_MONTHLY_AMOUNT, required: bool = True
+) -> Decimal:
     """A non-negative amount in yuan with at most 2 decimals; ValidationError in Chinese."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
@@ -131,9 +133,16 @@ def _save_case(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "updated_at"])
 
 
-def _notify_after_commit(*, role: str, region_id: int, verb: str, url_name: str, url_args: list, key: str) -> None:
+def _notify_after_commit(
+    *, role: str, region_id: int, verb: str, url_name: str, url_args: list, key: str
+) -> None:
     """In-app notice to everyone of ``role`` in a region, once per ``key``, after commit."""
-    notify(users_with_role(role, region_id), verb=verb, url=reverse(url_name, args=url_args), dedupe_key=key)
+    notify(
+        users_with_role(role, region_id),
+        verb=verb,
+        url=reverse(url_name, args=url_args),
+        dedupe_key=key,
+    )
 
 
 # --- members ----------------------------------------------------------------------------
@@ -194,7 +203,9 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
     except ValidationError as exc:
         errors["birth_date"] = exc.messages[0]
     if info is not None:
-        for field, message in idnumbers.cross_check(info, sex=sex or None, birth_date=birth).items():
+        for field, message in idnumbers.cross_check(
+            info, sex=sex or None, birth_date=birth
+        ).items():
             errors.setdefault(field, message)
         out["sex"], out["birth_date"] = info.sex, info.birth_date
     dtype = str(data.get("disability_type") or "").strip()
@@ -227,8 +238,13 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
 
 def _case_number(township: Region, on: datetime.date) -> str:
     prefix = f"{township.code[:9]}{on:%Y}"
-    last = Case.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
-    seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    last = (
+        Case.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    seq = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
     return f"{prefix}{seq:05d}"
 
 
@@ -255,7 +271,12 @@ def application_create(
     """Register an application (A Art.4–6) or a household found by the village (主动发现):
     household + members + one applicant (relation "本人"), optionally a proxy with 委托.
     The case starts in DRAFT; the township clerk then accepts it (受理) or returns it."""
-    _require_role(actor, Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT, message="只有乡镇经办人或村协理员可以登记申请")
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.VILLAGE_ASSISTANT,
+        message="只有乡镇经办人或村协理员可以登记申请",
+    )
     _check_village_for_actor(actor, village)
     errors: dict[str, Any] = {}
     if assistance_type is None or not assistance_type.active:
@@ -278,7 +299,9 @@ def application_create(
         if not proxy_clean["proxy_relation"]:
             errors["proxy_relation"] = "委托代办须填写代办人与申请人关系"
         try:
-            proxy_clean["proxy_id_number"] = idnumbers.parse_id_number(str(proxy.get("proxy_id_number") or "")).number
+            proxy_clean["proxy_id_number"] = idnumbers.parse_id_number(
+                str(proxy.get("proxy_id_number") or "")
+            ).number
         except ValidationError as exc:
             errors["proxy_id_number"] = "代办人" + exc.messages[0]
     cleaned: list[dict] = []
@@ -291,7 +314,9 @@ def application_create(
             errors.update(exc.message_dict)
             continue
         if m["id_number"] in seen:
-            errors[f"{prefix}id_number"] = f"与第{seen[m['id_number']] + 1}位成员身份证号重复，同一人不能登记两次"
+            errors[f"{prefix}id_number"] = (
+                f"与第{seen[m['id_number']] + 1}位成员身份证号重复，同一人不能登记两次"
+            )
         seen.setdefault(m["id_number"], i)
         cleaned.append(m)
     if not members:
@@ -342,9 +367,12 @@ def application_create(
         case_refresh_near_relative_flag(case)
         if actor.has_role(Role.VILLAGE_ASSISTANT) and not actor.has_role(Role.TOWNSHIP_CLERK):
             _notify_after_commit(
-                role=Role.TOWNSHIP_CLERK, region_id=case.township_id,
+                role=Role.TOWNSHIP_CLERK,
+                region_id=case.township_id,
                 verb=f"{village.name}登记了{'主动发现' if source == Case.Source.DISCOVERED else ''}救助申请 {case.number}，请受理或退回",
-                url_name="cases:intake", url_args=[case.pk], key=f"intake-draft:{case.pk}",
+                url_name="cases:intake",
+                url_args=[case.pk],
+                key=f"intake-draft:{case.pk}",
             )
     return case
 
@@ -391,11 +419,18 @@ def _snapshot(obj, fields: Iterable[str]) -> dict[str, list[str]]:
     out = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[str(field.verbose_name)] = ["", _display(getattr(obj, name), field) if not field.is_relation else str(getattr(obj, name) or "")]
+        out[str(field.verbose_name)] = [
+            "",
+            _display(getattr(obj, name), field)
+            if not field.is_relation
+            else str(getattr(obj, name) or ""),
+        ]
     return out
 
 
-def _record_edit(case: Case, actor, *, entity: str, obj, label: str, action: str, changes: dict) -> None:
+def _record_edit(
+    case: Case, actor, *, entity: str, obj, label: str, action: str, changes: dict
+) -> None:
     """Versioned edits after 受理: who changed what and when (shown on the case)."""
     if not case.accepted_on or not changes:
         return
@@ -433,7 +468,15 @@ def household_update(*, case: Case, actor, data: dict) -> Household:
     for k, v in new.items():
         setattr(hh, k, v)
     hh.save()
-    _record_edit(case, actor, entity="household", obj=hh, label="家庭基本信息", action=HouseholdEdit.Action.UPDATE, changes=changes)
+    _record_edit(
+        case,
+        actor,
+        entity="household",
+        obj=hh,
+        label="家庭基本信息",
+        action=HouseholdEdit.Action.UPDATE,
+        changes=changes,
+    )
     return hh
 
 
@@ -449,21 +492,39 @@ def member_save(*, case: Case, actor, data: dict, member: Member | None = None) 
     if others.filter(id_number=clean["id_number"]).exists():
         errors["id_number"] = "该身份证号已在本户登记，同一人不能登记两次"
     was_self = member is not None and member.relation == Member.Relation.SELF
-    if clean["relation"] == Member.Relation.SELF and others.filter(relation=Member.Relation.SELF).exists():
+    if (
+        clean["relation"] == Member.Relation.SELF
+        and others.filter(relation=Member.Relation.SELF).exists()
+    ):
         errors["relation"] = "本户已有申请人本人"
     if was_self and clean["relation"] != Member.Relation.SELF:
         errors["relation"] = "申请人的关系不能改为其他；如需更换申请人，请重新登记申请"
     _errors(errors)
     if member is None:
         member = Member.objects.create(household_id=case.household_id, **clean)
-        _record_edit(case, actor, entity="member", obj=member, label=member.name, action=HouseholdEdit.Action.CREATE,
-                     changes=_snapshot(member, clean.keys()))
+        _record_edit(
+            case,
+            actor,
+            entity="member",
+            obj=member,
+            label=member.name,
+            action=HouseholdEdit.Action.CREATE,
+            changes=_snapshot(member, clean.keys()),
+        )
     else:
         changes = _diff(member, clean)
         for k, v in clean.items():
             setattr(member, k, v)
         member.save()
-        _record_edit(case, actor, entity="member", obj=member, label=member.name, action=HouseholdEdit.Action.UPDATE, changes=changes)
+        _record_edit(
+            case,
+            actor,
+            entity="member",
+            obj=member,
+            label=member.name,
+            action=HouseholdEdit.Action.UPDATE,
+            changes=changes,
+        )
     if member.relation == Member.Relation.SELF and case.applicant_id != member.pk:
         case.applicant = member
         _save_case(case, "applicant")
@@ -478,8 +539,15 @@ def member_delete(*, case: Case, actor, member: Member) -> None:
         raise ValidationError("该成员不属于本户")
     if member.pk == case.applicant_id or member.relation == Member.Relation.SELF:
         raise ValidationError("不能删除申请人本人")
-    _record_edit(case, actor, entity="member", obj=member, label=member.name, action=HouseholdEdit.Action.DELETE,
-                 changes=_snapshot(member, ["name", "id_number", "relation"]))
+    _record_edit(
+        case,
+        actor,
+        entity="member",
+        obj=member,
+        label=member.name,
+        action=HouseholdEdit.Action.DELETE,
+        changes=_snapshot(member, ["name", "id_number", "relation"]),
+    )
     member.delete()
     case_refresh_near_relative_flag(case)
 
@@ -498,7 +566,9 @@ def _clean_item(kind: str, case: Case, data: dict) -> dict:
             out["member"] = Member.objects.get(pk=int(member_id), household_id=case.household_id)
         except (Member.DoesNotExist, ValueError, TypeError):
             errors["member"] = "请选择本户成员"
-    out["description"] = str(data.get("description") or "").strip()[: 200 if kind == "asset" else 100]
+    out["description"] = str(data.get("description") or "").strip()[
+        : 200 if kind == "asset" else 100
+    ]
     if kind == "income":
         out["category"] = data.get("category") or ""
         if out["category"] not in IncomeItem.Category.values:
@@ -524,7 +594,10 @@ def _clean_item(kind: str, case: Case, data: dict) -> dict:
             errors["quantity"] = "数量应为1至1000的整数"
         amount_field = "value"
     try:
-        out[amount_field] = parse_money(data.get(amount_field), maximum=MAX_ASSET_VALUE if kind == "asset" else MAX_MONTHLY_AMOUNT)
+        out[amount_field] = parse_money(
+            data.get(amount_field),
+            maximum=MAX_ASSET_VALUE if kind == "asset" else MAX_MONTHLY_AMOUNT,
+        )
     except ValidationError as exc:
         errors[amount_field] = exc.messages[0]
     _errors(errors)
@@ -539,8 +612,15 @@ def household_item_save(*, case: Case, actor, kind: str, data: dict, item=None):
     clean = _clean_item(kind, case, data)
     if item is None:
         item = model.objects.create(household_id=case.household_id, **clean)
-        _record_edit(case, actor, entity=kind, obj=item, label=ITEM_LABELS[kind], action=HouseholdEdit.Action.CREATE,
-                     changes=_snapshot(item, clean.keys()))
+        _record_edit(
+            case,
+            actor,
+            entity=kind,
+            obj=item,
+            label=ITEM_LABELS[kind],
+            action=HouseholdEdit.Action.CREATE,
+            changes=_snapshot(item, clean.keys()),
+        )
     else:
         if item.household_id != case.household_id:
             raise ValidationError("该记录不属于本户")
@@ -548,7 +628,15 @@ def household_item_save(*, case: Case, actor, kind: str, data: dict, item=None):
         for k, v in clean.items():
             setattr(item, k, v)
         item.save()
-        _record_edit(case, actor, entity=kind, obj=item, label=ITEM_LABELS[kind], action=HouseholdEdit.Action.UPDATE, changes=changes)
+        _record_edit(
+            case,
+            actor,
+            entity=kind,
+            obj=item,
+            label=ITEM_LABELS[kind],
+            action=HouseholdEdit.Action.UPDATE,
+            changes=changes,
+        )
     return item
 
 
@@ -557,8 +645,15 @@ def household_item_delete(*, case: Case, actor, kind: str, item) -> None:
     _editable_case(case, actor)
     if item.household_id != case.household_id:
         raise ValidationError("该记录不属于本户")
-    _record_edit(case, actor, entity=kind, obj=item, label=ITEM_LABELS[kind], action=HouseholdEdit.Action.DELETE,
-                 changes={"记录": [str(item), ""]})
+    _record_edit(
+        case,
+        actor,
+        entity=kind,
+        obj=item,
+        label=ITEM_LABELS[kind],
+        action=HouseholdEdit.Action.DELETE,
+        changes={"记录": [str(item), ""]},
+    )
     item.delete()
 
 
@@ -566,7 +661,9 @@ def household_item_delete(*, case: Case, actor, kind: str, item) -> None:
 
 
 @transaction.atomic
-def checklist_update(*, case: Case, actor, provided: Iterable[str], notes: dict[str, str] | None = None) -> list[dict]:
+def checklist_update(
+    *, case: Case, actor, provided: Iterable[str], notes: dict[str, str] | None = None
+) -> list[dict]:
     """Tick the document checklist (A Art.9–10); keeps ``case.documents_complete``."""
     _require_role(actor, Role.TOWNSHIP_CLERK)
     _require_not_recused(case, actor)
@@ -595,7 +692,9 @@ def checklist_update(*, case: Case, actor, provided: Iterable[str], notes: dict[
     return checklist_for_case(case)
 
 
-def case_issue_document_notice(*, case: Case, actor, client_address: str | None = None) -> DocumentNotice:
+def case_issue_document_notice(
+    *, case: Case, actor, client_address: str | None = None
+) -> DocumentNotice:
     """一次性告知 (A Art.9): list every missing item once; the case waits without its clock
     starting. Performs the ``request_documents`` transition from DRAFT; in
     AWAITING_DOCUMENTS the notice already issued is returned unchanged."""
@@ -607,7 +706,9 @@ def case_issue_document_notice(*, case: Case, actor, client_address: str | None 
         raise ValidationError("材料已齐全，无需出具一次性告知书，可直接受理")
     with transaction.atomic():
         if case.state == CaseState.DRAFT:
-            case_transition(case=case, name="request_documents", actor=actor, client_address=client_address)
+            case_transition(
+                case=case, name="request_documents", actor=actor, client_address=client_address
+            )
             notice = case.document_notices.first()
         else:
             raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能出具一次性告知书")
@@ -620,7 +721,10 @@ def _on_transition(case: Case, event: CaseEvent) -> None:
     if event.transition == "request_documents":
         DocumentNotice.objects.create(
             case=case,
-            missing=[{"code": r["code"], "name": r["name"], "note": r["note"]} for r in missing_items(case)],
+            missing=[
+                {"code": r["code"], "name": r["name"], "note": r["note"]}
+                for r in missing_items(case)
+            ],
             issued_by=event.actor,
             issued_by_name=event.actor_name,
         )
@@ -638,10 +742,18 @@ def case_accept(*, case: Case, actor, client_address: str | None = None) -> Case
         return case_transition(case=case, name="accept", actor=actor, client_address=client_address)
 
 
-def case_return_to_village(*, case: Case, actor, reason: str, client_address: str | None = None) -> CaseEvent:
+def case_return_to_village(
+    *, case: Case, actor, reason: str, client_address: str | None = None
+) -> CaseEvent:
     if not (reason or "").strip():
         raise ValidationError({"reason": ["请填写退回原因"]})
-    return case_transition(case=case, name="return_to_village", actor=actor, opinion=reason, client_address=client_address)
+    return case_transition(
+        case=case,
+        name="return_to_village",
+        actor=actor,
+        opinion=reason,
+        client_address=client_address,
+    )
 
 
 # --- survey -----------------------------------------------------------------------------
@@ -694,7 +806,9 @@ def survey_save(*, case: Case, actor, data: dict, finish: bool, photos: Iterable
     if finish:
         minimum = _policy_for_case(case).min_investigators
         if len(investigators) < minimum:
-            errors["investigators"] = f"入户调查须至少{minimum}名调查人员（当前{len(investigators)}名）"
+            errors["investigators"] = (
+                f"入户调查须至少{minimum}名调查人员（当前{len(investigators)}名）"
+            )
         if not visit_date and "visit_date" not in errors:
             errors["visit_date"] = "请填写调查日期"
         if not living:
@@ -703,7 +817,9 @@ def survey_save(*, case: Case, actor, data: dict, finish: bool, photos: Iterable
             errors["findings"] = "请填写调查结论"
     _errors(errors)
     with transaction.atomic():
-        survey, _ = Survey.objects.select_for_update().get_or_create(case=case, defaults={"recorded_by": actor})
+        survey, _ = Survey.objects.select_for_update().get_or_create(
+            case=case, defaults={"recorded_by": actor}
+        )
         survey.visit_date = visit_date
         survey.investigators = investigators
         survey.housing = housing
@@ -714,8 +830,14 @@ def survey_save(*, case: Case, actor, data: dict, finish: bool, photos: Iterable
         survey.completed_at = timezone.now() if finish else None
         survey.save()
         for photo in photos:
-            document_upload(case=case, kind="survey_photo", uploaded_file=photo, actor=actor, title="入户调查照片",
-                            allowed=(JPEG, PNG))
+            document_upload(
+                case=case,
+                kind="survey_photo",
+                uploaded_file=photo,
+                actor=actor,
+                title="入户调查照片",
+                allowed=(JPEG, PNG),
+            )
         case.survey_status = "complete" if finish else "draft"
         _save_case(case, "survey_status")
         if finish:
@@ -732,21 +854,33 @@ def check_request(*, case: Case, actor) -> EconomicCheck:
     _require_role(actor, Role.TOWNSHIP_CLERK)
     _require_not_recused(case, actor)
     if case.state not in CHECK_REQUEST_STATES:
-        raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能申请经济状况核对（须先受理）")
+        raise ValidationError(
+            f"案件处于“{case.get_state_display()}”状态，不能申请经济状况核对（须先受理）"
+        )
     if case.economic_checks.filter(status=EconomicCheck.Status.REQUESTED).exists():
         raise ValidationError("已申请核对，正在等待县核对机构返回")
     check = EconomicCheck.objects.create(case=case, requested_by=actor)
     case.check_status = "requested"
     _save_case(case, "check_status")
     _notify_after_commit(
-        role=Role.COUNTY_VERIFIER, region_id=case.township.parent_id,
+        role=Role.COUNTY_VERIFIER,
+        region_id=case.township.parent_id,
         verb=f"{case.township.name}申请家庭经济状况核对：案件 {case.number}",
-        url_name="cases:check_return", url_args=[check.pk], key=f"check-request:{check.pk}",
+        url_name="cases:check_return",
+        url_args=[check.pk],
+        key=f"check-request:{check.pk}",
     )
     return check
 
 
-RESULT_FIELDS = ("monthly_income", "deposits", "vehicles", "properties", "business_registered", "note")
+RESULT_FIELDS = (
+    "monthly_income",
+    "deposits",
+    "vehicles",
+    "properties",
+    "business_registered",
+    "note",
+)
 
 
 def clean_member_results(case: Case, rows: list[dict], *, prefix: str = "results") -> list[dict]:
@@ -768,7 +902,11 @@ def clean_member_results(case: Case, rows: list[dict], *, prefix: str = "results
         clean: dict[str, Any] = {"member": member, "name": member.name, "id_number": number}
         for f in ("monthly_income", "deposits"):
             try:
-                clean[f] = parse_money(row.get(f), maximum=MAX_ASSET_VALUE if f == "deposits" else MAX_MONTHLY_AMOUNT, required=False)
+                clean[f] = parse_money(
+                    row.get(f),
+                    maximum=MAX_ASSET_VALUE if f == "deposits" else MAX_MONTHLY_AMOUNT,
+                    required=False,
+                )
             except ValidationError as exc:
                 errors[key + f] = exc.messages[0]
         for f in ("vehicles", "properties"):
@@ -824,8 +962,14 @@ def check_return(
         if check.status != EconomicCheck.Status.REQUESTED:
             raise ValidationError("该核对已返回，不能重复返回")
         if report_file is not None:
-            check.report = document_upload(case=case, kind="check_report", uploaded_file=report_file, actor=actor,
-                                           title="家庭经济状况核对报告", allowed=(PDF,))
+            check.report = document_upload(
+                case=case,
+                kind="check_report",
+                uploaded_file=report_file,
+                actor=actor,
+                title="家庭经济状况核对报告",
+                allowed=(PDF,),
+            )
         for r in results:
             CheckMemberResult.objects.create(economic_check=check, **r)
         check.status = EconomicCheck.Status.RETURNED
@@ -838,7 +982,9 @@ def check_return(
         case.check_status = "returned"
         _save_case(case, "check_status")
         if case.state == CaseState.CHECKING:
-            case_transition(case=case, name="finish_check", actor=actor, data={"economic_check": check.pk})
+            case_transition(
+                case=case, name="finish_check", actor=actor, data={"economic_check": check.pk}
+            )
         _auto_compute(case, actor)
     return check
 
@@ -860,7 +1006,9 @@ def case_refresh_near_relative_flag(case: Case) -> bool:
 def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
     changed = 0
     cases = Case.objects.filter(
-        township__parent_id=county_id, household__members__id_number__in=list(id_numbers), state__in=EDITABLE_STATES
+        township__parent_id=county_id,
+        household__members__id_number__in=list(id_numbers),
+        state__in=EDITABLE_STATES,
     ).distinct()
     for case in cases:
         before = case.near_relative_flag
@@ -875,7 +1023,13 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
     flagged at once (and the worker, if linked to an account, is recused from them)."""
     from relief.scoping import townships_for_user
 
-    _require_role(actor, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR)
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_APPROVER,
+        Role.COUNTY_SUPERVISOR,
+        Role.ADMINISTRATOR,
+    )
     errors: dict[str, str] = {}
     townships = townships_for_user(actor)
     township = data.get("township")
@@ -902,7 +1056,11 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
 
         if not isinstance(worker_user, User):
             worker_user = User.objects.filter(pk=worker_user).first()
-        if worker_user is None or worker_user.region is None or worker_user.region.county.pk != (township.parent_id if township else None):
+        if (
+            worker_user is None
+            or worker_user.region is None
+            or worker_user.region.county.pk != (township.parent_id if township else None)
+        ):
             errors["worker_user"] = "请选择本县的系统账号"
     relative_name = str(data.get("relative_name") or "").strip()
     if not relative_name:
@@ -915,9 +1073,16 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
     except ValidationError as exc:
         errors["relative_id_number"] = exc.messages[0]
         number = ""
-    if number and township and NearRelative.objects.filter(
-        active=True, relative_id_number=number, worker_name=worker_name, township__parent_id=township.parent_id
-    ).exists():
+    if (
+        number
+        and township
+        and NearRelative.objects.filter(
+            active=True,
+            relative_id_number=number,
+            worker_name=worker_name,
+            township__parent_id=township.parent_id,
+        ).exists()
+    ):
         errors["relative_id_number"] = "该亲属已由同一工作人员备案"
     _errors(errors)
     entry = NearRelative.objects.create(
@@ -937,7 +1102,13 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
 
 @transaction.atomic
 def near_relative_deactivate(*, actor, entry: NearRelative) -> NearRelative:
-    _require_role(actor, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR)
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_APPROVER,
+        Role.COUNTY_SUPERVISOR,
+        Role.ADMINISTRATOR,
+    )
     if entry.active:
         entry.active = False
         entry.save(update_fields=["active"])
@@ -955,7 +1126,9 @@ def tekun_assessment_save(*, case: Case, actor, data: dict) -> TekunAssessment:
     _editable_case(case, actor)
     if case.assistance_type.workflow != "tekun":
         raise ValidationError("只有特困案件需要生活自理能力评估")
-    mode = data.get("support_mode") or ("centralized" if "集中" in case.assistance_type.subtype else "dispersed")
+    mode = data.get("support_mode") or (
+        "centralized" if "集中" in case.assistance_type.subtype else "dispersed"
+    )
     if mode not in TekunAssessment.SupportMode.values:
         raise ValidationError({"support_mode": ["请选择供养方式"]})
     values = {f: _bool(data.get(f, False)) for f, _ in TekunAssessment.ITEMS}
@@ -982,7 +1155,9 @@ def _area_for(case: Case) -> str:
     return case.household.hukou_type
 
 
-def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None, automatic: bool = False) -> AmountComputation:
+def case_compute_amount(
+    *, case: Case, actor, on: datetime.date | None = None, automatic: bool = False
+) -> AmountComputation:
     """Eligibility and monthly amount with the standard in force on ``on`` (today), stored
     with its step-by-step explanation; sets ``case.monthly_amount`` (the ``confirm`` guard
     ``amount_set`` reads it for 低保)."""
@@ -1012,19 +1187,25 @@ def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None, a
             counted[item.member_id] += item.monthly_amount
         else:
             household_income += item.monthly_amount
-    deductions = sum((s.monthly_amount for s in Spending.objects.filter(household_id=case.household_id)), Decimal("0"))
+    deductions = sum(
+        (s.monthly_amount for s in Spending.objects.filter(household_id=case.household_id)),
+        Decimal("0"),
+    )
     rounding, method = policy.amount_rounding, policy.amount_rounding_method
     workflow = case.assistance_type.workflow
     if workflow == "dibao":
         standard = living_standard_in_force(county=county, area=area, on=on)
         if standard is None:
-            raise ValidationError(f"{county.name}尚未设置{on:%Y-%m-%d}适用的{'城市' if area == 'urban' else '农村'}低保标准")
+            raise ValidationError(
+                f"{county.name}尚未设置{on:%Y-%m-%d}适用的{'城市' if area == 'urban' else '农村'}低保标准"
+            )
         facts = [
             calc.MemberFacts(
                 name=m.name,
                 counted_income=counted[m.pk],
                 covered=m.covered,
-                severe=bool(m.serious_illness) or (m.disability_grade is not None and m.disability_grade <= 2),
+                severe=bool(m.serious_illness)
+                or (m.disability_grade is not None and m.disability_grade <= 2),
             )
             for m in members
         ]
@@ -1044,8 +1225,15 @@ def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None, a
         check = case.economic_checks.filter(status=EconomicCheck.Status.RETURNED).first()
         if check is not None:
             reported = sum((r.monthly_income for r in check.member_results.all()), Decimal("0"))
-            steps.append(f"参考：核对报告（{check.returned_at:%Y-%m-%d}）所列成员月收入合计 {calc.yuan(reported)}。")
-        eligible, margin, amount, label = result.eligible, result.margin, result.amount, standard.label
+            steps.append(
+                f"参考：核对报告（{check.returned_at:%Y-%m-%d}）所列成员月收入合计 {calc.yuan(reported)}。"
+            )
+        eligible, margin, amount, label = (
+            result.eligible,
+            result.margin,
+            result.amount,
+            standard.label,
+        )
     elif workflow == "tekun":
         standards = tekun_standards_in_force(county=county, area=area, on=on)
         if standards is None:
@@ -1067,10 +1255,18 @@ def case_compute_amount(*, case: Case, actor, on: datetime.date | None = None, a
             rounding=rounding,
             rounding_method=method,
         )
-        steps, eligible, margin, amount, label = result.steps, result.eligible, False, result.amount, standards.label
+        steps, eligible, margin, amount, label = (
+            result.steps,
+            result.eligible,
+            False,
+            result.amount,
+            standards.label,
+        )
     else:
         raise ValidationError("该救助类型不适用自动核算，请按临时救助规定确定金额")
-    steps.append(f"核算日期：{on:%Y-%m-%d}；金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。")
+    steps.append(
+        f"核算日期：{on:%Y-%m-%d}；金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
+    )
     with transaction.atomic():
         computation = AmountComputation.objects.create(
             case=case,
@@ -1090,7 +1286,9 @@ def _auto_compute(case: Case, actor) -> None:
     """Compute the amount once both the survey and the check (if on the route) are in."""
     if case.assistance_type.workflow not in ("dibao", "tekun"):
         return
-    if case.survey_status != "complete" or (not case.short_route and case.check_status != "returned"):
+    if case.survey_status != "complete" or (
+        not case.short_route and case.check_status != "returned"
+    ):
         return
     try:
         with transaction.atomic():

@@ -27,5 +27,9 @@ urlpatterns = [
     path("checks/<int:check_pk>/return/", v.check_return, name="check_return"),
     path("checks/import/", v.check_import, name="check_import"),
     path("near-relatives/", v.near_relatives, name="near_relatives"),
-    path("near-relatives/<int:pk>/deactivate/", v.near_relative_deactivate, name="near_relative_deactivate"),
+    path(
+        "near-relatives/<int:pk>/deactivate/",
+        v.near_relative_deactivate,
+        name="near_relative_deactivate",
+    ),
 ]

@@ -46,7 +46,9 @@ def _page_size(request) -> int:
 def case_list(request):
     """Cases of the user's region with filters, sort and pagination (query count does not
     grow with the page size: tested)."""
-    filterset = case_page_list_for_user(user=request.user, params=request.GET or None, request=request)
+    filterset = case_page_list_for_user(
+        user=request.user, params=request.GET or None, request=request
+    )
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     paginator = Paginator(qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
@@ -99,7 +101,11 @@ CASE_LINKS = (
 
 def _links(case, user) -> list[dict]:
     links = [{"url": reverse(name, args=[case.pk]), "label": label} for name, label in CASE_LINKS]
-    if user.has_role(Role.COUNTY_SUPERVISOR) and case.state in (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING):
+    if user.has_role(Role.COUNTY_SUPERVISOR) and case.state in (
+        CaseState.CONFIRMED,
+        CaseState.RESULT_NOTICE,
+        CaseState.PAYING,
+    ):
         links.append({"url": reverse("review:correction", args=[case.pk]), "label": "依法纠正"})
     return links
 
@@ -133,9 +139,15 @@ def case_transition_view(request, pk: int, name: str):
     except TransitionRefused as exc:
         messages.error(request, "无法办理：" + "；".join(exc.messages))
     else:
-        messages.success(request, f"已办理“{event.label}”，案件当前状态：{case.get_state_display()}")
+        messages.success(
+            request, f"已办理“{event.label}”，案件当前状态：{case.get_state_display()}"
+        )
     if request.headers.get("HX-Request"):
-        response = render(request, "cases/detail.html", _detail_context(request, case_detail_for_user(user=request.user, pk=pk)))
+        response = render(
+            request,
+            "cases/detail.html",
+            _detail_context(request, case_detail_for_user(user=request.user, pk=pk)),
+        )
         response["HX-Push-Url"] = detail
         return response
     return redirect(detail)
@@ -148,7 +160,9 @@ def case_county_visit_view(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
         case_record_county_visit(
-            case=case, actor=request.user, opinion=request.POST.get("opinion", ""),
+            case=case,
+            actor=request.user,
+            opinion=request.POST.get("opinion", ""),
             client_address=client_address_of(request),
         )
     except TransitionRefused as exc:
@@ -175,11 +189,23 @@ def case_refusal_notice_pdf(request, pk: int):
     if case.state != CaseState.REFUSED:
         raise Http404("该案件未作出不予确认决定")
     return pdf_response(
-        "cases/refusal_notice_pdf.html", _refusal_notice_context(case), request=request,
+        "cases/refusal_notice_pdf.html",
+        _refusal_notice_context(case),
+        request=request,
         filename=f"不予确认告知书-{case.number}.pdf",
     )
 
 
 def _refusal_notice_context(case) -> dict:
-    decision = case.events.filter(target_state=CaseState.REFUSED).select_related("actor").order_by("-created_at").first()
-    return {"page_title": "不予确认告知书", "case": case, "decision": decision, "county": case.township.parent}
+    decision = (
+        case.events.filter(target_state=CaseState.REFUSED)
+        .select_related("actor")
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "page_title": "不予确认告知书",
+        "case": case,
+        "decision": decision,
+        "county": case.township.parent,
+    }

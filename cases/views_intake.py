@@ -61,13 +61,29 @@ def application_new(request):
     villages = list(villages_for_user(user).order_by("code"))
     types = list(AssistanceType.objects.filter(active=True))
     errors: dict[str, str] = {}
-    data = {"source": "discovered" if user.has_role(Role.VILLAGE_ASSISTANT) else "application", "hukou_type": "rural"}
+    data = {
+        "source": "discovered" if user.has_role(Role.VILLAGE_ASSISTANT) else "application",
+        "hukou_type": "rural",
+    }
     rows = []
     if request.method == "POST":
         post = request.POST
-        data = {k: post.get(k, "").strip() for k in (
-            "village", "assistance_type", "source", "address", "hukou_type", "phone", "bank_name", "bank_account",
-            "proxy_name", "proxy_id_number", "proxy_relation")}
+        data = {
+            k: post.get(k, "").strip()
+            for k in (
+                "village",
+                "assistance_type",
+                "source",
+                "address",
+                "hukou_type",
+                "phone",
+                "bank_name",
+                "bank_account",
+                "proxy_name",
+                "proxy_id_number",
+                "proxy_relation",
+            )
+        }
         rows = f.member_rows_from_post(post)
         village = next((v for v in villages if str(v.pk) == data["village"]), None)
         atype = next((t for t in types if str(t.pk) == data["assistance_type"]), None)
@@ -91,8 +107,12 @@ def application_new(request):
         {
             "index": i,
             "prefix": f"members-{i}-",
-            "data": by_index.get(i, {"relation": "self" if i == 0 else "", "hukou_type": "rural", "covered": True}),
-            "errors": {k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"members-{i}-")},
+            "data": by_index.get(
+                i, {"relation": "self" if i == 0 else "", "hukou_type": "rural", "covered": True}
+            ),
+            "errors": {
+                k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"members-{i}-")
+            },
         }
         for i in range(f.MEMBER_ROWS)
     ]
@@ -118,8 +138,12 @@ def application_new(request):
 def case_intake(request, pk: int):
     """The case's intake file (一户一档): household, documents, survey, check, amount."""
     case = case_get_for_user(user=request.user, pk=pk)
-    context = {"case": case, "page_title": f"案件 {case.number} · 受理材料", "choices": f.CHOICES,
-               "intake": case_intake_context(case, request.user)}
+    context = {
+        "case": case,
+        "page_title": f"案件 {case.number} · 受理材料",
+        "choices": f.CHOICES,
+        "intake": case_intake_context(case, request.user),
+    }
     return _render(request, "cases/intake/case_intake.html", context)
 
 
@@ -127,7 +151,9 @@ def case_intake(request, pk: int):
 def household_edit(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     hh = case.household
-    data = {k: getattr(hh, k) for k in ("address", "hukou_type", "phone", "bank_name", "bank_account")}
+    data = {
+        k: getattr(hh, k) for k in ("address", "hukou_type", "phone", "bank_name", "bank_account")
+    }
     errors = {}
     if request.method == "POST":
         data = {k: request.POST.get(k, "") for k in data}
@@ -138,16 +164,33 @@ def household_edit(request, pk: int):
         else:
             messages.success(request, "家庭基本信息已保存")
             return redirect(_intake_url(case, "household"))
-    return _render(request, "cases/intake/household_form.html",
-                   {"case": case, "data": data, "errors": errors, "choices": f.CHOICES, "page_title": "家庭基本信息"},
-                   status=400 if errors else 200)
+    return _render(
+        request,
+        "cases/intake/household_form.html",
+        {
+            "case": case,
+            "data": data,
+            "errors": errors,
+            "choices": f.CHOICES,
+            "page_title": "家庭基本信息",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
 def member_edit(request, pk: int, member_pk: int | None = None):
     case = case_get_for_user(user=request.user, pk=pk)
-    member = get_object_or_404(Member, pk=member_pk, household_id=case.household_id) if member_pk else None
-    data = {k: getattr(member, k) for k in f.MEMBER_INPUTS} if member else {"hukou_type": case.household.hukou_type, "covered": True}
+    member = (
+        get_object_or_404(Member, pk=member_pk, household_id=case.household_id)
+        if member_pk
+        else None
+    )
+    data = (
+        {k: getattr(member, k) for k in f.MEMBER_INPUTS}
+        if member
+        else {"hukou_type": case.household.hukou_type, "covered": True}
+    )
     errors = {}
     if request.method == "POST":
         data = f.member_data_from_post(request.POST)
@@ -158,9 +201,19 @@ def member_edit(request, pk: int, member_pk: int | None = None):
         else:
             messages.success(request, "家庭成员已保存")
             return redirect(_intake_url(case, "household"))
-    return _render(request, "cases/intake/member_form.html",
-                   {"case": case, "member": member, "data": data, "errors": errors, "choices": f.CHOICES,
-                    "page_title": "编辑家庭成员" if member else "添加家庭成员"}, status=400 if errors else 200)
+    return _render(
+        request,
+        "cases/intake/member_form.html",
+        {
+            "case": case,
+            "member": member,
+            "data": data,
+            "errors": errors,
+            "choices": f.CHOICES,
+            "page_title": "编辑家庭成员" if member else "添加家庭成员",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -181,23 +234,41 @@ def item_edit(request, pk: int, kind: str, item_pk: int | None = None):
     if kind not in ITEM_MODELS:
         raise Http404
     case = case_get_for_user(user=request.user, pk=pk)
-    item = get_object_or_404(ITEM_MODELS[kind], pk=item_pk, household_id=case.household_id) if item_pk else None
+    item = (
+        get_object_or_404(ITEM_MODELS[kind], pk=item_pk, household_id=case.household_id)
+        if item_pk
+        else None
+    )
     fields = ["member", "category", "kind", "description", "monthly_amount", "quantity", "value"]
     data = {k: getattr(item, k + "_id" if k == "member" else k, "") for k in fields} if item else {}
     errors = {}
     if request.method == "POST":
         data = {k: request.POST.get(k, "") for k in fields}
         try:
-            services.household_item_save(case=case, actor=request.user, kind=kind, data=data, item=item)
+            services.household_item_save(
+                case=case, actor=request.user, kind=kind, data=data, item=item
+            )
         except ValidationError as exc:
             errors = f.errors_of(exc)
         else:
             messages.success(request, f"{services.ITEM_LABELS[kind]}已保存")
             return redirect(_intake_url(case, "household"))
-    return _render(request, "cases/intake/item_form.html",
-                   {"case": case, "kind": kind, "kind_label": services.ITEM_LABELS[kind], "item": item, "data": data,
-                    "errors": errors, "choices": f.CHOICES, "members": case.household.members.order_by("pk"),
-                    "page_title": services.ITEM_LABELS[kind]}, status=400 if errors else 200)
+    return _render(
+        request,
+        "cases/intake/item_form.html",
+        {
+            "case": case,
+            "kind": kind,
+            "kind_label": services.ITEM_LABELS[kind],
+            "item": item,
+            "data": data,
+            "errors": errors,
+            "choices": f.CHOICES,
+            "members": case.household.members.order_by("pk"),
+            "page_title": services.ITEM_LABELS[kind],
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -221,10 +292,15 @@ def checklist(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
         services.checklist_update(
-            case=case, actor=request.user, provided=request.POST.getlist("provided"),
+            case=case,
+            actor=request.user,
+            provided=request.POST.getlist("provided"),
             notes={k[5:]: v for k, v in request.POST.items() if k.startswith("note-")},
         )
-        messages.success(request, "材料清单已保存" + ("，材料齐全" if case.documents_complete else "，仍有材料未提供"))
+        messages.success(
+            request,
+            "材料清单已保存" + ("，材料齐全" if case.documents_complete else "，仍有材料未提供"),
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect(_intake_url(case, "documents"))
@@ -236,7 +312,9 @@ def document_notice(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         try:
-            services.case_issue_document_notice(case=case, actor=request.user, client_address=_client(request))
+            services.case_issue_document_notice(
+                case=case, actor=request.user, client_address=_client(request)
+            )
         except (ValidationError, TransitionRefused) as exc:
             messages.error(request, "；".join(exc.messages))
             return redirect(_intake_url(case, "documents"))
@@ -247,7 +325,11 @@ def document_notice(request, pk: int):
     notice = case.document_notices.first()
     if notice is None:
         raise Http404
-    return _render(request, "cases/intake/document_notice.html", {"case": case, "notice": notice, "page_title": "一次性告知书"})
+    return _render(
+        request,
+        "cases/intake/document_notice.html",
+        {"case": case, "notice": notice, "page_title": "一次性告知书"},
+    )
 
 
 @login_required
@@ -269,8 +351,12 @@ def accept(request, pk: int):
 def return_to_village(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
-        services.case_return_to_village(case=case, actor=request.user, reason=request.POST.get("reason", ""),
-                                        client_address=_client(request))
+        services.case_return_to_village(
+            case=case,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            client_address=_client(request),
+        )
         messages.success(request, "已退回村级补充")
     except (ValidationError, TransitionRefused) as exc:
         messages.error(request, "；".join(exc.messages))
@@ -302,20 +388,39 @@ def survey(request, pk: int):
         }
         finish = request.POST.get("action") == "finish"
         try:
-            services.survey_save(case=case, actor=request.user, data=data, finish=finish,
-                                 photos=request.FILES.getlist("photos"))
+            services.survey_save(
+                case=case,
+                actor=request.user,
+                data=data,
+                finish=finish,
+                photos=request.FILES.getlist("photos"),
+            )
         except ValidationError as exc:
             errors = f.errors_of(exc)
             if "file" in errors:
                 errors["photos"] = errors.pop("file")
         else:
-            messages.success(request, "入户调查已完成" if finish else "入户调查草稿已保存，可稍后继续填写")
+            messages.success(
+                request, "入户调查已完成" if finish else "入户调查草稿已保存，可稍后继续填写"
+            )
             return redirect("cases:survey", pk=case.pk)
     names = data["investigators"] + [""] * max(0, 3 - len(data["investigators"]))
     photos = case.documents.filter(kind="survey_photo")
-    return _render(request, "cases/intake/survey_form.html",
-                   {"case": case, "survey": existing, "data": data, "names": names, "errors": errors,
-                    "choices": f.CHOICES, "photos": photos, "page_title": "入户调查"}, status=400 if errors else 200)
+    return _render(
+        request,
+        "cases/intake/survey_form.html",
+        {
+            "case": case,
+            "survey": existing,
+            "data": data,
+            "names": names,
+            "errors": errors,
+            "choices": f.CHOICES,
+            "photos": photos,
+            "page_title": "入户调查",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -335,7 +440,9 @@ def check_queue(request):
     if not request.user.has_role(Role.COUNTY_VERIFIER):
         raise PermissionDenied
     checks = list(check_queue_for_user(user=request.user)[:200])
-    return _render(request, "cases/intake/check_queue.html", {"checks": checks, "page_title": "核对队列"})
+    return _render(
+        request, "cases/intake/check_queue.html", {"checks": checks, "page_title": "核对队列"}
+    )
 
 
 @login_required
@@ -349,7 +456,10 @@ def check_return(request, check_pk: int):
     results = [{"id_number": m.id_number, "name": m.name} for m in members]
     data = {"conclusion": "", "conclusion_note": ""}
     if request.method == "POST":
-        data = {"conclusion": request.POST.get("conclusion", ""), "conclusion_note": request.POST.get("conclusion_note", "")}
+        data = {
+            "conclusion": request.POST.get("conclusion", ""),
+            "conclusion_note": request.POST.get("conclusion_note", ""),
+        }
         results = []
         for i, m in enumerate(members):
             row = {k: request.POST.get(f"results-{i}-{k}", "") for k in services.RESULT_FIELDS}
@@ -357,9 +467,14 @@ def check_return(request, check_pk: int):
             row.update({"id_number": m.id_number, "name": m.name})
             results.append(row)
         try:
-            services.check_return(check=check, actor=request.user, conclusion=data["conclusion"],
-                                  conclusion_note=data["conclusion_note"], member_results=results,
-                                  report_file=request.FILES.get("report"))
+            services.check_return(
+                check=check,
+                actor=request.user,
+                conclusion=data["conclusion"],
+                conclusion_note=data["conclusion_note"],
+                member_results=results,
+                report_file=request.FILES.get("report"),
+            )
         except (ValidationError, TransitionRefused) as exc:
             errors = f.errors_of(exc)
             if "file" in errors:
@@ -367,12 +482,29 @@ def check_return(request, check_pk: int):
         else:
             messages.success(request, f"案件 {case.number} 的核对报告已返回")
             return redirect("cases:check_queue")
-    rows = [{"data": r, "errors": {k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"results-{i}-")}}
-            for i, r in enumerate(results)]
-    return _render(request, "cases/intake/check_return.html",
-                   {"check": check, "case": case, "rows": rows, "data": data, "errors": errors,
-                    "conclusions": EconomicCheck.Conclusion.choices, "page_title": "录入核对报告"},
-                   status=400 if errors else 200)
+    rows = [
+        {
+            "data": r,
+            "errors": {
+                k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"results-{i}-")
+            },
+        }
+        for i, r in enumerate(results)
+    ]
+    return _render(
+        request,
+        "cases/intake/check_return.html",
+        {
+            "check": check,
+            "case": case,
+            "rows": rows,
+            "data": data,
+            "errors": errors,
+            "conclusions": EconomicCheck.Conclusion.choices,
+            "page_title": "录入核对报告",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -386,27 +518,55 @@ def check_import(request):
             rejected = [(None, "请选择要导入的文件")]
         else:
             try:
-                result = check_results_import(actor=request.user, content=upload.read(), file_name=upload.name)
+                result = check_results_import(
+                    actor=request.user, content=upload.read(), file_name=upload.name
+                )
             except ImportRejected as exc:
                 rejected = exc.errors
-    return _render(request, "cases/intake/check_import.html",
-                   {"result": result, "rejected": rejected, "columns": list(COLUMNS), "required": REQUIRED,
-                    "page_title": "导入核对结果"}, status=400 if rejected else 200)
+    return _render(
+        request,
+        "cases/intake/check_import.html",
+        {
+            "result": result,
+            "rejected": rejected,
+            "columns": list(COLUMNS),
+            "required": REQUIRED,
+            "page_title": "导入核对结果",
+        },
+        status=400 if rejected else 200,
+    )
 
 
 @login_required
 def near_relatives(request):
     user = request.user
-    if not user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR):
+    if not user.has_role(
+        Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR
+    ):
         raise PermissionDenied
     errors, data = {}, {}
     if request.method == "POST":
-        data = {k: request.POST.get(k, "").strip() for k in (
-            "township", "village", "worker_name", "worker_position", "worker_user", "relative_name",
-            "relative_id_number", "relation")}
+        data = {
+            k: request.POST.get(k, "").strip()
+            for k in (
+                "township",
+                "village",
+                "worker_name",
+                "worker_position",
+                "worker_user",
+                "relative_name",
+                "relative_id_number",
+                "relation",
+            )
+        }
         try:
-            services.near_relative_register(actor=user, data={k: (v or None) if k in ("township", "village", "worker_user") else v
-                                                              for k, v in data.items()})
+            services.near_relative_register(
+                actor=user,
+                data={
+                    k: (v or None) if k in ("township", "village", "worker_user") else v
+                    for k, v in data.items()
+                },
+            )
         except ValidationError as exc:
             errors = f.errors_of(exc)
         else:
@@ -416,11 +576,23 @@ def near_relatives(request):
 
     townships = list(townships_for_user(user).order_by("code"))
     entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
-    workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by("region__code", "username")
-    return _render(request, "cases/intake/near_relatives.html",
-                   {"entries": entries, "errors": errors, "data": data, "townships": townships,
-                    "workers": workers, "positions": NearRelative.Position.choices, "page_title": "近亲属备案"},
-                   status=400 if errors else 200)
+    workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by(
+        "region__code", "username"
+    )
+    return _render(
+        request,
+        "cases/intake/near_relatives.html",
+        {
+            "entries": entries,
+            "errors": errors,
+            "data": data,
+            "townships": townships,
+            "workers": workers,
+            "positions": NearRelative.Position.choices,
+            "page_title": "近亲属备案",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -441,7 +613,10 @@ def compute_amount(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
         comp = services.case_compute_amount(case=case, actor=request.user)
-        messages.success(request, f"已核算：{'月救助金额 ' + str(comp.monthly_amount) + ' 元' if comp.eligible else '不符合条件'}")
+        messages.success(
+            request,
+            f"已核算：{'月救助金额 ' + str(comp.monthly_amount) + ' 元' if comp.eligible else '不符合条件'}",
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect(_intake_url(case, "computation"))
@@ -463,11 +638,22 @@ def tekun_assessment(request, pk: int):
         else:
             messages.success(request, "特困认定评估已保存")
             return redirect(_intake_url(case, "computation"))
-    items = [(k, label, getattr(current, k) if current else True) for k, label in TekunAssessment.ITEMS]
-    return _render(request, "cases/intake/tekun_form.html",
-                   {"case": case, "current": current, "items": items, "errors": errors,
-                    "modes": TekunAssessment.SupportMode.choices, "page_title": "特困认定评估"},
-                   status=400 if errors else 200)
+    items = [
+        (k, label, getattr(current, k) if current else True) for k, label in TekunAssessment.ITEMS
+    ]
+    return _render(
+        request,
+        "cases/intake/tekun_form.html",
+        {
+            "case": case,
+            "current": current,
+            "items": items,
+            "errors": errors,
+            "modes": TekunAssessment.SupportMode.choices,
+            "page_title": "特困认定评估",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -485,8 +671,13 @@ def document_upload(request, pk: int):
 
         with transaction.atomic():
             for file in files:
-                upload(case=case, kind=request.POST.get("kind", ""), uploaded_file=file, actor=request.user,
-                       title=request.POST.get("title", ""))
+                upload(
+                    case=case,
+                    kind=request.POST.get("kind", ""),
+                    uploaded_file=file,
+                    actor=request.user,
+                    title=request.POST.get("title", ""),
+                )
         messages.success(request, f"已上传 {len(files)} 个文件")
     except ValidationError as exc:
         messages.error(request, "上传失败：" + "；".join(exc.messages))

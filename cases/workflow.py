@@ -90,7 +90,9 @@ def is_recused(case: Case, user) -> bool:
     ids = [m.id_number for m in case.household.members.all()]
     if user.id_number and user.id_number in ids:
         return True
-    return NearRelative.objects.filter(worker_user=user, active=True, relative_id_number__in=ids).exists()
+    return NearRelative.objects.filter(
+        worker_user=user, active=True, relative_id_number__in=ids
+    ).exists()
 
 
 def _role_reason(roles: tuple[str, ...]) -> str:
@@ -191,7 +193,17 @@ def case_transition(
             raise CaseChanged(Case.objects.get(pk=case.pk))
         # data["on"]: the business date (may differ from created_at when back-dated).
         data = {"on": on.isoformat(), **(data or {})}
-        event = _log(case, name, spec.custom.get("label", name), source, actor, roles, opinion, client_address, data)
+        event = _log(
+            case,
+            name,
+            spec.custom.get("label", name),
+            source,
+            actor,
+            roles,
+            opinion,
+            client_address,
+            data,
+        )
         for callback in IN_TRANSACTION:
             callback(case, event)
         _schedule_after_commit(case.pk, event.pk)
@@ -199,7 +211,12 @@ def case_transition(
 
 
 def case_record_county_visit(
-    *, case: Case, actor, opinion: str, client_address: str | None = None, visited_on: datetime.date | None = None
+    *,
+    case: Case,
+    actor,
+    opinion: str,
+    client_address: str | None = None,
+    visited_on: datetime.date | None = None,
 ) -> CaseEvent:
     """A Art.20: the county's home visit for a near-relative case or a case with a
     complaint, recorded by a county supervisor before confirmation. Not a transition
@@ -212,7 +229,9 @@ def case_record_county_visit(
         reasons = _personal_reasons(locked, actor, roles, {})
         if locked.state not in (*COUNTY_VISIT_STATES,):
             reasons.append(f"当前状态“{locked.get_state_display()}”下不能记录县级入户核查")
-        reasons += _guard_reasons(locked, [guards.county_visit_required, guards.county_visit_pending])
+        reasons += _guard_reasons(
+            locked, [guards.county_visit_required, guards.county_visit_pending]
+        )
         if not opinion:
             reasons.append("请填写核查情况")
         if reasons:
@@ -221,7 +240,14 @@ def case_record_county_visit(
         Case.objects.filter(pk=locked.pk).update(county_visit_done=True, updated_at=timezone.now())
         case.county_visit_done = True
         event = _log(
-            locked, "record_county_visit", "县级入户核查", locked.state, actor, roles, opinion, client_address,
+            locked,
+            "record_county_visit",
+            "县级入户核查",
+            locked.state,
+            actor,
+            roles,
+            opinion,
+            client_address,
             {"visited_on": visited_on.isoformat()},
         )
         _schedule_after_commit(locked.pk, event.pk)
@@ -233,8 +259,15 @@ COUNTY_VISIT_STATES = INVESTIGATION_STATES
 
 
 def case_log_event(
-    *, case: Case, name: str, label: str, actor, roles: tuple[str, ...], opinion: str = "",
-    client_address: str | None = None, data: dict | None = None,
+    *,
+    case: Case,
+    name: str,
+    label: str,
+    actor,
+    roles: tuple[str, ...],
+    opinion: str = "",
+    client_address: str | None = None,
+    data: dict | None = None,
 ) -> CaseEvent:
     """A signed log row for an act that does not change the state (the county's visit, a
     deadline extension, a county amount correction, a complaint flag). Call it inside the

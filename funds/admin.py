@@ -11,9 +11,25 @@ class LivingStandardAdmin(admin.ModelAdmin):
 
 @admin.register(DibaoBand)
 class DibaoBandAdmin(admin.ModelAdmin):
-    list_display = ("county", "area", "effective_from", "gap_from", "gap_to", "amount_per_person", "label")
+    list_display = (
+        "county",
+        "area",
+        "effective_from",
+        "gap_from",
+        "gap_to",
+        "amount_per_person",
+        "label",
+    )
 
 
 @admin.register(TekunStandard)
 class TekunStandardAdmin(admin.ModelAdmin):
-    list_display = ("county", "area", "effective_from", "basic_amount", "care_self", "care_partial", "care_full")
+    list_display = (
+        "county",
+        "area",
+        "effective_from",
+        "basic_amount",
+        "care_self",
+        "care_partial",
+        "care_full",
+    )

@@ -111,7 +111,11 @@ def compute_dibao(
         f"采用标准：{standard.label}，{standard.effective_from:%Y年%m月%d日}起执行，{yuan(std)}/人·月。",
         f"家庭共同生活成员 {size} 人。",
         f"计入家庭收入的月收入合计 {yuan(gross)}"
-        + (f"（另有按规定不计入的收入 {yuan(excluded_income)}，A第13条）" if excluded_income else "")
+        + (
+            f"（另有按规定不计入的收入 {yuan(excluded_income)}，A第13条）"
+            if excluded_income
+            else ""
+        )
         + "。",
     ]
     if deductions:
@@ -122,9 +126,13 @@ def compute_dibao(
 
     if per_capita < std:
         gap = std - per_capita
-        steps.append(f"人均收入低于低保标准，符合低保收入条件；人均差额 = {yuan(std)} − {yuan(per_capita)} = {yuan(gap)}。")
+        steps.append(
+            f"人均收入低于低保标准，符合低保收入条件；人均差额 = {yuan(std)} − {yuan(per_capita)} = {yuan(gap)}。"
+        )
         raw = _amount_for(gap, len(covered), mode, bands, steps)
-        amount = round_amount(raw, unit=rounding, method=rounding_method) if raw is not None else None
+        amount = (
+            round_amount(raw, unit=rounding, method=rounding_method) if raw is not None else None
+        )
         if amount is not None:
             steps.append(
                 f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：月保障金 {yuan(amount)}。"
@@ -164,7 +172,9 @@ def compute_dibao(
     return DibaoResult(True, True, True, per_capita, standard, amount, len(singles), steps)
 
 
-def _amount_for(gap: Decimal, covered: int, mode: str, bands: Sequence[Band], steps: list[str], who: str = "") -> Decimal | None:
+def _amount_for(
+    gap: Decimal, covered: int, mode: str, bands: Sequence[Band], steps: list[str], who: str = ""
+) -> Decimal | None:
     prefix = f"{who}：" if who else ""
     if covered <= 0:
         steps.append("家庭中无纳入保障的成员，不计发保障金。")
@@ -191,7 +201,11 @@ def _amount_for(gap: Decimal, covered: int, mode: str, bands: Sequence[Band], st
 SELF_CARE = "self_care"
 PARTLY_LOST = "partly_lost"
 FULLY_LOST = "fully_lost"
-CARE_LABELS = {SELF_CARE: "具备生活自理能力", PARTLY_LOST: "部分丧失生活自理能力", FULLY_LOST: "完全丧失生活自理能力"}
+CARE_LABELS = {
+    SELF_CARE: "具备生活自理能力",
+    PARTLY_LOST: "部分丧失生活自理能力",
+    FULLY_LOST: "完全丧失生活自理能力",
+}
 
 #: C Art.6(3): grades (1 = most severe) that mean no capacity to work, by disability type.
 DISABILITY_NO_WORK_CAPACITY = {"智力": 3, "精神": 3, "肢体": 2, "视力": 1}
@@ -252,15 +266,25 @@ def compute_tekun(
     else:
         limit = DISABILITY_NO_WORK_CAPACITY.get(disability_type)
         if limit and disability_grade and disability_grade <= limit:
-            steps.append(f"条件一 无劳动能力：{disability_type}残疾{disability_grade}级（C第6条），符合。")
+            steps.append(
+                f"条件一 无劳动能力：{disability_type}残疾{disability_grade}级（C第6条），符合。"
+            )
         else:
-            desc = f"{disability_type}残疾{disability_grade}级" if disability_type and disability_grade else "无符合条件的残疾等级"
+            desc = (
+                f"{disability_type}残疾{disability_grade}级"
+                if disability_type and disability_grade
+                else "无符合条件的残疾等级"
+            )
             steps.append(f"条件一 无劳动能力：{age} 周岁，{desc}，不符合。")
             reasons.append("不符合无劳动能力条件")
     if own_income < standards.dibao_standard:
-        steps.append(f"条件二 无生活来源：本人月收入 {yuan(own_income)} 低于当地低保标准 {yuan(standards.dibao_standard)}，符合。")
+        steps.append(
+            f"条件二 无生活来源：本人月收入 {yuan(own_income)} 低于当地低保标准 {yuan(standards.dibao_standard)}，符合。"
+        )
     else:
-        steps.append(f"条件二 无生活来源：本人月收入 {yuan(own_income)} 不低于当地低保标准 {yuan(standards.dibao_standard)}，不符合。")
+        steps.append(
+            f"条件二 无生活来源：本人月收入 {yuan(own_income)} 不低于当地低保标准 {yuan(standards.dibao_standard)}，不符合。"
+        )
         reasons.append("不符合无生活来源条件")
     if has_able_supporter:
         steps.append("条件三 无履行义务能力的义务人：有具备赡养、抚养、扶养能力的义务人，不符合。")
@@ -269,7 +293,9 @@ def compute_tekun(
         steps.append("条件三 无法定义务人或义务人无履行义务能力（C第8条），符合。")
     level = care_level(len(unmet_items))
     unmet_desc = "、".join(unmet_items) if unmet_items else "无"
-    steps.append(f"生活自理能力评估：六项中不能自理的项目 {len(unmet_items)} 项（{unmet_desc}）→ {CARE_LABELS[level]}（C第21–22条）。")
+    steps.append(
+        f"生活自理能力评估：六项中不能自理的项目 {len(unmet_items)} 项（{unmet_desc}）→ {CARE_LABELS[level]}（C第21–22条）。"
+    )
     if reasons:
         steps.append("结论：不符合特困人员认定条件（" + "；".join(reasons) + "）。")
         return TekunResult(False, level, None, steps)

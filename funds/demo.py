@@ -20,11 +20,18 @@ STANDARDS = [
 def seed_standards(county) -> None:
     for on, area, dibao, basic, c_self, c_partial, c_full in STANDARDS:
         LivingStandard.objects.get_or_create(
-            county=county, area=area, effective_from=on,
-            defaults={"monthly_amount": Decimal(dibao), "document": f"当民〔{on.year}〕{on.month}号"},
+            county=county,
+            area=area,
+            effective_from=on,
+            defaults={
+                "monthly_amount": Decimal(dibao),
+                "document": f"当民〔{on.year}〕{on.month}号",
+            },
         )
         TekunStandard.objects.get_or_create(
-            county=county, area=area, effective_from=on,
+            county=county,
+            area=area,
+            effective_from=on,
             defaults={
                 "basic_amount": Decimal(basic),
                 "care_self": Decimal(c_self),

@@ -16,7 +16,9 @@ def living_standard_in_force(*, county, area: str, on: datetime.date) -> Standar
     )
     if row is None:
         return None
-    label = f"{county.name}{Area(area).label}低保标准" + (f"（{row.document}）" if row.document else "")
+    label = f"{county.name}{Area(area).label}低保标准" + (
+        f"（{row.document}）" if row.document else ""
+    )
     return Standard(amount=row.monthly_amount, effective_from=row.effective_from, label=label)
 
 
@@ -29,7 +31,9 @@ def bands_in_force(*, county, area: str, on: datetime.date) -> list[Band]:
     )
     if latest is None:
         return []
-    rows = DibaoBand.objects.filter(county=county, area=area, effective_from=latest).order_by("gap_from")
+    rows = DibaoBand.objects.filter(county=county, area=area, effective_from=latest).order_by(
+        "gap_from"
+    )
     return [Band(r.gap_from, r.gap_to, r.amount_per_person, r.label) for r in rows]
 
 
@@ -48,6 +52,7 @@ def tekun_standards_in_force(*, county, area: str, on: datetime.date) -> TekunSt
         basic=row.basic_amount,
         care={SELF_CARE: row.care_self, PARTLY_LOST: row.care_partial, FULLY_LOST: row.care_full},
         effective_from=row.effective_from,
-        label=f"{county.name}{Area(area).label}特困人员供养标准" + (f"（{row.document}）" if row.document else ""),
+        label=f"{county.name}{Area(area).label}特困人员供养标准"
+        + (f"（{row.document}）" if row.document else ""),
         dibao_standard=dibao.amount,
     )

@@ -13,7 +13,13 @@ TYPES = [
     ("de_facto_orphan", "事实无人抚养儿童", "other", "事实无人抚养儿童", "simple"),
     ("child_in_distress", "困境儿童", "other", "困境儿童", "simple"),
     ("elderly_subsidy", "经济困难老年人补贴", "other", "经济困难老年人", "simple"),
-    ("disability_subsidy", "残疾人两项补贴", "other", "困难残疾人生活补贴和重度残疾人护理补贴", "simple"),
+    (
+        "disability_subsidy",
+        "残疾人两项补贴",
+        "other",
+        "困难残疾人生活补贴和重度残疾人护理补贴",
+        "simple",
+    ),
 ]
 
 
@@ -22,5 +28,11 @@ def ensure_assistance_types(model) -> None:
     for order, (code, name, category, subtype, workflow) in enumerate(TYPES):
         model.objects.get_or_create(
             code=code,
-            defaults={"name": name, "category": category, "subtype": subtype, "workflow": workflow, "sort_order": order},
+            defaults={
+                "name": name,
+                "category": category,
+                "subtype": subtype,
+                "workflow": workflow,
+                "sort_order": order,
+            },
         )

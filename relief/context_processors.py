@@ -9,7 +9,9 @@ def navigation(request):
         return {}
     items = []
     for item in sorted(NAV_ITEMS, key=lambda i: i.order):
-        if not (user.roles & set(item.roles) or (user.is_superuser and "administrator" in item.roles)):
+        if not (
+            user.roles & set(item.roles) or (user.is_superuser and "administrator" in item.roles)
+        ):
             continue
         try:
             url = reverse(item.url_name)

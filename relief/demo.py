@@ -18,14 +18,35 @@ DEMO_PASSWORD = "Relief-demo-2026"
 COUNTY = ("340521000000", "当涂县")
 # code, name, delegation phase (None = no delegation), delegated categories, villages
 TOWNSHIPS = [
-    ("340521100000", "姑孰镇", Delegation.Phase.PILOT, ("dibao", "tekun", "temporary", "other"),
-     ["城东社区", "桃花村", "龙山村", "新桥村"]),
-    ("340521101000", "黄池镇", Delegation.Phase.PARTIAL, ("dibao",), ["黄池社区", "杨桥村", "新沟村"]),
+    (
+        "340521100000",
+        "姑孰镇",
+        Delegation.Phase.PILOT,
+        ("dibao", "tekun", "temporary", "other"),
+        ["城东社区", "桃花村", "龙山村", "新桥村"],
+    ),
+    (
+        "340521101000",
+        "黄池镇",
+        Delegation.Phase.PARTIAL,
+        ("dibao",),
+        ["黄池社区", "杨桥村", "新沟村"],
+    ),
     ("340521102000", "乌溪镇", None, (), ["乌溪社区", "七房村", "三汊河村"]),
-    ("340521103000", "石桥镇", Delegation.Phase.FULL, ("dibao", "tekun", "temporary", "other"),
-     ["石桥社区", "陶庄村", "双塔村"]),
-    ("340521104000", "太白镇", Delegation.Phase.FULL, ("dibao", "tekun", "temporary", "other"),
-     ["太白社区", "新市村", "薛津村"]),
+    (
+        "340521103000",
+        "石桥镇",
+        Delegation.Phase.FULL,
+        ("dibao", "tekun", "temporary", "other"),
+        ["石桥社区", "陶庄村", "双塔村"],
+    ),
+    (
+        "340521104000",
+        "太白镇",
+        Delegation.Phase.FULL,
+        ("dibao", "tekun", "temporary", "other"),
+        ["太白社区", "新市村", "薛津村"],
+    ),
 ]
 
 DELEGATION_START = datetime.date(2021, 11, 1)
@@ -49,7 +70,13 @@ ACCOUNTS = [
     DemoAccount("assistant", "张秀英", Role.VILLAGE_ASSISTANT, "340521100201"),
     DemoAccount("clerk_huangchi", "周丽华", Role.TOWNSHIP_CLERK, "340521101000"),
     DemoAccount("approver_huangchi", "孙国庆", Role.TOWNSHIP_APPROVER, "340521101000"),
-    DemoAccount("clerk_wuxi", "吴海波", Role.TOWNSHIP_CLERK, "340521102000", extra_role=Role.TOWNSHIP_APPROVER),
+    DemoAccount(
+        "clerk_wuxi",
+        "吴海波",
+        Role.TOWNSHIP_CLERK,
+        "340521102000",
+        extra_role=Role.TOWNSHIP_APPROVER,
+    ),
     DemoAccount("assistant_wuxi", "郑桂兰", Role.VILLAGE_ASSISTANT, "340521102201"),
     DemoAccount("clerk_shiqiao", "黄文斌", Role.TOWNSHIP_CLERK, "340521103000"),
     DemoAccount("approver_shiqiao", "徐春梅", Role.TOWNSHIP_APPROVER, "340521103000"),
@@ -125,6 +152,12 @@ def seed_regions_and_accounts(*, stdout=None) -> list[DemoAccount]:
             ("evaluation_mode", "never"),
             ("notice_timing", "after"),
         ]:
-            policy_set(region=shiqiao, key=key, raw_value=value, effective_from=DELEGATION_START,
-                       actor=admin_user, note="参照凫城镇实施意见")
+            policy_set(
+                region=shiqiao,
+                key=key,
+                raw_value=value,
+                effective_from=DELEGATION_START,
+                actor=admin_user,
+                note="参照凫城镇实施意见",
+            )
     return ACCOUNTS

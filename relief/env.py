@@ -25,7 +25,9 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -72,7 +74,9 @@ def env_database(name: str = "DATABASE_URL", *, sqlite_path: str) -> dict:
         raise ImproperlyConfigured(f"{name}={raw!r} cannot be parsed: {exc}")
     engine = config.get("ENGINE", "")
     if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ImproperlyConfigured(f"{name}: scheme must be postgres:// (or sqlite://), got {raw.split('://')[0]!r}.")
+        raise ImproperlyConfigured(
+            f"{name}: scheme must be postgres:// (or sqlite://), got {raw.split('://')[0]!r}."
+        )
     if engine == "django.db.backends.postgresql":
         if not config.get("NAME"):
             raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
@@ -89,5 +93,7 @@ def env_database(name: str = "DATABASE_URL", *, sqlite_path: str) -> dict:
 def env_redis(name: str = "REDIS_URL") -> str:
     raw = os.environ.get(name, "").strip()
     if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a Redis URL: expected redis://host:6379/0")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a Redis URL: expected redis://host:6379/0"
+        )
     return raw

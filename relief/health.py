@@ -21,7 +21,9 @@ def _check_broker() -> tuple[bool, str]:
     try:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
         client.ping()
         return True, "redis"
     except Exception as exc:

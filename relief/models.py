@@ -34,7 +34,12 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.CharField("层级", max_length=10, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
@@ -99,10 +104,17 @@ class User(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=40, blank=True)
     phone = models.CharField("电话", max_length=20, blank=True)
-    role = models.CharField("角色", max_length=30, choices=Role.choices, default=Role.TOWNSHIP_CLERK)
+    role = models.CharField(
+        "角色", max_length=30, choices=Role.choices, default=Role.TOWNSHIP_CLERK
+    )
     extra_role = models.CharField("兼任角色", max_length=30, choices=Role.choices, blank=True)
     region = models.ForeignKey(
-        Region, verbose_name="所属区划", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Region,
+        verbose_name="所属区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     id_number = models.CharField(
         "身份证号", max_length=18, blank=True, help_text="用于近亲属回避核对，可不填"
@@ -156,7 +168,9 @@ class AssistanceType(models.Model):
     code = models.SlugField("代码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=60)
     category = models.CharField("类别", max_length=20, choices=Category.choices)
-    subtype = models.CharField("细分", max_length=40, blank=True, help_text="如 城市/农村、分散/集中、急难型/支出型")
+    subtype = models.CharField(
+        "细分", max_length=40, blank=True, help_text="如 城市/农村、分散/集中、急难型/支出型"
+    )
     workflow = models.CharField("适用流程", max_length=20, choices=Workflow.choices)
     active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
@@ -193,7 +207,9 @@ class Delegation(models.Model):
         related_name="delegations",
         limit_choices_to={"level": Region.Level.TOWNSHIP},
     )
-    assistance_type = models.ForeignKey(AssistanceType, verbose_name="救助类型", on_delete=models.PROTECT)
+    assistance_type = models.ForeignKey(
+        AssistanceType, verbose_name="救助类型", on_delete=models.PROTECT
+    )
     document_no = models.CharField("委托书文号", max_length=80)
     document_date = models.DateField("委托书日期")
     effective_from = models.DateField("生效日期")
@@ -244,7 +260,9 @@ class PolicySetting(models.Model):
     (override), effective from a date. Rows are never edited: a change is a new row, so
     the value in force on any past date stays answerable."""
 
-    region = models.ForeignKey(Region, verbose_name="适用区划", on_delete=models.PROTECT, related_name="policies")
+    region = models.ForeignKey(
+        Region, verbose_name="适用区划", on_delete=models.PROTECT, related_name="policies"
+    )
     key = models.CharField("政策项", max_length=60, db_index=True)
     value = models.JSONField("取值")
     effective_from = models.DateField("生效日期")
@@ -285,7 +303,9 @@ class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     verb = models.CharField("事项", max_length=200)
     url = models.CharField("链接", max_length=300, blank=True)
-    dedupe_key = models.CharField(max_length=120, blank=True, help_text="the same key is never sent twice")
+    dedupe_key = models.CharField(
+        max_length=120, blank=True, help_text="the same key is never sent twice"
+    )
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
@@ -318,13 +338,22 @@ class Job(models.Model):
         FAILED = "failed", "失败"
 
     kind = models.CharField("类型", max_length=80, db_index=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     progress = models.PositiveSmallIntegerField("进度(%)", default=0)
     message = models.CharField("说明", max_length=300, blank=True)
     params = models.JSONField("参数", default=dict, blank=True)
     result_file = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True)
     result_name = models.CharField("下载文件名", max_length=120, blank=True)
-    owner = models.ForeignKey(User, verbose_name="发起人", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    owner = models.ForeignKey(
+        User,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
     task_id = models.CharField("任务编号", max_length=60, blank=True)
     traceback = models.TextField("错误详情", blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)

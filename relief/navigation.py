@@ -26,7 +26,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("核对队列", "cases:check_queue", (Role.COUNTY_VERIFIER,), 20),
     NavItem("登记申请", "cases:application_new", (Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK), 11),
     NavItem("导入核对结果", "cases:check_import", (Role.COUNTY_VERIFIER,), 21),
-    NavItem("近亲属备案", "cases:near_relatives", (*TOWNSHIP, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR), 30),
+    NavItem(
+        "近亲属备案",
+        "cases:near_relatives",
+        (*TOWNSHIP, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR),
+        30,
+    ),
     NavItem("备案收件箱", "review:inbox", (Role.COUNTY_SUPERVISOR,), 40),
     NavItem("统计", "review:stats", (Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR), 60),
     NavItem("时限看板", "cases:dashboard", (*TOWNSHIP, *COUNTY, Role.ADMINISTRATOR), 61),

@@ -26,13 +26,23 @@ def users_with_role(roles: str | Iterable[str], region_ids: int | Iterable[int])
     )
 
 
-def notify(users: Iterable[User], *, verb: str, url: str = "", dedupe_key: str = "", after_commit: bool = True) -> None:
+def notify(
+    users: Iterable[User],
+    *,
+    verb: str,
+    url: str = "",
+    dedupe_key: str = "",
+    after_commit: bool = True,
+) -> None:
     """Send ``verb`` to ``users`` (a queryset is evaluated when sending). By default after
     the current transaction commits, so a rolled-back act sends nothing."""
 
     def send() -> None:
         Notification.objects.bulk_create(
-            [Notification(recipient=u, verb=verb[:200], url=url, dedupe_key=dedupe_key[:120]) for u in users],
+            [
+                Notification(recipient=u, verb=verb[:200], url=url, dedupe_key=dedupe_key[:120])
+                for u in users
+            ],
             ignore_conflicts=True,
         )
 

@@ -13,7 +13,9 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 def _without_source_maps(patterns):
     kept = []
     for extension, rules in patterns:
-        rules = tuple(r for r in rules if "sourceMappingURL" not in (r[0] if isinstance(r, tuple) else r))
+        rules = tuple(
+            r for r in rules if "sourceMappingURL" not in (r[0] if isinstance(r, tuple) else r)
+        )
         kept.append((extension, rules))
     return tuple(kept)
 

@@ -31,7 +31,9 @@ def _call(fn, **kwargs):
     try:
         return fn(**kwargs)
     except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc) or None)
 
@@ -49,10 +51,27 @@ class FilingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Filing
-        fields = ["id", "case", "case_number", "kind", "township", "township_name", "assistance_type",
-                  "assistance_type_name", "decided_on", "household_size", "monthly_amount", "route",
-                  "near_relative_flag", "complaint_flag", "snapshot", "filed_at", "status", "acknowledged_by",
-                  "acknowledged_at"]
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "kind",
+            "township",
+            "township_name",
+            "assistance_type",
+            "assistance_type_name",
+            "decided_on",
+            "household_size",
+            "monthly_amount",
+            "route",
+            "near_relative_flag",
+            "complaint_flag",
+            "snapshot",
+            "filed_at",
+            "status",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
         read_only_fields = fields
 
 
@@ -69,7 +88,11 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
             return Filing.objects.none()
         _require_supervisor(self.request.user)
         p = self.request.query_params
-        filters = {k: p.get(k) for k in ("township", "category", "kind", "status", "date_from", "date_to") if p.get(k)}
+        filters = {
+            k: p.get(k)
+            for k in ("township", "category", "kind", "status", "date_from", "date_to")
+            if p.get(k)
+        }
         for flag in ("near_relative", "complaint", "overdue"):
             if p.get(flag) in ("1", "true"):
                 filters[flag] = True
@@ -84,7 +107,9 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
     def query(self, request, pk=None):
         data = QueryOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        query = _call(services.query_open, filing=self.get_object(), actor=request.user, **data.validated_data)
+        query = _call(
+            services.query_open, filing=self.get_object(), actor=request.user, **data.validated_data
+        )
         return Response({"id": query.pk, "status": query.status}, status=status.HTTP_201_CREATED)
 
 
@@ -95,8 +120,22 @@ class SpotCheckItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SpotCheckItem
-        fields = ["id", "case", "case_number", "township", "township_name", "category", "reason", "assignee",
-                  "visit_date", "people_met", "findings", "outcome", "problem_kind", "recorded_at"]
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "township",
+            "township_name",
+            "category",
+            "reason",
+            "assignee",
+            "visit_date",
+            "people_met",
+            "findings",
+            "outcome",
+            "problem_kind",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -106,7 +145,16 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SpotCheckCampaign
-        fields = ["id", "name", "period_start", "period_end", "seed", "frame", "created_at", "items"]
+        fields = [
+            "id",
+            "name",
+            "period_start",
+            "period_end",
+            "seed",
+            "frame",
+            "created_at",
+            "items",
+        ]
         read_only_fields = ["id", "frame", "created_at", "items"]
 
 
@@ -123,42 +171,93 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = CampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        campaign = _call(services.spot_check_campaign_create, actor=request.user, name=d["name"],
-                         period_start=d["period_start"], period_end=d["period_end"], seed=d.get("seed"))
+        campaign = _call(
+            services.spot_check_campaign_create,
+            actor=request.user,
+            name=d["name"],
+            period_start=d["period_start"],
+            period_end=d["period_end"],
+            seed=d.get("seed"),
+        )
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def verify(self, request, pk=None):
         """Re-draw from the stored seed and frame and compare with the stored sample."""
         campaign = self.get_object()
-        return Response({"seed": campaign.seed, "reproduced": services.spot_check_verify(campaign),
-                         "sample": sorted(services.spot_check_redraw(campaign))})
+        return Response(
+            {
+                "seed": campaign.seed,
+                "reproduced": services.spot_check_verify(campaign),
+                "sample": sorted(services.spot_check_redraw(campaign)),
+            }
+        )
 
 
 # --- rectification --------------------------------------------------------------------------
 class ResponseSerializer(serializers.ModelSerializer):
     class Meta:
         model = RectificationResponse
-        fields = ["id", "author", "body", "evidence_content_type", "created_at", "decision", "review_comment",
-                  "reviewed_by", "reviewed_at"]
+        fields = [
+            "id",
+            "author",
+            "body",
+            "evidence_content_type",
+            "created_at",
+            "decision",
+            "review_comment",
+            "reviewed_by",
+            "reviewed_at",
+        ]
         read_only_fields = fields
 
 
 class RectificationSerializer(serializers.ModelSerializer):
     responses = ResponseSerializer(many=True, read_only=True)
     township_name = serializers.CharField(source="township.name", read_only=True)
-    due_workdays = serializers.IntegerField(write_only=True, required=False, min_value=1, max_value=90)
+    due_workdays = serializers.IntegerField(
+        write_only=True, required=False, min_value=1, max_value=90
+    )
     problem_kind = serializers.ChoiceField(choices=ProblemKind.choices)
     township = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False, allow_null=True)
+    case = serializers.PrimaryKeyRelatedField(
+        queryset=Case.objects.none(), required=False, allow_null=True
+    )
 
     class Meta:
         model = RectificationOrder
-        fields = ["id", "township", "township_name", "case", "spot_check_item", "complaint", "problem_kind",
-                  "description", "due_date", "due_workdays", "status", "overdue", "issued_by", "issued_at",
-                  "closed_by", "closed_at", "responses"]
-        read_only_fields = ["id", "due_date", "status", "overdue", "issued_by", "issued_at", "closed_by",
-                            "closed_at", "responses", "spot_check_item", "complaint"]
+        fields = [
+            "id",
+            "township",
+            "township_name",
+            "case",
+            "spot_check_item",
+            "complaint",
+            "problem_kind",
+            "description",
+            "due_date",
+            "due_workdays",
+            "status",
+            "overdue",
+            "issued_by",
+            "issued_at",
+            "closed_by",
+            "closed_at",
+            "responses",
+        ]
+        read_only_fields = [
+            "id",
+            "due_date",
+            "status",
+            "overdue",
+            "issued_by",
+            "issued_at",
+            "closed_by",
+            "closed_at",
+            "responses",
+            "spot_check_item",
+            "complaint",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,9 +292,15 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         case = d.get("case")
-        order = _call(services.rectification_issue, actor=request.user, township=d["township"],
-                      problem_kind=d["problem_kind"], description=d["description"], case=case,
-                      due_workdays=d.get("due_workdays"))
+        order = _call(
+            services.rectification_issue,
+            actor=request.user,
+            township=d["township"],
+            problem_kind=d["problem_kind"],
+            description=d["description"],
+            case=case,
+            due_workdays=d.get("due_workdays"),
+        )
         return Response(RectificationSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], serializer_class=RespondSerializer)
@@ -203,8 +308,13 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         data = RespondSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = self.get_object()
-        _call(services.rectification_respond, order=order, actor=request.user, body=data.validated_data["body"],
-              evidence=data.validated_data.get("evidence"))
+        _call(
+            services.rectification_respond,
+            order=order,
+            actor=request.user,
+            body=data.validated_data["body"],
+            evidence=data.validated_data.get("evidence"),
+        )
         order.refresh_from_db()
         return Response(RectificationSerializer(order).data)
 
@@ -212,23 +322,59 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def review(self, request, pk=None):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = _call(services.rectification_review, order=self.get_object(), actor=request.user,
-                      **data.validated_data)
+        order = _call(
+            services.rectification_review,
+            order=self.get_object(),
+            actor=request.user,
+            **data.validated_data,
+        )
         return Response(RectificationSerializer(order).data)
 
 
 # --- complaints -------------------------------------------------------------------------------
 class ComplaintSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(write_only=True, required=False, allow_blank=True)
-    township = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none(), required=False, allow_null=True)
+    township = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.none(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Complaint
-        fields = ["id", "number", "channel", "named", "reporter_name", "reporter_phone", "subject_name", "case",
-                  "case_number", "township", "content", "received_on", "assignee", "status", "result",
-                  "result_text", "problem_kind", "feedback_text", "feedback_on", "closed_at"]
-        read_only_fields = ["id", "number", "case", "assignee", "status", "result", "result_text", "problem_kind",
-                            "feedback_text", "feedback_on", "closed_at"]
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "named",
+            "reporter_name",
+            "reporter_phone",
+            "subject_name",
+            "case",
+            "case_number",
+            "township",
+            "content",
+            "received_on",
+            "assignee",
+            "status",
+            "result",
+            "result_text",
+            "problem_kind",
+            "feedback_text",
+            "feedback_on",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "case",
+            "assignee",
+            "status",
+            "result",
+            "result_text",
+            "problem_kind",
+            "feedback_text",
+            "feedback_on",
+            "closed_at",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,8 +415,12 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def feedback(self, request, pk=None):
         data = FeedbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        complaint = _call(services.complaint_record_feedback, complaint=self.get_object(), actor=request.user,
-                          **data.validated_data)
+        complaint = _call(
+            services.complaint_record_feedback,
+            complaint=self.get_object(),
+            actor=request.user,
+            **data.validated_data,
+        )
         return Response(ComplaintSerializer(complaint).data)
 
     @action(detail=True, methods=["post"])
@@ -284,4 +434,3 @@ def register(router) -> None:
     router.register("review/campaigns", CampaignViewSet, basename="review-campaign")
     router.register("review/rectifications", RectificationViewSet, basename="review-rectification")
     router.register("review/complaints", ComplaintViewSet, basename="review-complaint")
-

@@ -18,9 +18,13 @@ class ReviewConfig(AppConfig):
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (
-            navigation.NavItem("入户抽查", "review:campaigns", (Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER), 41),
+            navigation.NavItem(
+                "入户抽查", "review:campaigns", (Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER), 41
+            ),
             navigation.NavItem("举报投诉", "review:complaints", (Role.COUNTY_SUPERVISOR,), 42),
-            navigation.NavItem("县级监管", "review:township", (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER), 45),
+            navigation.NavItem(
+                "县级监管", "review:township", (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER), 45
+            ),
         ):
             if item.url_name not in registered:
                 navigation.register(item)

@@ -15,9 +15,15 @@ class DateInput(forms.DateInput):
 
 class FilingFilterForm(forms.Form):
     township = forms.ChoiceField(label="乡镇", required=False)
-    category = forms.ChoiceField(label="类别", required=False, choices=[("", "全部"), *AssistanceType.Category.choices])
-    kind = forms.ChoiceField(label="备案类别", required=False, choices=[("", "全部"), *Filing.Kind.choices])
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Filing.Status.choices])
+    category = forms.ChoiceField(
+        label="类别", required=False, choices=[("", "全部"), *AssistanceType.Category.choices]
+    )
+    kind = forms.ChoiceField(
+        label="备案类别", required=False, choices=[("", "全部"), *Filing.Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *Filing.Status.choices]
+    )
     date_from = forms.DateField(label="决定日期自", required=False, widget=DateInput)
     date_to = forms.DateField(label="至", required=False, widget=DateInput)
     near_relative = forms.BooleanField(label="近亲属备案", required=False)
@@ -45,13 +51,18 @@ class CampaignForm(forms.Form):
     period_start = forms.DateField(label="确认日期自", widget=DateInput)
     period_end = forms.DateField(label="确认日期至", widget=DateInput)
     seed = forms.IntegerField(
-        label="随机种子", required=False, min_value=0, max_value=2**63 - 1,
+        label="随机种子",
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
         help_text="留空由系统随机生成；填写既有种子可复现同一抽样结果",
     )
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label="核查人", queryset=None, required=False, empty_label="（取消指派）")
+    assignee = forms.ModelChoiceField(
+        label="核查人", queryset=None, required=False, empty_label="（取消指派）"
+    )
 
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,14 +74,23 @@ class VisitForm(forms.Form):
     people_met = forms.CharField(label="见到的家庭成员/知情人", max_length=200)
     findings = forms.CharField(label="核查情况", widget=forms.Textarea)
     outcome = forms.ChoiceField(
-        label="核查结论", choices=[("", "请选择"), (SpotCheckItem.Outcome.CORRECT, "认定准确"), (SpotCheckItem.Outcome.PROBLEM, "发现问题")]
+        label="核查结论",
+        choices=[
+            ("", "请选择"),
+            (SpotCheckItem.Outcome.CORRECT, "认定准确"),
+            (SpotCheckItem.Outcome.PROBLEM, "发现问题"),
+        ],
     )
-    problem_kind = forms.ChoiceField(label="问题类型", required=False, choices=[("", "—"), *ProblemKind.choices])
+    problem_kind = forms.ChoiceField(
+        label="问题类型", required=False, choices=[("", "—"), *ProblemKind.choices]
+    )
 
 
 class RectificationForm(forms.Form):
     township = forms.ChoiceField(label="乡镇(街道)")
-    problem_kind = forms.ChoiceField(label="问题类型", choices=[("", "请选择"), *ProblemKind.choices])
+    problem_kind = forms.ChoiceField(
+        label="问题类型", choices=[("", "请选择"), *ProblemKind.choices]
+    )
     description = forms.CharField(label="问题及整改要求", widget=forms.Textarea)
     due_workdays = forms.IntegerField(label="整改期限(工作日)", min_value=1, max_value=90)
 
@@ -85,21 +105,31 @@ class ResponseForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label="审查结论", choices=[("accept", "验收通过"), ("return", "退回重新整改")])
+    decision = forms.ChoiceField(
+        label="审查结论", choices=[("accept", "验收通过"), ("return", "退回重新整改")]
+    )
     comment = forms.CharField(label="审查意见", required=False, widget=forms.Textarea)
-    due_workdays = forms.IntegerField(label="退回后整改期限(工作日)", required=False, min_value=1, max_value=90)
+    due_workdays = forms.IntegerField(
+        label="退回后整改期限(工作日)", required=False, min_value=1, max_value=90
+    )
 
 
 class RevokeForm(forms.Form):
     reasons = forms.CharField(label="撤销理由", widget=forms.Textarea)
-    legal_basis = forms.CharField(label="法律依据", max_length=300, initial="《最低生活保障审核确认办法》第三十五条")
+    legal_basis = forms.CharField(
+        label="法律依据", max_length=300, initial="《最低生活保障审核确认办法》第三十五条"
+    )
 
 
 class AmountForm(forms.Form):
-    new_amount = forms.DecimalField(label="纠正后月救助金额(元)", min_value=0, max_digits=12, decimal_places=2)
+    new_amount = forms.DecimalField(
+        label="纠正后月救助金额(元)", min_value=0, max_digits=12, decimal_places=2
+    )
     effective_from = forms.DateField(label="自何日起", widget=DateInput)
     reasons = forms.CharField(label="纠正理由", widget=forms.Textarea)
-    legal_basis = forms.CharField(label="法律依据", max_length=300, initial="《最低生活保障审核确认办法》第二十三条")
+    legal_basis = forms.CharField(
+        label="法律依据", max_length=300, initial="《最低生活保障审核确认办法》第二十三条"
+    )
 
 
 class ComplaintForm(forms.Form):
@@ -131,9 +161,13 @@ class NoteForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    result = forms.ChoiceField(label="核查结果", choices=[("", "请选择"), *[c for c in Complaint.Result.choices if c[0]]])
+    result = forms.ChoiceField(
+        label="核查结果", choices=[("", "请选择"), *[c for c in Complaint.Result.choices if c[0]]]
+    )
     result_text = forms.CharField(label="处理结果", widget=forms.Textarea)
-    problem_kind = forms.ChoiceField(label="问题类型", required=False, choices=[("", "—"), *ProblemKind.choices])
+    problem_kind = forms.ChoiceField(
+        label="问题类型", required=False, choices=[("", "—"), *ProblemKind.choices]
+    )
 
 
 class FeedbackForm(forms.Form):

@@ -28,25 +28,45 @@ class Filing(models.Model):
         ACKNOWLEDGED = "acknowledged", "已阅"
         QUERIED = "queried", "已质询"
 
-    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="filings")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="filings"
+    )
     event = models.OneToOneField(
-        "cases.CaseEvent", verbose_name="对应日志", null=True, blank=True, on_delete=models.PROTECT, related_name="filing"
+        "cases.CaseEvent",
+        verbose_name="对应日志",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="filing",
     )
     kind = models.CharField("备案类别", max_length=20, choices=Kind.choices)
-    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
-    assistance_type = models.ForeignKey(AssistanceType, verbose_name="救助类型", on_delete=models.PROTECT)
+    township = models.ForeignKey(
+        Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
+    )
+    assistance_type = models.ForeignKey(
+        AssistanceType, verbose_name="救助类型", on_delete=models.PROTECT
+    )
     decided_on = models.DateField("决定日期", null=True, blank=True, db_index=True)
     #: Key figures at filing time: type, household size, monthly amount, route, flags.
     snapshot = models.JSONField("关键数据", default=dict, blank=True)
     household_size = models.PositiveSmallIntegerField("家庭人口", default=0)
-    monthly_amount = models.DecimalField("月救助金额(元)", max_digits=12, decimal_places=2, null=True, blank=True)
+    monthly_amount = models.DecimalField(
+        "月救助金额(元)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     route = models.CharField("审批路径", max_length=10, blank=True)
     near_relative_flag = models.BooleanField("近亲属备案", default=False)
     complaint_flag = models.BooleanField("有投诉举报", default=False)
     filed_at = models.DateTimeField("备案时间", default=timezone.now, db_index=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
     acknowledged_by = models.ForeignKey(
-        User, verbose_name="阅知人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name="阅知人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     acknowledged_at = models.DateTimeField("阅知时间", null=True, blank=True)
 
@@ -68,12 +88,27 @@ class Query(models.Model):
         ANSWERED = "answered", "乡镇已答复"
         CLOSED = "closed", "已办结"
 
-    filing = models.ForeignKey(Filing, verbose_name="备案", null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
-    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="review_queries")
-    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    filing = models.ForeignKey(
+        Filing,
+        verbose_name="备案",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queries",
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="review_queries"
+    )
+    township = models.ForeignKey(
+        Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
+    )
     subject = models.CharField("质询事项", max_length=200)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    created_by = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name="发起人", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("发起时间", default=timezone.now)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
@@ -88,7 +123,9 @@ class Query(models.Model):
 
 class QueryMessage(models.Model):
     query = models.ForeignKey(Query, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(User, verbose_name="发言人", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        User, verbose_name="发言人", on_delete=models.PROTECT, related_name="+"
+    )
     from_county = models.BooleanField("县级发出", default=False)
     body = models.TextField("内容")
     created_at = models.DateTimeField("时间", default=timezone.now)
@@ -117,7 +154,9 @@ class SpotCheckCampaign(models.Model):
     """入户抽查 of the cases newly confirmed in a period (C Art.16: 特困 ≥30%). The seed and
     the sampling frame are stored, so the draw can be reproduced for an auditor."""
 
-    county = models.ForeignKey(Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(
+        Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField("抽查名称", max_length=100)
     period_start = models.DateField("确认日期自")
     period_end = models.DateField("确认日期至")
@@ -125,7 +164,9 @@ class SpotCheckCampaign(models.Model):
     #: {stratum key: {"township", "category", "ratio", "candidates": [case numbers],
     #:  "mandatory": {number: reason}, "quota"}} — the input of the draw.
     frame = models.JSONField("抽样框", default=dict, blank=True)
-    created_by = models.ForeignKey(User, verbose_name="创建人", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        User, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
 
     class Meta:
@@ -149,26 +190,50 @@ class SpotCheckItem(models.Model):
         PROBLEM = "problem", "发现问题"
 
     campaign = models.ForeignKey(SpotCheckCampaign, on_delete=models.CASCADE, related_name="items")
-    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="spot_checks")
-    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="spot_checks"
+    )
+    township = models.ForeignKey(
+        Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
+    )
     category = models.CharField("类别", max_length=20)
-    reason = models.CharField("抽取方式", max_length=20, choices=Reason.choices, default=Reason.RANDOM)
+    reason = models.CharField(
+        "抽取方式", max_length=20, choices=Reason.choices, default=Reason.RANDOM
+    )
     assignee = models.ForeignKey(
-        User, verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="spot_check_items"
+        User,
+        verbose_name="核查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spot_check_items",
     )
     visit_date = models.DateField("核查日期", null=True, blank=True)
     people_met = models.CharField("见到的家庭成员/知情人", max_length=200, blank=True)
     findings = models.TextField("核查情况", blank=True)
-    outcome = models.CharField("核查结论", max_length=10, choices=Outcome.choices, default=Outcome.PENDING, blank=True)
-    problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices, blank=True)
-    recorded_by = models.ForeignKey(User, verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(
+        "核查结论", max_length=10, choices=Outcome.choices, default=Outcome.PENDING, blank=True
+    )
+    problem_kind = models.CharField(
+        "问题类型", max_length=20, choices=ProblemKind.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField("记录时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "抽查案件"
         verbose_name_plural = "抽查案件"
         ordering = ["township__code", "case__number"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "case"], name="spot_check_case_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "case"], name="spot_check_case_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.case}"
@@ -203,18 +268,52 @@ class RectificationOrder(models.Model):
     #: The township owes an answer in these statuses; the due date runs.
     AWAITING_TOWNSHIP = (Status.ISSUED, Status.RETURNED)
 
-    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
-    case = models.ForeignKey("cases.Case", verbose_name="案件", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
-    spot_check_item = models.ForeignKey(SpotCheckItem, verbose_name="来源抽查", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
-    complaint = models.ForeignKey("review.Complaint", verbose_name="来源举报", null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications")
+    township = models.ForeignKey(
+        Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    spot_check_item = models.ForeignKey(
+        SpotCheckItem,
+        verbose_name="来源抽查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    complaint = models.ForeignKey(
+        "review.Complaint",
+        verbose_name="来源举报",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
     problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices)
     description = models.TextField("问题及整改要求")
     due_date = models.DateField("整改期限")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True
+    )
     overdue = models.BooleanField("已逾期", default=False, db_index=True)
-    issued_by = models.ForeignKey(User, verbose_name="签发人", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        User, verbose_name="签发人", on_delete=models.PROTECT, related_name="+"
+    )
     issued_at = models.DateTimeField("签发时间", default=timezone.now)
-    closed_by = models.ForeignKey(User, verbose_name="验收人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        User,
+        verbose_name="验收人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     closed_at = models.DateTimeField("验收时间", null=True, blank=True)
 
     class Meta:
@@ -243,16 +342,29 @@ class RectificationResponse(models.Model):
         ACCEPTED = "accepted", "通过"
         RETURNED = "returned", "退回"
 
-    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="responses")
-    author = models.ForeignKey(User, verbose_name="反馈人", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        RectificationOrder, on_delete=models.CASCADE, related_name="responses"
+    )
+    author = models.ForeignKey(
+        User, verbose_name="反馈人", on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField("整改情况")
     evidence = models.FileField("佐证材料", upload_to=_evidence_path, blank=True)
     evidence_content_type = models.CharField(max_length=40, blank=True)
     evidence_extension = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField("反馈时间", default=timezone.now)
-    decision = models.CharField("审查结论", max_length=10, choices=Decision.choices, default=Decision.PENDING, blank=True)
+    decision = models.CharField(
+        "审查结论", max_length=10, choices=Decision.choices, default=Decision.PENDING, blank=True
+    )
     review_comment = models.TextField("审查意见", blank=True)
-    reviewed_by = models.ForeignKey(User, verbose_name="审查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        User,
+        verbose_name="审查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
 
     class Meta:
@@ -265,14 +377,22 @@ class AmountChange(models.Model):
     """依法纠正 of the amount: the new monthly amount from a date, with reasons and legal
     basis. Written with a CaseEvent(transition="county_amount_change") in one transaction."""
 
-    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="amount_changes")
-    old_amount = models.DecimalField("原月救助金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="amount_changes"
+    )
+    old_amount = models.DecimalField(
+        "原月救助金额", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     new_amount = models.DecimalField("新月救助金额", max_digits=12, decimal_places=2)
     effective_from = models.DateField("自何日起")
     reasons = models.TextField("纠正理由")
     legal_basis = models.CharField("法律依据", max_length=300)
-    event = models.OneToOneField("cases.CaseEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(User, verbose_name="决定人", on_delete=models.PROTECT, related_name="+")
+    event = models.OneToOneField(
+        "cases.CaseEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User, verbose_name="决定人", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("时间", default=timezone.now)
 
     class Meta:
@@ -305,26 +425,62 @@ class Complaint(models.Model):
         PARTLY = "partly", "部分属实"
         UNFOUNDED = "unfounded", "不属实"
 
-    county = models.ForeignKey(Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(
+        Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+"
+    )
     number = models.CharField("登记号", max_length=30, unique=True)
     channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
     named = models.BooleanField("实名举报", default=False)
     reporter_name = models.CharField("举报人姓名", max_length=40, blank=True)
     reporter_phone = models.CharField("举报人联系方式", max_length=40, blank=True)
     subject_name = models.CharField("被举报人", max_length=60, blank=True)
-    case = models.ForeignKey("cases.Case", verbose_name="涉及案件", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
-    township = models.ForeignKey(Region, verbose_name="涉及乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="涉及案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    township = models.ForeignKey(
+        Region,
+        verbose_name="涉及乡镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     content = models.TextField("举报内容")
     received_on = models.DateField("受理日期", default=timezone.localdate)
-    received_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
-    assignee = models.ForeignKey(User, verbose_name="承办人", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_complaints")
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    received_by = models.ForeignKey(
+        User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        User,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
     result = models.CharField("核查结果", max_length=20, choices=Result.choices, blank=True)
     result_text = models.TextField("处理结果", blank=True)
-    problem_kind = models.CharField("问题类型", max_length=20, choices=ProblemKind.choices, blank=True)
+    problem_kind = models.CharField(
+        "问题类型", max_length=20, choices=ProblemKind.choices, blank=True
+    )
     feedback_text = models.TextField("向举报人反馈内容", blank=True)
     feedback_on = models.DateField("反馈日期", null=True, blank=True)
-    feedback_by = models.ForeignKey(User, verbose_name="反馈人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    feedback_by = models.ForeignKey(
+        User,
+        verbose_name="反馈人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -84,22 +84,34 @@ def filing_get_for_user(*, user, pk) -> Filing:
 
 
 def query_list_for_user(*, user) -> QuerySet[Query]:
-    return _scoped(Query.objects.all(), user).select_related("case", "township", "created_by").annotate(
-        message_count=Count("messages")
-    ).order_by("-created_at", "-pk")
+    return (
+        _scoped(Query.objects.all(), user)
+        .select_related("case", "township", "created_by")
+        .annotate(message_count=Count("messages"))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def query_get_for_user(*, user, pk) -> Query:
-    return get_object_or_404(_scoped(Query.objects.all(), user).select_related("case", "township", "filing"), pk=pk)
+    return get_object_or_404(
+        _scoped(Query.objects.all(), user).select_related("case", "township", "filing"), pk=pk
+    )
 
 
 # --- spot checks ---------------------------------------------------------------------------
 def campaign_list_for_user(*, user) -> QuerySet[SpotCheckCampaign]:
-    return _county_only(SpotCheckCampaign.objects.all(), user).select_related("created_by").annotate(
-        n_items=Count("items", distinct=True),
-        n_done=Count("items", filter=~Q(items__outcome=""), distinct=True),
-        n_problem=Count("items", filter=Q(items__outcome=SpotCheckItem.Outcome.PROBLEM), distinct=True),
-    ).order_by("-created_at", "-pk")
+    return (
+        _county_only(SpotCheckCampaign.objects.all(), user)
+        .select_related("created_by")
+        .annotate(
+            n_items=Count("items", distinct=True),
+            n_done=Count("items", filter=~Q(items__outcome=""), distinct=True),
+            n_problem=Count(
+                "items", filter=Q(items__outcome=SpotCheckItem.Outcome.PROBLEM), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def campaign_get_for_user(*, user, pk) -> SpotCheckCampaign:
@@ -122,15 +134,21 @@ def spot_check_item_get_for_user(*, user, pk) -> SpotCheckItem:
 
 
 def county_staff_for_user(*, user) -> QuerySet[User]:
-    return User.objects.filter(region_id=user.region_id, is_active=True).filter(
-        Q(role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
-        | Q(extra_role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
-    ).order_by("username")
+    return (
+        User.objects.filter(region_id=user.region_id, is_active=True)
+        .filter(
+            Q(role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
+            | Q(extra_role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
+        )
+        .order_by("username")
+    )
 
 
 # --- rectification, complaints, delegation ---------------------------------------------------
 def rectification_list_for_user(*, user) -> QuerySet[RectificationOrder]:
-    return _scoped(RectificationOrder.objects.all(), user).select_related("township", "case", "issued_by")
+    return _scoped(RectificationOrder.objects.all(), user).select_related(
+        "township", "case", "issued_by"
+    )
 
 
 def rectification_get_for_user(*, user, pk) -> RectificationOrder:
@@ -139,7 +157,9 @@ def rectification_get_for_user(*, user, pk) -> RectificationOrder:
 
 def complaint_list_for_user(*, user) -> QuerySet[Complaint]:
     """Reports are county business: the reporter's identity never reaches a township."""
-    return _county_only(Complaint.objects.all(), user).select_related("case", "township", "assignee")
+    return _county_only(Complaint.objects.all(), user).select_related(
+        "case", "township", "assignee"
+    )
 
 
 def complaint_get_for_user(*, user, pk) -> Complaint:
@@ -147,8 +167,10 @@ def complaint_get_for_user(*, user, pk) -> Complaint:
 
 
 def delegation_list_for_user(*, user) -> QuerySet[Delegation]:
-    return _scoped(Delegation.objects.all(), user).select_related("township", "assistance_type").prefetch_related(
-        "events__actor"
+    return (
+        _scoped(Delegation.objects.all(), user)
+        .select_related("township", "assistance_type")
+        .prefetch_related("events__actor")
     )
 
 
@@ -185,7 +207,11 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
 
     # On time: the case clock (cases/clocks.py) records whether the decision met its limit.
     timed = (
-        Case.objects.filter(township__in=townships, decided_on__range=(date_from, date_to), clock__on_time__isnull=False)
+        Case.objects.filter(
+            township__in=townships,
+            decided_on__range=(date_from, date_to),
+            clock__on_time__isnull=False,
+        )
         .values("township_id")
         .annotate(on_time=Count("pk", filter=Q(clock__on_time=True)), timed=Count("pk"))
     )
@@ -198,18 +224,26 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
 
     confirmed = (
         Case.objects.filter(
-            township__in=townships, decided_on__range=(date_from, date_to), state__in=CONFIRMED_STATES
+            township__in=townships,
+            decided_on__range=(date_from, date_to),
+            state__in=CONFIRMED_STATES,
         )
         .values("township_id")
         .annotate(n=Count("pk"))
     )
     confirmed_by = {r["township_id"]: r["n"] for r in confirmed}
     items = (
-        SpotCheckItem.objects.filter(township__in=townships, case__decided_on__range=(date_from, date_to))
+        SpotCheckItem.objects.filter(
+            township__in=townships, case__decided_on__range=(date_from, date_to)
+        )
         .values("township_id", "outcome", "problem_kind")
         .annotate(n=Count("case_id", distinct=True))
     )
-    sampled, visited, problems = defaultdict(int), defaultdict(int), defaultdict(lambda: defaultdict(int))
+    sampled, visited, problems = (
+        defaultdict(int),
+        defaultdict(int),
+        defaultdict(lambda: defaultdict(int)),
+    )
     for r in items:
         sampled[r["township_id"]] += r["n"]
         if r["outcome"]:
@@ -222,7 +256,9 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         .values("township_id")
         .annotate(
             open=Count("pk", filter=Q(status__in=RectificationOrder.OPEN_STATUSES)),
-            overdue=Count("pk", filter=Q(status__in=RectificationOrder.OPEN_STATUSES, overdue=True)),
+            overdue=Count(
+                "pk", filter=Q(status__in=RectificationOrder.OPEN_STATUSES, overdue=True)
+            ),
             issued=Count("pk", filter=Q(issued_at__date__range=(date_from, date_to))),
         )
     )
@@ -230,7 +266,10 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     comp = (
         Complaint.objects.filter(township__in=townships, received_on__range=(date_from, date_to))
         .values("township_id")
-        .annotate(total=Count("pk"), substantiated=Count("pk", filter=Q(result__in=["substantiated", "partly"])))
+        .annotate(
+            total=Count("pk"),
+            substantiated=Count("pk", filter=Q(result__in=["substantiated", "partly"])),
+        )
     )
     comp_by = {r["township_id"]: r for r in comp}
 

@@ -59,7 +59,12 @@ TOWNSHIP_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
 
 # --- permissions ------------------------------------------------------------------------
 def is_supervisor(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.COUNTY_SUPERVISOR) and user.is_county_level)
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_role(Role.COUNTY_SUPERVISOR)
+        and user.is_county_level
+    )
 
 
 def is_county_staff(user) -> bool:
@@ -88,7 +93,10 @@ def _require_supervisor(user) -> None:
 
 def _require_county_of(user, township_id: int | None) -> None:
     """The supervisor acts on the townships of his or her own county only."""
-    if township_id is None or not Region.objects.filter(pk=township_id, parent_id=user.region_id).exists():
+    if (
+        township_id is None
+        or not Region.objects.filter(pk=township_id, parent_id=user.region_id).exists()
+    ):
         raise PermissionDenied("只能办理本县(区)的事项")
 
 
@@ -173,7 +181,11 @@ def query_open(*, filing: Filing, actor, subject: str, body: str) -> Query:
     subject = _required(subject, "subject", "请填写质询事项")
     body = _required(body, "body", "请填写质询内容")
     query = Query.objects.create(
-        filing=filing, case_id=filing.case_id, township_id=filing.township_id, subject=subject, created_by=actor
+        filing=filing,
+        case_id=filing.case_id,
+        township_id=filing.township_id,
+        subject=subject,
+        created_by=actor,
     )
     QueryMessage.objects.create(query=query, author=actor, from_county=True, body=body)
     Filing.objects.filter(pk=filing.pk).update(
@@ -200,14 +212,20 @@ def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
     else:
         _require_township_of(actor, query.township_id)
         from_county, status = False, Query.Status.ANSWERED
-    message = QueryMessage.objects.create(query=query, author=actor, from_county=from_county, body=body)
+    message = QueryMessage.objects.create(
+        query=query, author=actor, from_county=from_county, body=body
+    )
     query.status = status
     query.save(update_fields=["status"])
     url = reverse("review:query_detail", args=[query.pk])
     if from_county:
         notify_township(query.township_id, verb=f"县民政局质询有新消息：{query.subject}", url=url)
     else:
-        notify(User.objects.filter(pk=query.created_by_id), verb=f"乡镇已答复质询：{query.subject}", url=url)
+        notify(
+            User.objects.filter(pk=query.created_by_id),
+            verb=f"乡镇已答复质询：{query.subject}",
+            url=url,
+        )
     return message
 
 
@@ -247,13 +265,17 @@ def _mandatory_reason(case: Case) -> str:
     return ""
 
 
-def spot_check_frame(*, county: Region, period_start: datetime.date, period_end: datetime.date) -> dict:
+def spot_check_frame(
+    *, county: Region, period_start: datetime.date, period_end: datetime.date
+) -> dict:
     """The sampling frame: the county's cases newly confirmed (decided_on) in the period
     and still standing, stratified by township × category, with each stratum's ratio
     (policy in force at the period's end) and quota. Stored on the campaign."""
     cases = (
         Case.objects.filter(
-            township__parent=county, decided_on__range=(period_start, period_end), state__in=CONFIRMED_STATES
+            township__parent=county,
+            decided_on__range=(period_start, period_end),
+            state__in=CONFIRMED_STATES,
         )
         .select_related("township", "assistance_type")
         .order_by("number")
@@ -307,7 +329,12 @@ def draw_from_frame(frame: dict, seed: int) -> dict[str, dict[str, str]]:
 
 @transaction.atomic
 def spot_check_campaign_create(
-    *, actor, name: str, period_start: datetime.date, period_end: datetime.date, seed: int | None = None
+    *,
+    actor,
+    name: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    seed: int | None = None,
 ) -> SpotCheckCampaign:
     """Create a campaign and draw its sample (DOMAIN §6). The seed is stored (or given, to
     re-run an auditor's draw) together with the frame."""
@@ -320,7 +347,12 @@ def spot_check_campaign_create(
         seed = secrets.randbelow(2**53)
     frame = spot_check_frame(county=county, period_start=period_start, period_end=period_end)
     campaign = SpotCheckCampaign.objects.create(
-        county=county, name=name, period_start=period_start, period_end=period_end, seed=seed, frame=frame,
+        county=county,
+        name=name,
+        period_start=period_start,
+        period_end=period_end,
+        seed=seed,
+        frame=frame,
         created_by=actor,
     )
     sample = draw_from_frame(frame, seed)
@@ -355,10 +387,14 @@ def spot_check_verify(campaign: SpotCheckCampaign) -> bool:
 @transaction.atomic
 def spot_check_assign(*, items, assignee, actor) -> int:
     _require_supervisor(actor)
-    if assignee is not None and not (is_county_staff(assignee) and assignee.region_id == actor.region_id):
+    if assignee is not None and not (
+        is_county_staff(assignee) and assignee.region_id == actor.region_id
+    ):
         raise ValidationError({"assignee": "核查人须为本县民政局工作人员"})
     ids = [i.pk for i in items]
-    return SpotCheckItem.objects.filter(pk__in=ids, campaign__county_id=actor.region_id).update(assignee=assignee)
+    return SpotCheckItem.objects.filter(pk__in=ids, campaign__county_id=actor.region_id).update(
+        assignee=assignee
+    )
 
 
 def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
@@ -369,7 +405,9 @@ def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
 
     upload.seek(0)
     try:
-        _, content_type = read_checked_upload(upload, allowed=(JPEG, PNG, PDF) if allow_pdf else (JPEG, PNG))
+        _, content_type = read_checked_upload(
+            upload, allowed=(JPEG, PNG, PDF) if allow_pdf else (JPEG, PNG)
+        )
     finally:
         upload.seek(0)
     return content_type, EXTENSIONS[content_type].lstrip(".")
@@ -426,8 +464,12 @@ def spot_check_record_visit(
 
     for photo in photos:
         document = document_upload(
-            case=item.case, kind=Document.Kind.SURVEY_PHOTO, uploaded_file=photo, actor=actor,
-            title=f"县级入户抽查照片（{item.campaign.name}）", allowed=("image/jpeg", "image/png"),
+            case=item.case,
+            kind=Document.Kind.SURVEY_PHOTO,
+            uploaded_file=photo,
+            actor=actor,
+            title=f"县级入户抽查照片（{item.campaign.name}）",
+            allowed=("image/jpeg", "image/png"),
         )
         VisitPhoto.objects.create(item=item, document=document)
     return item
@@ -485,7 +527,9 @@ def rectification_issue(
 
 
 @transaction.atomic
-def rectification_respond(*, order: RectificationOrder, actor, body: str, evidence=None) -> RectificationResponse:
+def rectification_respond(
+    *, order: RectificationOrder, actor, body: str, evidence=None
+) -> RectificationResponse:
     """The township reports what it did, with evidence (image or PDF, sniffed)."""
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
     _require_township_of(actor, order.township_id)
@@ -499,7 +543,11 @@ def rectification_respond(*, order: RectificationOrder, actor, body: str, eviden
         except ValidationError as exc:
             raise ValidationError({"evidence": exc.messages[0]})
     response = RectificationResponse(
-        order=order, author=actor, body=body, evidence_content_type=content_type, evidence_extension=ext
+        order=order,
+        author=actor,
+        body=body,
+        evidence_content_type=content_type,
+        evidence_extension=ext,
     )
     if evidence:
         response.evidence = evidence
@@ -516,7 +564,12 @@ def rectification_respond(*, order: RectificationOrder, actor, body: str, eviden
 
 @transaction.atomic
 def rectification_review(
-    *, order: RectificationOrder, actor, accept: bool, comment: str = "", due_workdays: int | None = None
+    *,
+    order: RectificationOrder,
+    actor,
+    accept: bool,
+    comment: str = "",
+    due_workdays: int | None = None,
 ) -> RectificationOrder:
     """The county accepts the township's response (closing the order) or sends it back
     with a comment and a new due date."""
@@ -542,7 +595,9 @@ def rectification_review(
         order.overdue = False
     order.save()
     RectificationResponse.objects.filter(pk=response.pk).update(
-        decision=RectificationResponse.Decision.ACCEPTED if accept else RectificationResponse.Decision.RETURNED,
+        decision=RectificationResponse.Decision.ACCEPTED
+        if accept
+        else RectificationResponse.Decision.RETURNED,
         review_comment=comment,
         reviewed_by=actor,
         reviewed_at=now,
@@ -563,7 +618,9 @@ def rectification_mark_overdue(*, today: datetime.date | None = None) -> int:
     with transaction.atomic():
         due = list(
             RectificationOrder.objects.select_for_update()
-            .filter(status__in=RectificationOrder.AWAITING_TOWNSHIP, due_date__lt=today, overdue=False)
+            .filter(
+                status__in=RectificationOrder.AWAITING_TOWNSHIP, due_date__lt=today, overdue=False
+            )
             .values_list("pk", "township_id", "due_date")
         )
         if not due:
@@ -591,7 +648,9 @@ def _correction_opinion(reasons: str, legal_basis: str) -> str:
     return f"{reasons}\n法律依据：{legal_basis}"
 
 
-def correction_revoke(*, case: Case, actor, reasons: str, legal_basis: str, client_address: str | None = None) -> CaseEvent:
+def correction_revoke(
+    *, case: Case, actor, reasons: str, legal_basis: str, client_address: str | None = None
+) -> CaseEvent:
     """依法纠正: revoke a confirmed decision through the workflow (transition county_revoke);
     the revocation is filed, the township notified, the household receives the written
     notice (review:correction_notice)."""
@@ -637,7 +696,11 @@ def correction_change_amount(
     errors = {}
     try:
         new_amount = Decimal(str(new_amount).strip())
-        if not new_amount.is_finite() or new_amount < 0 or new_amount != new_amount.quantize(Decimal("0.01")):
+        if (
+            not new_amount.is_finite()
+            or new_amount < 0
+            or new_amount != new_amount.quantize(Decimal("0.01"))
+        ):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         errors["new_amount"] = "请输入不小于0、最多两位小数的金额"
@@ -651,7 +714,9 @@ def correction_change_amount(
         raise ValidationError(errors)
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.state not in CONFIRMED_STATES:
-        raise ValidationError(f"案件当前状态为“{locked.get_state_display()}”，只能纠正已确认案件的金额")
+        raise ValidationError(
+            f"案件当前状态为“{locked.get_state_display()}”，只能纠正已确认案件的金额"
+        )
     if locked.decided_on and effective_from < locked.decided_on:
         raise ValidationError({"effective_from": "生效日期不能早于确认日期"})
     old = locked.monthly_amount
@@ -674,8 +739,14 @@ def correction_change_amount(
         },
     )
     change = AmountChange.objects.create(
-        case=locked, old_amount=old, new_amount=new_amount, effective_from=effective_from, reasons=reasons,
-        legal_basis=legal_basis, event=event, actor=actor,
+        case=locked,
+        old_amount=old,
+        new_amount=new_amount,
+        effective_from=effective_from,
+        reasons=reasons,
+        legal_basis=legal_basis,
+        event=event,
+        actor=actor,
     )
     Case.objects.filter(pk=locked.pk).update(monthly_amount=new_amount, updated_at=timezone.now())
     case.monthly_amount = new_amount
@@ -772,8 +843,11 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     complaint.assignee = assignee
     complaint.status = Complaint.Status.INVESTIGATING
     complaint.save(update_fields=["assignee", "status"])
-    notify(User.objects.filter(pk=assignee.pk), verb=f"您承办举报{complaint.number}",
-            url=reverse("review:complaint_detail", args=[complaint.pk]))
+    notify(
+        User.objects.filter(pk=assignee.pk),
+        verb=f"您承办举报{complaint.number}",
+        url=reverse("review:complaint_detail", args=[complaint.pk]),
+    )
     return complaint
 
 
@@ -790,17 +864,26 @@ def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNo
 
 
 @transaction.atomic
-def complaint_conclude(*, complaint: Complaint, actor, result: str, result_text: str, problem_kind: str = "") -> Complaint:
+def complaint_conclude(
+    *, complaint: Complaint, actor, result: str, result_text: str, problem_kind: str = ""
+) -> Complaint:
     _require_supervisor(actor)
     complaint = _complaint_locked(complaint, actor)
     if complaint.status == Complaint.Status.CLOSED:
         raise ValidationError("该举报已办结")
     errors = {}
-    if result not in (Complaint.Result.SUBSTANTIATED, Complaint.Result.PARTLY, Complaint.Result.UNFOUNDED):
+    if result not in (
+        Complaint.Result.SUBSTANTIATED,
+        Complaint.Result.PARTLY,
+        Complaint.Result.UNFOUNDED,
+    ):
         errors["result"] = "请选择核查结果"
     if not (result_text or "").strip():
         errors["result_text"] = "请填写处理结果"
-    if result in (Complaint.Result.SUBSTANTIATED, Complaint.Result.PARTLY) and problem_kind not in ProblemKind.values:
+    if (
+        result in (Complaint.Result.SUBSTANTIATED, Complaint.Result.PARTLY)
+        and problem_kind not in ProblemKind.values
+    ):
         errors["problem_kind"] = "举报属实时请选择问题类型"
     if errors:
         raise ValidationError(errors)
@@ -813,7 +896,9 @@ def complaint_conclude(*, complaint: Complaint, actor, result: str, result_text:
 
 
 @transaction.atomic
-def complaint_record_feedback(*, complaint: Complaint, actor, feedback_text: str, feedback_on: datetime.date) -> Complaint:
+def complaint_record_feedback(
+    *, complaint: Complaint, actor, feedback_text: str, feedback_on: datetime.date
+) -> Complaint:
     """A Art.36–37: the result of a named report is fed back to the reporter."""
     _require_supervisor(actor)
     complaint = _complaint_locked(complaint, actor)
@@ -845,7 +930,9 @@ def complaint_close(*, complaint: Complaint, actor) -> Complaint:
     if complaint.status != Complaint.Status.CONCLUDED:
         raise ValidationError("核查出结果后才能办结")
     if complaint.named and not (complaint.feedback_text and complaint.feedback_on):
-        raise ValidationError("实名举报须先向举报人反馈核查结果（《最低生活保障审核确认办法》第三十六、三十七条）")
+        raise ValidationError(
+            "实名举报须先向举报人反馈核查结果（《最低生活保障审核确认办法》第三十六、三十七条）"
+        )
     complaint.status = Complaint.Status.CLOSED
     complaint.closed_at = timezone.now()
     complaint.save(update_fields=["status", "closed_at"])
@@ -853,7 +940,9 @@ def complaint_close(*, complaint: Complaint, actor) -> Complaint:
 
 
 # --- delegation control -------------------------------------------------------------------
-def delegation_supervise(*, delegation, actor, status: str, effective_date: datetime.date, reason: str):
+def delegation_supervise(
+    *, delegation, actor, status: str, effective_date: datetime.date, reason: str
+):
     """Suspend, resume or revoke a township's power (seed 004 "防止一放就乱"). The rules
     live in relief.delegation; this only checks that the supervisor's county owns it."""
     from relief.delegation import delegation_change_status
@@ -862,5 +951,9 @@ def delegation_supervise(*, delegation, actor, status: str, effective_date: date
     if delegation.township.parent_id != actor.region_id:
         raise PermissionDenied("只能变更本县乡镇的委托")
     return delegation_change_status(
-        delegation=delegation, status=status, effective_date=effective_date, reason=reason, actor=actor
+        delegation=delegation,
+        status=status,
+        effective_date=effective_date,
+        reason=reason,
+        actor=actor,
     )

@@ -16,7 +16,11 @@ urlpatterns = [
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("rectifications/new/", views.rectification_new, name="rectification_new"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
-    path("rectifications/<int:pk>/evidence/<int:response_pk>/", views.rectification_evidence, name="rectification_evidence"),
+    path(
+        "rectifications/<int:pk>/evidence/<int:response_pk>/",
+        views.rectification_evidence,
+        name="rectification_evidence",
+    ),
     path("cases/<int:case_pk>/correction/", views.correction, name="correction"),
     path("corrections/<int:event_pk>/notice/", views.correction_notice, name="correction_notice"),
     path("complaints/", views.complaint_list, name="complaints"),

@@ -28,7 +28,12 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000  # the machine has 2 cores shared with the live server and PostgreSQL
@@ -48,7 +53,9 @@ def browser(_playwright):
         from tests.worker import skip_or_fail
 
         skip_or_fail(f"needs Debian chromium at {CHROMIUM}: apt-get install chromium")
-    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    browser = _playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 
@@ -56,7 +63,11 @@ def browser(_playwright):
 def _page(browser, viewport):
     mobile = viewport == PHONE
     context = browser.new_context(
-        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=mobile, has_touch=mobile
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        is_mobile=mobile,
+        has_touch=mobile,
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -111,7 +122,10 @@ def browser_session(browser, live_server):
         context, page = _page(browser, PHONE if phone else DESKTOP)
         # Township intranets are closed: every asset must come from the server itself.
         outside = []
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+        page.on(
+            "request",
+            lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+        )
         try:
             submit_login(page, live_server.url, username, password)
             page.wait_for_selector("[data-testid=whoami]", state="attached")

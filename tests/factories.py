@@ -13,7 +13,9 @@ from cases.models import Case, Household, HukouType, Member
 from relief.models import AssistanceType, Region
 
 
-def make_id_number(*, birth: datetime.date, male: bool = True, area: str = "340521", seq: int | None = None) -> str:
+def make_id_number(
+    *, birth: datetime.date, male: bool = True, area: str = "340521", seq: int | None = None
+) -> str:
     """A valid 18-character resident ID number (GB 11643, ISO 7064 MOD 11-2)."""
     if seq is None:
         seq = random.randint(0, 99)
@@ -41,7 +43,12 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_date = datetime.date(1960, 5, 17)
     sex = Member.Sex.MALE
     id_number = factory.LazyAttributeSequence(
-        lambda o, n: make_id_number(birth=o.birth_date, male=o.sex == Member.Sex.MALE, seq=n % 100, area=f"34{(n // 100) % 10000:04d}")
+        lambda o, n: make_id_number(
+            birth=o.birth_date,
+            male=o.sex == Member.Sex.MALE,
+            seq=n % 100,
+            area=f"34{(n // 100) % 10000:04d}",
+        )
     )
     relation = Member.Relation.SELF
     hukou_type = HukouType.RURAL

@@ -34,7 +34,11 @@ def test_data_lives_in_named_volumes():
 def test_web_runs_gunicorn_after_collectstatic_and_migrate_with_the_static_manifest():
     web = compose()["services"]["web"]
     command = web["command"]
-    assert command.index("collectstatic") < command.index("migrate") < command.index("gunicorn relief.wsgi")
+    assert (
+        command.index("collectstatic")
+        < command.index("migrate")
+        < command.index("gunicorn relief.wsgi")
+    )
     assert web["environment"]["STATIC_MANIFEST"] == "1"
     assert web["environment"]["DEBUG"] == "0"
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
@@ -52,7 +56,10 @@ def test_worker_and_beat_run_celery_on_the_same_image_and_settings_as_web():
 
 def test_the_app_talks_to_the_compose_postgres_and_redis_and_needs_a_secret_key():
     env = compose()["services"]["web"]["environment"]
-    assert env["DATABASE_URL"].startswith("postgres://relief:") and "@postgres:5432/relief" in env["DATABASE_URL"]
+    assert (
+        env["DATABASE_URL"].startswith("postgres://relief:")
+        and "@postgres:5432/relief" in env["DATABASE_URL"]
+    )
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
     for name in ("postgres", "redis"):

@@ -41,7 +41,11 @@ def test_bulk_cases_are_plausible_for_their_state(db):
         assert case.applicant.household_id == case.household_id
         assert case.applicant.relation == Member.Relation.SELF
         assert case.village_id == case.household.village_id
-        if case.state in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS):
+        if case.state in (
+            CaseState.DRAFT,
+            CaseState.RETURNED_TO_VILLAGE,
+            CaseState.AWAITING_DOCUMENTS,
+        ):
             assert case.accepted_on is None and case.policy_snapshot == {}
         else:
             assert case.accepted_on >= case.created_at.date()

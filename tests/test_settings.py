@@ -13,9 +13,19 @@ from relief.env import env_bool, env_database, env_int, env_list, env_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_VARS = (
-    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_COOKIES",
-    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "STATIC_MANIFEST",
-    "SESSION_TIMEOUT_MINUTES", "CELERY_EAGER", "BEHIND_PROXY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SECURE_COOKIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_PRELOAD",
+    "STATIC_MANIFEST",
+    "SESSION_TIMEOUT_MINUTES",
+    "CELERY_EAGER",
+    "BEHIND_PROXY",
     # set by the browser tests for Playwright's event loop; never in a deployment
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
@@ -25,11 +35,17 @@ def manage(*args, env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     clean.update(RELIEF_VAR_DIR=str(tmp_path / "var"), **env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 # --- relief/env.py --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "value, message",
@@ -40,7 +56,9 @@ def manage(*args, env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
         ("postgres://u:p@127.0.0.1:port/relief", "cannot be parsed"),
     ],
 )
-def test_a_malformed_database_url_is_refused_with_the_variable_and_what_was_expected(monkeypatch, value, message):
+def test_a_malformed_database_url_is_refused_with_the_variable_and_what_was_expected(
+    monkeypatch, value, message
+):
     monkeypatch.setenv("DATABASE_URL", value)
     with pytest.raises(ImproperlyConfigured, match=message) as excinfo:
         env_database(sqlite_path="/tmp/x.sqlite3")
@@ -51,14 +69,21 @@ def test_a_postgres_url_gives_a_pooled_connection_and_no_url_gives_sqlite(monkey
     monkeypatch.setenv("DATABASE_URL", "postgres://relief:secret@db:5432/relief")
     config = env_database(sqlite_path="/tmp/x.sqlite3")
     assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == ("relief", "relief", "db", 5432)
+    assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == (
+        "relief",
+        "relief",
+        "db",
+        5432,
+    )
     assert config["OPTIONS"]["pool"]["max_size"] >= 1
     assert config["CONN_MAX_AGE"] == 0
     monkeypatch.delenv("DATABASE_URL")
     assert env_database(sqlite_path="/tmp/x.sqlite3")["ENGINE"] == "django.db.backends.sqlite3"
 
 
-@pytest.mark.parametrize("value", ["http://127.0.0.1:6379/0", "127.0.0.1:6379", "amqp://guest@localhost//"])
+@pytest.mark.parametrize(
+    "value", ["http://127.0.0.1:6379/0", "127.0.0.1:6379", "amqp://guest@localhost//"]
+)
 def test_a_redis_url_that_is_not_redis_is_refused(monkeypatch, value):
     monkeypatch.setenv("REDIS_URL", value)
     with pytest.raises(ImproperlyConfigured, match=r"REDIS_URL=.* is not a Redis URL"):
@@ -79,7 +104,10 @@ def test_a_boolean_that_is_neither_true_nor_false_is_refused(monkeypatch, value)
         env_bool("DEBUG")
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("ON", True), ("0", False), ("no", False), ("", False)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("1", True), ("true", True), ("ON", True), ("0", False), ("no", False), ("", False)],
+)
 def test_booleans_accept_the_usual_spellings(monkeypatch, value, expected):
     monkeypatch.setenv("DEBUG", value)
     assert env_bool("DEBUG", default=not expected) is expected
@@ -87,7 +115,9 @@ def test_booleans_accept_the_usual_spellings(monkeypatch, value, expected):
 
 def test_a_whole_number_that_is_not_a_number_or_too_small_is_refused(monkeypatch):
     monkeypatch.setenv("SESSION_TIMEOUT_MINUTES", "thirty")
-    with pytest.raises(ImproperlyConfigured, match=r"SESSION_TIMEOUT_MINUTES='thirty' is not a whole number"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"SESSION_TIMEOUT_MINUTES='thirty' is not a whole number"
+    ):
         env_int("SESSION_TIMEOUT_MINUTES", 30, minimum=1)
     monkeypatch.setenv("SESSION_TIMEOUT_MINUTES", "0")
     with pytest.raises(ImproperlyConfigured, match="below the minimum 1"):
@@ -103,13 +133,18 @@ def test_lists_are_split_on_commas(monkeypatch):
 
 # --- start-up through manage.py -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "name, value, message",
     [
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("DATABASE_URL", "relief-db", "DATABASE_URL='relief-db' is not a database URL"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL='localhost:6379' is not a Redis URL"),
-        ("SESSION_TIMEOUT_MINUTES", "half-hour", "SESSION_TIMEOUT_MINUTES='half-hour' is not a whole number"),
+        (
+            "SESSION_TIMEOUT_MINUTES",
+            "half-hour",
+            "SESSION_TIMEOUT_MINUTES='half-hour' is not a whole number",
+        ),
     ],
 )
 def test_manage_py_check_stops_on_a_malformed_variable_and_names_it(tmp_path, name, value, message):
@@ -123,7 +158,9 @@ def test_manage_py_check_stops_on_a_malformed_variable_and_names_it(tmp_path, na
 
 
 def test_a_database_url_without_a_secret_key_stops_start_up(tmp_path):
-    result = manage("check", env={"DATABASE_URL": "postgres://relief:x@db:5432/relief"}, tmp_path=tmp_path)
+    result = manage(
+        "check", env={"DATABASE_URL": "postgres://relief:x@db:5432/relief"}, tmp_path=tmp_path
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
@@ -142,7 +179,9 @@ PRODUCTION = {
 
 
 def test_check_deploy_is_clean_with_production_variables(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path)
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
@@ -163,7 +202,14 @@ def test_the_embedded_default_is_sqlite_with_eager_celery(tmp_path):
     )
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     clean["RELIEF_VAR_DIR"] = str(tmp_path / "var")
-    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://", "True"]
     assert (tmp_path / "var" / "staticfiles").is_dir()  # no WhiteNoise "No directory at" warning
@@ -192,12 +238,27 @@ def test_production_static_files_collect_and_gunicorn_serves_hashed_assets(tmp_p
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     clean.update(env, RELIEF_VAR_DIR=str(tmp_path / "var"))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "relief.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=BASE_DIR, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "relief.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=BASE_DIR,
+        env=clean,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
+
         def get(path):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-Proto": "https"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-Proto": "https"}
+            )
             with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, response.read().decode(errors="replace"), response.headers
 
@@ -207,12 +268,20 @@ def test_production_static_files_collect_and_gunicorn_serves_hashed_assets(tmp_p
                 status, page, headers = get("/login/")
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    "gunicorn did not start"
+                )
                 time.sleep(0.3)
         assert status == 200 and "登录" in page
         assert "Strict-Transport-Security" in headers
-        css = next(part.split('"')[0] for part in page.split('href="') if "bootstrap.min." in part.split('"')[0])
-        assert css.startswith("/static/vendor/bootstrap/bootstrap.min.") and css.count(".") == 3  # hashed name
+        css = next(
+            part.split('"')[0]
+            for part in page.split('href="')
+            if "bootstrap.min." in part.split('"')[0]
+        )
+        assert (
+            css.startswith("/static/vendor/bootstrap/bootstrap.min.") and css.count(".") == 3
+        )  # hashed name
         status, _, headers = get(css)
         assert status == 200
         assert "max-age=315360000" in headers["Cache-Control"]  # WhiteNoise: immutable hashed file

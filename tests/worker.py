@@ -98,10 +98,22 @@ def _start_worker(app, db_settings: dict) -> WorkerProcess:
     }
     log_path = Path(tempfile.mkstemp(prefix="relief-worker-", suffix=".log")[1])
     cmd = [
-        sys.executable, "-m", "celery", "-A", "relief", "worker",
-        "--pool=solo", "--concurrency=1", "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-Q", queue, "-n", nodename,
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "relief",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "-n",
+        nodename,
     ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -114,7 +126,9 @@ def _start_worker(app, db_settings: dict) -> WorkerProcess:
             return worker
         time.sleep(0.3)
     _stop_worker(worker)
-    raise RuntimeError(f"celery worker did not answer a ping in {START_TIMEOUT_S}s:\n{worker.log()}")
+    raise RuntimeError(
+        f"celery worker did not answer a ping in {START_TIMEOUT_S}s:\n{worker.log()}"
+    )
 
 
 def _stop_worker(worker: WorkerProcess) -> None:

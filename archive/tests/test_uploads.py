@@ -23,10 +23,17 @@ def test_sniffing_judges_by_content():
 
 
 @pytest.mark.parametrize("name,content", [("id.jpg", JPEG), ("scan", PNG), ("report.PDF", PDF)])
-def test_a_good_file_is_stored_with_its_sha256_and_sniffed_type(demo, name, content, tmp_path, settings):
+def test_a_good_file_is_stored_with_its_sha256_and_sniffed_type(
+    demo, name, content, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     case = application(demo.user("clerk"))
-    doc = document_upload(case=case, kind="id_card", uploaded_file=SimpleUploadedFile(name, content), actor=demo.user("clerk"))
+    doc = document_upload(
+        case=case,
+        kind="id_card",
+        uploaded_file=SimpleUploadedFile(name, content),
+        actor=demo.user("clerk"),
+    )
     assert doc.sha256 == hashlib.sha256(content).hexdigest() and doc.size == len(content)
     assert doc.content_type == sniff(content)
     assert doc.file.read() == content
@@ -40,11 +47,18 @@ def test_a_good_file_is_stored_with_its_sha256_and_sniffed_type(demo, name, cont
         ("empty.pdf", b"", "文件为空"),
     ],
 )
-def test_a_file_that_is_not_what_it_claims_is_refused(demo, name, content, message, tmp_path, settings):
+def test_a_file_that_is_not_what_it_claims_is_refused(
+    demo, name, content, message, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     case = application(demo.user("clerk"))
     with pytest.raises(ValidationError) as exc:
-        document_upload(case=case, kind="evidence", uploaded_file=SimpleUploadedFile(name, content), actor=demo.user("clerk"))
+        document_upload(
+            case=case,
+            kind="evidence",
+            uploaded_file=SimpleUploadedFile(name, content),
+            actor=demo.user("clerk"),
+        )
     assert message in exc.value.message_dict["file"][0]
     assert not Document.objects.exists()
 
@@ -55,7 +69,12 @@ def test_size_limit_comes_from_settings(demo, tmp_path, settings):
     case = application(demo.user("clerk"))
     big = PDF + b"0" * (1024 * 1024)
     with pytest.raises(ValidationError) as exc:
-        document_upload(case=case, kind="evidence", uploaded_file=SimpleUploadedFile("big.pdf", big), actor=demo.user("clerk"))
+        document_upload(
+            case=case,
+            kind="evidence",
+            uploaded_file=SimpleUploadedFile("big.pdf", big),
+            actor=demo.user("clerk"),
+        )
     assert "不超过1MB" in exc.value.message_dict["file"][0]
 
 
@@ -63,4 +82,9 @@ def test_approver_of_another_role_set_cannot_upload(demo, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     case = application(demo.user("clerk"))
     with pytest.raises(ValidationError):
-        document_upload(case=case, kind="evidence", uploaded_file=SimpleUploadedFile("a.pdf", PDF), actor=demo.user("admin"))
+        document_upload(
+            case=case,
+            kind="evidence",
+            uploaded_file=SimpleUploadedFile("a.pdf", PDF),
+            actor=demo.user("admin"),
+        )

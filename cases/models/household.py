@@ -22,13 +22,17 @@ class Household(models.Model):
     township = models.ForeignKey(
         Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
     )
-    village = models.ForeignKey(Region, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="households")
+    village = models.ForeignKey(
+        Region, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="households"
+    )
     address = models.CharField("居住地址", max_length=200)
     hukou_type = models.CharField("户籍类型", max_length=10, choices=HukouType.choices)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account = models.CharField("银行账号", max_length=40, blank=True)
-    created_by = models.ForeignKey(User, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        User, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("登记时间", default=timezone.now)
 
     class Meta:
@@ -73,7 +77,9 @@ class Member(models.Model):
     disability_type = models.CharField("残疾类别", max_length=20, blank=True)
     disability_grade = models.PositiveSmallIntegerField("残疾等级", null=True, blank=True)
     serious_illness = models.CharField("重病/慢性病", max_length=100, blank=True)
-    work_capacity = models.CharField("劳动能力", max_length=10, choices=WorkCapacity.choices, default=WorkCapacity.FULL)
+    work_capacity = models.CharField(
+        "劳动能力", max_length=10, choices=WorkCapacity.choices, default=WorkCapacity.FULL
+    )
     is_student = models.BooleanField("在校学生", default=False)
     employment = models.CharField("就业情况", max_length=100, blank=True)
     #: 保障对象: counted in "gap × covered members" (A Art.8 单人保 covers one member only).
@@ -83,7 +89,9 @@ class Member(models.Model):
         verbose_name = "家庭成员"
         verbose_name_plural = "家庭成员"
         constraints = [
-            models.UniqueConstraint(fields=["household", "id_number"], name="member_unique_in_household"),
+            models.UniqueConstraint(
+                fields=["household", "id_number"], name="member_unique_in_household"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,7 +136,14 @@ class IncomeItem(models.Model):
         LOCAL_EXCLUDED = "local_excluded", "地方政府规定不计入的其他收入(不计入)"
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="income_items")
-    member = models.ForeignKey(Member, verbose_name="家庭成员", null=True, blank=True, on_delete=models.CASCADE, related_name="income_items")
+    member = models.ForeignKey(
+        Member,
+        verbose_name="家庭成员",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="income_items",
+    )
     category = models.CharField("收入类别", max_length=20, choices=Category.choices)
     kind = models.CharField("计算口径", max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
     description = models.CharField("说明", max_length=100, blank=True)
@@ -160,7 +175,14 @@ class Spending(models.Model):
         OTHER = "other", "其他可扣减支出"
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="spendings")
-    member = models.ForeignKey(Member, verbose_name="家庭成员", null=True, blank=True, on_delete=models.CASCADE, related_name="spendings")
+    member = models.ForeignKey(
+        Member,
+        verbose_name="家庭成员",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="spendings",
+    )
     category = models.CharField("支出类别", max_length=20, choices=Category.choices)
     description = models.CharField("说明", max_length=100, blank=True)
     monthly_amount = _money("月均金额(元)", MAX_MONTHLY_AMOUNT)
@@ -186,10 +208,19 @@ class Asset(models.Model):
         OTHER = "other", "其他财产"
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
-    member = models.ForeignKey(Member, verbose_name="所有人", null=True, blank=True, on_delete=models.CASCADE, related_name="assets")
+    member = models.ForeignKey(
+        Member,
+        verbose_name="所有人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assets",
+    )
     kind = models.CharField("财产类别", max_length=20, choices=Kind.choices)
     description = models.CharField("说明", max_length=200, blank=True)
-    quantity = models.PositiveIntegerField("数量", default=1, validators=[MaxValueValidator(1000, message="数量超出合理范围")])
+    quantity = models.PositiveIntegerField(
+        "数量", default=1, validators=[MaxValueValidator(1000, message="数量超出合理范围")]
+    )
     value = _money("估值(元)", MAX_ASSET_VALUE)
 
     class Meta:
@@ -211,14 +242,22 @@ class HouseholdEdit(models.Model):
         DELETE = "delete", "删除"
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="edits")
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="household_edits")
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="household_edits",
+    )
     entity = models.CharField("对象", max_length=20)
     entity_id = models.BigIntegerField("对象编号", null=True)
     entity_label = models.CharField("对象名称", max_length=100)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     #: field label → [old, new] as display strings
     changes = models.JSONField("变更内容", default=dict)
-    actor = models.ForeignKey(User, verbose_name="修改人", null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        User, verbose_name="修改人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField("修改人姓名", max_length=60, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
 

@@ -21,14 +21,30 @@ class NearRelative(models.Model):
     worker_name = models.CharField("工作人员姓名", max_length=40)
     worker_position = models.CharField("工作人员身份", max_length=30, choices=Position.choices)
     worker_user = models.ForeignKey(
-        User, verbose_name="对应系统账号", null=True, blank=True, on_delete=models.PROTECT, related_name="near_relatives"
+        User,
+        verbose_name="对应系统账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="near_relatives",
     )
-    township = models.ForeignKey(Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey(Region, verbose_name="村(社区)", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(
+        Region, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        Region,
+        verbose_name="村(社区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     relative_name = models.CharField("亲属姓名", max_length=40)
     relative_id_number = models.CharField("亲属身份证号", max_length=18, db_index=True)
     relation = models.CharField("亲属关系", max_length=20)
-    registered_by = models.ForeignKey(User, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        User, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     registered_at = models.DateTimeField("登记时间", default=timezone.now)
     active = models.BooleanField("有效", default=True)
 
@@ -47,7 +63,10 @@ class ChecklistItem(models.Model):
     name = models.CharField("材料名称", max_length=100)
     required = models.BooleanField("必须提供", default=True)
     categories = models.CharField(
-        "适用救助类别", max_length=100, blank=True, help_text="以逗号分隔的类别代码(dibao,tekun,temporary,other)；留空为全部"
+        "适用救助类别",
+        max_length=100,
+        blank=True,
+        help_text="以逗号分隔的类别代码(dibao,tekun,temporary,other)；留空为全部",
     )
     active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
@@ -65,7 +84,9 @@ class ChecklistItem(models.Model):
 
 
 class ChecklistEntry(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="checklist_entries")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="checklist_entries"
+    )
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     provided = models.BooleanField("已提供", default=False)
     note = models.CharField("备注", max_length=200, blank=True)
@@ -75,15 +96,21 @@ class ChecklistEntry(models.Model):
     class Meta:
         verbose_name = "受理材料核验"
         verbose_name_plural = "受理材料核验"
-        constraints = [models.UniqueConstraint(fields=["case", "item"], name="checklist_entry_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "item"], name="checklist_entry_once")
+        ]
 
 
 class DocumentNotice(models.Model):
     """一次性告知书 (A Art.9): every missing item listed once, frozen when issued."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="document_notices")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="document_notices"
+    )
     missing = models.JSONField("缺少的材料", default=list)  # [{"code", "name", "note"}]
-    issued_by = models.ForeignKey(User, verbose_name="告知人", null=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        User, verbose_name="告知人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     issued_by_name = models.CharField("告知人姓名", max_length=60, blank=True)
     issued_at = models.DateTimeField("告知时间", default=timezone.now)
 
@@ -115,7 +142,9 @@ class Survey(models.Model):
     living_conditions = models.TextField("生活状况", blank=True)
     findings = models.TextField("调查结论/发现", blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    recorded_by = models.ForeignKey(User, verbose_name="填报人", null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        User, verbose_name="填报人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -155,17 +184,35 @@ class EconomicCheck(models.Model):
         FURTHER = "further", "需进一步核实"
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="economic_checks")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REQUESTED, db_index=True)
-    requested_by = models.ForeignKey(User, verbose_name="申请人", null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.REQUESTED, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name="申请人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField("申请时间", default=timezone.now)
-    returned_by = models.ForeignKey(User, verbose_name="核对人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    returned_by = models.ForeignKey(
+        User,
+        verbose_name="核对人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     returned_at = models.DateTimeField("返回时间", null=True, blank=True)
     conclusion = models.CharField("核对结论", max_length=20, choices=Conclusion.choices, blank=True)
     conclusion_note = models.TextField("结论说明", blank=True)
     report = models.ForeignKey(
-        "archive.Document", verbose_name="核对报告", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "archive.Document",
+        verbose_name="核对报告",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    import_batch = models.ForeignKey(CheckImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="checks")
+    import_batch = models.ForeignKey(
+        CheckImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="checks"
+    )
 
     class Meta:
         verbose_name = "经济状况核对"
@@ -176,8 +223,12 @@ class EconomicCheck(models.Model):
 class CheckMemberResult(models.Model):
     """Summary figures per member from the check report."""
 
-    economic_check = models.ForeignKey(EconomicCheck, on_delete=models.CASCADE, related_name="member_results")
-    member = models.ForeignKey("cases.Member", null=True, on_delete=models.SET_NULL, related_name="+")
+    economic_check = models.ForeignKey(
+        EconomicCheck, on_delete=models.CASCADE, related_name="member_results"
+    )
+    member = models.ForeignKey(
+        "cases.Member", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     name = models.CharField("姓名", max_length=40)
     id_number = models.CharField("身份证号", max_length=18)
     monthly_income = models.DecimalField("月收入(元)", max_digits=14, decimal_places=2, default=0)
@@ -209,7 +260,9 @@ class TekunAssessment(models.Model):
         DISPERSED = "dispersed", "分散供养"
         CENTRALIZED = "centralized", "集中供养"
 
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="tekun_assessment")
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="tekun_assessment"
+    )
     can_eat = models.BooleanField("能自主进食", default=True)
     can_dress = models.BooleanField("能自主穿衣", default=True)
     can_transfer = models.BooleanField("能自主上下床", default=True)
@@ -218,7 +271,9 @@ class TekunAssessment(models.Model):
     can_bathe = models.BooleanField("能自主洗澡", default=True)
     has_able_supporter = models.BooleanField("有具备赡养、抚养、扶养能力的义务人", default=False)
     supporter_note = models.CharField("义务人情况说明", max_length=200, blank=True)
-    support_mode = models.CharField("供养方式", max_length=20, choices=SupportMode.choices, default=SupportMode.DISPERSED)
+    support_mode = models.CharField(
+        "供养方式", max_length=20, choices=SupportMode.choices, default=SupportMode.DISPERSED
+    )
     assessed_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField(default=timezone.now)
 
@@ -234,10 +289,14 @@ class TekunAssessment(models.Model):
 class AmountComputation(models.Model):
     """A stored "how this was computed" for the case page (funds/calculators.py)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="amount_computations")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="amount_computations"
+    )
     eligible = models.BooleanField("符合条件")
     margin = models.BooleanField("低保边缘家庭", default=False)
-    monthly_amount = models.DecimalField("月救助金额(元)", max_digits=12, decimal_places=2, null=True)
+    monthly_amount = models.DecimalField(
+        "月救助金额(元)", max_digits=12, decimal_places=2, null=True
+    )
     steps = models.JSONField("计算过程", default=list)
     standard_label = models.CharField("采用标准", max_length=200, blank=True)
     computed_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")

@@ -40,10 +40,20 @@ def role_label(value: str) -> str:
 
 
 STATE_COLOURS = {
-    "draft": "secondary", "returned_to_village": "warning", "awaiting_documents": "warning",
-    "refused": "danger", "withdrawn": "secondary", "terminated": "dark", "revoked": "danger",
-    "paying": "success", "confirmed": "success", "result_notice": "info", "pre_notice": "info",
-    "objection": "warning", "county_review": "primary", "review": "primary",
+    "draft": "secondary",
+    "returned_to_village": "warning",
+    "awaiting_documents": "warning",
+    "refused": "danger",
+    "withdrawn": "secondary",
+    "terminated": "dark",
+    "revoked": "danger",
+    "paying": "success",
+    "confirmed": "success",
+    "result_notice": "info",
+    "pre_notice": "info",
+    "objection": "warning",
+    "county_review": "primary",
+    "review": "primary",
 }
 
 

@@ -14,19 +14,33 @@ CHILD_ID = make_id_number(birth=datetime.date(2012, 1, 20), male=True, seq=13)
 
 
 def member(name="王德福", id_number=APPLICANT_ID, relation="self", **extra) -> dict:
-    return {"name": name, "id_number": id_number, "relation": relation, "hukou_type": "rural", **extra}
+    return {
+        "name": name,
+        "id_number": id_number,
+        "relation": relation,
+        "hukou_type": "rural",
+        **extra,
+    }
 
 
-def application(actor: User, *, village: Region | None = None, members=None, type_code="dibao_rural", **kw) -> Case:
+def application(
+    actor: User, *, village: Region | None = None, members=None, type_code="dibao_rural", **kw
+) -> Case:
     from cases.services import application_create
 
-    village = village or (actor.region if actor.region.level == "village" else actor.region.children.order_by("code").first())
+    village = village or (
+        actor.region
+        if actor.region.level == "village"
+        else actor.region.children.order_by("code").first()
+    )
     return application_create(
         actor=actor,
         village=village,
         assistance_type=AssistanceType.objects.get(code=type_code),
         household={"address": "城东社区幸福路8号", "hukou_type": "rural"},
-        members=members if members is not None else [member(), member("李秀兰", SPOUSE_ID, "spouse")],
+        members=members
+        if members is not None
+        else [member(), member("李秀兰", SPOUSE_ID, "spouse")],
         **kw,
     )
 
@@ -41,7 +55,11 @@ def accepted(case: Case, clerk: User) -> Case:
     from cases.selectors_intake import checklist_for_case
     from cases.services import case_accept, checklist_update
 
-    checklist_update(case=case, actor=clerk, provided=[r["code"] for r in checklist_for_case(case) if r["required"]])
+    checklist_update(
+        case=case,
+        actor=clerk,
+        provided=[r["code"] for r in checklist_for_case(case) if r["required"]],
+    )
     case_accept(case=case, actor=clerk)
     assert case.state == CaseState.ACCEPTED
     return case

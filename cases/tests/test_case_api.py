@@ -52,14 +52,19 @@ def test_detail_includes_the_signed_log_and_is_404_outside_the_region(demo):
     go(case, "accept", "clerk", opinion="予以受理")
     data = api(demo.user("approver")).get(f"/api/cases/{case.pk}/").json()
     assert data["state"] == "accepted"
-    assert [(e["label"], e["actor_name"], e["opinion"]) for e in data["events"]] == [("受理", "陈晓燕", "予以受理")]
+    assert [(e["label"], e["actor_name"], e["opinion"]) for e in data["events"]] == [
+        ("受理", "陈晓燕", "予以受理")
+    ]
     assert api(demo.user("clerk_wuxi")).get(f"/api/cases/{case.pk}/").status_code == 404
     assert api(demo.user("clerk_wuxi")).get(f"/api/cases/{case.pk}/transitions/").status_code == 404
 
 
 def test_transitions_list_reasons_for_the_unavailable_ones(demo):
     case = make_case(demo.gushu, force_state=CaseState.CHECKING)
-    options = {o["name"]: o for o in api(demo.user("verifier")).get(f"/api/cases/{case.pk}/transitions/").json()}
+    options = {
+        o["name"]: o
+        for o in api(demo.user("verifier")).get(f"/api/cases/{case.pk}/transitions/").json()
+    }
     assert options["finish_check"]["allowed"] is False
     assert options["finish_check"]["reasons"] == ["核对报告尚未返回"]
     assert options["refuse"]["reasons"] == ["此操作须由乡镇审核确认人办理"]
@@ -69,7 +74,10 @@ def test_transitions_list_reasons_for_the_unavailable_ones(demo):
 def test_post_transition_returns_the_new_state(demo):
     case = make_case(demo.gushu)
     response = api(demo.user("clerk")).post(
-        f"/api/cases/{case.pk}/transitions/accept/", {"opinion": "予以受理"}, format="json", REMOTE_ADDR="10.9.8.7"
+        f"/api/cases/{case.pk}/transitions/accept/",
+        {"opinion": "予以受理"},
+        format="json",
+        REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 200
     assert response.json()["state"] == "accepted" and response.json()["state_label"] == "已受理"
@@ -78,7 +86,9 @@ def test_post_transition_returns_the_new_state(demo):
 
 def test_post_refused_transition_returns_400_with_reasons(demo):
     case = make_case(demo.gushu, force_state=CaseState.REVIEW)
-    response = api(demo.user("approver")).post(f"/api/cases/{case.pk}/transitions/confirm/", {}, format="json")
+    response = api(demo.user("approver")).post(
+        f"/api/cases/{case.pk}/transitions/confirm/", {}, format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()["reasons"]) == {"救助金额尚未核定", "请填写意见"}
     assert Case.objects.get(pk=case.pk).state == CaseState.REVIEW
@@ -88,7 +98,9 @@ def test_post_on_a_case_that_moved_returns_409_with_the_new_state(demo):
     case = make_case(demo.gushu, force_state=CaseState.ACCEPTED)
     go(case, "start_investigation", "clerk")
     response = api(demo.user("clerk")).post(
-        f"/api/cases/{case.pk}/transitions/withdraw/", {"opinion": "撤回", "expected_state": "accepted"}, format="json"
+        f"/api/cases/{case.pk}/transitions/withdraw/",
+        {"opinion": "撤回", "expected_state": "accepted"},
+        format="json",
     )
     assert response.status_code == 409
     assert response.json()["state"] == "checking"
@@ -99,7 +111,10 @@ def test_the_log_has_no_write_endpoint(demo):
     go(case, "accept", "clerk")
     client = api(demo.user("admin"))
     assert client.delete(f"/api/cases/{case.pk}/").status_code == 405
-    assert client.patch(f"/api/cases/{case.pk}/", {"state": "paying"}, format="json").status_code == 405
+    assert (
+        client.patch(f"/api/cases/{case.pk}/", {"state": "paying"}, format="json").status_code
+        == 405
+    )
 
 
 def test_openapi_schema_documents_the_workflow_endpoints(demo):

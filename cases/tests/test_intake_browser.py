@@ -11,7 +11,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.mark.browser
-def test_village_assistant_enters_a_survey_on_a_phone(transactional_db, demo, live_server, phone_page, login_as, tmp_path, settings):
+def test_village_assistant_enters_a_survey_on_a_phone(
+    transactional_db, demo, live_server, phone_page, login_as, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     clerk = demo.user("clerk")
     case = force(accepted(application(clerk), clerk), CaseState.VISITING)

@@ -42,7 +42,9 @@ def test_a_birth_date_in_the_future_is_refused():
 
     body = "34052120991231001"
     with pytest.raises(ValidationError) as exc:
-        idnumbers.parse_id_number(body + ric.calc_check_digit(body + "0"), today=datetime.date(2026, 1, 1))
+        idnumbers.parse_id_number(
+            body + ric.calc_check_digit(body + "0"), today=datetime.date(2026, 1, 1)
+        )
     assert "晚于今天" in exc.value.messages[0]
 
 

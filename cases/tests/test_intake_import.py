@@ -21,7 +21,12 @@ def two_requests(demo):
     from tests.factories import make_id_number
 
     other_id = make_id_number(birth=datetime.date(1948, 6, 6), seq=31)
-    b = application(demo.user("clerk_huangchi"), members=[{"name": "赵老汉", "id_number": other_id, "relation": "self", "hukou_type": "rural"}])
+    b = application(
+        demo.user("clerk_huangchi"),
+        members=[
+            {"name": "赵老汉", "id_number": other_id, "relation": "self", "hukou_type": "rural"}
+        ],
+    )
     accepted(b, demo.user("clerk_huangchi"))
     check_request(case=b, actor=demo.user("clerk_huangchi"))
     return a, b, other_id
@@ -48,7 +53,11 @@ def test_a_good_csv_returns_every_check_and_reimporting_it_changes_nothing(demo,
     assert EconomicCheck.objects.filter(status="returned").count() == 2
     a.refresh_from_db()
     assert a.check_status == "returned"
-    snapshot = (CheckMemberResult.objects.count(), CheckImportBatch.objects.count(), list(EconomicCheck.objects.values("pk", "status", "returned_at")))
+    snapshot = (
+        CheckMemberResult.objects.count(),
+        CheckImportBatch.objects.count(),
+        list(EconomicCheck.objects.values("pk", "status", "returned_at")),
+    )
     again = check_results_import(actor=verifier, content=content, file_name="结果.csv")
     assert again.already_imported
     # the same rows in another file (e.g. re-exported as XLSX) are recognised as unchanged
@@ -56,12 +65,20 @@ def test_a_good_csv_returns_every_check_and_reimporting_it_changes_nothing(demo,
     ws = wb.active
     ws.append(HEADER.split(","))
     for line in good_lines(a, b, other_id):
-        ws.append([c if not c.replace(".", "").isdigit() or len(c) > 10 else float(c) for c in line.split(",")])
+        ws.append(
+            [
+                c if not c.replace(".", "").isdigit() or len(c) > 10 else float(c)
+                for c in line.split(",")
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     xlsx = check_results_import(actor=verifier, content=buf.getvalue(), file_name="结果.xlsx")
     assert sorted(xlsx.unchanged) == sorted([a.number, b.number]) and not xlsx.returned
-    assert (CheckMemberResult.objects.count(), list(EconomicCheck.objects.values("pk", "status", "returned_at"))) == (snapshot[0], snapshot[2])
+    assert (
+        CheckMemberResult.objects.count(),
+        list(EconomicCheck.objects.values("pk", "status", "returned_at")),
+    ) == (snapshot[0], snapshot[2])
 
 
 def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_row(demo, two_requests):
@@ -71,7 +88,9 @@ def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_row(demo, two_
     lines.append(f"{b.number},{other_id},赵老汉,-3,0,0,0,也许,符合条件,,")
     lines.append(f"NOPE123,{APPLICANT_ID},王德福,0,0,0,0,否,不知道,,")
     with pytest.raises(ImportRejected) as exc:
-        check_results_import(actor=demo.user("verifier"), content=csv_bytes(lines), file_name="x.csv")
+        check_results_import(
+            actor=demo.user("verifier"), content=csv_bytes(lines), file_name="x.csv"
+        )
     by_row = dict(exc.value.errors)
     assert set(by_row) == {3, 5, 6}
     assert "校验码" in by_row[3]
@@ -84,7 +103,9 @@ def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_row(demo, two_
 def test_missing_columns_and_wrong_file_types_are_refused(demo, two_requests):
     verifier = demo.user("verifier")
     with pytest.raises(ImportRejected) as exc:
-        check_results_import(actor=verifier, content="案件编号,姓名\nX,Y\n".encode(), file_name="x.csv")
+        check_results_import(
+            actor=verifier, content="案件编号,姓名\nX,Y\n".encode(), file_name="x.csv"
+        )
     assert "缺少必填列" in exc.value.errors[0][1]
     with pytest.raises(ImportRejected):
         check_results_import(actor=verifier, content=b"%PDF-1.4 not a sheet", file_name="x.xlsx")
@@ -93,7 +114,9 @@ def test_missing_columns_and_wrong_file_types_are_refused(demo, two_requests):
 def test_a_later_file_that_contradicts_a_returned_check_is_rejected(demo, two_requests):
     a, b, other_id = two_requests
     verifier = demo.user("verifier")
-    check_results_import(actor=verifier, content=csv_bytes(good_lines(a, b, other_id)[:2]), file_name="1.csv")
+    check_results_import(
+        actor=verifier, content=csv_bytes(good_lines(a, b, other_id)[:2]), file_name="1.csv"
+    )
     changed = [f"{a.number},{APPLICANT_ID},王德福,999,0,0,0,否,符合条件,,"]
     with pytest.raises(ImportRejected) as exc:
         check_results_import(actor=verifier, content=csv_bytes(changed), file_name="2.csv")

@@ -13,9 +13,16 @@ def test_admin_lists_the_log_but_cannot_change_or_delete_it(demo, client):
     client.force_login(demo.user("admin"))
     assert client.get(reverse("admin:cases_caseevent_changelist")).status_code == 200
     assert client.get(reverse("admin:cases_caseevent_add")).status_code == 403
-    response = client.post(reverse("admin:cases_caseevent_change", args=[event.pk]), {"opinion": "改"})
+    response = client.post(
+        reverse("admin:cases_caseevent_change", args=[event.pk]), {"opinion": "改"}
+    )
     assert response.status_code == 403
-    assert client.post(reverse("admin:cases_caseevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:cases_caseevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     event.refresh_from_db()
     assert event.opinion == "予以受理"
 

@@ -28,4 +28,6 @@ def test_readme_diagram_matches_the_code():
     readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
     match = re.search(re.escape(START) + ".*?" + re.escape(END), readme, re.S)
     assert match, "README.md lacks the workflow diagram block"
-    assert match.group(0) == readme_block(), "README diagram is stale: run `manage.py workflow_graph --update-readme`"
+    assert match.group(0) == readme_block(), (
+        "README diagram is stale: run `manage.py workflow_graph --update-readme`"
+    )

@@ -76,7 +76,9 @@ def _race(case_pk: int, moves: list[tuple[str, str, str]]):
 
 def test_two_users_taking_different_transitions_at_once_exactly_one_wins(transactional_db, demo):
     case = make_case(demo.gushu, force_state=CaseState.ACCEPTED)
-    results = _race(case.pk, [("clerk", "start_investigation", ""), ("clerk", "withdraw", "申请人撤回")])
+    results = _race(
+        case.pk, [("clerk", "start_investigation", ""), ("clerk", "withdraw", "申请人撤回")]
+    )
     outcomes = sorted(r[0] for r in results)
     assert outcomes == ["changed", "ok"], results
     winner_state = next(r[1] for r in results if r[0] == "ok")
@@ -87,7 +89,9 @@ def test_two_users_taking_different_transitions_at_once_exactly_one_wins(transac
 
 def test_two_users_taking_the_same_transition_at_once_sign_it_once(transactional_db, demo):
     case = make_case(demo.gushu, force_state=CaseState.ACCEPTED)
-    results = _race(case.pk, [("clerk", "start_investigation", ""), ("clerk", "start_investigation", "")])
+    results = _race(
+        case.pk, [("clerk", "start_investigation", ""), ("clerk", "start_investigation", "")]
+    )
     assert sorted(r[0] for r in results) == ["changed", "ok"], results
     assert Case.objects.get(pk=case.pk).state == CaseState.CHECKING
     assert CaseEvent.objects.filter(case_id=case.pk).count() == 1

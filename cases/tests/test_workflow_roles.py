@@ -61,7 +61,9 @@ def test_transition_is_allowed_exactly_for_its_declared_roles(demo, name):
         option = next(o for o in available_transitions(case=case, user=user) if o.name == name)
         if role in allowed_roles:
             assert option.allowed, (name, role, option.reasons)
-            event = case_transition(case=case, name=name, actor=user, opinion="意见", client_address="127.0.0.1")
+            event = case_transition(
+                case=case, name=name, actor=user, opinion="意见", client_address="127.0.0.1"
+            )
             assert case.state != source and event.actor_role == role
             assert Case.objects.get(pk=case.pk).state == case.state
         else:
@@ -109,8 +111,13 @@ def test_worker_is_recused_from_a_relatives_case(demo):
     case = case_ready_for(demo, "accept")
     clerk = demo.user("clerk")
     NearRelative.objects.create(
-        worker_name=clerk.full_name, worker_position="civil_affairs", worker_user=clerk, township=demo.gushu,
-        relative_name=case.applicant.name, relative_id_number=case.applicant.id_number, relation="兄弟姐妹",
+        worker_name=clerk.full_name,
+        worker_position="civil_affairs",
+        worker_user=clerk,
+        township=demo.gushu,
+        relative_name=case.applicant.name,
+        relative_id_number=case.applicant.id_number,
+        relation="兄弟姐妹",
     )
     option = next(o for o in available_transitions(case=case, user=clerk) if o.name == "accept")
     assert option.reasons == ["您是申请人的近亲属，须回避"]

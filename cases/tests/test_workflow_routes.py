@@ -42,15 +42,26 @@ def test_delegated_township_confirms_and_pays_from_next_month(demo):
     assert go(case, "start_payment", "clerk") == S.PAYING
     assert case.amount_from.day == 1 and case.amount_from > case.decided_on
     assert [e.transition for e in case.events.all()] == [
-        "accept", "start_investigation", "finish_check", "finish_investigation", "close_notice", "confirm", "start_payment",
+        "accept",
+        "start_investigation",
+        "finish_check",
+        "finish_investigation",
+        "close_notice",
+        "confirm",
+        "start_payment",
     ]
 
 
 def test_township_without_delegation_must_refer_to_county_which_approves(demo):
     case = make_case(demo.wuxi)
     to_review(case, "clerk_wuxi")
-    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(case, "confirm", "clerk_wuxi")
-    assert go(case, "refer_to_county", "clerk_wuxi", opinion="经审核符合条件，报县审批") == S.COUNTY_REVIEW
+    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(
+        case, "confirm", "clerk_wuxi"
+    )
+    assert (
+        go(case, "refer_to_county", "clerk_wuxi", opinion="经审核符合条件，报县审批")
+        == S.COUNTY_REVIEW
+    )
     assert go(case, "county_approve", "supervisor") == S.CONFIRMED
     assert case.route == "county" and case.decided_on
 
@@ -58,7 +69,9 @@ def test_township_without_delegation_must_refer_to_county_which_approves(demo):
 def test_delegated_township_cannot_refer_to_county(demo):
     case = make_case(demo.gushu)
     to_review(case, "clerk")
-    assert "本乡镇已获得该救助类型的审核确认权，由乡镇直接确认" in refused_reasons(case, "refer_to_county", "approver")
+    assert "本乡镇已获得该救助类型的审核确认权，由乡镇直接确认" in refused_reasons(
+        case, "refer_to_county", "approver"
+    )
 
 
 def test_partial_delegation_covers_dibao_but_not_tekun(demo):
@@ -75,10 +88,15 @@ def test_suspended_delegation_reroutes_new_decisions_to_county(demo):
     to_review(case, "clerk")
     delegation = Delegation.objects.get(township=demo.gushu, assistance_type=case.assistance_type)
     delegation_change_status(
-        delegation=delegation, status="suspended", effective_date=timezone.localdate(), reason="整改期间暂停",
+        delegation=delegation,
+        status="suspended",
+        effective_date=timezone.localdate(),
+        reason="整改期间暂停",
         actor=demo.user("supervisor"),
     )
-    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(case, "confirm", "approver")
+    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(
+        case, "confirm", "approver"
+    )
     assert go(case, "refer_to_county", "approver") == S.COUNTY_REVIEW
 
 
@@ -113,8 +131,13 @@ def test_seed_002_variant_runs_parallel_without_evaluation_and_notices_after_con
 
 
 def test_evaluation_always_comes_before_the_notice(demo):
-    policy_set(region=demo.gushu, key="evaluation_mode", raw_value="always",
-               effective_from=datetime.date(2020, 1, 1), actor=None)
+    policy_set(
+        region=demo.gushu,
+        key="evaluation_mode",
+        raw_value="always",
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
     case = make_case(demo.gushu)
     go(case, "accept", "clerk")
     go(case, "start_investigation", "clerk")
@@ -127,8 +150,13 @@ def test_evaluation_always_comes_before_the_notice(demo):
 def test_route_follows_the_snapshot_taken_at_acceptance(demo):
     case = make_case(demo.gushu)
     go(case, "accept", "clerk")
-    policy_set(region=demo.gushu, key="parallel_check_visit", raw_value=True,
-               effective_from=datetime.date(2020, 1, 1), actor=None)
+    policy_set(
+        region=demo.gushu,
+        key="parallel_check_visit",
+        raw_value=True,
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
     assert go(case, "start_investigation", "clerk") == S.CHECKING
 
 
@@ -147,7 +175,9 @@ def test_approver_returns_case_for_supplementary_investigation(demo):
     case = make_case(demo.gushu)
     to_review(case, "clerk")
     assert go(case, "return_for_investigation", "approver", opinion="补充收入证明") == S.VISITING
-    assert "入户调查尚未完成（需至少两名调查人签字）" in refused_reasons(case, "finish_investigation", "clerk")
+    assert "入户调查尚未完成（需至少两名调查人签字）" in refused_reasons(
+        case, "finish_investigation", "clerk"
+    )
 
 
 def test_township_refuses_with_reasons_after_plainly_ineligible_check(demo):
@@ -164,7 +194,9 @@ def test_township_without_power_cannot_refuse_itself(demo):
     case = make_case(demo.wuxi)
     go(case, "accept", "clerk_wuxi")
     go(case, "start_investigation", "clerk_wuxi")
-    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(case, "refuse", "clerk_wuxi")
+    assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in refused_reasons(
+        case, "refuse", "clerk_wuxi"
+    )
 
 
 def test_applicant_withdraws_before_decision(demo):
@@ -202,7 +234,10 @@ def test_objection_upheld_before_decision_refuses(demo):
     go(case, "finish_check", "verifier")
     go(case, "finish_investigation", "clerk")
     go(case, "raise_objection", "clerk", opinion="有经营收入")
-    assert go(case, "uphold_objection", "approver", opinion="经复查有经营收入，不符合条件") == S.REFUSED
+    assert (
+        go(case, "uphold_objection", "approver", opinion="经复查有经营收入，不符合条件")
+        == S.REFUSED
+    )
     assert case.refusal_reasons == "经复查有经营收入，不符合条件"
 
 
@@ -210,7 +245,11 @@ def shiqiao_in_result_notice(demo, **kwargs):
     case = make_case(demo.shiqiao, **kwargs)
     go(case, "accept", "clerk_shiqiao")
     go(case, "start_investigation", "clerk_shiqiao")
-    case.check_status, case.survey_status, case.monthly_amount = "returned", "complete", Decimal("300")
+    case.check_status, case.survey_status, case.monthly_amount = (
+        "returned",
+        "complete",
+        Decimal("300"),
+    )
     go(case, "finish_investigation", "clerk_shiqiao")
     go(case, "confirm", "approver_shiqiao")
     go(case, "publish_result", "clerk_shiqiao")
@@ -220,8 +259,13 @@ def shiqiao_in_result_notice(demo, **kwargs):
 def test_objection_during_result_notice_leads_to_a_new_result_notice_or_revocation(demo):
     kept = shiqiao_in_result_notice(demo)
     go(kept, "raise_objection", "clerk_shiqiao", opinion="有人反映")
-    assert "案件已作出确认决定，不能撤回或终止；如需停止救助请由县级依法纠正" in refused_reasons(kept, "withdraw", "clerk_shiqiao")
-    assert go(kept, "finish_reinvestigation", "supervisor", opinion="县级复查异议不成立") == S.RESULT_NOTICE
+    assert "案件已作出确认决定，不能撤回或终止；如需停止救助请由县级依法纠正" in refused_reasons(
+        kept, "withdraw", "clerk_shiqiao"
+    )
+    assert (
+        go(kept, "finish_reinvestigation", "supervisor", opinion="县级复查异议不成立")
+        == S.RESULT_NOTICE
+    )
 
     revoked = shiqiao_in_result_notice(demo)
     go(revoked, "raise_objection", "clerk_shiqiao", opinion="有人反映")
@@ -229,18 +273,30 @@ def test_objection_during_result_notice_leads_to_a_new_result_notice_or_revocati
 
 
 def test_objection_on_a_county_approved_case_is_decided_by_the_county(demo):
-    policy_set(region=demo.wuxi, key="notice_timing", raw_value="after", effective_from=datetime.date(2020, 1, 1), actor=None)
+    policy_set(
+        region=demo.wuxi,
+        key="notice_timing",
+        raw_value="after",
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
     case = make_case(demo.wuxi)
     go(case, "accept", "clerk_wuxi")
     go(case, "start_investigation", "clerk_wuxi")
-    case.check_status, case.survey_status, case.monthly_amount = "returned", "complete", Decimal("300")
+    case.check_status, case.survey_status, case.monthly_amount = (
+        "returned",
+        "complete",
+        Decimal("300"),
+    )
     go(case, "finish_check", "verifier")
     assert go(case, "finish_investigation", "clerk_wuxi") == S.REVIEW
     go(case, "refer_to_county", "clerk_wuxi")
     go(case, "county_approve", "supervisor")
     go(case, "publish_result", "clerk_wuxi")
     go(case, "raise_objection", "clerk_wuxi", opinion="有人反映")
-    assert "本案由县级审批，异议成立须由县民政局决定" in refused_reasons(case, "uphold_objection", "clerk_wuxi")
+    assert "本案由县级审批，异议成立须由县民政局决定" in refused_reasons(
+        case, "uphold_objection", "clerk_wuxi"
+    )
     assert go(case, "county_uphold_objection", "supervisor", opinion="复查属实") == S.REVOKED
 
 
@@ -269,7 +325,9 @@ def test_temporary_assistance_above_the_cap_goes_to_the_county(demo):
     go(case, "start_investigation", "clerk")
     case.survey_status, case.monthly_amount = "complete", Decimal("5000")
     go(case, "finish_investigation", "clerk")
-    assert "临时救助金额5000元超过村镇审批上限3000元，须报县审批" in refused_reasons(case, "confirm", "approver")
+    assert "临时救助金额5000元超过村镇审批上限3000元，须报县审批" in refused_reasons(
+        case, "confirm", "approver"
+    )
     assert go(case, "refer_to_county", "approver") == S.COUNTY_REVIEW
 
 
@@ -294,11 +352,16 @@ def test_dibao_limits_follow_the_route(demo):
 def test_near_relative_case_needs_the_county_visit_before_confirmation(demo):
     case = make_case(demo.gushu, near_relative_flag=True)
     to_review(case, "clerk")
-    assert "近亲属备案案件须经县级入户核查后方可确认" in refused_reasons(case, "confirm", "approver")
+    assert "近亲属备案案件须经县级入户核查后方可确认" in refused_reasons(
+        case, "confirm", "approver"
+    )
     with pytest.raises(TransitionRefused):
         case_record_county_visit(case=case, actor=demo.user("clerk"), opinion="已入户")
     event = case_record_county_visit(
-        case=case, actor=demo.user("supervisor"), opinion="县级入户核查，情况属实", client_address="10.0.0.8"
+        case=case,
+        actor=demo.user("supervisor"),
+        opinion="县级入户核查，情况属实",
+        client_address="10.0.0.8",
     )
     assert event.source_state == event.target_state == S.REVIEW
     assert event.actor_role == "county_supervisor" and event.client_address == "10.0.0.8"
@@ -312,7 +375,9 @@ def test_complaint_case_needs_the_county_visit_too(demo):
     case = make_case(demo.wuxi, complaint_flag=True)
     to_review(case, "clerk_wuxi")
     go(case, "refer_to_county", "clerk_wuxi")
-    assert "案件有投诉举报，须经县级入户核查后方可确认" in refused_reasons(case, "county_approve", "supervisor")
+    assert "案件有投诉举报，须经县级入户核查后方可确认" in refused_reasons(
+        case, "county_approve", "supervisor"
+    )
 
 
 def test_county_visit_cannot_be_recorded_for_an_unflagged_case_or_twice(demo):

@@ -16,10 +16,18 @@ from relief.models import Notification
 def test_signature_records_who_role_time_opinion_and_address(demo):
     case = make_case(demo.gushu)
     event = case_transition(
-        case=case, name="accept", actor=demo.user("clerk"), opinion="材料齐全，予以受理", client_address="192.168.1.20"
+        case=case,
+        name="accept",
+        actor=demo.user("clerk"),
+        opinion="材料齐全，予以受理",
+        client_address="192.168.1.20",
     )
     event.refresh_from_db()
-    assert (event.actor.username, event.actor_role, event.actor_name) == ("clerk", "township_clerk", "陈晓燕")
+    assert (event.actor.username, event.actor_role, event.actor_name) == (
+        "clerk",
+        "township_clerk",
+        "陈晓燕",
+    )
     assert (event.source_state, event.target_state) == (CaseState.DRAFT, CaseState.ACCEPTED)
     assert event.opinion == "材料齐全，予以受理" and event.client_address == "192.168.1.20"
     assert event.created_at is not None and event.label == "受理"
@@ -27,16 +35,25 @@ def test_signature_records_who_role_time_opinion_and_address(demo):
 
 def test_acting_role_is_the_one_the_transition_needs_for_a_double_role_user(demo):
     case = make_case(demo.wuxi, force_state=CaseState.REVIEW)
-    event = case_transition(case=case, name="terminate", actor=demo.user("clerk_wuxi"),
-                            opinion="不配合")
+    event = case_transition(
+        case=case, name="terminate", actor=demo.user("clerk_wuxi"), opinion="不配合"
+    )
     assert event.actor_role == "township_clerk"
 
 
-def test_in_transaction_callback_sees_the_event_and_its_failure_rolls_everything_back(demo, monkeypatch):
+def test_in_transaction_callback_sees_the_event_and_its_failure_rolls_everything_back(
+    demo, monkeypatch
+):
     seen = []
 
     def callback(case, event):
-        seen.append((case.state, CaseEvent.objects.filter(pk=event.pk).exists(), transaction.get_connection().in_atomic_block))
+        seen.append(
+            (
+                case.state,
+                CaseEvent.objects.filter(pk=event.pk).exists(),
+                transaction.get_connection().in_atomic_block,
+            )
+        )
         raise RuntimeError("filing failed")
 
     monkeypatch.setattr(workflow, "IN_TRANSACTION", [*workflow.IN_TRANSACTION, callback])
@@ -48,9 +65,13 @@ def test_in_transaction_callback_sees_the_event_and_its_failure_rolls_everything
     assert not CaseEvent.objects.filter(case_id=case.pk).exists()
 
 
-def test_after_commit_callbacks_run_only_after_commit(demo, monkeypatch, django_capture_on_commit_callbacks):
+def test_after_commit_callbacks_run_only_after_commit(
+    demo, monkeypatch, django_capture_on_commit_callbacks
+):
     calls = []
-    monkeypatch.setattr(workflow, "AFTER_COMMIT", [lambda case_id, event_id: calls.append((case_id, event_id))])
+    monkeypatch.setattr(
+        workflow, "AFTER_COMMIT", [lambda case_id, event_id: calls.append((case_id, event_id))]
+    )
     case = make_case(demo.gushu)
     with django_capture_on_commit_callbacks(execute=False) as pending:
         event = case_transition(case=case, name="accept", actor=demo.user("clerk"))
@@ -79,7 +100,9 @@ def test_stale_copy_taking_the_same_transition_gets_case_changed(demo):
     assert CaseEvent.objects.filter(case=case).count() == 1
 
 
-def test_reaching_review_notifies_the_township_approver_once(demo, django_capture_on_commit_callbacks):
+def test_reaching_review_notifies_the_township_approver_once(
+    demo, django_capture_on_commit_callbacks
+):
     case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE, notice_started_on=LONG_AGO)
     with django_capture_on_commit_callbacks(execute=True):
         event = case_transition(case=case, name="close_notice", actor=demo.user("clerk"))
@@ -101,18 +124,32 @@ def test_referral_notifies_county_supervisor_and_visiting_notifies_village_and_o
     case = make_case(demo.wuxi, force_state=CaseState.REVIEW)
     with django_capture_on_commit_callbacks(execute=True):
         go(case, "refer_to_county", "clerk_wuxi")
-    assert Notification.objects.filter(recipient=demo.user("supervisor"), verb__contains="报县审批").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=demo.user("supervisor"), verb__contains="报县审批"
+        ).count()
+        == 1
+    )
     second_clerk = make_user("clerk2", "township_clerk", demo.gushu)
     visiting = make_case(demo.gushu, force_state=CaseState.CHECKING, check_status="returned")
     with django_capture_on_commit_callbacks(execute=True):
         go(visiting, "finish_check", "verifier")
     for user in (demo.user("assistant"), second_clerk, demo.user("clerk")):
-        assert Notification.objects.filter(recipient=user, verb__contains=visiting.number).count() == 1
+        assert (
+            Notification.objects.filter(recipient=user, verb__contains=visiting.number).count() == 1
+        )
     assert not Notification.objects.filter(recipient=demo.user("assistant_wuxi")).exists()
 
 
-def test_flagged_case_reaching_review_asks_the_county_for_its_visit(demo, django_capture_on_commit_callbacks):
-    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE, notice_started_on=LONG_AGO, near_relative_flag=True)
+def test_flagged_case_reaching_review_asks_the_county_for_its_visit(
+    demo, django_capture_on_commit_callbacks
+):
+    case = make_case(
+        demo.gushu,
+        force_state=CaseState.PRE_NOTICE,
+        notice_started_on=LONG_AGO,
+        near_relative_flag=True,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         go(case, "close_notice", "clerk")
     note = Notification.objects.get(recipient=demo.user("supervisor"))

@@ -25,7 +25,9 @@ def make_case(township: Region | None = None, type_code: str = "dibao_rural", **
     else:
         household = HouseholdFactory()
     kwargs.setdefault("documents_complete", True)
-    return CaseFactory(household=household, assistance_type=AssistanceType.objects.get(code=type_code), **kwargs)
+    return CaseFactory(
+        household=household, assistance_type=AssistanceType.objects.get(code=type_code), **kwargs
+    )
 
 
 def go(case: Case, name: str, user: User | str, opinion: str = "同意", **kwargs) -> str:
@@ -36,7 +38,9 @@ def go(case: Case, name: str, user: User | str, opinion: str = "同意", **kwarg
 
 
 def make_user(username: str, role: str, region: Region, **kwargs) -> User:
-    return User.objects.create_user(username=username, password="x", role=role, region=region, full_name=username, **kwargs)
+    return User.objects.create_user(
+        username=username, password="x", role=role, region=region, full_name=username, **kwargs
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -7,19 +7,37 @@ from hypothesis import strategies as st
 
 from funds import calculators as calc
 
-STD = calc.Standard(amount=Decimal("790"), effective_from=datetime.date(2025, 7, 1), label="当涂县农村低保标准")
+STD = calc.Standard(
+    amount=Decimal("790"), effective_from=datetime.date(2025, 7, 1), label="当涂县农村低保标准"
+)
 
-money = st.decimals(min_value=Decimal("0"), max_value=Decimal("20000"), places=2, allow_nan=False, allow_infinity=False)
+money = st.decimals(
+    min_value=Decimal("0"),
+    max_value=Decimal("20000"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
+)
 standards = st.decimals(min_value=Decimal("100"), max_value=Decimal("3000"), places=2)
 member_lists = st.lists(
-    st.builds(calc.MemberFacts, name=st.just("成员"), counted_income=money, covered=st.booleans(), severe=st.booleans()),
+    st.builds(
+        calc.MemberFacts,
+        name=st.just("成员"),
+        counted_income=money,
+        covered=st.booleans(),
+        severe=st.booleans(),
+    ),
     min_size=1,
     max_size=8,
 )
 
 
 def test_gap_times_covered_members_rounded_to_yuan():
-    members = [calc.MemberFacts("甲", Decimal("300")), calc.MemberFacts("乙", Decimal("0")), calc.MemberFacts("丙", Decimal("0"))]
+    members = [
+        calc.MemberFacts("甲", Decimal("300")),
+        calc.MemberFacts("乙", Decimal("0")),
+        calc.MemberFacts("丙", Decimal("0")),
+    ]
     result = calc.compute_dibao(members=members, standard=STD)
     assert result.eligible and not result.margin
     assert result.per_capita_income == Decimal("100.00")
@@ -29,15 +47,22 @@ def test_gap_times_covered_members_rounded_to_yuan():
 
 def test_excluded_income_is_shown_but_not_counted_and_spending_is_deducted():
     members = [calc.MemberFacts("甲", Decimal("1000"))]
-    result = calc.compute_dibao(members=members, standard=STD, excluded_income=Decimal("500"), deductions=Decimal("400"))
+    result = calc.compute_dibao(
+        members=members, standard=STD, excluded_income=Decimal("500"), deductions=Decimal("400")
+    )
     assert result.per_capita_income == Decimal("600.00")
     assert result.amount == Decimal("190.00")
     assert "不计入" in result.steps[2]
 
 
 def test_margin_household_with_severely_disabled_member_gets_single_person_coverage():
-    members = [calc.MemberFacts("甲", Decimal("1800")), calc.MemberFacts("乙", Decimal("0"), severe=True)]
-    result = calc.compute_dibao(members=members, standard=STD)  # per capita 900: between 790 and 1185
+    members = [
+        calc.MemberFacts("甲", Decimal("1800")),
+        calc.MemberFacts("乙", Decimal("0"), severe=True),
+    ]
+    result = calc.compute_dibao(
+        members=members, standard=STD
+    )  # per capita 900: between 790 and 1185
     assert result.margin and result.single_person and result.eligible
     assert result.amount == Decimal("790.00")
 
@@ -49,8 +74,14 @@ def test_margin_household_without_severe_member_is_not_eligible():
 
 
 def test_banded_mode_pays_the_band_amount_per_covered_member():
-    bands = [calc.Band(Decimal("0"), Decimal("200"), Decimal("150"), "三档"), calc.Band(Decimal("200"), None, Decimal("400"), "一档")]
-    members = [calc.MemberFacts("甲", Decimal("700")), calc.MemberFacts("乙", Decimal("700"), covered=False)]
+    bands = [
+        calc.Band(Decimal("0"), Decimal("200"), Decimal("150"), "三档"),
+        calc.Band(Decimal("200"), None, Decimal("400"), "一档"),
+    ]
+    members = [
+        calc.MemberFacts("甲", Decimal("700")),
+        calc.MemberFacts("乙", Decimal("700"), covered=False),
+    ]
     result = calc.compute_dibao(members=members, standard=STD, mode="banded", bands=bands)
     assert result.amount == Decimal("150.00")  # gap 90 → 三档 × 1 covered
 
@@ -71,12 +102,24 @@ def test_floats_are_refused():
 
 
 @settings(max_examples=300, deadline=None)
-@given(members=member_lists, std=standards, extra=money, deductions=money,
-       rounding=st.sampled_from(["yuan", "jiao", "fen"]), method=st.sampled_from(["half_up", "up"]))
+@given(
+    members=member_lists,
+    std=standards,
+    extra=money,
+    deductions=money,
+    rounding=st.sampled_from(["yuan", "jiao", "fen"]),
+    method=st.sampled_from(["half_up", "up"]),
+)
 def test_dibao_amount_properties(members, std, extra, deductions, rounding, method):
     standard = calc.Standard(std, datetime.date(2025, 1, 1), "标准")
-    r = calc.compute_dibao(members=members, standard=standard, household_income=extra, deductions=deductions,
-                           rounding=rounding, rounding_method=method)
+    r = calc.compute_dibao(
+        members=members,
+        standard=standard,
+        household_income=extra,
+        deductions=deductions,
+        rounding=rounding,
+        rounding_method=method,
+    )
     net = max(sum((m.counted_income for m in members), Decimal(0)) + extra - deductions, Decimal(0))
     per_capita = (net / len(members)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
     assert r.per_capita_income == per_capita
@@ -99,7 +142,10 @@ def test_dibao_amount_properties(members, std, extra, deductions, rounding, meth
         assert r.margin == (per_capita < std * Decimal("1.5"))
         if r.amount is not None:
             # 单人保: only severe members, each at most the standard
-            assert r.single_person and r.amount <= std * sum(1 for m in members if m.severe and m.covered) + 1
+            assert (
+                r.single_person
+                and r.amount <= std * sum(1 for m in members if m.severe and m.covered) + 1
+            )
     assert r.steps and "标准" in r.steps[0]
 
 
@@ -108,28 +154,54 @@ def test_dibao_amount_properties(members, std, extra, deductions, rounding, meth
 def test_more_income_never_raises_the_amount(members, std, extra, more):
     members = [calc.MemberFacts(m.name, m.counted_income, m.covered, False) for m in members]
     standard = calc.Standard(std, datetime.date(2025, 1, 1), "标准")
-    low = calc.compute_dibao(members=members, standard=standard, household_income=extra, rounding="fen")
-    high = calc.compute_dibao(members=members, standard=standard, household_income=extra + more, rounding="fen")
+    low = calc.compute_dibao(
+        members=members, standard=standard, household_income=extra, rounding="fen"
+    )
+    high = calc.compute_dibao(
+        members=members, standard=standard, household_income=extra + more, rounding="fen"
+    )
     assert (high.amount or 0) <= (low.amount or 0)
 
 
 TEKUN = calc.TekunStandards(
     basic=Decimal("1027"),
-    care={calc.SELF_CARE: Decimal("110"), calc.PARTLY_LOST: Decimal("350"), calc.FULLY_LOST: Decimal("920")},
+    care={
+        calc.SELF_CARE: Decimal("110"),
+        calc.PARTLY_LOST: Decimal("350"),
+        calc.FULLY_LOST: Decimal("920"),
+    },
     effective_from=datetime.date(2025, 7, 1),
     label="当涂县农村特困人员供养标准",
     dibao_standard=Decimal("790"),
 )
 
 
-@pytest.mark.parametrize("unmet,level", [(0, calc.SELF_CARE), (1, calc.PARTLY_LOST), (3, calc.PARTLY_LOST), (4, calc.FULLY_LOST), (6, calc.FULLY_LOST)])
+@pytest.mark.parametrize(
+    "unmet,level",
+    [
+        (0, calc.SELF_CARE),
+        (1, calc.PARTLY_LOST),
+        (3, calc.PARTLY_LOST),
+        (4, calc.FULLY_LOST),
+        (6, calc.FULLY_LOST),
+    ],
+)
 def test_self_care_levels(unmet, level):
     assert calc.care_level(unmet) == level
 
 
 def _tekun(**kw):
-    args = dict(name="王大爷", age=72, disability_type="", disability_grade=None, own_income=Decimal("0"),
-                has_able_supporter=False, unmet_items=[], support_mode_label="分散供养", standards=TEKUN)
+    args = dict(
+        name="王大爷",
+        age=72,
+        disability_type="",
+        disability_grade=None,
+        own_income=Decimal("0"),
+        has_able_supporter=False,
+        unmet_items=[],
+        support_mode_label="分散供养",
+        standards=TEKUN,
+    )
     args.update(kw)
     return calc.compute_tekun(**args)
 

@@ -13,7 +13,14 @@ def confirmed_case(demo):
     """Factory of cases confirmed in October 2026 in a given village (default 姑孰镇)."""
     from relief.models import AssistanceType
 
-    def make(*, village=None, type_code="dibao_rural", decided_on=datetime.date(2026, 10, 15), state=CaseState.PAYING, **kw):
+    def make(
+        *,
+        village=None,
+        type_code="dibao_rural",
+        decided_on=datetime.date(2026, 10, 15),
+        state=CaseState.PAYING,
+        **kw,
+    ):
         household = HouseholdFactory(village=village or demo.village)
         return CaseFactory(
             household=household,

@@ -15,16 +15,23 @@ def test_revoking_moves_the_case_to_revoked_files_it_logs_it_and_notifies_the_to
 ):
     case = confirmed_case(monthly_amount=Decimal("500"))
     with django_capture_on_commit_callbacks(execute=True):
-        event = correction_revoke(case=case, actor=demo.user("supervisor"), reasons="隐瞒经营性收入",
-                                  legal_basis="《最低生活保障审核确认办法》第三十五条")
+        event = correction_revoke(
+            case=case,
+            actor=demo.user("supervisor"),
+            reasons="隐瞒经营性收入",
+            legal_basis="《最低生活保障审核确认办法》第三十五条",
+        )
     case.refresh_from_db()
     assert case.state == CaseState.REVOKED
     assert event.transition == "county_revoke"
     assert "法律依据：《最低生活保障审核确认办法》第三十五条" in event.opinion
     assert event.data["reasons"] == "隐瞒经营性收入"
     assert Filing.objects.get(case=case).kind == Filing.Kind.REVOCATION
-    assert set(Notification.objects.filter(dedupe_key=f"review-revoke-{event.pk}").values_list(
-        "recipient__username", flat=True)) == {"clerk", "approver"}
+    assert set(
+        Notification.objects.filter(dedupe_key=f"review-revoke-{event.pk}").values_list(
+            "recipient__username", flat=True
+        )
+    ) == {"clerk", "approver"}
 
 
 def test_revocation_needs_reasons_and_legal_basis(demo, confirmed_case):
@@ -41,9 +48,14 @@ def test_changing_the_amount_records_it_updates_the_case_and_writes_the_log_toge
 ):
     case = confirmed_case(monthly_amount=Decimal("500.00"))
     with django_capture_on_commit_callbacks(execute=True):
-        change = correction_change_amount(case=case, actor=demo.user("supervisor"), new_amount="420.50",
-                                          effective_from=datetime.date(2026, 11, 1), reasons="收入核算有误",
-                                          legal_basis="《最低生活保障审核确认办法》第二十三条")
+        change = correction_change_amount(
+            case=case,
+            actor=demo.user("supervisor"),
+            new_amount="420.50",
+            effective_from=datetime.date(2026, 11, 1),
+            reasons="收入核算有误",
+            legal_basis="《最低生活保障审核确认办法》第二十三条",
+        )
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("420.50")
     assert case.state == CaseState.PAYING
@@ -58,8 +70,14 @@ def test_changing_the_amount_records_it_updates_the_case_and_writes_the_log_toge
 def test_a_bad_amount_is_refused_and_nothing_is_saved(demo, confirmed_case, amount):
     case = confirmed_case(monthly_amount=Decimal("500.00"))
     with pytest.raises(ValidationError) as exc:
-        correction_change_amount(case=case, actor=demo.user("supervisor"), new_amount=amount,
-                                 effective_from=datetime.date(2026, 11, 1), reasons="r", legal_basis="b")
+        correction_change_amount(
+            case=case,
+            actor=demo.user("supervisor"),
+            new_amount=amount,
+            effective_from=datetime.date(2026, 11, 1),
+            reasons="r",
+            legal_basis="b",
+        )
     assert "new_amount" in exc.value.message_dict
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("500.00")
@@ -70,13 +88,25 @@ def test_a_bad_amount_is_refused_and_nothing_is_saved(demo, confirmed_case, amou
 def test_the_amount_of_an_undecided_case_cannot_be_corrected(demo, confirmed_case):
     case = confirmed_case(state=CaseState.REVIEW)
     with pytest.raises(ValidationError):
-        correction_change_amount(case=case, actor=demo.user("supervisor"), new_amount="100",
-                                 effective_from=datetime.date(2026, 11, 1), reasons="r", legal_basis="b")
+        correction_change_amount(
+            case=case,
+            actor=demo.user("supervisor"),
+            new_amount="100",
+            effective_from=datetime.date(2026, 11, 1),
+            reasons="r",
+            legal_basis="b",
+        )
 
 
 def test_a_township_approver_cannot_correct(demo, confirmed_case):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        correction_change_amount(case=confirmed_case(), actor=demo.user("approver"), new_amount="100",
-                                 effective_from=datetime.date(2026, 11, 1), reasons="r", legal_basis="b")
+        correction_change_amount(
+            case=confirmed_case(),
+            actor=demo.user("approver"),
+            new_amount="100",
+            effective_from=datetime.date(2026, 11, 1),
+            reasons="r",
+            legal_basis="b",
+        )

@@ -15,8 +15,13 @@ from tests.factories import CaseFactory
 
 def _suspend(demo, type_code="dibao_rural"):
     delegation = Delegation.objects.get(township=demo.gushu, assistance_type__code=type_code)
-    delegation_supervise(delegation=delegation, actor=demo.user("supervisor"), status=Delegation.Status.SUSPENDED,
-                         effective_date=timezone.localdate(), reason="抽查问题率过高，暂停委托")
+    delegation_supervise(
+        delegation=delegation,
+        actor=demo.user("supervisor"),
+        status=Delegation.Status.SUSPENDED,
+        effective_date=timezone.localdate(),
+        reason="抽查问题率过高，暂停委托",
+    )
     return delegation
 
 
@@ -34,13 +39,19 @@ def test_after_suspension_new_decisions_route_to_county_approval(demo):
     assert after["refer_to_county"].allowed
     with pytest.raises(TransitionRefused):
         case_transition(case=case, name="confirm", actor=approver, opinion="同意")
-    case_transition(case=case, name="refer_to_county", actor=approver, opinion="委托已暂停，报县审批")
+    case_transition(
+        case=case, name="refer_to_county", actor=approver, opinion="委托已暂停，报县审批"
+    )
     assert case.state == CaseState.COUNTY_REVIEW and case.route == "county"
 
 
 def test_suspension_leaves_cases_already_confirmed_unaffected(demo):
-    confirmed = CaseFactory(force_state=CaseState.PAYING, decided_on=datetime.date(2026, 10, 10), route="township",
-                            monthly_amount=Decimal("400"))
+    confirmed = CaseFactory(
+        force_state=CaseState.PAYING,
+        decided_on=datetime.date(2026, 10, 10),
+        route="township",
+        monthly_amount=Decimal("400"),
+    )
     _suspend(demo)
     confirmed.refresh_from_db()
     assert confirmed.state == CaseState.PAYING and confirmed.route == "township"
@@ -59,5 +70,10 @@ def test_suspension_is_per_type_and_the_history_is_kept(demo):
 def test_a_supervisor_cannot_touch_a_delegation_of_another_county(demo):
     delegation = Delegation.objects.filter(township=demo.gushu).first()
     with pytest.raises(PermissionDenied):
-        delegation_supervise(delegation=delegation, actor=demo.user("approver"), status="suspended",
-                             effective_date=timezone.localdate(), reason="x")
+        delegation_supervise(
+            delegation=delegation,
+            actor=demo.user("approver"),
+            status="suspended",
+            effective_date=timezone.localdate(),
+            reason="x",
+        )

@@ -41,7 +41,9 @@ def test_refusal_and_termination_are_filed_but_intermediate_steps_are_not(demo):
     terminated = CaseFactory(force_state=CaseState.CHECKING)
     case_transition(case=terminated, name="terminate", actor=demo.user("clerk"), opinion="拒不配合")
     other = CaseFactory(force_state=CaseState.REVIEW)
-    case_transition(case=other, name="return_for_investigation", actor=demo.user("approver"), opinion="补充")
+    case_transition(
+        case=other, name="return_for_investigation", actor=demo.user("approver"), opinion="补充"
+    )
     assert Filing.objects.get(case=refused).kind == Filing.Kind.REFUSAL
     assert Filing.objects.get(case=terminated).kind == Filing.Kind.TERMINATION
     assert not Filing.objects.filter(case=other).exists()

@@ -20,16 +20,27 @@ from review.services import (
 def order(demo, confirmed_case, django_capture_on_commit_callbacks):
     case = confirmed_case()
     with django_capture_on_commit_callbacks(execute=True):
-        return rectification_issue(actor=demo.user("supervisor"), township=demo.gushu, problem_kind="income",
-                                   description="收入核算不实，请重新核对", case=case)
+        return rectification_issue(
+            actor=demo.user("supervisor"),
+            township=demo.gushu,
+            problem_kind="income",
+            description="收入核算不实，请重新核对",
+            case=case,
+        )
 
 
-def test_an_order_is_due_in_the_policy_number_of_working_days_and_notifies_the_township(demo, order):
+def test_an_order_is_due_in_the_policy_number_of_working_days_and_notifies_the_township(
+    demo, order
+):
     from django.utils import timezone
 
     assert order.status == RectificationOrder.Status.ISSUED
     assert order.due_date == add_workdays(timezone.localdate(), 10)
-    recipients = set(Notification.objects.filter(dedupe_key=f"review-rect-{order.pk}").values_list("recipient__username", flat=True))
+    recipients = set(
+        Notification.objects.filter(dedupe_key=f"review-rect-{order.pk}").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert recipients == {"clerk", "approver"}
 
 
@@ -43,7 +54,9 @@ def test_rectification_life_cycle_respond_send_back_respond_accept(demo, order, 
     with pytest.raises(ValidationError) as exc:
         rectification_review(order=order, actor=supervisor, accept=False, comment="")
     assert "退回时请写明理由" in exc.value.message_dict["comment"]
-    rectification_review(order=order, actor=supervisor, accept=False, comment="缺少调整后的审批表", due_workdays=5)
+    rectification_review(
+        order=order, actor=supervisor, accept=False, comment="缺少调整后的审批表", due_workdays=5
+    )
     order.refresh_from_db()
     assert order.status == RectificationOrder.Status.RETURNED
     assert order.responses.get().decision == RectificationResponse.Decision.RETURNED
@@ -72,9 +85,15 @@ def test_another_township_cannot_respond(demo, order):
         rectification_respond(order=order, actor=demo.user("clerk_huangchi"), body="x")
 
 
-def test_overdue_orders_are_flagged_set_based_and_only_while_the_township_owes_an_answer(demo, order):
-    answered = rectification_issue(actor=demo.user("supervisor"), township=demo.gushu, problem_kind="procedure",
-                                   description="程序不规范")
+def test_overdue_orders_are_flagged_set_based_and_only_while_the_township_owes_an_answer(
+    demo, order
+):
+    answered = rectification_issue(
+        actor=demo.user("supervisor"),
+        township=demo.gushu,
+        problem_kind="procedure",
+        description="程序不规范",
+    )
     rectification_respond(order=answered, actor=demo.user("clerk"), body="已整改")
     later = order.due_date + datetime.timedelta(days=1)
     assert rectification_mark_overdue(today=order.due_date) == 0

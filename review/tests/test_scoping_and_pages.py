@@ -29,21 +29,48 @@ def huangchi_world(demo, confirmed_case):
     """A query, an order and a recorded spot-check result about a 黄池镇 case."""
     supervisor = demo.user("supervisor")
     case = confirmed_case(village=Region.objects.get(code="340521101201"))
-    filing = Filing.objects.create(case=case, kind="confirmation", township=case.township,
-                                   assistance_type=case.assistance_type, decided_on=case.decided_on)
+    filing = Filing.objects.create(
+        case=case,
+        kind="confirmation",
+        township=case.township,
+        assistance_type=case.assistance_type,
+        decided_on=case.decided_on,
+    )
     query = query_open(filing=filing, actor=supervisor, subject="金额依据", body="请说明")
-    order = rectification_issue(actor=supervisor, township=case.township, problem_kind="documents",
-                                description="档案不全", case=case)
-    campaign = spot_check_campaign_create(actor=supervisor, name="抽查", period_start=PERIOD[0], period_end=PERIOD[1])
+    order = rectification_issue(
+        actor=supervisor,
+        township=case.township,
+        problem_kind="documents",
+        description="档案不全",
+        case=case,
+    )
+    campaign = spot_check_campaign_create(
+        actor=supervisor, name="抽查", period_start=PERIOD[0], period_end=PERIOD[1]
+    )
     item = campaign.items.get(case=case)
-    spot_check_record_visit(item=item, actor=supervisor, visit_date=datetime.date(2026, 11, 3), people_met="户主",
-                            findings="档案缺少核对授权书", outcome="problem", problem_kind="documents")
+    spot_check_record_visit(
+        item=item,
+        actor=supervisor,
+        visit_date=datetime.date(2026, 11, 3),
+        people_met="户主",
+        findings="档案缺少核对授权书",
+        outcome="problem",
+        problem_kind="documents",
+    )
     return {"query": query, "order": order, "item": item, "filing": filing}
 
 
-@pytest.mark.parametrize("name", ["review:query_detail", "review:rectification_detail", "review:item_detail"])
-def test_a_township_never_sees_another_townships_supervision_records(client, demo, huangchi_world, name):
-    key = {"review:query_detail": "query", "review:rectification_detail": "order", "review:item_detail": "item"}[name]
+@pytest.mark.parametrize(
+    "name", ["review:query_detail", "review:rectification_detail", "review:item_detail"]
+)
+def test_a_township_never_sees_another_townships_supervision_records(
+    client, demo, huangchi_world, name
+):
+    key = {
+        "review:query_detail": "query",
+        "review:rectification_detail": "order",
+        "review:item_detail": "item",
+    }[name]
     url = reverse(name, args=[huangchi_world[key].pk])
     client.force_login(demo.user("clerk"))  # 姑孰镇
     assert client.get(url).status_code == 404
@@ -67,10 +94,15 @@ def test_the_api_applies_the_same_scoping(client, demo, huangchi_world):
     client.force_login(demo.user("clerk"))
     assert client.get(f"/api/review/rectifications/{order.pk}/").status_code == 404
     assert client.get("/api/review/rectifications/").json()["count"] == 0
-    assert client.post(f"/api/review/rectifications/{order.pk}/respond/", {"body": "x"}).status_code == 404
+    assert (
+        client.post(f"/api/review/rectifications/{order.pk}/respond/", {"body": "x"}).status_code
+        == 404
+    )
     assert client.get("/api/review/filings/").status_code == 403
     client.force_login(demo.user("clerk_huangchi"))
-    response = client.post(f"/api/review/rectifications/{order.pk}/respond/", {"body": "已补齐授权书"})
+    response = client.post(
+        f"/api/review/rectifications/{order.pk}/respond/", {"body": "已补齐授权书"}
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "responded"
 
@@ -78,7 +110,10 @@ def test_the_api_applies_the_same_scoping(client, demo, huangchi_world):
 def test_township_answers_a_query_in_the_thread(client, demo, huangchi_world):
     query = huangchi_world["query"]
     client.force_login(demo.user("clerk_huangchi"))
-    response = client.post(reverse("review:query_detail", args=[query.pk]), {"action": "reply", "body": "按标准补差计算"})
+    response = client.post(
+        reverse("review:query_detail", args=[query.pk]),
+        {"action": "reply", "body": "按标准补差计算"},
+    )
     assert response.status_code == 302
     query.refresh_from_db()
     assert query.status == "answered"
@@ -87,18 +122,32 @@ def test_township_answers_a_query_in_the_thread(client, demo, huangchi_world):
 
 def test_township_users_cannot_open_county_pages(client, demo):
     client.force_login(demo.user("approver"))
-    for name in ("review:inbox", "review:campaigns", "review:complaints", "review:delegations", "review:stats"):
+    for name in (
+        "review:inbox",
+        "review:campaigns",
+        "review:complaints",
+        "review:delegations",
+        "review:stats",
+    ):
         assert client.get(reverse(name)).status_code == 403, name
 
 
 def test_every_county_page_renders(client, demo, huangchi_world, confirmed_case):
-    complaint = complaint_register(actor=demo.user("supervisor"), channel="hotline_12349", named=True,
-                                   reporter_name="王某", reporter_phone="138", content="x", township=demo.gushu)
+    complaint = complaint_register(
+        actor=demo.user("supervisor"),
+        channel="hotline_12349",
+        named=True,
+        reporter_name="王某",
+        reporter_phone="138",
+        content="x",
+        township=demo.gushu,
+    )
     client.force_login(demo.user("supervisor"))
     case = huangchi_world["filing"].case
     urls = [
         reverse("review:inbox"),
-        reverse("review:inbox") + f"?near_relative=on&township={demo.huangchi.pk}&date_from=2026-10-01",
+        reverse("review:inbox")
+        + f"?near_relative=on&township={demo.huangchi.pk}&date_from=2026-10-01",
         reverse("review:filing_detail", args=[huangchi_world["filing"].pk]),
         reverse("review:queries"),
         reverse("review:query_detail", args=[huangchi_world["query"].pk]),

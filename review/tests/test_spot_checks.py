@@ -21,7 +21,11 @@ from review.tests.conftest import PERIOD
 
 def _campaign(demo, seed=None):
     return spot_check_campaign_create(
-        actor=demo.user("supervisor"), name="十月抽查", period_start=PERIOD[0], period_end=PERIOD[1], seed=seed
+        actor=demo.user("supervisor"),
+        name="十月抽查",
+        period_start=PERIOD[0],
+        period_end=PERIOD[1],
+        seed=seed,
     )
 
 
@@ -66,7 +70,9 @@ def test_sample_is_stratified_by_township_and_type_at_the_policy_ratio(demo, con
     assert frame["340521100000:temporary"]["quota"] == 1
     counts = {}
     for item in campaign.items.all():
-        counts[(item.township_id, item.category)] = counts.get((item.township_id, item.category), 0) + 1
+        counts[(item.township_id, item.category)] = (
+            counts.get((item.township_id, item.category), 0) + 1
+        )
     assert counts == {
         (demo.gushu.pk, "dibao"): 3,
         (demo.huangchi.pk, "dibao"): 2,
@@ -76,8 +82,13 @@ def test_sample_is_stratified_by_township_and_type_at_the_policy_ratio(demo, con
 
 
 def test_township_override_of_the_ratio_applies_to_its_stratum(demo, confirmed_case):
-    policy_set(region=demo.gushu, key="spot_check_ratio_dibao", raw_value="0.5",
-               effective_from=datetime.date(2026, 1, 1), actor=demo.user("admin"))
+    policy_set(
+        region=demo.gushu,
+        key="spot_check_ratio_dibao",
+        raw_value="0.5",
+        effective_from=datetime.date(2026, 1, 1),
+        actor=demo.user("admin"),
+    )
     for _ in range(5):
         confirmed_case()
     assert _campaign(demo).frame["340521100000:dibao"]["quota"] == 3  # 2.5 → 3
@@ -85,8 +96,12 @@ def test_township_override_of_the_ratio_applies_to_its_stratum(demo, confirmed_c
 
 def test_a_tekun_setting_below_the_floor_is_still_sampled_at_thirty_percent(demo, confirmed_case):
     # A stored value below the minimum (e.g. from before validation existed) must not lower the floor.
-    PolicySetting.objects.create(region=demo.county, key="spot_check_ratio_tekun", value="0.10",
-                                 effective_from=datetime.date(2026, 1, 1))
+    PolicySetting.objects.create(
+        region=demo.county,
+        key="spot_check_ratio_tekun",
+        value="0.10",
+        effective_from=datetime.date(2026, 1, 1),
+    )
     for _ in range(10):
         confirmed_case(type_code="tekun_centralized")
     campaign = _campaign(demo)
@@ -114,7 +129,9 @@ def test_mandatory_cases_beyond_the_quota_are_all_included(demo, confirmed_case)
     for _ in range(3):
         confirmed_case(near_relative_flag=True)
     campaign = _campaign(demo)
-    assert campaign.items.count() == 3  # quota 4 × 0.3 → 2, but the three near-relative cases are all visited
+    assert (
+        campaign.items.count() == 3
+    )  # quota 4 × 0.3 → 2, but the three near-relative cases are all visited
 
 
 def test_the_draw_is_reproducible_from_the_seed(demo, confirmed_case):
@@ -146,10 +163,14 @@ def test_only_a_supervisor_creates_a_campaign(demo):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        spot_check_campaign_create(actor=demo.user("clerk"), name="x", period_start=PERIOD[0], period_end=PERIOD[1])
+        spot_check_campaign_create(
+            actor=demo.user("clerk"), name="x", period_start=PERIOD[0], period_end=PERIOD[1]
+        )
 
 
-def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(demo, confirmed_case, settings, tmp_path):
+def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(
+    demo, confirmed_case, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -163,17 +184,42 @@ def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(demo, confi
     spot_check_assign(items=[item], assignee=verifier, actor=demo.user("supervisor"))
     item.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        spot_check_record_visit(item=item, actor=verifier, visit_date=datetime.date(2026, 11, 2), people_met="户主",
-                                findings="收入未申报", outcome="problem", problem_kind="")
+        spot_check_record_visit(
+            item=item,
+            actor=verifier,
+            visit_date=datetime.date(2026, 11, 2),
+            people_met="户主",
+            findings="收入未申报",
+            outcome="problem",
+            problem_kind="",
+        )
     assert "发现问题时请选择问题类型" in exc.value.message_dict["problem_kind"]
     fake = SimpleUploadedFile("photo.jpg", b"<html>not an image</html>", content_type="image/jpeg")
     with pytest.raises(ValidationError) as exc:
-        spot_check_record_visit(item=item, actor=verifier, visit_date=datetime.date(2026, 11, 2), people_met="户主",
-                                findings="收入未申报", outcome="problem", problem_kind="income", photos=[fake])
+        spot_check_record_visit(
+            item=item,
+            actor=verifier,
+            visit_date=datetime.date(2026, 11, 2),
+            people_met="户主",
+            findings="收入未申报",
+            outcome="problem",
+            problem_kind="income",
+            photos=[fake],
+        )
     assert "不是" in exc.value.message_dict["photos"][0]
-    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, content_type="text/plain")
-    spot_check_record_visit(item=item, actor=verifier, visit_date=datetime.date(2026, 11, 2), people_met="户主",
-                            findings="收入未申报", outcome="problem", problem_kind="income", photos=[png])
+    png = SimpleUploadedFile(
+        "p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, content_type="text/plain"
+    )
+    spot_check_record_visit(
+        item=item,
+        actor=verifier,
+        visit_date=datetime.date(2026, 11, 2),
+        people_met="户主",
+        findings="收入未申报",
+        outcome="problem",
+        problem_kind="income",
+        photos=[png],
+    )
     item.refresh_from_db()
     assert item.outcome == "problem" and item.problem_kind == "income"
     photo = item.photos.get()

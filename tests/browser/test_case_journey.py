@@ -16,11 +16,6 @@ from cases.tests.workflow_helpers import fast_passwords, make_case  # noqa: F401
 pytestmark = pytest.mark.browser
 
 
-
-
-
-
-
 def open_case(page, live_server, case):
     """From the case list, as a user would."""
     page.goto(f"{live_server.url}/cases/?q={case.number}")
@@ -51,14 +46,25 @@ def investigate_to_review(page, case, *, clerk_finishes_check=True):
     act(page, "finish_check", expect_state="入户调查")
     set_facts(case, survey_status="complete")
     page.reload()
-    act(page, "finish_investigation", "经入户调查和核对，家庭人均收入低于当地低保标准", expect_state="确认前公示")
+    act(
+        page,
+        "finish_investigation",
+        "经入户调查和核对，家庭人均收入低于当地低保标准",
+        expect_state="确认前公示",
+    )
     # The 7-day notice runs; pretend it started long enough ago.
-    set_facts(case, notice_started_on=timezone.localdate() - datetime.timedelta(days=8), monthly_amount=Decimal("420.00"))
+    set_facts(
+        case,
+        notice_started_on=timezone.localdate() - datetime.timedelta(days=8),
+        monthly_amount=Decimal("420.00"),
+    )
     page.reload()
     act(page, "close_notice", expect_state="待审核确认")
 
 
-def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, live_server, browser_session):
+def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(
+    demo, live_server, browser_session
+):
     case = make_case(demo.gushu)
     with browser_session("clerk") as clerk:
         open_case(clerk, live_server, case)
@@ -73,19 +79,31 @@ def test_dibao_case_from_acceptance_to_payment_in_the_delegated_township(demo, l
         open_case(clerk, live_server, case)
         act(clerk, "start_payment", expect_state="发放中")
         timeline = clerk.inner_text("[data-testid=timeline]")
-        for label in ("受理", "启动调查核对", "核对完成转入户调查", "调查完成", "公示期满无异议", "审核确认", "纳入发放"):
+        for label in (
+            "受理",
+            "启动调查核对",
+            "核对完成转入户调查",
+            "调查完成",
+            "公示期满无异议",
+            "审核确认",
+            "纳入发放",
+        ):
             assert label in timeline
     case.refresh_from_db()
     assert case.state == "paying" and case.route == "township" and case.amount_from
     assert case.events.count() == 7
 
 
-def test_dibao_case_in_the_township_without_delegation_goes_through_county_approval(demo, live_server, browser_session):
+def test_dibao_case_in_the_township_without_delegation_goes_through_county_approval(
+    demo, live_server, browser_session
+):
     case = make_case(demo.wuxi)
     with browser_session("clerk_wuxi") as clerk:
         open_case(clerk, live_server, case)
         investigate_to_review(clerk, case)
-        assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in clerk.inner_text("[data-testid=reasons-confirm]")
+        assert "本乡镇当前未获得该救助类型的审核确认权，须报县审批" in clerk.inner_text(
+            "[data-testid=reasons-confirm]"
+        )
         act(clerk, "refer_to_county", "经乡镇审核符合条件，报县审批", expect_state="报县审批")
     with browser_session("supervisor") as supervisor:
         supervisor.goto(f"{live_server.url}/notifications/")
@@ -97,4 +115,8 @@ def test_dibao_case_in_the_township_without_delegation_goes_through_county_appro
         act(clerk, "start_payment", expect_state="发放中")
     case.refresh_from_db()
     assert case.state == "paying" and case.route == "county"
-    assert [e.transition for e in case.events.all()][-3:] == ["refer_to_county", "county_approve", "start_payment"]
+    assert [e.transition for e in case.events.all()][-3:] == [
+        "refer_to_county",
+        "county_approve",
+        "start_payment",
+    ]

@@ -37,7 +37,9 @@ def expected_nav(roles: set[str]) -> list[str]:
     return labels
 
 
-def test_every_role_logs_in_through_the_form_and_sees_its_own_home_page(demo, login_as, browser_page):
+def test_every_role_logs_in_through_the_form_and_sees_its_own_home_page(
+    demo, login_as, browser_page
+):
     accounts = {a.username: a for a in ACCOUNTS}
     assert {accounts[u].role for u in ROLE_ACCOUNTS} == set(Role.values)  # one account per role
     menus = {}
@@ -49,7 +51,10 @@ def test_every_role_logs_in_through_the_form_and_sees_its_own_home_page(demo, lo
         assert page.inner_text("[data-testid=home-role]").strip() == account.role
         whoami = page.inner_text("[data-testid=whoami]")
         assert account.full_name in whoami and Role(account.role).label in whoami
-        nav = [t.strip() for t in page.locator("#mainnav .navbar-nav.me-auto .nav-link").all_inner_texts()]
+        nav = [
+            t.strip()
+            for t in page.locator("#mainnav .navbar-nav.me-auto .nav-link").all_inner_texts()
+        ]
         assert nav == expected_nav({account.role}), username
         assert nav[0] == "首页"
         menus[account.role] = nav

@@ -15,14 +15,9 @@ from tests.factories import CaseFactory
 pytestmark = pytest.mark.browser
 
 
-
 @pytest.fixture
 def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-
-
 
 
 def _shot(page, name):
@@ -39,9 +34,16 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
     today = timezone.localdate()
     decided = today - datetime.timedelta(days=3)
     for _ in range(3):
-        CaseFactory(force_state=CaseState.PAYING, decided_on=decided, route="township", monthly_amount="400")
-    flagged = CaseFactory(force_state=CaseState.PAYING, decided_on=decided, route="township", monthly_amount="400",
-                          near_relative_flag=True)
+        CaseFactory(
+            force_state=CaseState.PAYING, decided_on=decided, route="township", monthly_amount="400"
+        )
+    flagged = CaseFactory(
+        force_state=CaseState.PAYING,
+        decided_on=decided,
+        route="township",
+        monthly_amount="400",
+        near_relative_flag=True,
+    )
 
     with browser_session("supervisor") as page:
         page.goto(f"{live_server.url}/review/spot-checks/")
@@ -67,8 +69,16 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
         phone.fill("#id_findings", "家中经营小卖部，收入未申报")
         phone.select_option("#id_outcome", "problem")
         phone.select_option("#id_problem_kind", "income")
-        phone.set_input_files("#id_photos", files=[{"name": "visit.png", "mimeType": "image/png",
-                                                    "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}])
+        phone.set_input_files(
+            "#id_photos",
+            files=[
+                {
+                    "name": "visit.png",
+                    "mimeType": "image/png",
+                    "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                }
+            ],
+        )
         phone.click("[data-testid=visit-form] button")
         phone.wait_for_selector("[data-testid=outcome]")
         assert "收入核算不实" in phone.inner_text("[data-testid=outcome]")

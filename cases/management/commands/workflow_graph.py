@@ -27,7 +27,9 @@ def mermaid() -> str:
     for state, label in CaseState.choices:
         lines.append(f'    state "{label}" as {state}')
     lines.append(f"    [*] --> {CaseState.DRAFT}")
-    for source, target, label, _name in sorted(edges, key=lambda e: (order[e[0]], order[e[1]], e[3])):
+    for source, target, label, _name in sorted(
+        edges, key=lambda e: (order[e[0]], order[e[1]], e[3])
+    ):
         lines.append(f"    {source} --> {target}: {label}")
     for state in CaseState.values:
         if state not in sources:
@@ -40,10 +42,14 @@ def readme_block() -> str:
 
 
 class Command(BaseCommand):
-    help = "输出案件流程的 Mermaid 状态图（由 Case 上声明的流转生成）；--update-readme 写入 README.md"
+    help = (
+        "输出案件流程的 Mermaid 状态图（由 Case 上声明的流转生成）；--update-readme 写入 README.md"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--update-readme", action="store_true", help="rewrite the diagram block in README.md")
+        parser.add_argument(
+            "--update-readme", action="store_true", help="rewrite the diagram block in README.md"
+        )
 
     def handle(self, *args, **options):
         if not options["update_readme"]:

@@ -4,7 +4,9 @@ from review.services import rectification_mark_overdue
 
 
 class Command(BaseCommand):
-    help = "Flag rectification orders (整改通知) whose due date passed without the township's answer."
+    help = (
+        "Flag rectification orders (整改通知) whose due date passed without the township's answer."
+    )
 
     def handle(self, *args, **options):
         n = rectification_mark_overdue()
