@@ -104,3 +104,16 @@ class TekunStandard(models.Model):
                 fields=["county", "area", "effective_from"], name="tekun_standard_once_per_date"
             )
         ]
+
+
+# The recipient register's models live in their sub-package; imported here so they belong
+# to the funds app.
+from funds.recipients.models import (  # noqa: E402, F401
+    AccountReveal,
+    BankAccount,
+    Recipient,
+    RecipientChange,
+    RecipientStatus,
+    StandardAdjustmentLine,
+    StandardAdjustmentRun,
+)
