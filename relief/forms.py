@@ -228,6 +228,8 @@ def policy_value_field(spec: PolicyKey) -> forms.Field:
         return forms.ChoiceField(label=label, choices=[("true", "是"), ("false", "否")])
     if spec.kind == "choice":
         return forms.ChoiceField(label=label, choices=[("", "—— 请选择 ——"), *spec.choices])
+    if spec.kind == "text":
+        return forms.CharField(label=label, max_length=100)
     attrs = {"inputmode": "numeric" if spec.kind == "int" else "decimal"}
     return forms.CharField(label=label, widget=forms.TextInput(attrs=attrs))
 

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 class PolicyKey:
     key: str
     label: str
-    kind: str  # "int" | "bool" | "decimal" | "choice"
+    kind: str  # "int" | "bool" | "decimal" | "choice" | "text"
     default: Any
     source: str = ""
     group: str = "时限"
@@ -38,6 +38,13 @@ class PolicyKey:
             if str(raw).lower() in ("false", "0", "off", "否", "no", ""):
                 return False
             raise ValidationError(f"{self.label}：请选择是或否")
+        if self.kind == "text":
+            text = str(raw if raw is not None else "").strip()
+            if not text:
+                raise ValidationError(f"{self.label}：不能为空")
+            if self.key in TEXT_CHECKS:
+                TEXT_CHECKS[self.key](self.label, text)
+            return text
         if self.kind == "choice":
             allowed = {c for c, _ in self.choices}
             if not isinstance(raw, str) or raw not in allowed:
@@ -119,6 +126,35 @@ def cite(source: str) -> str:
         parts.append(chunk.replace("2012 办法", "2012年《最低生活保障审核审批办法(试行)》"))
     return "；".join(parts)
 
+
+#: Fields an archive number (档号) pattern may use: county code (6 digits), township code
+#: (9 digits), decision year, type code (DB 低保 / TK 特困 / LS 临时救助 / QT 其他), sequence.
+ARCHIVE_NUMBER_FIELDS = {"county": "340521", "township": "340521100", "year": 2026, "type": "DB"}
+
+
+def _check_archive_number_pattern(label: str, text: str) -> None:
+    import string
+
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError:
+        raise ValidationError(f"{label}：格式有误（花括号须成对）")
+    unknown = [n for n in names if n not in ARCHIVE_NUMBER_FIELDS and n != "seq"]
+    if unknown:
+        raise ValidationError(
+            f"{label}：未知的字段 {'、'.join(unknown)}（可用 county、township、year、type、seq）"
+        )
+    if "seq" not in names:
+        raise ValidationError(f"{label}：须包含顺序号 {{seq}}，例如 {{seq:04d}}")
+    try:
+        sample = text.format(**ARCHIVE_NUMBER_FIELDS, seq=1)
+    except (ValueError, KeyError, IndexError):
+        raise ValidationError(f"{label}：格式有误，例如 {{county}}{{year}}{{type}}{{seq:04d}}")
+    if len(sample) > 40:
+        raise ValidationError(f"{label}：生成的档号过长（不超过40个字符）")
+
+
+TEXT_CHECKS = {"archive_number_pattern": _check_archive_number_pattern}
 
 EVALUATION_CHOICES = (
     ("always", "每案评议"),
@@ -427,6 +463,26 @@ KEYS: tuple[PolicyKey, ...] = (
         unit="月",
         minimum=1,
         maximum=36,
+    ),
+    # §8 records
+    PolicyKey(
+        "archive_number_pattern",
+        "档号格式",
+        "text",
+        "{county}{year}{type}{seq:04d}",
+        "seeds 000, 001",
+        group="档案",
+    ),
+    PolicyKey(
+        "archive_export_keep_days",
+        "档案导出文件保留天数",
+        "int",
+        7,
+        "",
+        group="档案",
+        unit="天",
+        minimum=1,
+        maximum=90,
     ),
     PolicyKey(
         "phase_out_months",
