@@ -165,6 +165,7 @@ NOTICE_TIMING_CHOICES = (("before", "确认前公示"), ("after", "确认后公�
 AMOUNT_MODE_CHOICES = (("gap", "补差(标准−人均收入)×保障人数"), ("banded", "分档发放"))
 ROUNDING_CHOICES = (("yuan", "取整到元"), ("jiao", "保留到角"), ("fen", "保留到分"))
 ROUNDING_METHOD_CHOICES = (("half_up", "四舍五入"), ("up", "向上取整"))
+RECOVERY_MODE_CHOICES = (("offset", "在下期花名册中抵扣"), ("separate", "另行追缴"))
 
 KEYS: tuple[PolicyKey, ...] = (
     # §5 time limits (working days unless stated)
@@ -494,6 +495,26 @@ KEYS: tuple[PolicyKey, ...] = (
         unit="月",
         minimum=0,
         maximum=12,
+    ),
+    PolicyKey(
+        "roster_recovery_mode",
+        "追缴方式",
+        "choice",
+        "offset",
+        "A Art.25",
+        group="资金",
+        choices=RECOVERY_MODE_CHOICES,
+    ),
+    PolicyKey(
+        "roster_run_day",
+        "花名册自动生成日(每月几日，0为不自动生成)",
+        "int",
+        0,
+        "seeds 000, 002",
+        group="资金",
+        unit="日",
+        minimum=0,
+        maximum=28,
     ),
 )
 
