@@ -117,3 +117,12 @@ from funds.recipients.models import (  # noqa: E402, F401
     StandardAdjustmentLine,
     StandardAdjustmentRun,
 )
+from funds.rosters.models import (  # noqa: E402, F401
+    OneOffPayment,
+    PaymentResultImport,
+    RecoveryOrder,
+    RosterEvent,
+    RosterExport,
+    RosterLine,
+    RosterRun,
+)
