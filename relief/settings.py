@@ -9,6 +9,8 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from relief.db_router import ROUTER as REPLICA_ROUTER
+from relief.db_router import replica_databases
 from relief.env import env_bool, env_database, env_int, env_list, env_redis, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +86,10 @@ TEMPLATES = [
 DATABASES = {"default": env_database(sqlite_path=str(VAR_DIR / "db.sqlite3"))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+# A streaming replica for statistics and exports: off unless DATABASE_REPLICA_URL is set
+# (relief/db_router.py).
+DATABASES.update(replica_databases(DATABASES["default"]))
+DATABASE_ROUTERS = [REPLICA_ROUTER] if len(DATABASES) > 1 else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "relief.User"
 
