@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 from funds.recipients.triggers import install_append_only_triggers
+from funds.rosters.triggers import install_roster_triggers
 
 
 class FundsConfig(AppConfig):
@@ -13,3 +14,28 @@ class FundsConfig(AppConfig):
         post_migrate.connect(
             install_append_only_triggers, sender=self, dispatch_uid="funds_recipient_append_only"
         )
+        # A locked roster's lines and totals never change (PostgreSQL), after every migrate.
+        post_migrate.connect(
+            install_roster_triggers, sender=self, dispatch_uid="funds_roster_locked"
+        )
+        # Models and navigation are importable only once the app registry is ready.
+        from relief import navigation
+        from relief.models import Role
+
+        registered = {item.url_name for item in navigation.NAV_ITEMS}
+        for item in (
+            navigation.NavItem(
+                "在册对象",
+                "recipients:list",
+                (
+                    Role.VILLAGE_ASSISTANT,
+                    Role.TOWNSHIP_CLERK,
+                    Role.TOWNSHIP_APPROVER,
+                    Role.COUNTY_SUPERVISOR,
+                ),
+                50,
+            ),
+            navigation.NavItem("调标", "recipients:adjustments", (Role.COUNTY_SUPERVISOR,), 51),
+        ):
+            if item.url_name not in registered:
+                navigation.register(item)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("relief.api_urls")),
     path("api/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
+    path("funds/recipients/", include("funds.recipients.urls")),
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
     path("manage/", include("relief.manage_urls")),

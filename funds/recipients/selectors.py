@@ -65,7 +65,7 @@ def recipient_totals(qs: QuerySet[Recipient]) -> dict:
     return {
         "households": row["households"] or 0,
         "persons": row["persons"] or 0,
-        "monthly_total": row["monthly_total"] or Decimal("0.00"),
+        "monthly_total": Decimal(row["monthly_total"] or 0).quantize(Decimal("0.01")),
         "without_account": row["without_account"] or 0,
         "by_status": [
             (label, row[f"status_{value}"] or 0) for value, label in RecipientStatus.choices
