@@ -1,0 +1,3 @@
+"""Celery finds each app's ``tasks`` module; the funds tasks live in their sub-packages."""
+
+from funds.rosters.tasks import compute_roster, export_roster, scheduled_rosters  # noqa: F401
