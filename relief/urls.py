@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
     path("funds/recipients/", include("funds.recipients.urls")),
+    path("api/", include("funds.recipients.api_urls")),
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
     path("manage/", include("relief.manage_urls")),

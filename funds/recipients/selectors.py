@@ -68,7 +68,7 @@ def recipient_totals(qs: QuerySet[Recipient]) -> dict:
         "monthly_total": Decimal(row["monthly_total"] or 0).quantize(Decimal("0.01")),
         "without_account": row["without_account"] or 0,
         "by_status": [
-            (label, row[f"status_{value}"] or 0) for value, label in RecipientStatus.choices
+            (value, label, row[f"status_{value}"] or 0) for value, label in RecipientStatus.choices
         ],
     }
 
