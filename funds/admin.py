@@ -33,3 +33,7 @@ class TekunStandardAdmin(admin.ModelAdmin):
         "care_partial",
         "care_full",
     )
+
+
+# The register's admin lives in its sub-package.
+import funds.recipients.admin  # noqa: E402, F401

@@ -1,0 +1,94 @@
+"""Admin of the register. The change log, the reveal log and applied 调标 runs are
+read-only (append-only in the database on PostgreSQL); recipients and accounts change only
+through the services, so the admin shows them without edit rights either."""
+
+from django.contrib import admin
+
+from cases.admin import ReadOnlyAdmin
+from funds.recipients.models import (
+    AccountReveal,
+    BankAccount,
+    Recipient,
+    RecipientChange,
+    StandardAdjustmentLine,
+    StandardAdjustmentRun,
+)
+
+
+@admin.register(Recipient)
+class RecipientAdmin(ReadOnlyAdmin):
+    list_display = (
+        "head_name",
+        "assistance_type",
+        "township",
+        "village",
+        "status",
+        "monthly_amount",
+        "first_month",
+    )
+    list_filter = ("status", "assistance_type")
+    search_fields = ("head_name", "head_id_number", "case__number")
+    list_select_related = ("assistance_type", "township", "village")
+
+
+@admin.register(RecipientChange)
+class RecipientChangeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "recipient",
+        "kind",
+        "effective_month",
+        "status",
+        "monthly_amount",
+        "actor_name",
+        "actor_role",
+        "source_label",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("recipient__head_name", "reason", "source_label")
+    list_select_related = ("recipient", "recipient__assistance_type")
+    date_hierarchy = "created_at"
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    """Masked here too: a full number is seen only through the logged reveal."""
+
+    list_display = ("household", "holder_name", "bank", "kind", "masked", "is_active", "created_at")
+    exclude = ("account_number",)
+    readonly_fields = ("masked",)
+    list_filter = ("bank", "kind", "is_active")
+
+
+@admin.register(AccountReveal)
+class AccountRevealAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "account", "client_address", "purpose")
+    list_select_related = ("user", "account")
+    date_hierarchy = "at"
+
+
+class StandardAdjustmentLineInline(admin.TabularInline):
+    model = StandardAdjustmentLine
+    fields = ("recipient", "status", "old_amount", "new_amount")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+
+
+@admin.register(StandardAdjustmentRun)
+class StandardAdjustmentRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "county",
+        "assistance_type",
+        "area",
+        "effective_month",
+        "status",
+        "households",
+        "old_total",
+        "new_total",
+        "applied_at",
+    )
+    list_filter = ("status", "area")
+    inlines = [StandardAdjustmentLineInline]
