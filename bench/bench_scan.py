@@ -2,7 +2,7 @@
 
 Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
 
-    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=x \\
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_scan.py [--sizes 100000,300000,1000000] [--open-ratio 0.2]
 
 The database is created when missing and its schema rebuilt from the models (like the
@@ -261,7 +261,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 50)
     ensure_database(url)
 
     import django

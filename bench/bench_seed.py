@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark `seed_demo --households N` (cases/bulk.py) against DATABASE_URL.
 
-    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=x \\
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_seed.py --households 100000
 
 Migrates the database if needed, loads the demo county, then times the bulk load alone and

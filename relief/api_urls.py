@@ -1,7 +1,6 @@
 """All API routes under /api/. Each app contributes a router in its own ``apis.py``."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from relief import apis
@@ -12,7 +11,7 @@ router.register("assistance-types", apis.AssistanceTypeViewSet, basename="assist
 router.register("delegations", apis.DelegationViewSet, basename="delegation")
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", apis.TokenView.as_view(), name="api-token"),
     path("me/", apis.me, name="api-me"),
     path("policies/effective/", apis.policy_effective, name="api-policy-effective"),
     path("workdays/add/", apis.workdays_add, name="api-workdays-add"),

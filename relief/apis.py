@@ -14,15 +14,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from relief import selectors
 from relief.delegation import delegation_change_status, delegation_in_force, status_on
 from relief.models import AssistanceType, Delegation, DelegationEvent, Region, Role, today
 from relief.policy import KEY_BY_NAME, policy_for
+from relief.tokens import token_expires_at, token_get_or_issue, token_revoke
 from relief.workdays import add_workdays_info
 
 # --- Serializers --------------------------------------------------------------------------
@@ -150,7 +153,37 @@ def _required(request, name: str, label: str) -> str:
     return raw
 
 
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
 # --- Views --------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    """POST: user name and password → the user's token and when it expires (a new token
+    once the old one has expired). DELETE: the caller revokes their own token."""
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses=TokenSerializer,
+        summary="获取接口令牌（有效期见 expires_at）",
+        tags=["core"],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = token_get_or_issue(user=serializer.validated_data["user"])
+        data = {"token": token.key, "expires_at": token_expires_at(token)}
+        return Response(TokenSerializer(data).data)
+
+    @extend_schema(request=None, responses={204: None}, summary="撤销本人的接口令牌", tags=["core"])
+    def delete(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(responses=MeSerializer, summary="当前用户：角色与所属区划", tags=["core"])

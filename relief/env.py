@@ -97,3 +97,36 @@ def env_redis(name: str = "REDIS_URL") -> str:
             f"{name}={raw!r} is not a Redis URL: expected redis://host:6379/0"
         )
     return raw
+
+
+#: Used only when SECRET_KEY is unset and nothing says production (``make run``, tests).
+EMBEDDED_SECRET_KEY = "insecure-embedded-default-only-for-make-run-and-tests"
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def env_secret_key(*, debug: bool, production: bool) -> tuple[str, str]:
+    """SECRET_KEY → (key, warning). Outside DEBUG a key shorter than 50 characters stops
+    start-up; in DEBUG it is used with a warning, and so is the embedded key when none is set
+    (refused when ``production``, i.e. DATABASE_URL is set without DEBUG)."""
+    key = os.environ.get("SECRET_KEY", "")
+    if not key:
+        if production and not debug:
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be set when DATABASE_URL is set (production)."
+            )
+        return EMBEDDED_SECRET_KEY, (
+            "SECRET_KEY is not set: the built-in key is used, so sessions, CSRF tokens and "
+            "signed log rows can be forged by anyone who has the source. Set SECRET_KEY to "
+            f"{SECRET_KEY_MIN_LENGTH}+ random characters for any real use."
+        )
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        message = (
+            f"SECRET_KEY is {len(key)} characters long: at least {SECRET_KEY_MIN_LENGTH} "
+            "random characters are required"
+        )
+        if not debug:
+            raise ImproperlyConfigured(
+                message + " (a shorter key is accepted only with DEBUG=1, for development)."
+            )
+        return key, message + "; accepted only because DEBUG=1."
+    return key, ""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("users/<int:pk>/password/", v.user_password, name="user_password"),
     path("users/<int:pk>/active/", v.user_set_active, name="user_set_active"),
     path("users/<int:pk>/token/", v.user_token, name="user_token"),
+    path("users/<int:pk>/token/revoke/", v.user_token_revoke, name="user_token_revoke"),
     path("delegations/", v.delegations, name="delegations"),
     path("delegations/all/", v.delegation_list, name="delegation_list"),
     path("delegations/new/", v.delegation_create_view, name="delegation_create"),

@@ -53,6 +53,7 @@ from relief.models import (
 )
 from relief.policy import KEY_BY_NAME, KEYS, policy_for, policy_set
 from relief.scoping import townships_for_user
+from relief.tokens import token_expires_at, token_for, token_is_expired
 from relief.workdays import month_days, package_years, year_confirmed
 
 
@@ -250,8 +251,7 @@ def user_edit(request, pk):
             )
             messages.success(request, f"已保存用户“{target.username}”")
             return redirect("manage:users")
-    from rest_framework.authtoken.models import Token
-
+    token = token_for(target)
     return render(
         request,
         "manage/user_edit.html",
@@ -260,7 +260,9 @@ def user_edit(request, pk):
             "target": target,
             "form": form,
             "password_form": PasswordResetForm(),
-            "has_token": Token.objects.filter(user=target).exists(),
+            "has_token": token is not None,
+            "token_expires_at": token_expires_at(token) if token else None,
+            "token_expired": token is not None and token_is_expired(token),
         },
     )
 
@@ -313,6 +315,17 @@ def user_token(request, pk):
         messages.warning(
             request, f"已为“{target.username}”签发新的接口令牌（仅显示这一次，请妥善保存）：{key}"
         )
+    return redirect("manage:user_edit", pk=target.pk)
+
+
+@admin_required
+@require_POST
+def user_token_revoke(request, pk):
+    target = selectors.user_get_for_user(user=request.user, pk=pk)
+    if services.user_revoke_token(actor=request.user, user=target):
+        messages.success(request, f"已撤销“{target.username}”的接口令牌，立即失效")
+    else:
+        messages.info(request, f"“{target.username}”没有接口令牌")
     return redirect("manage:user_edit", pk=target.pk)
 
 

@@ -17,6 +17,7 @@ from stdnum.cn import ric
 
 from relief.models import ROLE_LEVEL, AssistanceType, Region, Role, User, WorkdayOverride
 from relief.scoping import regions_for_user
+from relief.tokens import token_issue, token_revoke
 
 CODE_RE = re.compile(r"^\d{12}$")
 
@@ -252,21 +253,22 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
     user._change_reason = "启用账号" if active else "停用账号"
     user.save(update_fields=["is_active"])
     if not active:
-        from rest_framework.authtoken.models import Token
-
-        Token.objects.filter(user=user).delete()
+        token_revoke(user=user)
     return user
 
 
 @transaction.atomic
 def user_issue_token(*, actor, user: User) -> str:
     """Issue a new API token (the old one stops working) and return its key, shown once."""
-    from rest_framework.authtoken.models import Token
-
     if not user.is_active:
         raise ValidationError("停用的账号不能签发接口令牌")
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user).key
+    return token_issue(user=user).key
+
+
+@transaction.atomic
+def user_revoke_token(*, actor, user: User) -> bool:
+    """Revoke the user's API token at once (administrator); returns whether one existed."""
+    return token_revoke(user=user)
 
 
 @transaction.atomic

@@ -4,24 +4,36 @@ Nothing set → the embedded default: SQLite file under var/, Celery tasks run e
 DATABASE_URL / REDIS_URL set → PostgreSQL (pooled) and a Redis broker with a real worker.
 """
 
+import sys
 from pathlib import Path
 
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONE, SELF
 
 from relief.db_router import ROUTER as REPLICA_ROUTER
 from relief.db_router import replica_databases
-from relief.env import env_bool, env_database, env_int, env_list, env_redis, env_str
+from relief.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_redis,
+    env_secret_key,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RELIEF_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_str("DATABASE_URL"):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set (production).")
-    SECRET_KEY = "insecure-embedded-default-only-for-make-run-and-tests"
+# Outside DEBUG a key under 50 characters stops start-up; the embedded key (SECRET_KEY unset,
+# no DATABASE_URL: make run, tests) and a short DEBUG key start with a warning on stderr here
+# and as system check relief.W001 (relief/checks.py).
+SECRET_KEY, SECRET_KEY_WARNING = env_secret_key(
+    debug=DEBUG, production=bool(env_str("DATABASE_URL"))
+)
+if SECRET_KEY_WARNING:
+    print(f"WARNING: {SECRET_KEY_WARNING}", file=sys.stderr)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -43,6 +55,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "axes",
+    "csp",
     "relief",
     "cases",
     "review",
@@ -60,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -199,7 +213,7 @@ if not EMAIL_ENABLED:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "relief.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -218,7 +232,27 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DelegationStatusEnum": "relief.models.Delegation.Status"},
 }
 
+# API tokens are accepted for this many hours after they were issued (relief/tokens.py).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12, minimum=1)
+
 # --- Security (production values checked by `manage.py check --deploy`) ------------------
+# Content-Security-Policy: every script and style comes from this server's static files; no
+# inline <script>, no on*= handlers, no style="" attributes (static/relief/relief.js and
+# relief.css carry what templates used to inline). data: images are Bootstrap's SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)

@@ -7,7 +7,8 @@ Fixtures:
   sync session owns the thread's event loop until it stops, and test modules that start
   their own ``sync_playwright()`` would then fail ("Sync API inside the asyncio loop").
 - ``browser_page``: a fresh context (own cookies) with a desktop viewport, closed after the
-  test; ``phone_page`` is the same at a phone's size (390×844).
+  test; ``phone_page`` is the same at a phone's size (390×844). Every page fails its test
+  when chromium reports a Content-Security-Policy violation (inline script or style).
 - ``login_as(username, password=DEMO_PASSWORD, page=None)``: logs in through the real login
   form of ``live_server`` and returns the page, waiting for the signed-in navigation bar.
 - ``browser_session``: ``with browser_session("clerk", phone=True) as page:`` — a logged-in
@@ -71,7 +72,20 @@ def _page(browser, viewport):
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    # The Content-Security-Policy allows no inline script or style: chromium reports each
+    # blocked script, handler or style="" on the console, and the test fails on any of them.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda m: (
+            page.csp_violations.append(m.text) if "Content Security Policy" in m.text else None
+        ),
+    )
     return context, page
+
+
+def assert_no_csp_violations(page) -> None:
+    assert page.csp_violations == [], f"Content-Security-Policy violations: {page.csp_violations}"
 
 
 @pytest.fixture
@@ -79,6 +93,7 @@ def browser_page(browser):
     context, page = _page(browser, DESKTOP)
     yield page
     context.close()
+    assert_no_csp_violations(page)
 
 
 @pytest.fixture
@@ -86,6 +101,7 @@ def phone_page(browser):
     context, page = _page(browser, PHONE)
     yield page
     context.close()
+    assert_no_csp_violations(page)
 
 
 def submit_login(page, base_url: str, username: str, password: str) -> None:
@@ -133,5 +149,6 @@ def browser_session(browser, live_server):
         finally:
             context.close()
         assert outside == [], f"requests outside the server: {outside}"
+        assert_no_csp_violations(page)
 
     return session

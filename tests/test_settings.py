@@ -2,6 +2,7 @@
 `manage.py check --deploy` is clean with production variables."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -288,3 +289,66 @@ def test_production_static_files_collect_and_gunicorn_serves_hashed_assets(tmp_p
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- SECRET_KEY -----------------------------------------------------------------------------
+
+
+def test_a_short_secret_key_stops_start_up_outside_debug(tmp_path):
+    result = manage("check", env={"SECRET_KEY": "x" * 49}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY is 49 characters long: at least 50" in result.stderr
+
+
+def test_a_short_secret_key_is_accepted_in_debug_with_a_loud_warning(tmp_path):
+    result = manage("check", env={"SECRET_KEY": "short", "DEBUG": "1"}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("WARNING: SECRET_KEY is 5 characters long")
+    assert "relief.W001" in result.stderr + result.stdout
+
+
+def test_the_embedded_key_warns_on_stderr_and_as_a_system_check(tmp_path):
+    result = manage("check", env={}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: SECRET_KEY is not set: the built-in key is used" in result.stderr
+    assert "relief.W001" in result.stderr + result.stdout
+
+
+def test_a_long_secret_key_starts_without_the_warning(tmp_path):
+    result = manage("check", env={"SECRET_KEY": PRODUCTION["SECRET_KEY"]}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SECRET_KEY" not in result.stderr and "relief.W001" not in result.stdout
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_policy_without_inline_script_or_style(client):
+    header = client.get("/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in header and "unsafe-eval" not in header
+
+
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|\son[a-z]+=|\sstyle=|javascript:",
+    re.IGNORECASE,
+)
+
+
+def test_no_page_template_writes_inline_script_handlers_or_style_attributes():
+    """PDF templates (pdf_base.html, what extends it, and documents with an @page rule) are
+    rendered by WeasyPrint, not a browser, and may keep their styles."""
+    offenders = []
+    for path in sorted((BASE_DIR / "templates").rglob("*.html")):
+        text = path.read_text()
+        if path.name == "pdf_base.html" or 'extends "pdf_base.html"' in text or "@page" in text:
+            continue
+        for match in INLINE.finditer(text):
+            offenders.append(f"{path.relative_to(BASE_DIR)}: {match.group(0).strip()}")
+        if "<style" in text:
+            offenders.append(f"{path.relative_to(BASE_DIR)}: <style>")
+    assert offenders == []

@@ -93,7 +93,7 @@ def _start_worker(app, db_settings: dict) -> WorkerProcess:
         "CELERY_EAGER": "0",
         "CELERY_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "relief.settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "pytest-worker-secret",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "pytest-worker-secret-" + "w" * 40,
         "DB_POOL_MIN": "0",
     }
     log_path = Path(tempfile.mkstemp(prefix="relief-worker-", suffix=".log")[1])

@@ -1,0 +1,47 @@
+/* relief: the page behaviour that templates used to write inline (the Content-Security-Policy
+   allows no inline script, no on*= handlers and no style="" attributes).
+   - data-confirm="问题？" on a form or button: ask before submitting.
+   - data-print: print the page.            - data-history-back: go back.
+   - data-autosubmit on a field: submit its form when it changes.
+   - data-progress="42" on a progress bar: its width in percent (also after htmx swaps). */
+(function () {
+  "use strict";
+
+  function applyProgress(root) {
+    root.querySelectorAll("[data-progress]").forEach(function (el) {
+      var value = Math.max(0, Math.min(100, parseFloat(el.dataset.progress) || 0));
+      el.style.width = value + "%";
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-print], [data-history-back], button[data-confirm]");
+    if (!target) { return; }
+    if (target.hasAttribute("data-print")) {
+      event.preventDefault();
+      window.print();
+    } else if (target.hasAttribute("data-history-back")) {
+      event.preventDefault();
+      window.history.back();
+    } else if (!window.confirm(target.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.form && field.hasAttribute("data-autosubmit")) {
+      field.form.submit();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { applyProgress(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { applyProgress(event.target); });
+})();
