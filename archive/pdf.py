@@ -18,6 +18,36 @@ def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf()
 
 
+def render_document(html: str, *, fetcher=None):
+    """Lay out ``html`` (a WeasyPrint Document: pages, anchors, then ``write_pdf()``)."""
+    from weasyprint import HTML  # imported late: loading pango costs start-up time
+
+    return HTML(string=html, url_fetcher=fetcher or ScanFetcher({})).render()
+
+
+class ScanFetcher:
+    """Resources of a generated file: uploaded images by ``archive-doc:<n>`` and inline
+    ``data:`` URLs only. Nothing is fetched from the network or the file system, whatever
+    text the record holds."""
+
+    def __init__(self, images: dict):
+        from weasyprint.urls import URLFetcher  # imported late, as above
+
+        self._images = images
+        self._inner = URLFetcher(allowed_protocols=("data",))
+        self._fail_on_errors = False
+
+    def __call__(self, url: str):
+        from weasyprint.urls import URLFetcherResponse  # imported late, as above
+
+        scan = self._images.get(url)
+        if scan is not None:
+            return URLFetcherResponse(
+                url, body=scan.data, headers={"Content-Type": scan.document.content_type}
+            )
+        return self._inner.fetch(url)
+
+
 def pdf_response(template_name: str, context: dict, *, request, filename: str) -> HttpResponse:
     response = HttpResponse(
         render_pdf(template_name, context, request=request), content_type="application/pdf"

@@ -1,0 +1,160 @@
+import datetime
+import hashlib
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from archive.casefile.build import build_case_file
+from archive.casefile.numbers import archive_number_for
+from archive.casefile.sections import PARTS
+from archive.models import ArchiveAccessLog, ArchiveNumber, CaseFileRecord
+from archive.tests.helpers import STEPS, full_case, pdf_bytes, png_bytes, upload
+from relief.policy import policy_set
+
+pytestmark = pytest.mark.django_db
+
+
+def pages_text(content: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def get_file(client, user, case):
+    client.force_login(user)
+    response = client.get(reverse("casefile:pdf", args=[case.pk]))
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def toc_entries(text: str) -> list[tuple[str, int]]:
+    """'3. 家庭成员及经济状况 ..... 4' → ('3. 家庭成员及经济状况', 4)."""
+    entries = []
+    for line in text.splitlines():
+        m = re.match(r"^(\d+\. \S+?)\s*\.{3,}\s*(\d+)\s*$", line.strip())
+        if m:
+            entries.append((m.group(1), int(m.group(2))))
+    return entries
+
+
+def test_the_case_file_has_every_signer_and_opinion_in_log_order_and_the_amount(demo, client):
+    case = full_case(demo)
+    text = "\n".join(pages_text(get_file(client, demo.user("clerk"), case)))
+    for _, title in PARTS:
+        assert title in text, f"part {title} missing"
+    review = text[text.rindex("9. 审核确认表") :]  # the part itself, not its TOC line
+    review = review[: review.index("10. 备案及县级监管")].replace("\n", "")
+    events = list(case.events.order_by("created_at", "pk"))
+    assert len(events) >= len(STEPS) + 1  # 受理 and every step of the route
+    position = 0
+    for event in events:
+        found = review.find(event.label, position)
+        assert found >= 0, f"{event.label} missing or out of order"
+        name_at = review.find(event.actor_name, found)
+        assert name_at >= 0, f"signer {event.actor_name} of {event.label} missing"
+        if event.opinion:
+            assert event.opinion in review[found:], event.opinion
+        position = found + len(event.label)
+    computation = case.amount_computations.first()
+    assert computation.standard_label in review
+    for step in computation.steps:
+        assert step.replace(" ", "") in review.replace(" ", "")
+    assert f"{case.monthly_amount} 元" in review
+
+
+def test_page_count_footers_and_toc_page_numbers_agree(demo, client):
+    case = full_case(demo)
+    content = get_file(client, demo.user("clerk"), case)
+    texts = pages_text(content)
+    total = len(texts)
+    for n, page in enumerate(texts, start=1):
+        assert f"第 {n} 页 共 {total} 页" in page
+        assert f"案件编号 {case.number}" in page
+        assert "档号 " in page
+    entries = toc_entries(texts[1])
+    assert [title for title, _ in entries] == [f"{i}. {t}" for i, (_, t) in enumerate(PARTS, 1)]
+    assert entries[0][1] == 1
+    for title, page in entries[1:]:
+        assert title in texts[page - 1], f"{title} is not on page {page}"
+
+
+def test_uploaded_pdf_pages_are_merged_and_images_placed_with_captions(demo, client):
+    case = full_case(demo)
+    clerk = demo.user("clerk")
+    upload(case, clerk, "hukou.pdf", pdf_bytes("户口簿扫描", 3), kind="hukou", title="户口簿")
+    upload(case, clerk, "id.png", png_bytes((10, 120, 10)), kind="id_card", title="身份证正面")
+    texts = pages_text(get_file(client, clerk, case))
+    merged = [i for i, t in enumerate(texts) if "户口簿扫描" in t]
+    assert len(merged) == 3
+    for k, index in enumerate(merged, start=1):
+        assert f"户口簿扫描 第{k}页" in texts[index]
+        assert f"第{k}/3页" in texts[index]  # the caption on the placeholder page
+        assert f"第 {index + 1} 页 共 {len(texts)} 页" in texts[index]  # the file's footer
+    assert any("身份证正面" in t and "id.png" in t for t in texts[merged[-1] + 1 :])
+    # survey photo and check report sit in their own parts, before the appended scans
+    report_pages = [i for i, t in enumerate(texts) if "核对报告原件 第" in t]
+    assert len(report_pages) == 2 and report_pages[-1] < merged[0]
+
+
+def test_a_corrupt_upload_is_listed_as_unreadable_and_the_file_is_still_made(demo, client):
+    case = full_case(demo, scans=False)
+    clerk = demo.user("clerk")
+    upload(case, clerk, "broken.pdf", b"%PDF-1.7\n this is not a real pdf", kind="evidence")
+    upload(case, clerk, "broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, kind="evidence")
+    text = "\n".join(pages_text(get_file(client, clerk, case)))
+    assert "broken.pdf" in text and "PDF文件损坏" in text
+    assert "broken.png" in text and "图片文件损坏" in text
+
+
+def test_each_generated_file_is_recorded_with_its_sha256_and_who_made_it(demo, client):
+    case = full_case(demo, scans=False)
+    content = get_file(client, demo.user("approver"), case)
+    record = CaseFileRecord.objects.get(case=case)
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
+    assert record.generated_by == demo.user("approver")
+    assert record.pages == len(PdfReader(io.BytesIO(content)).pages)
+    assert ArchiveAccessLog.objects.filter(action="case_file", case_ids=[case.pk]).exists()
+    assert "生成时间" in pages_text(content)[0]
+
+
+def test_the_same_record_at_the_same_stamp_gives_the_same_bytes(demo):
+    case = full_case(demo)
+    stamp = timezone.localtime(timezone.now().replace(microsecond=0))
+    first = build_case_file(case, archive_number="A1", generated_at=stamp)
+    second = build_case_file(case, archive_number="A1", generated_at=stamp)
+    assert first.content == second.content
+
+
+def test_archive_numbers_follow_the_policy_pattern_and_are_assigned_once(demo):
+    first = full_case(demo, scans=False)
+    number = archive_number_for(first)
+    year = first.decided_on.year
+    assert number.number == f"340521{year}DB0001"
+    assert archive_number_for(first).pk == number.pk
+    policy_set(
+        region=demo.county,
+        key="archive_number_pattern",
+        raw_value="{township}-{year}-{type}-{seq:05d}",
+        effective_from=datetime.date(2020, 1, 1),
+        actor=demo.user("admin"),
+    )
+    second = full_case(demo, scans=False)
+    assert archive_number_for(second).number == f"340521100-{year}-DB-00001"
+    assert archive_number_for(first).number == f"340521{year}DB0001"  # never renumbered
+    assert ArchiveNumber.objects.count() == 2
+
+
+def test_another_townships_case_file_is_not_found(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk_huangchi"))
+    assert client.get(reverse("casefile:pdf", args=[case.pk])).status_code == 404
+    assert not CaseFileRecord.objects.exists()
+
+
+def test_a_village_assistant_may_not_generate_the_file(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("assistant"))
+    assert client.get(reverse("casefile:pdf", args=[case.pk])).status_code == 403
