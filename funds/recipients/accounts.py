@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from funds.recipients.models import AccountKind
+from funds.recipients.models import AccountKind, Bank
 
 CARD_LENGTHS = range(16, 20)
 PASSBOOK_LENGTHS = range(16, 20)
@@ -51,3 +51,34 @@ def account_number_errors(number: str, *, kind: str) -> list[str]:
     if kind == AccountKind.CARD and not luhn_valid(number):
         return ["卡号校验位不正确（银行卡号按ISO/IEC 7812校验），请核对后重新输入"]
     return []
+
+
+#: Words in a free-text bank name (as households state it) → the bank list.
+_BANK_WORDS = (
+    ("农商", Bank.RCB),
+    ("农村商业", Bank.RCB),
+    ("信用社", Bank.RCC),
+    ("信用合作", Bank.RCC),
+    ("邮政", Bank.PSBC),
+    ("邮储", Bank.PSBC),
+    ("农业银行", Bank.ABC),
+    ("农行", Bank.ABC),
+    ("工商银行", Bank.ICBC),
+    ("工行", Bank.ICBC),
+    ("建设银行", Bank.CCB),
+    ("建行", Bank.CCB),
+    ("交通银行", Bank.BOCOM),
+    ("村镇银行", Bank.VILLAGE_BANK),
+    ("中国银行", Bank.BOC),
+)
+
+
+def bank_from_name(name: str) -> str | None:
+    """The bank a free-text name such as "当涂农商银行" or "中国农业银行当涂支行" means."""
+    text = name or ""
+    return next((bank for word, bank in _BANK_WORDS if word in text), None)
+
+
+def luhn_check_digit(body: str) -> str:
+    """The digit that makes ``body`` + digit pass the Luhn check."""
+    return next(d for d in "0123456789" if luhn_valid(body + d))
