@@ -418,19 +418,24 @@ def _add_one_offs(run: RosterRun, *, start: int) -> int:
     return count
 
 
+def _cents(value) -> Decimal:
+    """A sum as Decimal to the cent (SQLite's SUM drops the scale: 500 for 500.00)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def _store_totals(run: RosterRun) -> None:
     lines = RosterLine.objects.filter(run=run)
     by_channel = {
         row["channel"]: row
         for row in lines.values("channel").annotate(n=Count("id"), total=Sum("amount"))
     }
-    zero = Decimal("0")
+    zero = Decimal("0.00")
     run.line_count = sum(row["n"] for row in by_channel.values())
     bank = by_channel.get(Channel.BANK, {})
     held = by_channel.get(Channel.HELD, {})
-    run.bank_line_count, run.bank_amount = bank.get("n", 0), bank.get("total") or zero
-    run.held_line_count, run.held_amount = held.get("n", 0), held.get("total") or zero
-    run.separate_recovery_amount = by_channel.get(Channel.SEPARATE, {}).get("total") or zero
+    run.bank_line_count, run.bank_amount = bank.get("n", 0), _cents(bank.get("total"))
+    run.held_line_count, run.held_amount = held.get("n", 0), _cents(held.get("total"))
+    run.separate_recovery_amount = _cents(by_channel.get(Channel.SEPARATE, {}).get("total"))
     run.recipient_count = (
         lines.exclude(recipient=None).values("recipient_id").distinct().count()
         + lines.filter(recipient=None).count()
@@ -865,7 +870,7 @@ def roster_import_results(
         ):
             agg = mine.filter(result=result).aggregate(n=Count("id"), total=Sum("amount"))
             setattr(record, count_field, agg["n"])
-            setattr(record, amount_field, agg["total"] or Decimal("0"))
+            setattr(record, amount_field, _cents(agg["total"]))
         record.save()
         _store_results(run)
         _event(
@@ -885,7 +890,7 @@ def _store_results(run: RosterRun) -> None:
     ):
         agg = bank.filter(result=result).aggregate(n=Count("id"), total=Sum("amount"))
         setattr(run, count_field, agg["n"])
-        setattr(run, amount_field, agg["total"] or Decimal("0"))
+        setattr(run, amount_field, _cents(agg["total"]))
     run.save(update_fields=["paid_count", "paid_amount", "failed_count", "failed_amount"])
 
 
