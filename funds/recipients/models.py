@@ -302,10 +302,15 @@ class StandardAdjustmentLine(models.Model):
     based_on = models.ForeignKey(
         RecipientChange, verbose_name="依据变更", on_delete=models.PROTECT, related_name="+"
     )
+    #: The run's month, or the recipient's first month when that is later.
+    effective_month = models.DateField("生效月份")
     status = models.CharField("状态", max_length=20, choices=RecipientStatus.choices)
     covered_member_ids = models.JSONField("保障成员", default=list)
     old_amount = models.DecimalField("原月发放额(元)", max_digits=12, decimal_places=2)
     new_amount = models.DecimalField("新月发放额(元)", max_digits=12, decimal_places=2)
+    #: False when the household no longer qualifies under the recomputation: listed for a
+    #: review (复核), never changed by the run.
+    eligible = models.BooleanField("按新标准仍符合条件", default=True)
     steps = models.JSONField("计算过程", default=list)
 
     class Meta:
