@@ -166,6 +166,25 @@ AMOUNT_MODE_CHOICES = (("gap", "补差(标准−人均收入)×保障人数"), (
 ROUNDING_CHOICES = (("yuan", "取整到元"), ("jiao", "保留到角"), ("fen", "保留到分"))
 ROUNDING_METHOD_CHOICES = (("half_up", "四舍五入"), ("up", "向上取整"))
 RECOVERY_MODE_CHOICES = (("offset", "在下期花名册中抵扣"), ("separate", "另行追缴"))
+ADDON_BASIS_CHOICES = (("percent", "按低保标准的百分比(%)"), ("fixed", "固定金额(元/人·月)"))
+ADDON_COMBINE_CHOICES = (("highest", "同时符合多项的就高计发一项"), ("sum", "各项累加计发"))
+
+
+def _addon(key: str, label: str) -> PolicyKey:
+    """A 分类施保 add-on per covered member of a 低保 household: a percentage of the 低保
+    standard or a fixed amount (``addon_basis``); 0 means none."""
+    return PolicyKey(
+        key,
+        f"分类施保·{label}",
+        "decimal",
+        Decimal("0"),
+        "",
+        group="分类施保",
+        minimum=Decimal("0"),
+        maximum=Decimal("5000"),
+        unit="%或元/人·月",
+    )
+
 
 KEYS: tuple[PolicyKey, ...] = (
     # §5 time limits (working days unless stated)
@@ -515,6 +534,51 @@ KEYS: tuple[PolicyKey, ...] = (
         unit="日",
         minimum=0,
         maximum=28,
+    ),
+    PolicyKey(
+        "addon_basis",
+        "分类施保加发方式",
+        "choice",
+        "percent",
+        "",
+        group="分类施保",
+        choices=ADDON_BASIS_CHOICES,
+    ),
+    PolicyKey(
+        "addon_combine",
+        "分类施保多项同时符合时",
+        "choice",
+        "highest",
+        "",
+        group="分类施保",
+        choices=ADDON_COMBINE_CHOICES,
+    ),
+    _addon("addon_elderly", "老年人"),
+    PolicyKey(
+        "addon_elderly_age",
+        "分类施保·老年人起始年龄",
+        "int",
+        60,
+        "",
+        group="分类施保",
+        unit="周岁",
+        minimum=50,
+        maximum=100,
+    ),
+    _addon("addon_disabled_severe", "重度残疾人(一、二级)"),
+    _addon("addon_disabled_other", "其他残疾人(三、四级)"),
+    _addon("addon_serious_illness", "重病患者"),
+    _addon("addon_minor", "未成年人"),
+    PolicyKey(
+        "addon_minor_age",
+        "分类施保·未成年人年龄上限(不含)",
+        "int",
+        18,
+        "",
+        group="分类施保",
+        unit="周岁",
+        minimum=1,
+        maximum=25,
     ),
 )
 
