@@ -312,13 +312,23 @@ class Notification(models.Model):
     class Meta:
         verbose_name = "站内通知"
         verbose_name_plural = "站内通知"
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],
                 condition=~models.Q(dedupe_key=""),
                 name="notification_once_per_key",
             )
+        ]
+        indexes = [
+            # the unread badge on every page counts these (capped: relief/context_processors.py)
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            # the inbox, newest first, paged by keyset (relief/paging.py)
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
         ]
 
 

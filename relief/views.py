@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -9,6 +8,7 @@ from cases.selectors import home_context_for_user
 from relief import selectors
 from relief.delegation import holds_power_map, power_from_map
 from relief.models import AssistanceType, Delegation, Region, Role, today
+from relief.paging import list_page
 from relief.scoping import townships_for_user
 from relief.workdays import year_confirmed
 
@@ -170,8 +170,8 @@ def home(request):
 
 @login_required
 def notifications(request):
-    qs = request.user.notifications.all()
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    """The user's inbox, newest first, 30 a page by keyset (relief/paging.py)."""
+    page = list_page(request.user.notifications.all(), params=request.GET, per_page=30)
     return render(request, "relief/notifications.html", {"page_obj": page, "page_title": "通知"})
 
 

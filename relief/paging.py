@@ -1,0 +1,187 @@
+"""Pages of long lists whose cost does not grow with the table.
+
+- The count is exact up to ``COUNT_CAP`` rows and "1万+" above: one ``COUNT(*)`` over at
+  most 10,001 index entries instead of a whole county on every request.
+- ``?page=N`` pages by offset (the first pages, links from elsewhere); the "next" and
+  "previous" links page by keyset from there on: ``?after=<cursor>`` starts after the last
+  row shown, ``(created_at, id) < (t, id)``, so page 500 reads the same 20 index entries
+  as page 1 on an index ``(scope, created_at DESC, id DESC)``.
+
+Keyset paging applies to the lists' default order (newest first); a list sorted otherwise
+pages by offset, still with the capped count.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+COUNT_CAP = 10_000
+#: The default order of the case, filing and notification lists (their keyset).
+NEWEST_FIRST = ("-created_at", "-id")
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact): the exact number of rows up to ``cap``, else (cap, False)."""
+    n = qs.order_by()[: cap + 1].count()
+    return (n, True) if n <= cap else (cap, False)
+
+
+def count_label(count: int, exact: bool) -> str:
+    """ "1万+" above the cap (10,000 = 1万), the number otherwise."""
+    if exact:
+        return f"{count}"
+    return f"{count // 10_000}万+" if count % 10_000 == 0 else f"{count}+"
+
+
+def _encode(number: int, row, time_field: str) -> str:
+    moment = getattr(row, time_field)
+    micros = (moment - EPOCH) // datetime.timedelta(microseconds=1)
+    return f"{number}.{micros}.{row.pk}"
+
+
+def _decode(cursor: str) -> tuple[int, datetime.datetime, int] | None:
+    try:
+        number, micros, pk = (int(p) for p in cursor.split("."))
+    except (TypeError, ValueError):
+        return None
+    if number < 1 or pk < 1:
+        return None
+    moment = EPOCH + datetime.timedelta(microseconds=micros)
+    return number, moment, pk
+
+
+@dataclass
+class ListPage:
+    """One page of a list; iterate it for the rows. ``next_query`` / ``previous_query`` are
+    the query strings of the neighbouring pages (other parameters kept)."""
+
+    rows: list
+    number: int
+    per_page: int
+    count: int
+    count_exact: bool
+    has_next: bool
+    next_query: str = ""
+    previous_query: str = ""
+    keyset: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def object_list(self) -> list:
+        return self.rows
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.count, self.count_exact)
+
+    @property
+    def num_pages(self) -> int | None:
+        """Pages in all, when the count is exact."""
+        return max(1, math.ceil(self.count / self.per_page)) if self.count_exact else None
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+
+def _query(params: QueryDict | None, **values) -> str:
+    query = params.copy() if params is not None else QueryDict(mutable=True)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
+    for key, value in values.items():
+        query[key] = str(value)
+    return query.urlencode()
+
+
+def list_page(
+    qs: QuerySet,
+    *,
+    params: QueryDict | None,
+    per_page: int,
+    ordering: Sequence[str] = NEWEST_FIRST,
+    time_field: str = "created_at",
+) -> ListPage:
+    """The page of ``qs`` that ``params`` asks for (``page``, ``after`` or ``before``).
+    ``qs`` is ordered by ``ordering``; keyset paging is used when that is newest first
+    on ``time_field`` (a non-null column) and the primary key."""
+    keyset = tuple(ordering) == (f"-{time_field}", "-id")
+    qs = qs.order_by(*ordering)
+    count, exact = capped_count(qs)
+    params = params if params is not None else QueryDict()
+    after = _decode(params.get("after", "")) if keyset else None
+    before = _decode(params.get("before", "")) if keyset and not after else None
+    if after:
+        number, moment, pk = after
+        rows = list(
+            qs.filter(**{f"{time_field}__lte": moment}).filter(
+                Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "pk__lt": pk})
+            )[: per_page + 1]
+        )
+        has_next = len(rows) > per_page
+        rows = rows[:per_page]
+    elif before:
+        number, moment, pk = before
+        newer = (
+            qs.filter(**{f"{time_field}__gte": moment})
+            .filter(Q(**{f"{time_field}__gt": moment}) | Q(**{time_field: moment, "pk__gt": pk}))
+            .order_by(time_field, "pk")[:per_page]
+        )
+        rows = list(reversed(list(newer)))
+        has_next = True
+        if len(rows) < per_page or number < 1:
+            number = 1
+            rows = list(qs[:per_page])
+    else:
+        try:
+            number = max(1, int(params.get("page", 1)))
+        except (TypeError, ValueError):
+            number = 1
+        if exact and number > 1:
+            number = min(number, max(1, math.ceil(count / per_page)))
+        offset = (number - 1) * per_page
+        rows = list(qs[offset : offset + per_page + 1])
+        has_next = len(rows) > per_page
+        rows = rows[:per_page]
+    page = ListPage(
+        rows=rows,
+        number=number,
+        per_page=per_page,
+        count=count,
+        count_exact=exact,
+        has_next=has_next,
+        keyset=keyset,
+    )
+    if has_next and rows:
+        page.next_query = (
+            _query(params, after=_encode(number + 1, rows[-1], time_field))
+            if keyset
+            else _query(params, page=number + 1)
+        )
+    if number > 1:
+        page.previous_query = (
+            _query(params, before=_encode(number - 1, rows[0], time_field))
+            if keyset and number > 2 and rows
+            else _query(params, page=number - 1)
+        )
+    return page
