@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.mark_rectifications_overdue",
         "schedule": crontab(hour=1, minute=20),
     },
+    "archive-exports-expire-daily": {
+        "task": "archive.tasks.delete_expired_exports",
+        "schedule": crontab(hour=2, minute=10),
+    },
 }
 
 # --- Cache: Redis when configured (shared by web and worker), local memory otherwise ----

@@ -32,4 +32,5 @@ urlpatterns = [
     path("manage/", include("relief.manage_urls")),
     path("archive/", include("archive.urls")),
     path("cases/", include("archive.case_urls")),
+    path("api/", include("archive.api_urls")),
 ]
