@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 from archive.casefile.build import build_case_file
 from archive.casefile.numbers import archive_number_for
 from archive.casefile.sections import PARTS
-from archive.models import ArchiveAccessLog, ArchiveNumber, CaseFileRecord
+from archive.models import ArchiveAccessLog, ArchiveNumber, CaseFileRecord, Document
 from archive.tests.helpers import STEPS, full_case, pdf_bytes, png_bytes, upload
 from relief.policy import policy_set
 
@@ -99,11 +100,28 @@ def test_uploaded_pdf_pages_are_merged_and_images_placed_with_captions(demo, cli
     assert len(report_pages) == 2 and report_pages[-1] < merged[0]
 
 
+def _stored_unchecked(case, user, name: str, content: bytes, content_type: str) -> Document:
+    """A stored file that no longer parses (uploads are parsed before they are accepted, so
+    such a file can only be an older upload or damaged storage): written past the service."""
+    doc = Document(
+        case=case,
+        kind="evidence",
+        original_name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+    )
+    doc.file.save(name, ContentFile(content), save=False)
+    doc.save()
+    return doc
+
+
 def test_a_corrupt_upload_is_listed_as_unreadable_and_the_file_is_still_made(demo, client):
     case = full_case(demo, scans=False)
     clerk = demo.user("clerk")
-    upload(case, clerk, "broken.pdf", b"%PDF-1.7\n this is not a real pdf", kind="evidence")
-    upload(case, clerk, "broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, kind="evidence")
+    _stored_unchecked(case, clerk, "broken.pdf", b"%PDF-1.7\n not a real pdf", "application/pdf")
+    _stored_unchecked(case, clerk, "broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image/png")
     text = "\n".join(pages_text(get_file(client, clerk, case)))
     assert "broken.pdf" in text and "PDF文件损坏" in text
     assert "broken.png" in text and "图片文件损坏" in text

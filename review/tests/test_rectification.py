@@ -14,6 +14,7 @@ from review.services import (
     rectification_respond,
     rectification_review,
 )
+from tests.uploads import pdf_bytes
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_an_order_is_due_in_the_policy_number_of_working_days_and_notifies_the_t
 def test_rectification_life_cycle_respond_send_back_respond_accept(demo, order, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     clerk, supervisor = demo.user("clerk"), demo.user("supervisor")
-    pdf = SimpleUploadedFile("evidence.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("evidence.pdf", pdf_bytes(), content_type="application/pdf")
     rectification_respond(order=order, actor=clerk, body="已重新核对收入并调整金额", evidence=pdf)
     order.refresh_from_db()
     assert order.status == RectificationOrder.Status.RESPONDED

@@ -17,6 +17,7 @@ from review.services import (
     stratum_ratio,
 )
 from review.tests.conftest import PERIOD
+from tests.uploads import png_bytes
 
 
 def _campaign(demo, seed=None):
@@ -207,9 +208,7 @@ def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(
             photos=[fake],
         )
     assert "不是" in exc.value.message_dict["photos"][0]
-    png = SimpleUploadedFile(
-        "p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, content_type="text/plain"
-    )
+    png = SimpleUploadedFile("p.png", png_bytes(), content_type="text/plain")
     spot_check_record_visit(
         item=item,
         actor=verifier,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.models import CaseState
 from review.models import RectificationOrder
 from tests.factories import CaseFactory
+from tests.uploads import png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +76,7 @@ def test_supervisor_runs_a_campaign_and_the_township_answers_the_rectification(
                 {
                     "name": "visit.png",
                     "mimeType": "image/png",
-                    "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                    "buffer": png_bytes(),
                 }
             ],
         )
