@@ -18,8 +18,12 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.functional import cached_property
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 
 COUNT_CAP = 10_000
 #: The default order of the case, filing and notification lists (their keyset).
@@ -27,8 +31,9 @@ NEWEST_FIRST = ("-created_at", "-id")
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, exact): the exact number of rows up to ``cap``, else (cap, False)."""
+def capped_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count, exact): the exact number of rows up to ``cap`` (COUNT_CAP), else (cap, False)."""
+    cap = COUNT_CAP if cap is None else cap
     n = qs.order_by()[: cap + 1].count()
     return (n, True) if n <= cap else (cap, False)
 
@@ -185,3 +190,110 @@ def list_page(
             else _query(params, page=number - 1)
         )
     return page
+
+
+class _CappedPage(Page):
+    def has_next(self) -> bool:
+        if self.paginator.count_exact:
+            return super().has_next()
+        return len(self.object_list) == self.paginator.per_page
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator with the capped count: pages by offset and never counts past the
+    cap; beyond it a page is served as long as it has rows ("next" while a page is full)."""
+
+    @cached_property
+    def count(self) -> int:
+        count, self.count_exact = capped_count(self.object_list)
+        return count
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.count, self.count_exact)
+
+    def validate_number(self, number):
+        if self.count and self.count_exact:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("页码必须是整数") from None
+        if number < 1:
+            raise EmptyPage("页码小于 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if self.count_exact and top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.object_list[bottom:top], number, self)
+
+    def _get_page(self, *args, **kwargs):
+        return _CappedPage(*args, **kwargs)
+
+
+class CappedPageNumberPagination(PageNumberPagination):
+    """``?page=N`` for the API with the capped count (``count_exact`` says which)."""
+
+    django_paginator_class = CappedPaginator
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_exact": paginator.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_exact"] = {"type": "boolean"}
+        return schema
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """The list APIs: newest first by cursor (``?cursor=…``), as the pages do by keyset;
+    ``count`` is capped (``count_exact`` false above 10,000). A request with ``ordering`` or
+    ``page`` gets offset pages instead (CappedPageNumberPagination)."""
+
+    ordering = NEWEST_FIRST
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.offset_pages = None
+        if request.query_params.get("ordering") or request.query_params.get("page"):
+            self.offset_pages = CappedPageNumberPagination()
+            self.offset_pages.page_size = self.get_page_size(request)
+            return self.offset_pages.paginate_queryset(queryset, request, view)
+        self.count, self.count_exact = capped_count(queryset)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if self.offset_pages is not None:
+            return self.offset_pages.get_paginated_response(data)
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"] = {"type": "integer", "example": 123}
+        schema["properties"]["count_exact"] = {"type": "boolean"}
+        return schema

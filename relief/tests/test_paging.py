@@ -10,11 +10,19 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import generics, serializers
+from rest_framework.test import APIRequestFactory, force_authenticate
 
 from relief import paging
 from relief.context_processors import navigation
 from relief.models import Notification
-from relief.paging import capped_count, count_label, list_page
+from relief.paging import (
+    CappedPaginator,
+    NewestFirstCursorPagination,
+    capped_count,
+    count_label,
+    list_page,
+)
 
 
 def make_notifications(user, n: int, *, unread: bool = True, same_time: bool = False):
@@ -167,6 +175,62 @@ def test_the_inbox_count_stops_at_the_cap(client, demo, monkeypatch):
     clerk = demo.user("clerk")
     client.force_login(clerk)
     make_notifications(clerk, 35, unread=False)
-    monkeypatch.setattr(paging.capped_count, "__defaults__", (20,))
     response = client.get("/notifications/")
     assert "共 20+ 条" in response.content.decode()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["verb"]
+
+
+class InboxAPI(generics.ListAPIView):
+    serializer_class = NotificationSerializer
+    pagination_class = NewestFirstCursorPagination
+
+    def get_queryset(self):
+        return Notification.objects.all()
+
+
+def api_get(user, query: str = ""):
+    request = APIRequestFactory().get("/api/inbox/" + (f"?{query}" if query else ""))
+    force_authenticate(request, user=user)
+    return InboxAPI.as_view()(request).data
+
+
+def test_the_list_api_pages_by_cursor_with_a_capped_count(demo):
+    clerk = demo.user("clerk")
+    make_notifications(clerk, 7)
+    first = api_get(clerk, "page_size=3")
+    assert [r["verb"] for r in first["results"]] == ["通知0", "通知1", "通知2"]
+    assert first["count"] == 7 and first["count_exact"] is True
+    seen = [r["verb"] for r in first["results"]]
+    link = first["next"]
+    while link:
+        page = api_get(clerk, link.split("?", 1)[1])
+        seen += [r["verb"] for r in page["results"]]
+        link = page["next"]
+    assert seen == [f"通知{i}" for i in range(7)]
+
+
+def test_the_list_api_with_a_page_number_pages_by_offset_and_caps_the_count(demo, monkeypatch):
+    clerk = demo.user("clerk")
+    make_notifications(clerk, 7)
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    page = api_get(clerk, "page=2&page_size=3")
+    assert [r["verb"] for r in page["results"]] == ["通知3", "通知4", "通知5"]
+    assert page["count"] == 5 and page["count_exact"] is False and page["next"]
+    last = api_get(clerk, "page=3&page_size=3")
+    assert [r["verb"] for r in last["results"]] == ["通知6"] and last["next"] is None
+
+
+def test_the_capped_paginator_serves_pages_beyond_the_cap(demo, monkeypatch):
+    clerk = demo.user("clerk")
+    make_notifications(clerk, 9)
+    monkeypatch.setattr(paging, "COUNT_CAP", 4)
+    paginator = CappedPaginator(clerk.notifications.order_by("-created_at", "-id"), 2)
+    page = paginator.page(4)
+    assert [n.verb for n in page] == ["通知6", "通知7"] and page.has_next()
+    assert paginator.count_label == "4+"
+    assert [n.verb for n in paginator.page(5)] == ["通知8"] and not paginator.page(5).has_next()
