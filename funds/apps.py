@@ -36,6 +36,12 @@ class FundsConfig(AppConfig):
                 50,
             ),
             navigation.NavItem("调标", "recipients:adjustments", (Role.COUNTY_SUPERVISOR,), 51),
+            navigation.NavItem(
+                "发放花名册",
+                "rosters:list",
+                (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
+                52,
+            ),
         ):
             if item.url_name not in registered:
                 navigation.register(item)

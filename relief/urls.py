@@ -27,6 +27,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("funds/recipients/", include("funds.recipients.urls")),
     path("api/", include("funds.recipients.api_urls")),
+    path("funds/rosters/", include("funds.rosters.urls")),
+    path("api/", include("funds.rosters.api_urls")),
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
     path("manage/", include("relief.manage_urls")),
