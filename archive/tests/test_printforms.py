@@ -1,0 +1,99 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from archive.models import Document
+from archive.printforms.registry import BY_SLUG, FORMS, find_form_code, form_code
+from archive.printforms.render import form_context, qr_data_uri
+from archive.tests.helpers import full_case, pdf_bytes
+from cases.models import Survey
+from cases.tests.intake_helpers import application
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def get_form(client, case, slug):
+    response = client.get(reverse("casefile:form_pdf", args=[case.pk, slug]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def test_every_form_is_prefilled_with_the_case_number_its_code_and_the_applicant(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("casefile:forms", args=[case.pk])).content.decode()
+    for spec in FORMS:
+        assert reverse("casefile:form_pdf", args=[case.pk, spec.slug]) in page
+        text = text_of(get_form(client, case, spec.slug))
+        assert spec.title in text
+        assert case.number in text and form_code(spec, case.pk) in text
+        assert case.applicant.name in text
+        assert find_form_code(text) == (spec, case.pk)
+    review = text_of(get_form(client, case, "review")).replace("\n", "")
+    assert "经审核，符合城乡低保条件，同意确认" in review
+
+
+def test_the_qr_code_links_back_to_the_case_page(demo, rf):
+    case = full_case(demo, scans=False)
+    url = f"http://testserver{reverse('cases:detail', args=[case.pk])}"
+    context = form_context(case, BY_SLUG["pledge"], case_url=url)
+    assert context["qr"] == qr_data_uri(f"{url}#{form_code(BY_SLUG['pledge'], case.pk)}")
+    assert context["qr"].startswith("data:image/svg+xml")
+
+
+def test_the_survey_form_is_blank_before_the_visit_and_filled_after(demo, client):
+    clerk = demo.user("clerk")
+    case = application(clerk, village=demo.village)
+    client.force_login(clerk)
+    blank = text_of(get_form(client, case, "survey"))
+    assert "空白表" in blank and "周明" not in blank
+    Survey.objects.create(
+        case=case, investigators=["周明", "吴芳"], findings="与申报一致", status="complete"
+    )
+    filled = text_of(get_form(client, case, "survey"))
+    assert "周明" in filled and "吴芳" in filled and "与申报一致" in filled
+
+
+def test_a_signed_form_uploaded_back_is_matched_to_its_case_and_kind(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk"))
+    signed = get_form(client, case, "authorisation")
+    response = client.post(
+        reverse("casefile:forms_upload", args=[case.pk]),
+        {"file": SimpleUploadedFile("scan.pdf", signed)},
+        follow=True,
+    )
+    assert "已识别并归档" in response.content.decode()
+    doc = Document.objects.get(case=case, kind=Document.Kind.AUTHORISATION)
+    assert doc.title == "已签署家庭经济状况核对授权书"
+
+
+def test_a_form_of_another_case_or_without_a_code_is_refused(demo, client):
+    case = full_case(demo, scans=False)
+    other = full_case(demo, scans=False, name="赵大")
+    client.force_login(demo.user("clerk"))
+    url = reverse("casefile:forms_upload", args=[case.pk])
+    foreign = get_form(client, other, "pledge")
+    page = client.post(url, {"file": SimpleUploadedFile("a.pdf", foreign)}, follow=True)
+    assert "属于另一案件" in page.content.decode()
+    plain = pdf_bytes("没有表码的文件")
+    page = client.post(url, {"file": SimpleUploadedFile("b.pdf", plain)}, follow=True)
+    assert "未能在文件中识别表码" in page.content.decode()
+    real = form_code(BY_SLUG["pledge"], case.pk)
+    forged = real[:-4] + ("0000" if not real.endswith("0000") else "FFFF")
+    assert find_form_code(f"表码：{forged}") is None
+    assert not Document.objects.filter(case__in=[case, other]).exists()
+
+
+def test_another_townships_forms_are_not_found(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk_huangchi"))
+    assert client.get(reverse("casefile:forms", args=[case.pk])).status_code == 404
+    assert client.get(reverse("casefile:form_pdf", args=[case.pk, "pledge"])).status_code == 404
