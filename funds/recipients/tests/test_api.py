@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from funds.recipients.models import AccountReveal, Bank
 from funds.recipients.services import bank_account_set
@@ -95,3 +97,15 @@ def test_the_schema_documents_the_register_endpoints(client, demo):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/recipients/{id}/account/reveal/" in schema
     assert "/api/recipients/totals/" in schema
+
+
+def test_the_list_api_query_count_does_not_grow_with_the_rows(client, demo):
+    client.force_login(demo.user("clerk"))
+    registered(demo)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/recipients/")
+    for _ in range(4):
+        registered(demo)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get("/api/recipients/").json()["count"] == 5
+    assert len(five) == len(one)
