@@ -102,13 +102,15 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _event(run: RosterRun, action: str, label: str, actor: User | None) -> RosterEvent:
+def _event(
+    run: RosterRun, action: str, label: str, actor: User | None, *, system: str = "系统(定时任务)"
+) -> RosterEvent:
     return RosterEvent.objects.create(
         run=run,
         action=action,
         label=label,
         actor=actor,
-        actor_name=str(actor) if actor else "系统(定时任务)",
+        actor_name=str(actor) if actor else system,
         actor_role=actor.get_role_display_all() if actor else "",
     )
 
@@ -221,6 +223,7 @@ def roster_compute(*, run_id: int) -> RosterRun:
         "computed",
         f"生成完成：{run.line_count}笔明细，银行发放{run.bank_amount}元，待补账户{run.missing_account_count}户",
         None,
+        system="系统(后台计算)",
     )
     return run
 
