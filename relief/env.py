@@ -85,8 +85,12 @@ def env_database(name: str = "DATABASE_URL", *, sqlite_path: str) -> dict:
         config["OPTIONS"]["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 1, minimum=0),
             "max_size": env_int("DB_POOL_MAX", 10, minimum=1),
-            "timeout": 10,
+            "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
         }
+        # The pool tests each connection before it hands it out (Django passes psycopg's
+        # check_connection), so after a database restart the first request gets a fresh
+        # connection instead of a dead one.
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from relief import health, views
 
+# A database outage answers 503 with a Chinese page (relief/unavailable.py), not a 500.
+handler500 = "relief.unavailable.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
