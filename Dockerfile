@@ -6,10 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# CJK font for PDFs (WeasyPrint) and pango, which WeasyPrint draws text with.
+# CJK font for PDFs (WeasyPrint) and pango, which WeasyPrint draws text with;
+# postgresql-client for `manage.py backup` / `restore` (pg_dump, pg_restore).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
