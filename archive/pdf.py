@@ -6,8 +6,14 @@ without it every Chinese character would come out as an empty box.
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+# WeasyPrint logs every layout step of every page at INFO; a 2,000-case export would write
+# hundreds of thousands of lines. Warnings (a missing image, an unknown CSS rule) still show.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
