@@ -22,9 +22,10 @@ from cases.models import (
 from cases.tests.intake_helpers import accepted, application, member
 from cases.workflow import case_transition
 from funds.demo import seed_standards
-from tests.factories import make_id_number
+from tests.factories import CaseFactory, HouseholdFactory, MemberFactory, make_id_number
 
 LONG_AGO = timezone.localdate() - datetime.timedelta(days=20)
+DECIDED = datetime.date(2026, 10, 15)
 
 #: (transition, persona, opinion): the signed steps in their order.
 STEPS = (
@@ -152,3 +153,17 @@ def full_case(demo, *, scans: bool = True, village=None, name: str = "王德福"
     )
     assert case.state == CaseState.CONFIRMED
     return case
+
+
+def decided_case(village, *, name="张三丰", state=CaseState.PAYING, decided_on=DECIDED):
+    """A decided case made directly (no route walked): enough for exports."""
+    household = HouseholdFactory(village=village)
+    applicant = MemberFactory(household=household, name=name)
+    return CaseFactory(
+        household=household,
+        applicant=applicant,
+        force_state=state,
+        decided_on=decided_on,
+        accepted_on=decided_on - datetime.timedelta(days=20),
+        route="township",
+    )

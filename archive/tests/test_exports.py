@@ -14,31 +14,16 @@ from archive.exports.build import export_build, export_file_path
 from archive.exports.cleanup import export_delete_expired
 from archive.exports.services import export_cancel, export_request
 from archive.models import ArchiveAccessLog, ArchiveExport, CaseFileRecord
+from archive.tests.helpers import decided_case
 from cases.models import CaseState
 from relief.models import Region
-from tests.factories import CaseFactory, HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-DECIDED = datetime.date(2026, 10, 15)
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def decided_case(village, *, name="张三丰", state=CaseState.PAYING, decided_on=DECIDED):
-    household = HouseholdFactory(village=village)
-    applicant = MemberFactory(household=household, name=name)
-    return CaseFactory(
-        household=household,
-        applicant=applicant,
-        force_state=state,
-        decided_on=decided_on,
-        accepted_on=decided_on - datetime.timedelta(days=20),
-        route="township",
-    )
 
 
 def criteria(*townships, **kw):
