@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from relief.logchain import ChainedLog
+
 
 class Region(models.Model):
     """County (县/区) → township (乡镇/街道/园区) → village (村/居委会), with 12-digit 区划代码."""
@@ -238,9 +240,13 @@ class Delegation(models.Model):
         return f"{self.township} · {self.assistance_type} · {self.document_no}"
 
 
-class DelegationEvent(models.Model):
+class DelegationEvent(ChainedLog):
     """Effective-dated status change of a delegation: suspend / resume / revoke.
-    Append-only; the status on date D is the last event effective on or before D."""
+    Append-only; the status on date D is the last event effective on or before D.
+    Hash-chained per delegation (relief/logchain.py)."""
+
+    chain_on = "delegation"
+    chain_fields = ("delegation", "status", "effective_date", "reason", "actor", "created_at")
 
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="events")
     status = models.CharField("状态", max_length=10, choices=Delegation.Status.choices)

@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.mark_rectifications_overdue",
         "schedule": crontab(hour=1, minute=20),
     },
+    "verify-log-nightly": {
+        "task": "relief.tasks.verify_log",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "archive-exports-expire-daily": {
         "task": "archive.tasks.delete_expired_exports",
         "schedule": crontab(hour=2, minute=10),

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from relief.logverify import log_check_and_alert
+
 
 @shared_task(name="relief.tasks.ping")
 def ping() -> str:
@@ -15,3 +17,10 @@ def count_regions() -> int:
     from relief.models import Region
 
     return Region.objects.count()
+
+
+@shared_task(name="relief.tasks.verify_log")
+def verify_log() -> int:
+    """Nightly: recompute every log chain; the county supervisors are told of each break.
+    Returns the number of broken chains."""
+    return sum(len(r.breaks) for r in log_check_and_alert())
