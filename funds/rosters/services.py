@@ -866,7 +866,7 @@ def roster_import_results(
                 pending.filter(pk__in=pks[start : start + BATCH]).update(
                     result=LineResult.FAILED, result_reason=reason, result_import=record
                 )
-        mine = RosterLine.objects.filter(result_import=record)
+        mine = RosterLine.objects.filter(run=run, result_import=record)
         for result, count_field, amount_field in (
             (LineResult.PAID, "paid_count", "paid_amount"),
             (LineResult.FAILED, "failed_count", "failed_amount"),
