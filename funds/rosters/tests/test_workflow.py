@@ -151,3 +151,17 @@ def test_two_runs_started_at_the_same_moment_give_one_run(demo):
     assert sorted(type(o).__name__ for o in outcomes) == ["int", "str"]
     refusal = next(o for o in outcomes if isinstance(o, str))
     assert "未锁定" in refusal or "请勿重复提交" in refusal
+
+
+def test_the_demo_roster_is_run_and_locked_once(world):
+    from funds.rosters.demo import seed_rosters
+
+    world.recipient(confirmed_on=d(2026, 8, 3), amount="500")
+    run = seed_rosters()
+    assert run.state == RunState.LOCKED
+    assert (run.prepared_by, run.checked_by, run.locked_by) == (
+        world.clerk,
+        world.clerk,
+        world.approver,
+    )
+    assert seed_rosters().pk == run.pk
