@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.mark_rectifications_overdue",
         "schedule": crontab(hour=1, minute=20),
     },
+    "rosters-scheduled-daily": {
+        "task": "funds.rosters.tasks.scheduled_rosters",
+        "schedule": crontab(hour=6, minute=10),
+    },
     "verify-log-nightly": {
         "task": "relief.tasks.verify_log",
         "schedule": crontab(hour=2, minute=40),
