@@ -165,3 +165,23 @@ def test_the_demo_roster_is_run_and_locked_once(world):
         world.approver,
     )
     assert seed_rosters().pk == run.pk
+
+
+def test_the_county_day_starts_the_months_roster_once(world, django_capture_on_commit_callbacks):
+    from relief.policy import policy_set
+
+    world.recipient(confirmed_on=d(2026, 10, 3), amount="500")
+    assert services.roster_runs_scheduled(today=d(2026, 11, 5)) == []  # no day set: off
+    policy_set(
+        region=world.demo.county,
+        key="roster_run_day",
+        raw_value="5",
+        effective_from=d(2026, 1),
+        actor=None,
+    )
+    assert services.roster_runs_scheduled(today=d(2026, 11, 4)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        (run,) = services.roster_runs_scheduled(today=d(2026, 11, 5))
+    run.refresh_from_db()
+    assert (run.month, run.prepared_by, run.state) == (d(2026, 11), None, RunState.PREPARED)
+    assert services.roster_runs_scheduled(today=d(2026, 11, 5)) == []  # open already
