@@ -45,13 +45,14 @@ def count_label(count: int, exact: bool) -> str:
     return f"{count // 10_000}万+" if count % 10_000 == 0 else f"{count}+"
 
 
-def _encode(number: int, row, time_field: str) -> str:
+def encode_cursor(number: int, row, time_field: str = "created_at") -> str:
+    """The cursor of page ``number`` that starts after (or, as ``before``, ends before) ``row``."""
     moment = getattr(row, time_field)
     micros = (moment - EPOCH) // datetime.timedelta(microseconds=1)
     return f"{number}.{micros}.{row.pk}"
 
 
-def _decode(cursor: str) -> tuple[int, datetime.datetime, int] | None:
+def decode_cursor(cursor: str) -> tuple[int, datetime.datetime, int] | None:
     try:
         number, micros, pk = (int(p) for p in cursor.split("."))
     except (TypeError, ValueError):
@@ -134,8 +135,8 @@ def list_page(
     qs = qs.order_by(*ordering)
     count, exact = capped_count(qs)
     params = params if params is not None else QueryDict()
-    after = _decode(params.get("after", "")) if keyset else None
-    before = _decode(params.get("before", "")) if keyset and not after else None
+    after = decode_cursor(params.get("after", "")) if keyset else None
+    before = decode_cursor(params.get("before", "")) if keyset and not after else None
     if after:
         number, moment, pk = after
         rows = list(
@@ -179,13 +180,13 @@ def list_page(
     )
     if has_next and rows:
         page.next_query = (
-            _query(params, after=_encode(number + 1, rows[-1], time_field))
+            _query(params, after=encode_cursor(number + 1, rows[-1], time_field))
             if keyset
             else _query(params, page=number + 1)
         )
     if number > 1:
         page.previous_query = (
-            _query(params, before=_encode(number - 1, rows[0], time_field))
+            _query(params, before=encode_cursor(number - 1, rows[0], time_field))
             if keyset and number > 2 and rows
             else _query(params, page=number - 1)
         )
