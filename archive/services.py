@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from archive.models import Document
-from archive.sniff import EXTENSIONS, LABELS, claimed_type, sniff
+from archive.printforms.registry import form_in_pdf
+from archive.sniff import EXTENSIONS, LABELS, PDF, claimed_type, sniff
 
 UPLOAD_ROLES = (
     "village_assistant",
@@ -79,6 +80,14 @@ def document_upload(
         content, content_type = read_checked_upload(uploaded_file, allowed=allowed)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages})
+    if content_type == PDF:
+        # A printed form signed and scanned back: its 表码 says which case and form it is.
+        found = form_in_pdf(content)
+        if found is not None:
+            spec, form_case_pk = found
+            if form_case_pk != case.pk:
+                raise ValidationError({"file": "该文书的表码属于另一案件，不能上传到本案件"})
+            kind, title = spec.kind, title or f"已签署{spec.title}"
     digest = hashlib.sha256(content).hexdigest()
     doc = Document(
         case=case,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from pypdf import PdfReader
 
 from archive.models import Document
 
@@ -58,3 +60,18 @@ def find_form_code(text: str) -> tuple[FormSpec, int] | None:
         if spec is not None and hmac.compare_digest(check, _check(code, case_pk)):
             return spec, case_pk
     return None
+
+
+#: Only the first pages are read: the code is in every page's header and footer.
+PAGES_READ = 3
+
+
+def form_in_pdf(content: bytes) -> tuple[FormSpec, int] | None:
+    """(form, case id) from the text of a PDF (a printed form, or a scan with a text
+    layer), or None when no valid 表码 is found."""
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
+    except Exception:  # pypdf raises many kinds on a damaged file; then there is no code
+        return None
+    return find_form_code(text)

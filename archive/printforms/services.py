@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
-from pypdf import PdfReader
 
 from archive.models import Document
-from archive.printforms.registry import FormSpec, find_form_code
+from archive.printforms.registry import form_in_pdf
 from archive.selectors import archive_case_get_for_user
 from archive.services import document_upload, read_checked_upload
 from archive.sniff import PDF
-
-#: Only the first pages are read: the code is in every page's header and footer.
-PAGES_READ = 3
-
-
-def form_in_pdf(content: bytes) -> tuple[FormSpec, int] | None:
-    """(form, case id) from the text of a PDF (a printed form, or a scan with a text
-    layer), or None when no valid 表码 is found."""
-    try:
-        reader = PdfReader(io.BytesIO(content))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
-    except Exception:  # pypdf raises many kinds on a damaged file; then there is no code
-        return None
-    return find_form_code(text)
 
 
 def signed_form_upload(*, uploaded_file, actor, case=None) -> Document:

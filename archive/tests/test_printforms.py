@@ -1,14 +1,15 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
 from archive.models import Document
 from archive.printforms.registry import BY_SLUG, FORMS, find_form_code, form_code
-from archive.printforms.render import form_context, qr_data_uri
-from archive.tests.helpers import full_case, pdf_bytes
+from archive.printforms.render import form_context, qr_data_uri, render_form_pdf
+from archive.tests.helpers import full_case, pdf_bytes, upload
 from cases.models import Survey
 from cases.tests.intake_helpers import application
 
@@ -97,3 +98,15 @@ def test_another_townships_forms_are_not_found(demo, client):
     client.force_login(demo.user("clerk_huangchi"))
     assert client.get(reverse("casefile:forms", args=[case.pk])).status_code == 404
     assert client.get(reverse("casefile:form_pdf", args=[case.pk, "pledge"])).status_code == 404
+
+
+def test_a_signed_form_uploaded_as_an_ordinary_document_is_recognised(demo):
+    case = full_case(demo, scans=False)
+    clerk = demo.user("clerk")
+    signed = render_form_pdf(case, BY_SLUG["pledge"], case_url="http://testserver/")
+    doc = upload(case, clerk, "扫描.pdf", signed, kind="other")
+    assert doc.kind == Document.Kind.PLEDGE and doc.title == "已签署守信承诺书"
+    other = full_case(demo, scans=False, name="孙七")
+    with pytest.raises(ValidationError) as refused:
+        upload(other, clerk, "扫描.pdf", signed, kind="other")
+    assert "属于另一案件" in str(refused.value)
