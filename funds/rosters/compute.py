@@ -398,3 +398,63 @@ def _plan_change_lines(run: RosterRun, window: Window) -> Iterator[tuple[tuple, 
                 )
                 yield (r["village__code"], r["id"], month), line
             month = add_months(month, 1)
+
+
+# --- PostgreSQL: carried lines (欠发补付) in one statement --------------------------------
+CARRY_SQL = """
+INSERT INTO funds_rosterline (
+    run_id, line_no, line_id, recipient_id, village_id, kind, source, month, name,
+    id_number, bank, account_number, amount, channel, detail, carried_from_id, result,
+    result_reason)
+SELECT %(run)s, %(start)s + seq, %(number)s || '-' || lpad((%(start)s + seq)::text, 7, '0'),
+       recipient_id, village_id, 'arrears', 'carry', month, name, id_number, bank,
+       account_number, amount, CASE WHEN account_number = '' THEN 'held' ELSE 'bank' END,
+       jsonb_build_object(
+           'month', to_char(month, 'YYYY-MM'),
+           'amount', amount::text,
+           'from_line', from_line,
+           'from_run', from_run,
+           'from_kind', from_kind,
+           'reason', reason),
+       source_id, 'pending', ''
+FROM (
+    SELECT s.id AS source_id, s.recipient_id, s.village_id, s.month, s.amount,
+           s.line_id AS from_line, sr.number AS from_run, s.kind AS from_kind,
+           CASE WHEN g.id IS NOT NULL THEN g.payee_name
+                WHEN a.id IS NOT NULL THEN a.holder_name ELSE s.name END AS name,
+           CASE WHEN g.id IS NOT NULL THEN g.payee_id_number
+                WHEN a.id IS NOT NULL THEN COALESCE(hm.id_number, s.id_number)
+                ELSE s.id_number END AS id_number,
+           CASE WHEN g.id IS NOT NULL THEN CASE WHEN g.payee_account = '' THEN ''
+                                                ELSE g.payee_bank END
+                ELSE COALESCE(a.bank, '') END AS bank,
+           CASE WHEN g.id IS NOT NULL THEN g.payee_account
+                ELSE COALESCE(a.account_number, '') END AS account_number,
+           CASE WHEN s.channel = 'bank' THEN COALESCE(NULLIF(s.result_reason, ''), '银行发放失败')
+                ELSE '当时未登记有效发放账户，暂缓发放' END AS reason,
+           row_number() OVER (ORDER BY sr.month, s.line_no) AS seq
+    FROM funds_rosterline s
+    JOIN funds_rosterrun sr ON sr.id = s.run_id
+    LEFT JOIN funds_oneoffpayment g ON g.roster_line_id = s.id
+    LEFT JOIN funds_recipient r ON r.id = s.recipient_id
+    LEFT JOIN funds_bankaccount a ON a.id = r.bank_account_id AND a.is_active
+    LEFT JOIN cases_member hm ON hm.id = a.holder_member_id
+    WHERE s.run_id = ANY(%(locked)s)
+      AND ((s.channel = 'bank' AND s.result = 'failed') OR s.channel = 'held')
+      AND NOT EXISTS (SELECT 1 FROM funds_rosterline t WHERE t.carried_from_id = s.id)
+) carried
+"""
+
+
+def insert_carried_lines_sql(run: RosterRun, window: Window, *, start: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CARRY_SQL,
+            {
+                "run": run.pk,
+                "number": run.number,
+                "start": start,
+                "locked": list(window.locked_run_ids),
+            },
+        )
+        return start + cursor.rowcount

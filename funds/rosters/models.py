@@ -237,6 +237,12 @@ class RosterLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "month"], name="roster_line_recipient_month"),
+            # The few lines the next run carries over (held, or failed at the bank).
+            models.Index(
+                fields=["run"],
+                condition=Q(channel="held") | Q(result="failed"),
+                name="roster_line_to_carry",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,6 +29,7 @@ from funds.rosters.compute import (
     BATCH,
     CENT,
     add_months,
+    insert_carried_lines_sql,
     insert_change_lines,
     line_channel,
     money,
@@ -274,6 +275,8 @@ def _add_carried_lines(run: RosterRun, window, *, start: int) -> int:
     an account, carried once into this run with their reason."""
     if not window.locked_run_ids:
         return start
+    if connection.vendor == "postgresql":
+        return insert_carried_lines_sql(run, window, start=start)
     sources = (
         RosterLine.objects.filter(run_id__in=window.locked_run_ids, carried_to__isnull=True)
         .filter(
@@ -427,34 +430,32 @@ def _cents(value) -> Decimal:
 
 
 def _store_totals(run: RosterRun) -> None:
+    """The run's totals in two aggregate queries over its lines."""
     lines = RosterLine.objects.filter(run=run)
-    by_channel = {
-        row["channel"]: row
-        for row in lines.values("channel").annotate(n=Count("id"), total=Sum("amount"))
-    }
-    zero = Decimal("0.00")
-    run.line_count = sum(row["n"] for row in by_channel.values())
-    bank = by_channel.get(Channel.BANK, {})
-    held = by_channel.get(Channel.HELD, {})
-    run.bank_line_count, run.bank_amount = bank.get("n", 0), _cents(bank.get("total"))
-    run.held_line_count, run.held_amount = held.get("n", 0), _cents(held.get("total"))
-    run.separate_recovery_amount = _cents(by_channel.get(Channel.SEPARATE, {}).get("total"))
-    run.recipient_count = (
-        lines.exclude(recipient=None).values("recipient_id").distinct().count()
-        + lines.filter(recipient=None).count()
+    held = Q(channel=Channel.HELD)
+    agg = lines.aggregate(
+        n=Count("id"),
+        bank_n=Count("id", filter=Q(channel=Channel.BANK)),
+        bank=Sum("amount", filter=Q(channel=Channel.BANK)),
+        held_n=Count("id", filter=held),
+        held=Sum("amount", filter=held),
+        separate=Sum("amount", filter=Q(channel=Channel.SEPARATE)),
+        recipients=Count("recipient", distinct=True),
+        grants=Count("id", filter=Q(recipient=None)),
+        held_recipients=Count("recipient", filter=held, distinct=True),
+        held_grants=Count("id", filter=held & Q(recipient=None)),
     )
-    run.missing_account_count = (
-        lines.filter(channel=Channel.HELD)
-        .exclude(recipient=None)
-        .values("recipient")
-        .distinct()
-        .count()
-        + lines.filter(channel=Channel.HELD, recipient=None).count()
-    )
+    run.line_count = agg["n"]
+    run.bank_line_count, run.bank_amount = agg["bank_n"], _cents(agg["bank"])
+    run.held_line_count, run.held_amount = agg["held_n"], _cents(agg["held"])
+    run.separate_recovery_amount = _cents(agg["separate"])
+    run.recipient_count = agg["recipients"] + agg["grants"]
+    run.missing_account_count = agg["held_recipients"] + agg["held_grants"]
     run.totals_by_kind = {
         row["kind"]: {"count": row["n"], "amount": money(row["total"])}
-        for row in lines.values("kind").annotate(n=Count("id"), total=Sum("amount"))
+        for row in lines.values("kind").annotate(n=Count("id"), total=Sum("amount")).order_by()
     }
+    zero = Decimal("0.00")
     run.paid_count, run.paid_amount, run.failed_count, run.failed_amount = 0, zero, 0, zero
 
 
