@@ -99,6 +99,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database(sqlite_path=str(VAR_DIR / "db.sqlite3"))}
+# PostgreSQL roles (relief/dbroles.py): migrations run as the owner; the application role
+# may only SELECT and INSERT on the log tables.
+DB_OWNER_ROLE = env_str("DB_OWNER_ROLE", "relief_owner")
+DB_APP_ROLE = env_str("DB_APP_ROLE", "relief_app")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 # A streaming replica for statistics and exports: off unless DATABASE_REPLICA_URL is set

@@ -11,12 +11,14 @@ def compose() -> dict:
     return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 
 
-def test_the_stack_has_postgres_redis_web_worker_and_beat():
-    assert set(compose()["services"]) == {"postgres", "redis", "web", "worker", "beat"}
+def test_the_stack_has_postgres_redis_migrate_web_worker_and_beat():
+    assert set(compose()["services"]) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
 
 
-def test_every_service_has_a_healthcheck_with_a_command():
+def test_every_long_running_service_has_a_healthcheck_with_a_command():
     for name, service in compose()["services"].items():
+        if service.get("restart") == "no":  # the one-shot migrate container exits when done
+            continue
         check = service.get("healthcheck")
         assert check and check["test"], f"{name} has no healthcheck"
         assert check["test"][0] in ("CMD", "CMD-SHELL"), name
@@ -31,14 +33,26 @@ def test_data_lives_in_named_volumes():
         assert data["services"][name]["environment"]["MEDIA_ROOT"] == "/data/media"
 
 
-def test_web_runs_gunicorn_after_collectstatic_and_migrate_with_the_static_manifest():
+def test_migrate_creates_the_roles_then_migrates_as_the_owner_before_web_starts():
+    services = compose()["services"]
+    command = services["migrate"]["command"]
+    assert command.index("db_roles") < command.index("migrate --noinput")
+    assert "DATABASE_URL=$$DATABASE_OWNER_URL python manage.py migrate" in command
+    env = services["migrate"]["environment"]
+    assert env["DATABASE_OWNER_URL"].startswith("postgres://relief_owner:")
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    for name in ("web", "worker", "beat"):  # only the one-shot container knows these
+        assert "DATABASE_OWNER_URL" not in services[name]["environment"], name
+        assert "DATABASE_ADMIN_URL" not in services[name]["environment"], name
+
+
+def test_web_runs_gunicorn_after_collectstatic_with_the_static_manifest():
     web = compose()["services"]["web"]
     command = web["command"]
-    assert (
-        command.index("collectstatic")
-        < command.index("migrate")
-        < command.index("gunicorn relief.wsgi")
-    )
+    assert command.index("collectstatic") < command.index("gunicorn relief.wsgi")
+    assert "migrate" not in command  # the migrate service did that, as the owner role
     assert web["environment"]["STATIC_MANIFEST"] == "1"
     assert web["environment"]["DEBUG"] == "0"
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
@@ -57,7 +71,7 @@ def test_worker_and_beat_run_celery_on_the_same_image_and_settings_as_web():
 def test_the_app_talks_to_the_compose_postgres_and_redis_and_needs_a_secret_key():
     env = compose()["services"]["web"]["environment"]
     assert (
-        env["DATABASE_URL"].startswith("postgres://relief:")
+        env["DATABASE_URL"].startswith("postgres://relief_app:")  # the application role
         and "@postgres:5432/relief" in env["DATABASE_URL"]
     )
     assert env["REDIS_URL"] == "redis://redis:6379/0"
