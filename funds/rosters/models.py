@@ -168,7 +168,11 @@ class LineResult(models.TextChoices):
 
 class RosterLine(models.Model):
     # A province-sized run inserts 1.5 million lines in one statement: every index costs, so
-    # the foreign keys whose lookups a composite index already serves have none of their own.
+    # the foreign keys whose lookups a composite index already serves have none of their own;
+    # and the recipient and village keys are not checked by the database row by row (each
+    # check would lock the referenced row: 1.5 million recipient rows rewritten per run).
+    # The run's statement takes them from those very tables, and recipients and regions are
+    # never deleted (the register is append-only; regions are PROTECTed and deactivated).
     run = models.ForeignKey(
         RosterRun,
         verbose_name="花名册",
@@ -187,6 +191,7 @@ class RosterLine(models.Model):
         on_delete=models.PROTECT,
         related_name="roster_lines",
         db_index=False,  # (recipient, month)
+        db_constraint=False,
     )
     village = models.ForeignKey(
         Region,
@@ -194,6 +199,7 @@ class RosterLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # never looked up by village alone
+        db_constraint=False,
     )
     kind = models.CharField("类别", max_length=20, choices=LineKind.choices)
     source = models.CharField("来源", max_length=20, choices=LineSource.choices)
