@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import time
+import uuid
 import zipfile
 
 from django.conf import settings
@@ -93,8 +94,12 @@ def export_build(job_id: int) -> ArchiveExport:
     )
     relative = os.path.join(EXPORT_DIR, str(export.pk), zip_name(export))
     final = os.path.join(settings.MEDIA_ROOT, relative)
-    partial = final + ".part"
+    # A partial file of this run only: if the broker hands the task to a second worker while
+    # the first still runs (a long export past the visibility timeout), the two never write
+    # the same file; both produce the same bytes and the rename is atomic.
+    partial = f"{final}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
     os.makedirs(os.path.dirname(final), exist_ok=True)
+    _remove_stale_partials(os.path.dirname(final))
     stamp = timezone.localtime(export.requested_at)
     date_time = stamp.timetuple()[:6]
     total = len(export.case_ids)
@@ -204,6 +209,19 @@ def _mark_failed(export: ArchiveExport, message: str) -> None:
         status=ArchiveExport.Status.FAILED, finished_at=timezone.now(), message=message[:300]
     )
     job_fail(export.job_id, message=message)
+
+
+#: A running export touches its partial file with every case; older ones are left-overs of
+#: a run that died.
+STALE_PARTIAL_SECONDS = 600
+
+
+def _remove_stale_partials(folder: str) -> None:
+    now = time.time()
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if name.endswith(".part") and now - os.path.getmtime(path) > STALE_PARTIAL_SECONDS:
+            _remove(path)
 
 
 def _remove(path: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 
+from django.conf import settings
 from django.utils import timezone
 
-from archive.exports.build import export_file_path
+from archive.exports.build import EXPORT_DIR
 from archive.models import ArchiveExport
 from relief.models import Region
 from relief.policy import policy_for
@@ -35,11 +37,7 @@ def export_delete_expired(*, now: datetime.datetime | None = None) -> int:
             keep_by_county[county.pk] = policy_for(county, now.date()).archive_export_keep_days
         if export.requested_at > now - datetime.timedelta(days=keep_by_county[county.pk]):
             continue
-        if export.file_path:
-            try:
-                os.remove(export_file_path(export))
-            except FileNotFoundError:
-                pass
+        shutil.rmtree(os.path.join(settings.MEDIA_ROOT, EXPORT_DIR, str(export.pk)), True)
         ArchiveExport.objects.filter(pk=export.pk).update(
             status=ArchiveExport.Status.EXPIRED, file_path="", message="已过期删除"
         )

@@ -3,6 +3,7 @@ import datetime
 import io
 import os
 import subprocess
+import time
 import zipfile
 
 import pytest
@@ -122,12 +123,15 @@ def test_a_retried_run_after_a_worker_died_gives_the_same_manifest(
     ArchiveExport.objects.filter(pk=export.pk).update(
         status=ArchiveExport.Status.RUNNING, done=1, file_path=""
     )
-    with open(path + ".part", "wb") as handle:
+    stale = path + ".1234-deadbeef.part"
+    with open(stale, "wb") as handle:
         handle.write(b"half a zip")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
     export_build(export.job_id)
     export.refresh_from_db()
     assert export.status == ArchiveExport.Status.DONE
-    assert not os.path.exists(path + ".part")
+    assert os.listdir(os.path.dirname(path)) == [os.path.basename(path)]
     with zipfile.ZipFile(export_file_path(export)) as archive:
         assert archive.read("manifest.sha256") == first
     with open(export_file_path(export), "rb") as handle:
