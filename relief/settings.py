@@ -179,8 +179,15 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", default=not REDIS_URL)
 # One queue per deployment; the test worker fixture (tests/worker.py) uses a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged only when it has finished: if the worker dies mid-task (killed,
+# out of memory, the machine restarting) the broker hands the task to the next worker once
+# the visibility timeout has passed. Tasks are idempotent (they take ids and re-check), and
+# the timeout must exceed the longest task (default one hour).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
