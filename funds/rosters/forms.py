@@ -27,9 +27,8 @@ class RosterStartForm(BootstrapForm):
     month = MonthField(label="发放月份")
     assistance_type = forms.ModelChoiceField(
         label="救助类型",
-        queryset=AssistanceType.objects.filter(active=True).exclude(
-            category=AssistanceType.Category.TEMPORARY
-        ),
+        queryset=AssistanceType.objects.filter(active=True),
+        help_text="临时救助类型的花名册发放待发的一次性救助",
         empty_label=None,
     )
     kind = forms.ChoiceField(label="类别", choices=RunKind.choices, initial=RunKind.REGULAR)

@@ -901,17 +901,22 @@ def _store_results(run: RosterRun) -> None:
 # --- the county's automatic day ----------------------------------------------------------
 def roster_runs_scheduled(*, today: datetime.date) -> list[RosterRun]:
     """On each township's ``roster_run_day`` (0 = off), start this month's regular run of
-    every type that has recipients there, unless one exists or is open."""
+    every type that has recipients or one-off payments waiting there, unless one exists or
+    is open."""
     month = _month(today)
     started = []
-    pairs = (
+    pairs = set(
         Recipient.objects.filter(first_month__lte=month)
+        .values_list("township_id", "assistance_type_id")
+        .distinct()
+    ) | set(
+        OneOffPayment.objects.filter(roster_line__isnull=True, paid_by_village_fund=False)
         .values_list("township_id", "assistance_type_id")
         .distinct()
     )
     townships = {t.pk: t for t in Region.objects.filter(pk__in={p[0] for p in pairs})}
     types = {t.pk: t for t in AssistanceType.objects.filter(pk__in={p[1] for p in pairs})}
-    for township_id, type_id in sorted(set(pairs)):
+    for township_id, type_id in sorted(pairs):
         township = townships[township_id]
         if policy_for(township, today).roster_run_day != today.day:
             continue

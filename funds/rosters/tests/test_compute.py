@@ -257,3 +257,26 @@ def test_bad_one_off_amounts_are_refused_in_chinese(world):
                 actor=world.clerk,
             )
         assert message in str(exc.value.message_dict["amount"])
+
+
+def test_a_temporary_assistance_grant_is_paid_by_a_roster_of_its_type(world):
+    from relief.models import AssistanceType
+
+    r = world.recipient(confirmed_on=d(2026, 8, 3), amount="500")
+    temporary = AssistanceType.objects.get(code="temp_expense")
+    services.one_off_payment_create(
+        household=r.household,
+        assistance_type=temporary,
+        amount="1500.00",
+        granted_on=d(2026, 11, 20),
+        reason="重病住院支出型临时救助",
+        payee_name=r.head_name,
+        payee_id_number=r.head_id_number,
+        payee_bank="psbc",
+        payee_account="6221000000000000019",
+        actor=world.clerk,
+    )
+    world.type = temporary
+    run = world.run(d(2026, 11))
+    assert lines_of(run) == [("one_off", "2026-11", Decimal("1500.00"))]
+    assert run.lines.get().detail["reason"] == "重病住院支出型临时救助"
