@@ -41,6 +41,10 @@ def _wait(predicate, timeout, what):
 def visibility_timeout(monkeypatch):
     # workers started by this test give an unacknowledged task back after 3 s
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "3")
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # send_task goes through the broker
+    yield
+    app.conf.task_always_eager = saved
 
 
 def test_a_job_whose_worker_is_killed_mid_run_is_redelivered_and_finishes_once(
@@ -51,7 +55,6 @@ def test_a_job_whose_worker_is_killed_mid_run_is_redelivered_and_finishes_once(
         skip_or_fail(reason)
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))  # the workers write the result file here
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
     db = dict(connection.settings_dict)
     job = job_create(kind="dashboard_export", owner=demo.user("supervisor"), params={"year": 2026})
     jobs_before = Job.objects.count()
