@@ -163,7 +163,10 @@ class CaseFileRecord(models.Model):
 
 
 class ArchiveAccessLog(models.Model):
-    """Every export asked for, cancelled, downloaded or refused: who, when, which cases."""
+    """Every export asked for, cancelled, downloaded or refused: who, when, which cases.
+    Append-only (relief/dbroles.py: PostgreSQL refuses UPDATE and DELETE)."""
+
+    append_only = True
 
     class Action(models.TextChoices):
         REQUEST = "request", "申请导出"
