@@ -168,6 +168,10 @@ except OSError:
 # Uploaded evidence is never served as a public static path: archive views check scope.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 10, minimum=1)
+# Spreadsheet imports (relief/uploadlimits.py): file size, XLSX size once unpacked, data rows.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 5, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
