@@ -7,6 +7,7 @@ without it every Chinese character would come out as an empty box.
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -24,11 +25,28 @@ def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf()
 
 
+_fonts = threading.local()
+
+
+def _font_config():
+    """One FontConfiguration per thread, reused for every document: a new one per document
+    costs time and leaves memory behind (measured: RSS grew ~0.25 MB per case file), which
+    an export of thousands of files cannot afford. Pango's font map is not thread-safe,
+    hence per thread."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration  # imported late, as below
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def render_document(html: str, *, fetcher=None):
     """Lay out ``html`` (a WeasyPrint Document: pages, anchors, then ``write_pdf()``)."""
     from weasyprint import HTML  # imported late: loading pango costs start-up time
 
-    return HTML(string=html, url_fetcher=fetcher or ScanFetcher({})).render()
+    document = HTML(string=html, url_fetcher=fetcher or ScanFetcher({}))
+    return document.render(font_config=_font_config())
 
 
 class ScanFetcher:
