@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Region, User
 
 
@@ -373,9 +374,23 @@ class RectificationResponse(models.Model):
         ordering = ["created_at", "pk"]
 
 
-class AmountChange(models.Model):
+class AmountChange(ChainedLog):
     """依法纠正 of the amount: the new monthly amount from a date, with reasons and legal
-    basis. Written with a CaseEvent(transition="county_amount_change") in one transaction."""
+    basis. Written with a CaseEvent(transition="county_amount_change") in one transaction.
+    Append-only and hash-chained per case (relief/logchain.py)."""
+
+    chain_on = "case"
+    chain_fields = (
+        "case",
+        "old_amount",
+        "new_amount",
+        "effective_from",
+        "reasons",
+        "legal_basis",
+        "event",
+        "actor",
+        "created_at",
+    )
 
     case = models.ForeignKey(
         "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="amount_changes"

@@ -3,18 +3,17 @@ verify_log recomputes every chain and names the first row that was changed, remo
 inserted; the nightly task tells the county supervisors."""
 
 import datetime
-from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from relief.delegation import delegation_change_status, delegation_create
 from relief.logchain import GENESIS, canonical_bytes, row_hash
 from relief.logverify import verify_all, verify_model
 from relief.models import AssistanceType, Delegation, DelegationEvent, Notification
 from relief.tasks import verify_log
+from tests.tampering import tampering
 
 D = datetime.date
 
@@ -47,20 +46,6 @@ def _events(delegation, demo, n=3):
     return list(DelegationEvent.objects.filter(delegation=delegation).order_by("pk"))
 
 
-@contextmanager
-def tampering():
-    """What only the table's owner could do on PostgreSQL: switch the append-only trigger
-    off around a direct edit (relief/dbroles.py); on SQLite there is no trigger."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE relief_delegationevent DISABLE TRIGGER USER")
-        yield
-        cursor.execute("ALTER TABLE relief_delegationevent ENABLE TRIGGER USER")
-
-
 def _report():
     return next(r for r in verify_all() if r.model == "relief.DelegationEvent")
 
@@ -81,7 +66,7 @@ def test_each_event_is_sealed_with_the_hash_of_the_one_before(demo, delegation):
 
 def test_an_edited_row_is_named_and_the_rows_after_it_are_not_blamed(demo, delegation):
     events = _events(delegation, demo)
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=events[1].pk).update(reason="改写后的原因")
     (bad,) = _report().breaks
     assert (bad.pk, bad.chain) == (events[1].pk, delegation.pk)
@@ -90,7 +75,7 @@ def test_an_edited_row_is_named_and_the_rows_after_it_are_not_blamed(demo, deleg
 
 def test_a_removed_row_breaks_the_chain_at_the_next_row(demo, delegation):
     events = _events(delegation, demo)
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=events[1].pk).delete()
     (bad,) = _report().breaks
     assert bad.pk == events[2].pk and "前一条哈希不符" in bad.reason
@@ -101,7 +86,7 @@ def test_a_row_rewritten_with_a_fresh_hash_still_breaks_the_next_link(demo, dele
     forged = DelegationEvent.objects.get(pk=events[0].pk)
     forged.reason = "伪造"
     values = {f.attname: getattr(forged, f.attname) for f in DelegationEvent._meta.fields}
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=forged.pk).update(
             reason="伪造", hash=row_hash(DelegationEvent, values, GENESIS)
         )
@@ -124,7 +109,7 @@ def test_chains_are_independent(demo, delegation):
     _events(other, demo, n=2)
     first_of_other = DelegationEvent.objects.filter(delegation=other).order_by("pk").first()
     assert first_of_other.prev_hash == GENESIS
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=first_of_other.pk).update(reason="x")
     report = verify_model(DelegationEvent)
     assert report.chains == 2 and [b.chain for b in report.breaks] == [other.pk]
@@ -145,7 +130,7 @@ def test_verify_log_command_names_the_first_bad_row_and_fails(demo, delegation, 
     events = _events(delegation, demo)
     call_command("verify_log")
     assert "relief.DelegationEvent: 1 chains, 3 rows, intact" in capsys.readouterr().out
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=events[2].pk).update(effective_date=D(2026, 2, 20))
     with pytest.raises(
         CommandError, match=f"first bad row: relief.DelegationEvent #{events[2].pk}"
@@ -158,7 +143,7 @@ def test_the_nightly_task_alerts_county_supervisors_once(demo, delegation):
     assert (
         verify_log() == 0 and not Notification.objects.filter(verb__contains="日志完整性").exists()
     )
-    with tampering():
+    with tampering("relief_delegationevent"):
         DelegationEvent.objects.filter(pk=events[0].pk).update(reason="改写")
     assert verify_log() == 1
     assert verify_log() == 1  # the same break is not sent twice

@@ -5,9 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cases.models import CaseEvent, CaseState
+from relief.logverify import verify_model
 from relief.models import Notification
 from review.models import AmountChange, Filing
 from review.services import correction_change_amount, correction_revoke
+from tests.tampering import tampering
 
 
 def test_revoking_moves_the_case_to_revoked_files_it_logs_it_and_notifies_the_township(
@@ -110,3 +112,24 @@ def test_a_township_approver_cannot_correct(demo, confirmed_case):
             reasons="r",
             legal_basis="b",
         )
+
+
+def test_amount_changes_are_hash_chained_per_case_and_an_edit_is_found(demo, confirmed_case):
+    case = confirmed_case(monthly_amount=Decimal("500"))
+    changes = [
+        correction_change_amount(
+            case=case,
+            actor=demo.user("supervisor"),
+            new_amount=amount,
+            effective_from=datetime.date(2026, 11, day),
+            reasons="收入核算有误",
+            legal_basis="《最低生活保障审核确认办法》第二十三条",
+        )
+        for day, amount in ((1, "420.5"), (2, "400"))
+    ]
+    assert changes[0].prev_hash == "" and changes[1].prev_hash == changes[0].hash
+    assert verify_model(AmountChange).breaks == []  # Decimal("420.5") is read back as 420.50
+    with tampering("review_amountchange"):
+        AmountChange.objects.filter(pk=changes[0].pk).update(new_amount=Decimal("4200.50"))
+    (bad,) = verify_model(AmountChange).breaks
+    assert (bad.pk, bad.chain) == (changes[0].pk, case.pk)
