@@ -184,11 +184,17 @@ def _insert_change_lines_sql(run: RosterRun, window: Window) -> int:
             # Pre-aggregated and hash-joined: a correlated lookup per recipient-month would
             # be planned as a scan per row while the line table's statistics are stale.
             params.update(since=since, already_runs=runs)
+            # Only months before the next one can have been paid (a roster of month X has
+            # lines up to X), and only recipients with a change recorded since the latest
+            # locked computation reach back that far: a few lines, found by index.
             already_join = """
             LEFT JOIN (SELECT l.recipient_id, l.month, sum(l.amount) AS total
                        FROM funds_rosterline l
                        WHERE l.run_id = ANY(%(already_runs)s) AND l.source = 'changes'
-                         AND l.month >= %(since)s
+                         AND l.month >= %(since)s AND l.month < %(next)s
+                         AND l.recipient_id IN (SELECT recipient_id FROM funds_recipientchange
+                                                WHERE id > %(watermark)s
+                                                  AND effective_month < %(next)s)
                        GROUP BY l.recipient_id, l.month) pa
                    ON pa.recipient_id = mo.id AND pa.month = mo.m"""
             already = "COALESCE(pa.total, 0)"
