@@ -7,6 +7,8 @@ import pytest
 
 # tests/worker.py: the real Celery worker fixture ``celery_worker_process``;
 # tests/browser_support.py: chromium, pages and logged-in sessions for browser tests.
+# Django and project modules are imported inside the hooks and fixtures below: pytest loads
+# this file before pytest-django has configured Django.
 pytest_plugins = ["tests.worker", "tests.browser_support"]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,9 +75,12 @@ def celery_eager_by_default():
 def demo(db):
     """The demo county with one account per role (relief/demo.py)."""
     from relief.demo import seed_regions_and_accounts
+    from relief.management.commands.seed_demo import demo_steps
     from relief.models import Region, User
 
     seed_regions_and_accounts()
+    for step in demo_steps():  # the apps' own demo data (funds' standards), as seed_demo does
+        step(households=0)
 
     class Demo:
         county = Region.objects.get(code="340521000000")

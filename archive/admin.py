@@ -52,17 +52,3 @@ class ArchiveExportAdmin(ReadOnlyAdmin):
 class ArchiveAccessLogAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "actor", "export", "note")
     list_filter = ("action",)
-
-
-# Intake reference data configured by the administrator. Registered here because
-# cases/admin.py belongs to the workflow part; move it there when convenient.
-from cases.models import ChecklistItem  # noqa: E402
-
-
-@admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
-    """受理材料清单: ID, 户口簿 and the "一本一书" authorisation by default; add more here."""
-
-    list_display = ("sort_order", "name", "code", "required", "categories", "active")
-    list_editable = ("required", "active")
-    list_display_links = ("name",)

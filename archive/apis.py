@@ -23,7 +23,7 @@ from archive.exports.services import (
 from archive.exports.views import zip_response
 from archive.models import ArchiveExport
 from archive.selectors import archive_case_get_for_user, export_get_for_user
-from cases.workflow import client_address_of
+from cases.workflow.services import client_address_of
 
 
 def _call(fn, **kwargs):

@@ -6,11 +6,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = "档案"
 
     def ready(self):
-        # Intake registers its IN_TRANSACTION hook on cases.workflow (the 一次性告知 list is
-        # frozen when documents are requested, from any screen or the API).
-        import cases.services  # noqa: F401
-
-        # Models and navigation are importable only once the app registry is ready.
+        # Imported here, not at the top: apps.py is loaded before the model registry is ready.
         from relief.models import Role
         from relief.navigation import NavItem, register
 

@@ -70,9 +70,7 @@ def document_upload(
     """Store one file for ``case`` (the caller got ``case`` through case_get_for_user)."""
     if not actor.has_role(*UPLOAD_ROLES):
         raise ValidationError("您的角色不能上传档案文件")
-    from cases.workflow import is_recused
-
-    if is_recused(case, actor):
+    if case.is_recused(actor):
         raise ValidationError("您是申请人的近亲属，须回避，不能办理此案件")
     if kind not in Document.Kind.values:
         raise ValidationError({"kind": "请选择文件类别"})

@@ -9,8 +9,7 @@ from celery import shared_task
 
 from archive.exports.build import export_build, export_mark_failed
 from archive.exports.cleanup import export_delete_expired
-from cases.tasks import RETRY, TRANSIENT
-from relief.jobs import RecordedTask, job_fail
+from relief.jobs import RETRY, TRANSIENT, RecordedTask, job_fail
 
 
 @shared_task(name="archive.tasks.build_export", base=RecordedTask, tracks_job=True, **RETRY)

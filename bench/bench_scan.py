@@ -1,4 +1,4 @@
-"""Benchmark of the daily deadline scan (issue 5): 1,000,000 cases of which 200,000 open.
+"""Benchmark of the daily deadline scan: 1,000,000 cases of which 200,000 open.
 
 Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
 
@@ -13,7 +13,7 @@ the rest decided within the last two years. Every case has a stored clock, as ac
 cases do; due dates are approximated (limit ≈ 28 calendar days) because the scan only
 compares stored dates and never calls the calendar.
 
-For each size it prints three timings of ``cases.clocks.scan_deadlines``:
+For each size it prints three timings of ``cases.clocks.services.scan_deadlines``:
   cold   — every flag reset: all thresholds cross at once (worst case, most notifications)
   daily  — the scan run as of yesterday first, then today: a normal day's crossings
   repeat — the same scan again: nothing changes, nothing is sent (idempotence)
@@ -27,6 +27,9 @@ import os
 import sys
 import time
 from pathlib import Path
+
+# Django and project modules are imported inside the functions, after ``django.setup()``
+# (and after DATABASE_URL was checked); psycopg only for the database it creates.
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")
@@ -220,7 +223,7 @@ def _timing_wrapper(execute, sql, params, many, context):
 def timed_scan(today: datetime.date, *, show_statements: bool = False):
     from django.db import connection
 
-    from cases.clocks import scan_deadlines
+    from cases.clocks.services import scan_deadlines
 
     STATEMENTS.clear()
     t0 = time.perf_counter()

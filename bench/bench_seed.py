@@ -5,7 +5,7 @@
         .venv/bin/python bench/bench_seed.py --households 100000
 
 Migrates the database if needed, loads the demo county, then times the bulk load alone and
-prints households/s and the total seconds. The target (issue 2): 100,000 households in at
+prints households/s and the total seconds. The target: 100,000 households in at
 most 120 s on PostgreSQL. Rows are added, never removed: use a database of its own.
 """
 
@@ -14,6 +14,9 @@ import os
 import sys
 import time
 from pathlib import Path
+
+# Django and project modules are imported inside the functions, after ``django.setup()``
+# (and after DATABASE_URL was checked).
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")

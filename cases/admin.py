@@ -3,7 +3,7 @@ database on PostgreSQL); cases change state only through cases.workflow."""
 
 from django.contrib import admin
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, ChecklistItem
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,3 +51,13 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ("state", "assistance_type", "near_relative_flag", "complaint_flag")
     search_fields = ("number",)
     list_select_related = ("assistance_type", "township", "village")
+
+
+# Intake reference data configured by the administrator.
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    """受理材料清单: ID, 户口簿 and the "一本一书" authorisation by default; add more here."""
+
+    list_display = ("sort_order", "name", "code", "required", "categories", "active")
+    list_editable = ("required", "active")
+    list_display_links = ("name",)

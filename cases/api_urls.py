@@ -1,11 +1,13 @@
-"""Case API routes under /api/: intake viewsets (apis_intake.py) and workflow (apis_workflow.py)."""
+"""Case API routes under /api/: intake, workflow and clocks."""
 
 from rest_framework.routers import DefaultRouter
 
-from cases import apis_clocks, apis_intake, apis_workflow
+from cases.clocks import apis as clocks_apis
+from cases.intake import apis as intake_apis
+from cases.workflow import apis as workflow_apis
 
 router = DefaultRouter()
-apis_intake.register(router)
-apis_workflow.register(router)
+intake_apis.register(router)
+workflow_apis.register(router)
 
-urlpatterns = [*router.urls, *apis_clocks.urlpatterns]
+urlpatterns = [*router.urls, *clocks_apis.urlpatterns]

@@ -7,15 +7,25 @@ class CasesConfig(AppConfig):
     verbose_name = "救助案件"
 
     def ready(self) -> None:
-        from cases import workflow
-        from cases.notifications import notify_next_actors
-        from cases.signals import install_caseevent_trigger
+        # Imported here, not at the top: apps.py is loaded before the model registry is
+        # ready, and these modules import models.
+        from cases.clocks.services import clock_on_transition
+        from cases.intake.services.application import checklist_freeze_on_request
+        from cases.workflow.hooks import case_transition_committed, case_transitioned
+        from cases.workflow.notifications import notify_next_actors
+        from cases.workflow.trigger import install_caseevent_trigger
 
         # The append-only trigger on the case log (PostgreSQL), after every migrate.
         post_migrate.connect(
             install_caseevent_trigger, sender=self, dispatch_uid="cases_caseevent_trigger"
         )
-        if notify_next_actors not in workflow.AFTER_COMMIT:
-            workflow.AFTER_COMMIT.append(notify_next_actors)
-        # Case clocks (issue 5): registers its IN_TRANSACTION callback on import.
-        import cases.clocks  # noqa: F401
+        # Transition side effects, in this order; apps above connect theirs in their own
+        # ready(), so they run after these, in INSTALLED_APPS order (docs/architecture.md).
+        # Inside the transaction: 1. the case clock follows the state; 2. the 一次性告知 list
+        # is frozen when documents are requested.
+        case_transitioned.connect(clock_on_transition, dispatch_uid="cases.clocks")
+        case_transitioned.connect(
+            checklist_freeze_on_request, dispatch_uid="cases.intake.checklist"
+        )
+        # After commit: 1. the people who act next are notified.
+        case_transition_committed.connect(notify_next_actors, dispatch_uid="cases.notify_next")

@@ -1,6 +1,8 @@
-"""Case pages. Intake pages live in urls_intake.py, workflow pages in urls_workflow.py."""
+"""Case pages (namespace ``cases``): the case list and page, intake, and the clocks' dashboard."""
 
-from cases import urls_dashboard, urls_intake, urls_workflow
+from cases.clocks import urls as clocks_urls
+from cases.intake import urls as intake_urls
+from cases.workflow import urls as workflow_urls
 
 app_name = "cases"
-urlpatterns = [*urls_dashboard.urlpatterns, *urls_workflow.urlpatterns, *urls_intake.urlpatterns]
+urlpatterns = [*clocks_urls.urlpatterns, *workflow_urls.urlpatterns, *intake_urls.urlpatterns]

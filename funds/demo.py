@@ -1,5 +1,5 @@
-"""Demo standards for the demo county (relief/demo.py seeds regions and accounts; call
-``seed_standards`` after it). Figures are illustrative, shaped like Anhui county rates."""
+"""Demo standards for the demo county (relief/demo.py seeds regions and accounts first).
+Figures are illustrative, shaped like Anhui county rates."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import datetime
 from decimal import Decimal
 
 from funds.models import Area, LivingStandard, TekunStandard
+from relief.demo import COUNTY
+from relief.models import Region
 
 STANDARDS = [
     # effective_from, area, 低保标准, 特困基本生活标准, care self / partial / full
@@ -40,3 +42,8 @@ def seed_standards(county) -> None:
                 "document": f"当民〔{on.year}〕{on.month}号",
             },
         )
+
+
+def seed_demo(*, households: int = 0, stdout=None) -> None:
+    """``manage.py seed_demo`` step: the standards of the demo county."""
+    seed_standards(Region.objects.get(code=COUNTY[0]))

@@ -1,4 +1,4 @@
-"""Core API (issue 2): the current user, regions, assistance types, delegations (with the
+"""Core API: the current user, regions, assistance types, delegations (with the
 holds-power question and status changes), the effective policy and working-day sums.
 
 Thin views: reads through relief/selectors.py (404 outside the user's region), writes

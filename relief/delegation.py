@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
-from relief.models import Delegation, DelegationEvent
+from relief.models import Delegation, DelegationEvent, Region
+from relief.scoping import townships_for_user
 
 
 def _covering(delegations: Iterable[Delegation], on: datetime.date) -> Delegation | None:
@@ -110,14 +111,11 @@ def delegation_create(
     actor=None,
 ) -> Delegation:
     """Grant a township the power of 审核确认 for one type (《行政审批事项委托书》, seed 003)."""
-    from relief.models import Region
 
     errors: dict[str, str] = {}
     if township is None or township.level != Region.Level.TOWNSHIP:
         errors["township"] = "只能委托给乡镇(街道)"
     elif actor is not None:
-        from relief.scoping import townships_for_user
-
         if not townships_for_user(actor).filter(pk=township.pk).exists():
             errors["township"] = "只能委托本人管辖范围内的乡镇(街道)"
     if not (document_no or "").strip():

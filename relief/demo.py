@@ -94,9 +94,6 @@ def seed_regions_and_accounts(*, stdout=None) -> list[DemoAccount]:
     county, _ = Region.objects.update_or_create(
         code=COUNTY[0], defaults={"name": COUNTY[1], "level": Region.Level.COUNTY, "parent": None}
     )
-    from funds.demo import seed_standards
-
-    seed_standards(county)
     admin_user = None
     types = list(AssistanceType.objects.all())
     for code, name, phase, categories, villages in TOWNSHIPS:

@@ -1,5 +1,6 @@
 """/healthz: database and broker reachability, for load balancers and docker-compose."""
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -19,8 +20,6 @@ def _check_broker() -> tuple[bool, str]:
     if not settings.REDIS_URL:
         return True, "eager (no broker configured)"
     try:
-        import redis
-
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
         )

@@ -16,12 +16,31 @@ import logging
 
 from celery import Task
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from relief.models import Job
 
 log = logging.getLogger(__name__)
+
+#: Transient failures worth retrying: the database or the broker/cache going away briefly.
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 def job_create(*, kind: str, owner=None, params: dict | None = None, message: str = "") -> Job:

@@ -3,7 +3,7 @@
 Every app sends through ``notify`` (the workflow's next-actor messages, intake requests,
 supervision queries and orders); ``dedupe_key`` plus the unique constraint on
 (recipient, dedupe_key) make a message to the same person for the same thing arrive once.
-The set-based deadline scan (cases/clocks.py) writes its rows in SQL for speed, under the
+The set-based deadline scan (cases/clocks/services.py) writes its rows in SQL for speed, under the
 same constraint.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.mail import get_connection, send_mass_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
@@ -50,3 +52,26 @@ def notify(
         transaction.on_commit(send)
     else:
         send()
+
+
+def notifications_send_email(notification_ids: list[int]) -> int:
+    """E-mail each listed notification to its recipient (when e-mail is configured)."""
+    if not settings.EMAIL_ENABLED:
+        return 0
+    rows = (
+        Notification.objects.filter(pk__in=notification_ids)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
+    messages = [
+        (
+            f"【社会救助】{n.verb}",
+            f"{n.recipient}：\n\n{n.verb}\n\n请登录系统办理：{n.url}\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [n.recipient.email],
+        )
+        for n in rows
+    ]
+    if not messages:
+        return 0
+    return send_mass_mail(messages, connection=get_connection())

@@ -8,11 +8,14 @@ source. A county sets defaults, a township may override them, each effective fro
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+
+from relief.models import PolicySetting, Region
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,6 @@ SOURCE_TITLES = {
 
 def cite(source: str) -> str:
     """'A Art.22; seeds 000, 004' → '《最低生活保障审核确认办法》第22条；当涂县实施方案、裕安区实施方案'."""
-    import re
 
     parts = []
     for chunk in (c.strip() for c in source.split(";") if c.strip()):
@@ -630,7 +632,6 @@ def policy_for(township, on: datetime.date) -> Policy:
     defaults; a village answers for its township) on ``on``: code default ← county row ←
     township row, each the latest row effective on or before ``on`` (ties: the row
     recorded last). One query."""
-    from relief.models import PolicySetting, Region
 
     if township.level == Region.Level.VILLAGE:
         township = township.parent
@@ -663,7 +664,6 @@ def policy_set(
     *, region, key: str, raw_value: Any, effective_from: datetime.date, actor, note: str = ""
 ):
     """Record a new value for ``key``; validation errors are raised in Chinese."""
-    from relief.models import PolicySetting, Region
 
     if key not in KEY_BY_NAME:
         raise ValidationError(f"未知的政策项：{key}")

@@ -9,6 +9,8 @@ gzip takes a second and every browser accepts it. STATIC_BROTLI=1 turns brotli b
 
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
+from relief.env import env_bool
+
 
 def _without_source_maps(patterns):
     kept = []
@@ -24,7 +26,5 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
     patterns = _without_source_maps(CompressedManifestStaticFilesStorage.patterns)
 
     def create_compressor(self, **kwargs):
-        from relief.env import env_bool
-
         kwargs.setdefault("use_brotli", env_bool("STATIC_BROTLI", default=False))
         return super().create_compressor(**kwargs)

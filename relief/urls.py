@@ -9,7 +9,7 @@ from relief import health, views
 handler500 = "relief.unavailable.server_error"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("cases.home.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
+from relief.models import WorkdayOverride
+
 _ONE = datetime.timedelta(days=1)
 
 
@@ -65,7 +67,6 @@ class _Calendar:
     def load(self, start: datetime.date, end: datetime.date) -> None:
         """One query: every override of the years the window touches (a few dozen rows
         a year), which answers both the dates and which years the administrator entered."""
-        from relief.models import WorkdayOverride
 
         rows = WorkdayOverride.objects.filter(
             date__year__gte=start.year, date__year__lte=end.year
@@ -128,7 +129,6 @@ def is_confirmed(day: datetime.date) -> bool:
 
 def year_confirmed(year: int) -> bool:
     """Whether the holiday schedule of ``year`` is known (package data or overrides)."""
-    from relief.models import WorkdayOverride
 
     return _package_knows(year) or WorkdayOverride.objects.filter(date__year=year).exists()
 

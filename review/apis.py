@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from cases.models import Case
-from cases.selectors import case_list_for_user
+from cases.workflow.selectors import case_list_for_user
 from relief.models import Region
 from relief.scoping import townships_for_user
 from review import selectors, services

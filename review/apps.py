@@ -6,15 +6,16 @@ class ReviewConfig(AppConfig):
     verbose_name = "县级监管"
 
     def ready(self) -> None:
-        # 备案: every township decision is filed to the county inside the transition's
-        # transaction (issue 4); registered here so cases/ never imports review/.
-        from cases import workflow
+        # Imported here, not at the top: apps.py is loaded before the model registry is
+        # ready, and these modules import models.
+        from cases.workflow.hooks import case_transitioned
         from relief import navigation
         from relief.models import Role
         from review.services import filing_create_for_event
 
-        if filing_create_for_event not in workflow.IN_TRANSACTION:
-            workflow.IN_TRANSACTION.append(filing_create_for_event)
+        # 备案: every township decision is filed to the county inside the transition's
+        # transaction, after cases' own receivers.
+        case_transitioned.connect(filing_create_for_event, dispatch_uid="review.filing")
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (

@@ -30,11 +30,9 @@ class FilingFilterForm(forms.Form):
     complaint = forms.BooleanField(label="有投诉举报", required=False)
     overdue = forms.BooleanField(label="超期", required=False)
 
-    def __init__(self, *args, townships=(), show_overdue=False, **kwargs):
+    def __init__(self, *args, townships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["township"].choices = [("", "全部"), *[(str(t.pk), t.name) for t in townships]]
-        if not show_overdue:
-            del self.fields["overdue"]
 
 
 class QueryForm(forms.Form):

@@ -7,10 +7,11 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from cases.models import Case, CaseClock
+from cases.states import CONFIRMED_STATES
 from relief.models import AssistanceType, Delegation, Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
 from review.models import (
@@ -39,14 +40,6 @@ def _county_only(qs: QuerySet, user, field: str = "county") -> QuerySet:
 
 
 # --- filings and queries -------------------------------------------------------------------
-def case_clock_model():
-    """The clocks engineer's CaseClock, if it exists (the inbox's overdue filter uses it)."""
-    try:
-        return apps.get_model("cases", "CaseClock")
-    except LookupError:
-        return None
-
-
 def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filing]:
     qs = _scoped(Filing.objects.all(), user).select_related(
         "case", "township", "assistance_type", "acknowledged_by"
@@ -72,10 +65,8 @@ def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filin
         qs = qs.filter(Q(complaint_flag=True) | Q(case__complaint_flag=True))
     if f.get("overdue"):
         # Decided after the limit (the clock stopped late) or still over it.
-        clock = case_clock_model()
-        if clock is not None:
-            late = clock.objects.filter(Q(on_time=False) | Q(overdue=True)).values("case_id")
-            qs = qs.filter(case_id__in=late)
+        late = CaseClock.objects.filter(Q(on_time=False) | Q(overdue=True)).values("case_id")
+        qs = qs.filter(case_id__in=late)
     return qs
 
 
@@ -189,7 +180,6 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     """Per township of the user's county: decisions by type and result (filings), on-time
     rate of the decisions, spot-check coverage and problem rate by kind, open and overdue
     rectifications, complaints. A fixed number of queries whatever the data size."""
-    from cases.models import Case
 
     townships = list(townships_for_user(user).order_by("code"))
     categories = [c for c in AssistanceType.Category]
@@ -205,7 +195,7 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         row["decisions"][(r["assistance_type__category"], r["kind"])] += r["n"]
         row["total"] += r["n"]
 
-    # On time: the case clock (cases/clocks.py) records whether the decision met its limit.
+    # On time: the case clock (cases/clocks/services.py) records whether the decision met its limit.
     timed = (
         Case.objects.filter(
             township__in=townships,
@@ -220,7 +210,6 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         on_time[r["township_id"]] = [r["on_time"], r["timed"]]
 
     # Newly confirmed and still standing: the same population the spot-check frame samples.
-    from review.services import CONFIRMED_STATES
 
     confirmed = (
         Case.objects.filter(

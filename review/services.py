@@ -14,9 +14,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from archive.models import Document
+from archive.services import document_upload, read_checked_upload
+from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
 from cases.models import Case, CaseEvent, CaseState
-from cases.models.case import PRE_DECISION_STATES
-from cases.workflow import case_log_event
+from cases.states import CONFIRMED_STATES, PRE_DECISION_STATES
+from cases.workflow.services import case_log_event, case_transition
+from relief.delegation import delegation_change_status
 from relief.models import Notification, Region, Role, User
 from relief.notifications import notify, users_with_role
 from relief.policy import policy_for
@@ -43,8 +47,6 @@ FILING_KIND_BY_STATE = {
     CaseState.TERMINATED: Filing.Kind.TERMINATION,
     CaseState.REVOKED: Filing.Kind.REVOCATION,
 }
-#: States of a case that stands confirmed (the spot-check population, the correctable cases).
-CONFIRMED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING)
 #: Policy key of the spot-check ratio per assistance-type category; others are only
 #: sampled when mandatory (near-relative, complaint).
 RATIO_KEY_BY_CATEGORY = {
@@ -122,8 +124,8 @@ def notify_township(township_id: int, *, verb: str, url: str, dedupe_key: str = 
 
 
 # --- filing (备案) ------------------------------------------------------------------------
-def filing_create_for_event(case: Case, event: CaseEvent) -> Filing | None:
-    """IN_TRANSACTION callback of cases.workflow.case_transition: file a decision (备案,
+def filing_create_for_event(*, case: Case, event: CaseEvent, **kwargs) -> Filing | None:
+    """Receiver of ``cases.workflow.hooks.case_transitioned``: file a decision (备案,
     seeds 000, 003) with its key figures. Runs inside the transition's transaction, so the
     decision and its filing commit or roll back together."""
     kind = FILING_KIND_BY_STATE.get(event.target_state)
@@ -400,8 +402,6 @@ def spot_check_assign(*, items, assignee, actor) -> int:
 def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
     """(content type, extension) from the file's content, by the archive app's checks (size,
     magic bytes, name that lies about the type); raises ValidationError in Chinese."""
-    from archive.services import read_checked_upload
-    from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
 
     upload.seek(0)
     try:
@@ -459,8 +459,6 @@ def spot_check_record_visit(
     item.recorded_by = actor
     item.recorded_at = timezone.now()
     item.save()
-    from archive.models import Document
-    from archive.services import document_upload
 
     for photo in photos:
         document = document_upload(
@@ -654,7 +652,6 @@ def correction_revoke(
     """依法纠正: revoke a confirmed decision through the workflow (transition county_revoke);
     the revocation is filed, the township notified, the household receives the written
     notice (review:correction_notice)."""
-    from cases.workflow import case_transition
 
     _require_supervisor(actor)
     _require_county_of(actor, case.township_id)
@@ -945,7 +942,6 @@ def delegation_supervise(
 ):
     """Suspend, resume or revoke a township's power (seed 004 "防止一放就乱"). The rules
     live in relief.delegation; this only checks that the supervisor's county owns it."""
-    from relief.delegation import delegation_change_status
 
     _require_supervisor(actor)
     if delegation.township.parent_id != actor.region_id:

@@ -12,12 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.models import Case, CaseEvent
-from cases.selectors import case_get_for_user
+from cases.states import CONFIRMED_STATES
+from cases.workflow.selectors import case_get_for_user, case_list_for_user
+from cases.workflow.services import CaseChanged, TransitionRefused
 from relief.exports import xlsx_bytes
 from relief.forms import apply_errors, errors_at_fields
 from relief.policy import policy_for
@@ -84,19 +86,11 @@ def supervision_user_required(view):
     return wrapper
 
 
-def _manage_delegations_url() -> str | None:
-    try:
-        return reverse("manage:delegations")
-    except NoReverseMatch:
-        return None
-
-
 # --- filing inbox ---------------------------------------------------------------------------
 @supervisor_required
 def inbox(request):
     townships = selectors.township_regions(user=request.user)
-    show_overdue = selectors.case_clock_model() is not None
-    form = FilingFilterForm(request.GET or None, townships=townships, show_overdue=show_overdue)
+    form = FilingFilterForm(request.GET or None, townships=townships)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.filing_list_for_user(user=request.user, filters=filters)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
@@ -502,8 +496,6 @@ def correction(request, case_pk):
         },
     )
     if request.method == "POST":
-        from cases.workflow import CaseChanged, TransitionRefused
-
         try:
             if request.POST.get("action") == "revoke" and revoke_form.is_valid():
                 event = services.correction_revoke(
@@ -540,7 +532,7 @@ def correction(request, case_pk):
             "case": case,
             "revoke_form": revoke_form,
             "amount_form": amount_form,
-            "correctable": case.state in services.CONFIRMED_STATES,
+            "correctable": case.state in CONFIRMED_STATES,
             "changes": case.amount_changes.select_related("actor"),
             "events": case.events.select_related("actor"),
         },
@@ -574,7 +566,6 @@ def _find_case(user, number: str) -> Case | None:
     number = (number or "").strip()
     if not number:
         return None
-    from cases.selectors import case_list_for_user
 
     return case_list_for_user(user=user).filter(number=number).first()
 
@@ -737,7 +728,7 @@ def delegations(request):
     return render(
         request,
         "review/delegations.html",
-        {"page_title": "委托监管", "rows": rows, "manage_url": _manage_delegations_url()},
+        {"page_title": "委托监管", "rows": rows, "manage_url": reverse("manage:delegations")},
     )
 
 

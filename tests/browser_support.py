@@ -28,6 +28,8 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Project modules and Playwright are imported inside the fixtures: this plugin is loaded
+# before pytest-django has configured Django, and only browser tests need Playwright.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

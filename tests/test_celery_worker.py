@@ -3,6 +3,8 @@ process that reads the pytest test database."""
 
 import pytest
 
+from relief.celery import app
+from relief.models import Region
 from relief.tasks import count_regions, ping
 
 
@@ -15,14 +17,10 @@ def test_a_task_sent_through_the_broker_is_answered_by_the_worker(celery_worker_
 
 @pytest.mark.celery_worker
 def test_the_worker_reads_the_rows_the_test_committed_to_the_test_database(celery_worker_process):
-    from relief.models import Region
-
     Region.objects.create(code="349999000000", name="测试县", level=Region.Level.COUNTY)
     assert count_regions.delay().get(timeout=30) == Region.objects.count() == 1
 
 
 def test_tasks_run_eagerly_without_the_worker_fixture(db):
-    from relief.celery import app
-
     assert app.conf.task_always_eager is True
     assert ping.delay().get(timeout=1) == "pong"

@@ -2,7 +2,9 @@
 
 import json
 import socket
+from unittest import mock
 
+from relief import health
 from tests.worker import skip_or_fail
 
 
@@ -48,9 +50,6 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
 
 
 def test_healthz_is_503_when_the_database_is_down(rf, db):
-    from unittest import mock
-
-    from relief import health
 
     with mock.patch.object(health, "connection") as connection:
         connection.cursor.side_effect = RuntimeError("connection refused")

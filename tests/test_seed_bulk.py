@@ -25,7 +25,7 @@ def test_fifty_households_cover_every_case_state_with_valid_members(db):
         assert household.village.parent_id == household.township_id
         assert household.address.startswith(household.township.name)
     for member in members:
-        # stdnum's place table fails on current 安徽 codes (cases/idnumbers.py explains), so
+        # stdnum's place table fails on current 安徽 codes (cases/intake/idnumbers.py explains), so
         # the check digit (ISO 7064 MOD 11-2) and the birth date are checked here.
         assert len(member.id_number) == 18 and member.id_number[:17].isdigit()
         assert ric.calc_check_digit(member.id_number) == member.id_number[17], member.id_number

@@ -3,8 +3,11 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -218,9 +221,6 @@ def test_the_embedded_default_is_sqlite_with_eager_celery(tmp_path):
 
 def test_production_static_files_collect_and_gunicorn_serves_hashed_assets(tmp_path):
     """What docker-compose's web does: collectstatic with the manifest, migrate, gunicorn."""
-    import socket
-    import time
-    import urllib.request
 
     static_root = tmp_path / "static"
     env = {

@@ -1,3 +1,6 @@
+from relief.demo import ACCOUNTS
+
+
 def test_login_page_renders_in_chinese(client, db):
     response = client.get("/login/")
     assert response.status_code == 200
@@ -5,8 +8,6 @@ def test_login_page_renders_in_chinese(client, db):
 
 
 def test_every_demo_role_reaches_its_home_page(client, demo):
-    from relief.demo import ACCOUNTS
-
     for account in ACCOUNTS:
         client.force_login(demo.user(account.username))
         response = client.get("/")

@@ -1,7 +1,7 @@
 import pytest
 
 from cases.models import CaseState
-from cases.workflow import TransitionRefused, available_transitions, case_transition
+from cases.workflow.services import TransitionRefused, available_transitions, case_transition
 from tests.factories import CaseFactory
 
 

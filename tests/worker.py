@@ -39,6 +39,9 @@ from urllib.parse import quote
 
 import pytest
 
+# Django and project modules are imported inside the functions: this plugin is loaded
+# before pytest-django has configured Django.
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 60
 

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 
 from archive.casefile.services import case_file_generate
 from archive.selectors import archive_case_get_for_user
-from cases.workflow import client_address_of
+from cases.workflow.services import client_address_of
 
 
 def case_file_response(*, case, user, client_address=None) -> HttpResponse:

@@ -19,7 +19,7 @@ from archive.exports.services import (
     may_export,
 )
 from archive.selectors import export_get_for_user, exports_for_user
-from cases.workflow import client_address_of
+from cases.workflow.services import client_address_of
 
 CHUNK_BYTES = 1 << 20
 

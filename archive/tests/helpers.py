@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from archive.services import document_upload
+from cases.intake.tests.helpers import accepted, application, member
 from cases.models import (
     Asset,
     CaseState,
@@ -19,9 +20,7 @@ from cases.models import (
     Spending,
     Survey,
 )
-from cases.tests.intake_helpers import accepted, application, member
-from cases.workflow import case_transition
-from funds.demo import seed_standards
+from cases.workflow.services import case_transition
 from tests.factories import CaseFactory, HouseholdFactory, MemberFactory, make_id_number
 
 LONG_AGO = timezone.localdate() - datetime.timedelta(days=20)
@@ -75,7 +74,6 @@ _households = itertools.count(1)
 def full_case(demo, *, scans: bool = True, village=None, name: str = "王德福"):
     """A 低保 case of 姑孰镇 confirmed by the township, with members, income (one excluded
     kind), spending, assets, a survey, a returned check, a notice and signed opinions."""
-    seed_standards(demo.county)
     clerk, approver, verifier = demo.user("clerk"), demo.user("approver"), demo.user("verifier")
     n = next(_households)
     birth = datetime.date(1950 + n % 40, 1 + n % 12, 1 + n % 28)
@@ -144,7 +142,7 @@ def full_case(demo, *, scans: bool = True, village=None, name: str = "王德福"
     )
     assert case.state == CaseState.PRE_NOTICE, case.state
     case_transition(case=case, name="close_notice", actor=clerk)
-    from cases.services import case_compute_amount
+    from cases.intake.services.amounts import case_compute_amount
 
     case_compute_amount(case=case, actor=clerk)
     case.refresh_from_db()

@@ -10,8 +10,8 @@ from archive.models import Document
 from archive.printforms.registry import BY_SLUG, FORMS, find_form_code, form_code
 from archive.printforms.render import form_context, qr_data_uri, render_form_pdf
 from archive.tests.helpers import full_case, pdf_bytes, upload
+from cases.intake.tests.helpers import application
 from cases.models import Survey
-from cases.tests.intake_helpers import application
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from archive.models import Document
 from archive.services import document_upload
 from archive.sniff import sniff
-from cases.tests.intake_helpers import application
+from cases.intake.tests.helpers import application
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20

@@ -1,16 +1,16 @@
 """``{% intake_context case as intake %}``: lets the intake partials (cases/_household.html
 and friends) render on any page that has ``case`` and ``request``; the context is built
-once per case and user per request (cases.selectors_intake.case_intake_context)."""
+once per case and user per request (cases.intake.selectors.case_intake_context)."""
 
 from django import template
+
+from cases.intake.selectors import case_intake_context
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def intake_context(context, case):
-    from cases.selectors_intake import case_intake_context
-
     user = context.get("user") or context["request"].user
     key = f"_intake_context_{user.pk}"
     cached = getattr(case, key, None)

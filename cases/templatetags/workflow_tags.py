@@ -6,6 +6,7 @@ from django import template
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
+from cases.models import CaseState
 from relief.models import Role
 
 register = template.Library()
@@ -64,6 +65,4 @@ def state_colour(state: str) -> str:
 
 @register.filter
 def state_label(value: str) -> str:
-    from cases.models import CaseState
-
     return dict(CaseState.choices).get(value, value)

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cases.models import Member
-from cases.workflow import client_address_of
+from cases.workflow.services import client_address_of
 from funds.recipients.filters import RecipientFilter
 from funds.recipients.models import (
     AccountKind,

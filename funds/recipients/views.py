@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.models import Member
-from cases.workflow import client_address_of
+from cases.workflow.services import client_address_of
 from funds.recipients.exports import recipients_xlsx
 from funds.recipients.forms import BankAccountForm, RevealForm
 from funds.recipients.selectors import (

@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
+import yaml
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from relief.delegation import delegation_change_status, holds_power
 from relief.models import AssistanceType, Delegation
 from relief.policy import policy_set
+from relief.services import user_set_active
 
 D = datetime.date
 
@@ -187,8 +189,6 @@ def test_workdays_add_answers_date_and_confirmation(api, demo):
 
 
 def test_a_deactivated_account_cannot_use_its_token(demo):
-    from relief.services import user_set_active
-
     clerk = demo.user("clerk")
     token = Token.objects.create(user=clerk)
     user_set_active(actor=demo.user("admin"), user=clerk, active=False)
@@ -207,8 +207,6 @@ def test_the_schema_documents_the_core_endpoints(client, demo):
         else None
     )
     if paths is None:
-        import yaml
-
         paths = yaml.safe_load(response.content)["paths"]
     for p in (
         "/api/me/",

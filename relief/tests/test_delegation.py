@@ -14,7 +14,7 @@ from relief.delegation import (
     power_from_map,
     status_on,
 )
-from relief.models import AssistanceType, Delegation, DelegationEvent
+from relief.models import AssistanceType, Delegation, DelegationEvent, Region
 
 D = datetime.date
 
@@ -235,8 +235,6 @@ def test_status_on_follows_events_in_date_order(grant):
 
 
 def test_an_administrator_cannot_grant_power_outside_their_county(demo, dibao):
-    from relief.models import Region
-
     county = Region.objects.create(code="340522000000", name="含山县", level="county")
     township = Region.objects.create(
         code="340522100000", name="环峰镇", level="township", parent=county

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from relief.models import (
     AssistanceType,
@@ -15,7 +16,9 @@ from relief.models import (
     Role,
     User,
     WorkdayOverride,
+    today,
 )
+from tests.factories import CaseFactory, HouseholdFactory
 
 MANAGE_PAGES = [
     ("manage:regions", ()),
@@ -283,8 +286,6 @@ def test_password_reset_uses_the_password_validators(admin_client, demo):
 
 
 def test_deactivating_and_issuing_a_token(admin_client, demo):
-    from rest_framework.authtoken.models import Token
-
     clerk = demo.user("clerk")
     response = admin_client.post(reverse("manage:user_token", args=[clerk.pk]), follow=True)
     token = Token.objects.get(user=clerk)
@@ -495,8 +496,6 @@ def test_an_assistance_type_is_edited(admin_client, demo):
 
 
 def test_the_administrator_home_warns_when_next_years_calendar_is_unknown(admin_client, demo):
-    from relief.models import today
-
     next_year = today().year + 1
     page = admin_client.get("/").content.decode()
     assert ('data-testid="calendar-warning"' in page) is (next_year > 2026)
@@ -522,8 +521,6 @@ def test_home_pages_show_the_roles_own_figures(client, demo):
 
 
 def test_home_pages_count_only_the_users_region(client, demo):
-    from tests.factories import CaseFactory, HouseholdFactory
-
     CaseFactory(household=HouseholdFactory(village=demo.village))
     CaseFactory(household=HouseholdFactory(village=demo.wuxi_village))
     CaseFactory(household=HouseholdFactory(village=demo.wuxi_village), force_state="withdrawn")

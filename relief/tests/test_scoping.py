@@ -4,6 +4,7 @@ detail lookup outside it is a 404 (never a 403)."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from relief import selectors
@@ -165,8 +166,6 @@ def test_notifications_belong_to_their_recipient_only(demo):
 
 
 def test_a_superuser_without_a_region_sees_everything_and_an_anonymous_user_nothing(demo, other):
-    from django.contrib.auth.models import AnonymousUser
-
     root = User.objects.create(username="root", is_superuser=True, role="")
     assert selectors.region_list_for_user(user=root).filter(pk=other.village.pk).exists()
     assert not regions_for_user(AnonymousUser()).exists()

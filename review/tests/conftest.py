@@ -3,6 +3,7 @@ import datetime
 import pytest
 
 from cases.models import CaseState
+from relief.models import AssistanceType
 from tests.factories import CaseFactory, HouseholdFactory
 
 PERIOD = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
@@ -11,7 +12,6 @@ PERIOD = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
 @pytest.fixture
 def confirmed_case(demo):
     """Factory of cases confirmed in October 2026 in a given village (default 姑孰镇)."""
-    from relief.models import AssistanceType
 
     def make(
         *,

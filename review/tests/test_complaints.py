@@ -1,10 +1,12 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from cases.models import CaseEvent, CaseState
-from cases.workflow import available_transitions
+from cases.workflow.services import available_transitions
+from relief.models import Region, User
 from review.models import Complaint
 from review.services import (
     complaint_add_note,
@@ -13,6 +15,7 @@ from review.services import (
     complaint_conclude,
     complaint_record_feedback,
     complaint_register,
+    correction_change_amount,
 )
 from tests.factories import CaseFactory
 
@@ -115,8 +118,6 @@ def test_a_complaint_about_a_decided_case_does_not_touch_it(demo, confirmed_case
 
 
 def test_the_assigned_county_staff_member_records_notes_but_does_not_close(client, demo):
-    from django.urls import reverse
-
     supervisor, verifier = demo.user("supervisor"), demo.user("verifier")
     complaint = complaint_register(
         actor=supervisor, channel="online", named=False, content="x", township=demo.gushu
@@ -132,10 +133,6 @@ def test_the_assigned_county_staff_member_records_notes_but_does_not_close(clien
 
 
 def test_a_supervisor_of_another_county_cannot_act_on_this_countys_records(demo, confirmed_case):
-    from django.core.exceptions import PermissionDenied
-
-    from relief.models import Region, User
-    from review.services import correction_change_amount
 
     other = Region.objects.create(code="340522000000", name="邻县", level=Region.Level.COUNTY)
     stranger = User.objects.create(username="other_sup", role="county_supervisor", region=other)

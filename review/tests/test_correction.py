@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from cases.models import CaseEvent, CaseState
 from relief.logverify import verify_model
@@ -101,8 +101,6 @@ def test_the_amount_of_an_undecided_case_cannot_be_corrected(demo, confirmed_cas
 
 
 def test_a_township_approver_cannot_correct(demo, confirmed_case):
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         correction_change_amount(
             case=confirmed_case(),

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from cases.models import CaseState
-from cases.workflow import TransitionRefused, available_transitions, case_transition
+from cases.workflow.services import TransitionRefused, available_transitions, case_transition
 from relief.delegation import holds_power
 from relief.models import AssistanceType, Delegation
 from review.services import delegation_supervise

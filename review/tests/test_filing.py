@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from cases.models import CaseState
-from cases.workflow import case_transition
+from cases.workflow.services import case_transition
 from review.models import Filing
 from tests.factories import CaseFactory, MemberFactory
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 from django.urls import reverse
 
 from cases.models import CaseClock, CaseState
-from cases.workflow import case_transition
-from review.models import Filing
+from cases.workflow.services import case_transition
+from review.models import Complaint, Filing
 from review.selectors import filing_list_for_user
-from review.services import spot_check_record_visit
+from review.services import complaint_conclude, spot_check_campaign_create, spot_check_record_visit
 from review.tests.conftest import PERIOD
 from tests.factories import CaseFactory
 
@@ -112,8 +112,6 @@ def test_complaint_api_requires_feedback_before_closing_a_named_report(client, d
     )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    from review.models import Complaint
-    from review.services import complaint_conclude
 
     complaint_conclude(
         complaint=Complaint.objects.get(pk=pk),
@@ -137,8 +135,6 @@ def test_complaint_api_requires_feedback_before_closing_a_named_report(client, d
 
 
 def test_the_township_sees_a_spot_check_result_only_once_recorded(client, demo, confirmed_case):
-    from review.services import spot_check_campaign_create
-
     confirmed_case()
     campaign = spot_check_campaign_create(
         actor=demo.user("supervisor"), name="x", period_start=PERIOD[0], period_end=PERIOD[1]

@@ -1,9 +1,10 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from relief.models import Notification
 from relief.workdays import add_workdays
@@ -14,6 +15,7 @@ from review.services import (
     rectification_respond,
     rectification_review,
 )
+from review.tasks import mark_rectifications_overdue
 from tests.uploads import pdf_bytes
 
 
@@ -33,8 +35,6 @@ def order(demo, confirmed_case, django_capture_on_commit_callbacks):
 def test_an_order_is_due_in_the_policy_number_of_working_days_and_notifies_the_township(
     demo, order
 ):
-    from django.utils import timezone
-
     assert order.status == RectificationOrder.Status.ISSUED
     assert order.due_date == add_workdays(timezone.localdate(), 10)
     recipients = set(
@@ -80,8 +80,6 @@ def test_evidence_that_is_not_an_image_or_pdf_is_refused(demo, order):
 
 
 def test_another_township_cannot_respond(demo, order):
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         rectification_respond(order=order, actor=demo.user("clerk_huangchi"), body="x")
 
@@ -108,8 +106,6 @@ def test_overdue_orders_are_flagged_set_based_and_only_while_the_township_owes_a
 
 
 def test_the_celery_task_marks_overdue_orders(demo, order):
-    from review.tasks import mark_rectifications_overdue
-
     later = order.due_date + datetime.timedelta(days=1)
     assert mark_rectifications_overdue.delay(later.isoformat()).get() == 1
 

@@ -3,14 +3,16 @@ every supervision page rendering for the roles that use it."""
 
 import datetime
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from cases.models import CaseState
-from cases.workflow import case_transition
+from cases.workflow.services import case_transition
 from relief.models import Region
 from review.models import Filing
 from review.services import (
@@ -210,9 +212,6 @@ def test_the_filing_api_lists_with_a_constant_number_of_queries(client, demo):
 
 
 def test_stats_count_decisions_checks_and_export_xlsx(client, demo, huangchi_world):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
 
     client.force_login(demo.user("supervisor"))
     response = client.get(reverse("review:stats"), {"from": "2026-10-01", "to": "2026-12-31"})

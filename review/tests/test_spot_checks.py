@@ -2,6 +2,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import CaseState
 from relief.models import PolicySetting, Region
@@ -9,8 +11,10 @@ from relief.policy import Policy, policy_set
 from review.models import SpotCheckItem
 from review.services import (
     draw_from_frame,
+    spot_check_assign,
     spot_check_campaign_create,
     spot_check_frame,
+    spot_check_record_visit,
     spot_check_redraw,
     spot_check_verify,
     stratum_quota,
@@ -161,8 +165,6 @@ def test_a_generated_seed_is_stored(demo, confirmed_case):
 
 
 def test_only_a_supervisor_creates_a_campaign(demo):
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         spot_check_campaign_create(
             actor=demo.user("clerk"), name="x", period_start=PERIOD[0], period_end=PERIOD[1]
@@ -173,10 +175,6 @@ def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(
     demo, confirmed_case, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    from django.core.exceptions import ValidationError
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from review.services import spot_check_assign, spot_check_record_visit
 
     confirmed_case()
     campaign = _campaign(demo)

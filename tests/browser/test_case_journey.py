@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case
-from cases.tests.workflow_helpers import fast_passwords, make_case  # noqa: F401
+from cases.workflow.tests.helpers import fast_passwords, make_case  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -4,6 +4,7 @@ password is answered in Chinese and django-axes locks the account after the limi
 from urllib.parse import urlparse
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import NoReverseMatch, reverse
 
 from relief.demo import ACCOUNTS, DEMO_PASSWORD
@@ -87,8 +88,6 @@ def test_a_wrong_password_is_refused_in_chinese(demo, live_server, browser_page)
 
 
 def test_axes_locks_the_account_after_the_failure_limit(demo, live_server, browser_page, settings):
-    from axes.models import AccessAttempt
-
     limit = settings.AXES_FAILURE_LIMIT
     for _ in range(limit - 1):
         submit_login(browser_page, live_server.url, "approver", "wrong-password")

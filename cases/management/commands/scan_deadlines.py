@@ -5,6 +5,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.clocks import tasks
+from cases.clocks.services import scan_deadlines
+
 
 class Command(BaseCommand):
     help = "标记临期/超期案件并发送提醒（与每日定时任务相同，可重复运行）"
@@ -22,12 +25,9 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--date={date!r} 不是有效日期，格式应为 YYYY-MM-DD")
         if queue:
-            from cases.tasks import scan_deadlines
-
-            result = scan_deadlines.delay(date)
+            result = tasks.scan_deadlines.delay(date)
             self.stdout.write(f"queued {result.id}")
             return
-        from cases.clocks import scan_deadlines
 
         day = datetime.date.fromisoformat(date) if date else None
         self.stdout.write(json.dumps(scan_deadlines(today=day).as_dict(), ensure_ascii=False))

@@ -1,11 +1,33 @@
+"""Load the demo county. The core seeds regions, accounts and delegations; then every app
+that has a ``demo`` module with a ``seed_demo(*, households, stdout)`` step runs it, in
+INSTALLED_APPS order (cases' bulk households, funds' standards …). The core finds the
+steps the way Django's admin finds ``admin`` modules, so it never imports the apps above it."""
+
+from importlib import import_module
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import module_has_submodule
 
 from relief.demo import DEMO_PASSWORD, seed_regions_and_accounts
 from relief.models import Region, Role
 
 
+def demo_steps() -> list:
+    """Each installed app's ``demo.seed_demo``, in INSTALLED_APPS order (the core's own
+    regions and accounts come first, outside this list)."""
+    steps = []
+    for config in apps.get_app_configs():
+        if config.name == "relief" or not module_has_submodule(config.module, "demo"):
+            continue
+        step = getattr(import_module(f"{config.name}.demo"), "seed_demo", None)
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
 class Command(BaseCommand):
-    help = "Load the demo county (regions, accounts, delegations); --households N adds bulk data for benchmarks."
+    help = "Load the demo county (regions, accounts, delegations, standards); --households N adds bulk data for benchmarks."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -18,11 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = seed_regions_and_accounts()
-        if options["households"]:
-            from cases.bulk import bulk_create_households
-
-            created = bulk_create_households(options["households"], stdout=self.stdout)
-            self.stdout.write(f"created {created} households")
+        for step in demo_steps():
+            step(households=options["households"], stdout=self.stdout)
         if options["quiet"]:
             return
         self.stdout.write(

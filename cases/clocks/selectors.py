@@ -1,0 +1,198 @@
+"""Reads for the deadline dashboards and the statistics export (DOMAIN §6 "statistics per
+township: on-time rate, processing days"). Everything is read from stored clocks: the
+working days a decided case took were computed once, when its clock stopped."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cases.models import Case, CaseClock, CaseState
+from cases.states import OPEN_STATES
+from relief.models import Role
+from relief.scoping import scope_by_region, townships_for_user
+
+#: Open states that show on the dashboard, in workflow order (drafts have no clock yet).
+STAGES = [
+    s
+    for s in OPEN_STATES
+    if s not in (CaseState.DRAFT, CaseState.RETURNED_TO_VILLAGE, CaseState.AWAITING_DOCUMENTS)
+]
+#: Age buckets of open cases in calendar days since 受理: (label, min days, max days or None).
+AGE_BUCKETS = [("10天内", 0, 10), ("11–30天", 11, 30), ("31–60天", 31, 60), ("60天以上", 61, None)]
+
+
+def clocks_for_user(*, user):
+    return scope_by_region(
+        CaseClock.objects.all(),
+        user,
+        township_field="case__township",
+        village_field="case__village",
+    )
+
+
+def percentile(values: list[int], p: float) -> int | None:
+    """Nearest-rank percentile (p in 0–100) of whole working days; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def township_statistics(*, user, year: int, today: datetime.date | None = None) -> list[dict]:
+    """One row per township the user may see: decisions in ``year``, on-time rate, median
+    and 90th percentile working days from 受理 to decision, open / overdue / due-soon now."""
+    today = today or timezone.localdate()
+    townships = list(townships_for_user(user).order_by("code"))
+    clocks = clocks_for_user(user=user)
+    decided = clocks.filter(stopped_on__year=year, on_time__isnull=False)
+    elapsed: dict[int, list[int]] = defaultdict(list)
+    on_time: dict[int, int] = defaultdict(int)
+    for township_id, days, ok in decided.values_list(
+        "case__township_id", "elapsed_wd", "on_time"
+    ).iterator():
+        elapsed[township_id].append(days or 0)
+        on_time[township_id] += 1 if ok else 0
+    running = (
+        clocks.filter(stopped_on__isnull=True)
+        .values("case__township_id")
+        .annotate(
+            n_open=Count("pk"),
+            n_overdue=Count("pk", filter=Q(overdue=True)),
+            n_due_soon=Count("pk", filter=Q(due_soon=True, overdue=False)),
+            n_paused=Count("pk", filter=Q(paused_at__isnull=False)),
+        )
+        .order_by()
+    )
+    now = {r["case__township_id"]: r for r in running}
+    rows = []
+    for township in townships:
+        days = elapsed.get(township.pk, [])
+        current = now.get(township.pk, {})
+        rows.append(
+            {
+                "township": township,
+                "decided": len(days),
+                "on_time": on_time.get(township.pk, 0),
+                "on_time_rate": (on_time.get(township.pk, 0) / len(days)) if days else None,
+                "median_wd": median(days),
+                "p90_wd": percentile(days, 90),
+                "open": current.get("n_open", 0),
+                "overdue": current.get("n_overdue", 0),
+                "due_soon": current.get("n_due_soon", 0),
+                "paused": current.get("n_paused", 0),
+            }
+        )
+    return rows
+
+
+def open_cases_by_stage(*, user, today: datetime.date | None = None) -> dict:
+    """Open (accepted, undecided) cases per township × stage, and per township × age bucket."""
+    today = today or timezone.localdate()
+    townships = list(townships_for_user(user).order_by("code"))
+    cases = scope_by_region(Case.objects.all(), user).filter(
+        state__in=STAGES, clock__stopped_on__isnull=True
+    )
+    by_stage: dict[int, dict[str, int]] = defaultdict(dict)
+    for r in cases.values("township_id", "state").annotate(n=Count("pk")).order_by():
+        by_stage[r["township_id"]][r["state"]] = r["n"]
+    aggregates = {}
+    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
+        cond = Q(clock__started_on__lte=today - datetime.timedelta(days=low))
+        if high is not None:
+            cond &= Q(clock__started_on__gte=today - datetime.timedelta(days=high))
+        aggregates[f"age{i}"] = Count("pk", filter=cond)
+    by_age = {
+        r["township_id"]: r for r in cases.values("township_id").annotate(**aggregates).order_by()
+    }
+    stages = [(s.value, s.label) for s in STAGES]
+    rows = []
+    for township in townships:
+        counts = by_stage.get(township.pk, {})
+        ages = by_age.get(township.pk, {})
+        rows.append(
+            {
+                "township": township,
+                "stages": [counts.get(s, 0) for s, _ in stages],
+                "ages": [ages.get(f"age{i}", 0) for i in range(len(AGE_BUCKETS))],
+                "total": sum(counts.values()),
+            }
+        )
+    return {"stages": stages, "ages": [b[0] for b in AGE_BUCKETS], "rows": rows}
+
+
+def monthly_throughput(*, user, months: int = 12, today: datetime.date | None = None) -> dict:
+    """Cases accepted and decided per month over the last ``months`` months (for the chart)."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    clocks = clocks_for_user(user=user)
+    labels, cursor = [], first
+    while cursor <= today:
+        labels.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+
+    def per_month(field: str, extra: Q | None = None) -> dict[str, int]:
+        rows = (
+            clocks.filter(extra or Q(), **{f"{field}__gte": first})
+            .annotate(m=TruncMonth(field))
+            .values("m")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {r["m"].strftime("%Y-%m"): r["n"] for r in rows}
+
+    accepted = per_month("started_on")
+    decided = per_month("stopped_on", Q(on_time__isnull=False))
+    late = per_month("stopped_on", Q(on_time=False))
+    return {
+        "months": labels,
+        "accepted": [accepted.get(m, 0) for m in labels],
+        "decided": [decided.get(m, 0) for m in labels],
+        "late": [late.get(m, 0) for m in labels],
+    }
+
+
+def clock_alerts_for_user(*, user, limit: int = 20) -> dict:
+    """ "My" overdue and due-soon cases for the home page, most urgent first: the running
+    clocks of the user's region whose stored flags are up, and late refusal notices."""
+    if (
+        not user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+        and not user.is_superuser
+    ):
+        return {}
+    clocks = clocks_for_user(user=user).select_related(
+        "case", "case__township", "case__assistance_type", "case__applicant"
+    )
+    overdue = list(
+        clocks.filter(Q(stopped_on__isnull=True, overdue=True) | Q(step_overdue=True)).order_by(
+            "overall_due", "pk"
+        )[:limit]
+    )
+    due_soon = list(
+        clocks.filter(
+            stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False
+        ).order_by("overall_due", "pk")[:limit]
+    )
+    return {
+        "clock_overdue": overdue,
+        "clock_due_soon": due_soon,
+        "clock_alerts": bool(overdue or due_soon),
+    }

@@ -1,0 +1,498 @@
+"""Case clocks (DOMAIN §5): services that start, pause, resume, extend and stop them, and
+the daily set-based scan that marks cases due-soon / overdue and notifies once.
+
+Dates are computed here, with relief.workdays only, when a transition happens, and
+stored on ``CaseClock``; pages and the scan only compare stored dates.
+
+Rules encoded (every number from the case's policy snapshot, taken at 受理):
+- overall limit from 受理 to the decision: 低保 ``dibao_limit_delegated_wd`` when the
+  township holds the power to confirm on the 受理 date, else ``dibao_limit_county_wd``
+  [F §4(1), A Art.22]; 特困 ``tekun_township_wd + tekun_county_wd`` [C Art.13, 16];
+  临时救助 and the simple types ``temporary_limit_wd``;
+- step limits: investigation starts within ``investigation_start_wd`` of 受理 [A Art.15],
+  the check within ``check_start_wd`` of the request [A Art.17], the written refusal
+  within ``refusal_notice_wd`` of the decision [A Art.21, C Art.18];
+- the notice period does not count unless ``notice_counts_in_limit`` ("不含公示期",
+  seed 000): the clock pauses on entering 公示 and the due date moves by the working days
+  paused when it leaves;
+- an approver may extend up to ``limit_max_extended_wd`` in total, with a reason [A Art.22].
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from cases.models import Case, CaseClock, CaseEvent, CaseState, StepKind
+from cases.rules import is_recused
+from cases.states import CHECK_STATES, ENDED_STATES, NOTICE_STATES, WorkflowKind
+from cases.workflow import services as workflow
+from relief.delegation import holds_power
+from relief.models import Notification, Role, User
+from relief.tasks import send_notification_emails
+from relief.workdays import add_workdays_info, workdays_between
+
+#: Who is told about a case's deadline: the township's clerks and approvers.
+RESPONSIBLE_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
+#: Who may extend a limit: the township approver, or the county for county-route cases.
+EXTEND_ROLES = (Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+
+
+# --- computing limits -------------------------------------------------------------------
+
+
+def overall_limit_wd(case: Case, accepted_on: datetime.date) -> int:
+    """The statutory limit in working days for ``case``, from its policy snapshot."""
+    policy = case.policy
+    workflow_kind = case.assistance_type.workflow
+    if workflow_kind == WorkflowKind.TEKUN:
+        return int(policy.tekun_township_wd) + int(policy.tekun_county_wd)
+    if workflow_kind in (WorkflowKind.TEMPORARY, WorkflowKind.SIMPLE):
+        return int(policy.temporary_limit_wd)
+    if holds_power(case.township, case.assistance_type, accepted_on):
+        return int(policy.dibao_limit_delegated_wd)
+    return int(policy.dibao_limit_county_wd)
+
+
+def _recompute_overall(clock: CaseClock, policy, today: datetime.date) -> None:
+    """Due date = 受理 date + (limit + extension + paused notice days) working days."""
+    result = add_workdays_info(clock.started_on, clock.total_wd)
+    clock.overall_due = result.date
+    clock.overall_confirmed = result.confirmed
+    soon_wd = max(0, clock.total_wd - int(policy.due_soon_wd))
+    clock.due_soon_from = add_workdays_info(clock.started_on, soon_wd).date
+    clock.extended_to = clock.overall_due if clock.extended_wd else None
+    _refresh_flags(clock, today)
+
+
+def _refresh_flags(clock: CaseClock, today: datetime.date) -> None:
+    """Flags as of ``today`` right after a change (the scan keeps them current later)."""
+    if clock.stopped_on is not None:
+        clock.due_soon = clock.overdue = False
+    elif clock.paused_at is None:
+        clock.overdue = today > clock.overall_due
+        clock.due_soon = not clock.overdue and today >= clock.due_soon_from
+    clock.step_overdue = bool(clock.step_due and today > clock.step_due)
+    clock.unconfirmed = not (clock.overall_confirmed and clock.step_confirmed)
+
+
+def _set_step(clock: CaseClock, kind: str, start: datetime.date, n: int) -> None:
+    result = add_workdays_info(start, n)
+    clock.step_kind, clock.step_started_on, clock.step_due = kind, start, result.date
+    clock.step_confirmed = result.confirmed
+    clock.notified_step_for = None
+
+
+def _clear_step(clock: CaseClock) -> None:
+    clock.step_kind, clock.step_started_on, clock.step_due = StepKind.NONE, None, None
+    clock.step_confirmed = True
+    clock.step_overdue = False
+
+
+def _event_day(case: Case, event: CaseEvent) -> datetime.date:
+    """The business date of a transition: ``data["on"]`` (case_transition records it), else
+    the day the event was written (events written outside case_transition)."""
+    raw = (event.data or {}).get("on")
+    if raw:
+        return datetime.date.fromisoformat(str(raw)[:10])
+    return timezone.localdate(event.created_at)
+
+
+# --- the workflow callback --------------------------------------------------------------
+
+
+def clock_start(
+    *, case: Case, accepted_on: datetime.date, today: datetime.date | None = None
+) -> CaseClock:
+    """受理: the overall limit and the investigation-start step begin (A Art.15)."""
+    policy = case.policy
+    limit = overall_limit_wd(case, accepted_on)
+    clock = CaseClock(
+        case=case,
+        started_on=accepted_on,
+        limit_wd=limit,
+        limit_max_wd=max(limit, int(policy.limit_max_extended_wd)),
+    )
+    _set_step(clock, StepKind.INVESTIGATION_START, accepted_on, int(policy.investigation_start_wd))
+    _recompute_overall(clock, policy, today or accepted_on)
+    clock.updated_at = timezone.now()
+    CaseClock.objects.filter(case=case).delete()
+    clock.save(force_insert=True)
+    return clock
+
+
+def clock_pause(clock: CaseClock, on: datetime.date) -> None:
+    if clock.stopped_on is None and clock.paused_at is None:
+        clock.paused_at = on
+        clock.due_soon = clock.overdue = False
+
+
+def clock_resume(clock: CaseClock, on: datetime.date, policy, today: datetime.date) -> int:
+    """Leaving the notice period: the working days after the pause day up to and including
+    the resume day do not count (``workdays_between``), so the due date moves by them."""
+    if clock.paused_at is None:
+        return 0
+    paused = workdays_between(clock.paused_at, on)
+    clock.paused_workdays += paused
+    clock.paused_at = None
+    _recompute_overall(clock, policy, today)
+    return paused
+
+
+def clock_stop(clock: CaseClock, on: datetime.date, *, decided: bool) -> None:
+    """The decision stops the clock (or withdrawal/termination ends it without one)."""
+    if clock.stopped_on is not None:
+        return
+    if clock.paused_at is not None:
+        clock.paused_workdays += workdays_between(clock.paused_at, on)
+        clock.paused_at = None
+    clock.stopped_on = on
+    clock.elapsed_wd = max(0, workdays_between(clock.started_on, on) - clock.paused_workdays)
+    clock.on_time = (on <= clock.overall_due) if decided else None
+    clock.due_soon = clock.overdue = False
+
+
+def clock_on_transition(*, case: Case, event: CaseEvent, **kwargs) -> None:
+    """Receiver of ``case_transitioned``: keeps the case's clock in step with the
+    transition just performed, inside the same transaction."""
+    name, source, target = event.transition, event.source_state, case.state
+    if name == "accept":
+        clock_start(case=case, accepted_on=case.accepted_on or _event_day(case, event))
+        return
+    clock = CaseClock.objects.select_for_update().filter(case=case).first()
+    if clock is None:
+        return
+    day = _event_day(case, event)
+    today = timezone.localdate()
+    policy = case.policy
+    counts_notice = bool(policy.notice_counts_in_limit)
+
+    if clock.paused_at is not None and target not in NOTICE_STATES:
+        clock_resume(clock, day, policy, today)
+
+    if clock.step_kind == StepKind.INVESTIGATION_START and name == "start_investigation":
+        _clear_step(clock)
+    if (
+        clock.step_kind == StepKind.CHECK_START
+        and source in CHECK_STATES
+        and target not in CHECK_STATES
+    ):
+        _clear_step(clock)
+    if name == "start_investigation" and target in CHECK_STATES:
+        _set_step(clock, StepKind.CHECK_START, day, int(policy.check_start_wd))
+
+    if target in NOTICE_STATES and not counts_notice and clock.stopped_on is None:
+        clock_pause(clock, case.notice_started_on or day)
+
+    if (
+        name == "refer_to_county"
+        and case.assistance_type.workflow == WorkflowKind.DIBAO
+        and clock.stopped_on is None
+    ):
+        # The county decides after all (the township lost the power meanwhile): A Art.22's 30 wd.
+        county_limit = int(policy.dibao_limit_county_wd)
+        if clock.limit_wd < county_limit:
+            clock.limit_wd = county_limit
+            clock.limit_max_wd = max(clock.limit_max_wd, county_limit)
+            if clock.paused_at is None:
+                _recompute_overall(clock, policy, today)
+
+    if target == CaseState.REFUSED:
+        decided_on = case.decided_on or day
+        clock_stop(clock, decided_on, decided=True)
+        _set_step(clock, StepKind.REFUSAL_NOTICE, decided_on, int(policy.refusal_notice_wd))
+    elif case.decided_on and clock.stopped_on is None:
+        clock_stop(clock, case.decided_on, decided=True)
+    elif target in ENDED_STATES:
+        clock_stop(clock, day, decided=False)
+        if clock.step_kind != StepKind.REFUSAL_NOTICE:
+            _clear_step(clock)
+
+    _refresh_flags(clock, today)
+    clock.updated_at = timezone.now()
+    clock.save()
+
+
+# --- extension and the refusal notice ---------------------------------------------------
+
+
+def clock_extend(
+    *,
+    case: Case,
+    actor,
+    extra_wd,
+    reason: str,
+    client_address: str | None = None,
+    today: datetime.date | None = None,
+) -> CaseClock:
+    """Extend the limit by ``extra_wd`` working days (A Art.22: up to ``limit_max_extended_wd``
+    in total), with a reason, logged as a CaseEvent ``extend_deadline``. Raises
+    ValidationError in Chinese, keyed by field, and saves nothing on refusal."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    try:
+        extra = int(str(extra_wd).strip())
+    except (TypeError, ValueError):
+        extra = 0
+        errors["extra_wd"] = "请输入延长的工作日数（整数）"
+    if not errors.get("extra_wd") and extra < 1:
+        errors["extra_wd"] = "延长天数至少为 1 个工作日"
+    if not reason:
+        errors["reason"] = "请填写延长理由"
+    if not actor.has_role(*EXTEND_ROLES):
+        raise ValidationError("延长办理时限须由乡镇审核确认人（报县审批的案件由县民政局）办理")
+    if is_recused(case, actor):
+        raise ValidationError("您是申请人的近亲属，须回避")
+    with transaction.atomic():
+        clock = CaseClock.objects.select_for_update().filter(case=case).first()
+        if clock is None:
+            raise ValidationError("案件尚未受理，没有办理时限")
+        if clock.stopped_on is not None:
+            raise ValidationError("案件已作出决定，办理时限已停止，不能延长")
+        if "extra_wd" not in errors and extra > clock.can_extend_by:
+            used = clock.limit_wd + clock.extended_wd
+            errors["extra_wd"] = (
+                f"延长后办理时限不能超过 {clock.limit_max_wd} 个工作日"
+                f"（当前 {used} 个工作日，最多还可延长 {clock.can_extend_by} 个工作日）"
+            )
+        if errors:
+            raise ValidationError(errors)
+        old_due = clock.overall_due
+        clock.extended_wd += extra
+        _recompute_overall(clock, case.policy, today)
+        clock.updated_at = timezone.now()
+        clock.save()
+        workflow.case_log_event(
+            case=case,
+            name="extend_deadline",
+            label="延长办理时限",
+            actor=actor,
+            roles=EXTEND_ROLES,
+            opinion=reason,
+            client_address=client_address,
+            data={
+                "extra_wd": extra,
+                "extended_wd": clock.extended_wd,
+                "from": old_due.isoformat(),
+                "to": clock.overall_due.isoformat(),
+                "confirmed": clock.overall_confirmed,
+            },
+        )
+    return clock
+
+
+def clock_refusal_notice_served(
+    *, case: Case, actor, served_on: datetime.date | None = None, client_address: str | None = None
+) -> CaseClock:
+    """The written refusal was served (A Art.21): the refusal-notice step stops."""
+    served_on = served_on or timezone.localdate()
+    if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR):
+        raise ValidationError("须由乡镇经办人、审核确认人或县民政局登记")
+    with transaction.atomic():
+        clock = CaseClock.objects.select_for_update().filter(case=case).first()
+        if clock is None or clock.step_kind != StepKind.REFUSAL_NOTICE:
+            raise ValidationError("该案件没有待送达的不予确认通知书")
+        if clock.stopped_on and served_on < clock.stopped_on:
+            raise ValidationError({"served_on": "送达日期不能早于决定日期"})
+        due = clock.step_due
+        _clear_step(clock)
+        _refresh_flags(clock, timezone.localdate())
+        clock.updated_at = timezone.now()
+        clock.save()
+        workflow.case_log_event(
+            case=case,
+            name="serve_refusal_notice",
+            label="不予确认通知书已送达",
+            actor=actor,
+            roles=(actor.role,),
+            opinion="",
+            client_address=client_address,
+            data={
+                "served_on": served_on.isoformat(),
+                "due": due.isoformat() if due else None,
+                "late": bool(due and served_on > due),
+            },
+        )
+    return clock
+
+
+# --- the daily scan ---------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    today: str
+    overdue_marked: int = 0
+    due_soon_marked: int = 0
+    flags_cleared: int = 0
+    step_overdue_marked: int = 0
+    notifications: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _case_url_sql() -> tuple[str, str]:
+    """Prefix and suffix of a case's clock page URL, to build links inside SQL."""
+    try:
+        url = reverse("cases:clock", kwargs={"pk": 987654321})
+    except NoReverseMatch:
+        return "/cases/", "/"
+    prefix, _, suffix = url.partition("987654321")
+    return prefix, suffix
+
+
+def _thresholds(today: datetime.date) -> dict[str, tuple[str, str, str, Q, str, list]]:
+    """Per threshold: flag column, marker column, due column, the condition as of ``today``
+    (ORM and SQL with its parameters). Paused and stopped clocks never cross the overall
+    thresholds; the step clock (e.g. the refusal notice) runs after the decision too."""
+    day = connection.ops.adapt_datefield_value(today)
+    running_q = Q(stopped_on__isnull=True, paused_at__isnull=True)
+    running_sql = "c.stopped_on IS NULL AND c.paused_at IS NULL"
+    return {
+        "overdue": (
+            "overdue",
+            "notified_overdue_for",
+            "overall_due",
+            running_q & Q(overall_due__lt=today),
+            f"{running_sql} AND c.overall_due < %s",
+            [day],
+        ),
+        "due_soon": (
+            "due_soon",
+            "notified_due_soon_for",
+            "overall_due",
+            running_q & Q(overall_due__gte=today, due_soon_from__lte=today),
+            f"{running_sql} AND c.overall_due >= %s AND c.due_soon_from <= %s",
+            [day, day],
+        ),
+        "step": (
+            "step_overdue",
+            "notified_step_for",
+            "step_due",
+            Q(step_due__lt=today),
+            "c.step_due < %s",
+            [day],
+        ),
+    }
+
+
+def _verb_sql(kind: str) -> tuple[str, list]:
+    """SQL text expression (and its parameters) for the notification's message."""
+    if kind == "overdue":
+        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", [
+            "案件",
+            "已超过办理时限（截止",
+            "），请尽快办理",
+        ]
+    if kind == "due_soon":
+        return "%s || k.number || %s || CAST(c.overall_due AS TEXT) || %s", [
+            "案件",
+            "即将到期（办理截止",
+            "）",
+        ]
+    steps = [(value, label) for value, label in StepKind.choices if value]
+    whens = " ".join("WHEN %s THEN %s" for _ in steps)
+    params = ["案件"] + [x for pair in steps for x in pair] + ["环节", "时限已超期（截止", "）"]
+    return (
+        f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s || CAST(c.step_due AS TEXT) || %s",
+        params,
+    )
+
+
+def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
+    """One threshold, set-based: (1) one INSERT … SELECT of a notification per responsible
+    user for every clock past the threshold whose marker does not yet name its current due
+    date; (2) one UPDATE raising the flag and setting the marker on those clocks. The
+    unique (recipient, dedupe_key) constraint makes any repeat a no-op. Returns
+    (clocks marked, notifications inserted)."""
+    flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today)[kind]
+    clock_t, case_t = CaseClock._meta.db_table, Case._meta.db_table
+    user_t, note_t = User._meta.db_table, Notification._meta.db_table
+    prefix, suffix = _case_url_sql()
+    verb_sql, verb_params = _verb_sql(kind)
+    roles = [str(r) for r in RESPONSIBLE_ROLES]
+    sql = f"""
+        INSERT INTO {note_t} (recipient_id, verb, url, dedupe_key, created_at, read_at)
+        SELECT u.id,
+               {verb_sql},
+               %s || CAST(k.id AS TEXT) || %s,
+               %s || CAST(c.case_id AS TEXT) || %s || CAST(c.{due_col} AS TEXT),
+               %s, NULL
+          FROM {clock_t} c
+          JOIN {case_t} k ON k.id = c.case_id
+          JOIN {user_t} u ON u.region_id = k.township_id
+         WHERE {cond_sql}
+           AND (c.{marker} IS NULL OR c.{marker} <> c.{due_col})
+           AND u.is_active = %s
+           AND (u.role IN (%s, %s) OR u.extra_role IN (%s, %s))
+        ON CONFLICT DO NOTHING
+    """
+    params = [
+        *verb_params,
+        prefix,
+        suffix,
+        "clock:",
+        f":{kind}:",
+        connection.ops.adapt_datetimefield_value(now),
+        *cond_params,
+        True,
+        *roles,
+        *roles,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = max(cursor.rowcount, 0)
+    pending = Q(**{flag: False}) | Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
+    marked = CaseClock.objects.filter(cond_q & pending).update(
+        **{flag: True, marker: F(due_col), "updated_at": now}
+    )
+    return marked, inserted
+
+
+def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
+    """Mark due-soon and overdue clocks and notify, set-based: a handful of UPDATE and
+    INSERT … SELECT statements whatever the number of cases. Idempotent: a second run on
+    the same day changes nothing and sends nothing."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    result = ScanResult(today=today.isoformat())
+    with transaction.atomic():
+        running = CaseClock.objects.filter(stopped_on__isnull=True, paused_at__isnull=True)
+        # An extension (or a calendar correction) may have moved a due date back out.
+        result.flags_cleared = running.filter(overdue=True, overall_due__gte=today).update(
+            overdue=False, updated_at=now
+        )
+        result.flags_cleared += (
+            running.filter(due_soon=True)
+            .filter(Q(due_soon_from__gt=today) | Q(overall_due__lt=today))
+            .update(due_soon=False, updated_at=now)
+        )
+        result.flags_cleared += (
+            CaseClock.objects.filter(step_overdue=True)
+            .filter(Q(step_due__isnull=True) | Q(step_due__gte=today))
+            .update(step_overdue=False, updated_at=now)
+        )
+        result.overdue_marked, notes = _cross("overdue", today, now)
+        result.notifications += notes
+        result.due_soon_marked, notes = _cross("due_soon", today, now)
+        result.notifications += notes
+        result.step_overdue_marked, notes = _cross("step", today, now)
+        result.notifications += notes
+        if settings.EMAIL_ENABLED and result.notifications:
+            ids = list(
+                Notification.objects.filter(created_at=now, dedupe_key__startswith="clock:")
+                .exclude(recipient__email="")
+                .values_list("pk", flat=True)
+            )
+            if ids:
+                transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return result

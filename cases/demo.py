@@ -1,0 +1,13 @@
+"""``manage.py seed_demo`` step of the cases app: with ``--households N``, N households with
+members and one case each, spread over every state (cases/bulk.py)."""
+
+from __future__ import annotations
+
+from cases.bulk import bulk_create_households
+
+
+def seed_demo(*, households: int = 0, stdout=None) -> None:
+    if households:
+        created = bulk_create_households(households, stdout=stdout)
+        if stdout is not None:
+            stdout.write(f"created {created} households")

@@ -1,0 +1,174 @@
+"""Reads for intake: checklists, duplicates, near relatives, the check queue and the
+context the case page's intake partials need (``case_intake_context``)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cases.models import (
+    AmountComputation,
+    Case,
+    EconomicCheck,
+    Household,
+    Member,
+    NearRelative,
+    Survey,
+)
+from cases.rules import (
+    checklist_for_case,
+    duplicate_cases,
+    is_recused,
+    missing_items,
+    near_relative_matches,
+)
+from cases.states import (
+    CHECK_REQUEST_STATES,
+    EDITABLE_STATES,
+    PRE_ACCEPTANCE_STATES,
+    SURVEY_STATES,
+    WorkflowKind,
+)
+from relief.models import Role
+from relief.scoping import scope_by_region
+
+
+def near_relatives_for_user(*, user) -> QuerySet[NearRelative]:
+    return scope_by_region(NearRelative.objects.all(), user).select_related(
+        "township", "village", "worker_user", "registered_by"
+    )
+
+
+def near_relative_get_for_user(*, user, pk) -> NearRelative:
+    return get_object_or_404(near_relatives_for_user(user=user), pk=pk)
+
+
+def check_queue_for_user(*, user) -> QuerySet[EconomicCheck]:
+    """Checks awaiting the county verifier, oldest first, in the user's region."""
+    qs = EconomicCheck.objects.filter(status=EconomicCheck.Status.REQUESTED)
+    return (
+        scope_by_region(qs, user, township_field="case__township", village_field="case__village")
+        .select_related(
+            "case",
+            "case__township",
+            "case__village",
+            "case__assistance_type",
+            "case__applicant",
+            "requested_by",
+        )
+        .order_by("requested_at", "pk")
+    )
+
+
+def checks_for_user(*, user) -> QuerySet[EconomicCheck]:
+    return scope_by_region(
+        EconomicCheck.objects.all(),
+        user,
+        township_field="case__township",
+        village_field="case__village",
+    ).select_related(
+        "case",
+        "case__township",
+        "case__assistance_type",
+        "case__applicant",
+        "requested_by",
+        "returned_by",
+    )
+
+
+def check_get_for_user(*, user, pk) -> EconomicCheck:
+    return get_object_or_404(checks_for_user(user=user), pk=pk)
+
+
+def household_for_case(case: Case):
+    return (
+        Household.objects.filter(pk=case.household_id)
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("pk")),
+            "income_items__member",
+            "spendings__member",
+            "assets__member",
+        )
+        .get()
+    )
+
+
+def survey_for_case(case: Case) -> Survey | None:
+    return Survey.objects.filter(case=case).first()
+
+
+def can_edit_household(case: Case, user) -> bool:
+    if case.state not in EDITABLE_STATES:
+        return False
+    if user.has_role(Role.TOWNSHIP_CLERK):
+        return True
+    return user.has_role(Role.VILLAGE_ASSISTANT) and case.state in PRE_ACCEPTANCE_STATES
+
+
+def case_intake_context(case: Case, user) -> dict:
+    """Everything the intake partials need (templates/cases/_household.html, _documents.html,
+    _survey.html, _check.html, _computation.html), besides ``case`` and ``user``:
+    ``intake`` = {household, members, incomes, spendings, assets, edits, checklist, missing,
+    notices, documents, survey, checks, computation, duplicates, near_relatives, can_*}."""
+    household = household_for_case(case)
+    members = list(household.members.all())
+    recused = is_recused(case, user)
+    checks = list(
+        case.economic_checks.select_related(
+            "requested_by", "returned_by", "report"
+        ).prefetch_related("member_results")
+    )
+    return {
+        "household": household,
+        "members": members,
+        "incomes": list(household.income_items.all()),
+        "spendings": list(household.spendings.all()),
+        "assets": list(household.assets.all()),
+        "edits": list(household.edits.select_related("actor")[:50]),
+        "checklist": checklist_for_case(case),
+        "missing": missing_items(case),
+        "notices": list(case.document_notices.all()),
+        "documents": list(
+            case.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
+        ),
+        "survey": survey_for_case(case),
+        "checks": checks,
+        "open_check": next((c for c in checks if c.status == EconomicCheck.Status.REQUESTED), None),
+        "computation": AmountComputation.objects.filter(case=case)
+        .select_related("computed_by")
+        .first(),
+        "tekun": getattr(case, "tekun_assessment", None)
+        if case.assistance_type.workflow == WorkflowKind.TEKUN
+        else None,
+        "duplicates": duplicate_cases(case),
+        "near_relative_matches": list(near_relative_matches(case))
+        if user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+        else [],
+        "recused": recused,
+        "can_edit": not recused and can_edit_household(case, user),
+        "can_checklist": not recused
+        and user.has_role(Role.TOWNSHIP_CLERK)
+        and case.state in PRE_ACCEPTANCE_STATES,
+        "can_survey": not recused
+        and case.state in SURVEY_STATES
+        and (
+            user.has_role(Role.TOWNSHIP_CLERK)
+            or (user.has_role(Role.VILLAGE_ASSISTANT) and user.region_id == case.village_id)
+        ),
+        "can_request_check": not recused
+        and user.has_role(Role.TOWNSHIP_CLERK)
+        and case.state in CHECK_REQUEST_STATES
+        and not any(c.status == EconomicCheck.Status.REQUESTED for c in checks),
+        "can_return_check": not recused and user.has_role(Role.COUNTY_VERIFIER),
+        "can_compute": not recused
+        and user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
+        and case.state in EDITABLE_STATES
+        and case.assistance_type.workflow in (WorkflowKind.DIBAO, WorkflowKind.TEKUN),
+        "can_upload": not recused
+        and user.has_role(
+            Role.VILLAGE_ASSISTANT,
+            Role.TOWNSHIP_CLERK,
+            Role.TOWNSHIP_APPROVER,
+            Role.COUNTY_VERIFIER,
+        ),
+    }

@@ -1,0 +1,215 @@
+"""特困 assessment and the eligibility and monthly amount computation."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cases.intake import idnumbers
+from cases.intake.services.common import (
+    _bool,
+    _policy_for_case,
+    _require_not_recused,
+    _require_role,
+    _save_case,
+    _today,
+)
+from cases.intake.services.household import _editable_case
+from cases.models import (
+    AmountComputation,
+    Case,
+    EconomicCheck,
+    IncomeItem,
+    Member,
+    Spending,
+    TekunAssessment,
+)
+from cases.states import EDITABLE_STATES, WorkflowKind
+from funds.standards import calculators as calc
+from funds.standards.selectors import (
+    bands_in_force,
+    living_standard_in_force,
+    tekun_standards_in_force,
+)
+from relief.models import Role
+
+
+@transaction.atomic
+def tekun_assessment_save(*, case: Case, actor, data: dict) -> TekunAssessment:
+    """The six-item self-care assessment and the supporter condition (C Art.8, 21–22)."""
+    _require_role(actor, Role.TOWNSHIP_CLERK)
+    _editable_case(case, actor)
+    if case.assistance_type.workflow != WorkflowKind.TEKUN:
+        raise ValidationError("只有特困案件需要生活自理能力评估")
+    mode = data.get("support_mode") or (
+        "centralized" if "集中" in case.assistance_type.subtype else "dispersed"
+    )
+    if mode not in TekunAssessment.SupportMode.values:
+        raise ValidationError({"support_mode": ["请选择供养方式"]})
+    values = {f: _bool(data.get(f, False)) for f, _ in TekunAssessment.ITEMS}
+    assessment, _ = TekunAssessment.objects.update_or_create(
+        case=case,
+        defaults={
+            **values,
+            "has_able_supporter": _bool(data.get("has_able_supporter", False)),
+            "supporter_note": str(data.get("supporter_note") or "").strip()[:200],
+            "support_mode": mode,
+            "assessed_by": actor,
+            "assessed_at": timezone.now(),
+        },
+    )
+    return assessment
+
+
+def _area_for(case: Case) -> str:
+    code = case.assistance_type.code
+    if code.endswith("urban"):
+        return "urban"
+    if code.endswith("rural"):
+        return "rural"
+    return case.household.hukou_type
+
+
+def case_compute_amount(
+    *, case: Case, actor, on: datetime.date | None = None, automatic: bool = False
+) -> AmountComputation:
+    """Eligibility and monthly amount with the standard in force on ``on`` (today), stored
+    with its step-by-step explanation; sets ``case.monthly_amount`` (the ``confirm`` guard
+    ``amount_set`` reads it for 低保)."""
+
+    if not automatic:
+        # ``automatic``: run by the system when the survey and check are in, whoever
+        # finished the last of them (e.g. the village assistant completing the survey).
+        if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER):
+            raise ValidationError("您的角色不能核算救助金额")
+        _require_not_recused(case, actor)
+    if case.state not in EDITABLE_STATES:
+        raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核算金额")
+    on = on or _today()
+    policy = _policy_for_case(case)
+    county = case.township.parent
+    area = _area_for(case)
+    members = list(Member.objects.filter(household_id=case.household_id).order_by("pk"))
+    incomes = list(IncomeItem.objects.filter(household_id=case.household_id))
+    counted = {m.pk: Decimal("0") for m in members}
+    household_income = excluded = Decimal("0")
+    for item in incomes:
+        if item.excluded:
+            excluded += item.monthly_amount
+        elif item.member_id in counted:
+            counted[item.member_id] += item.monthly_amount
+        else:
+            household_income += item.monthly_amount
+    deductions = sum(
+        (s.monthly_amount for s in Spending.objects.filter(household_id=case.household_id)),
+        Decimal("0"),
+    )
+    rounding, method = policy.amount_rounding, policy.amount_rounding_method
+    workflow = case.assistance_type.workflow
+    if workflow == WorkflowKind.DIBAO:
+        standard = living_standard_in_force(county=county, area=area, on=on)
+        if standard is None:
+            raise ValidationError(
+                f"{county.name}尚未设置{on:%Y-%m-%d}适用的{'城市' if area == 'urban' else '农村'}低保标准"
+            )
+        facts = [
+            calc.MemberFacts(
+                name=m.name,
+                counted_income=counted[m.pk],
+                covered=m.covered,
+                severe=bool(m.serious_illness)
+                or (m.disability_grade is not None and m.disability_grade <= 2),
+            )
+            for m in members
+        ]
+        result = calc.compute_dibao(
+            members=facts,
+            standard=standard,
+            household_income=household_income,
+            excluded_income=excluded,
+            deductions=deductions,
+            mode=policy.dibao_amount_mode,
+            bands=bands_in_force(county=county, area=area, on=on),
+            rounding=rounding,
+            rounding_method=method,
+            margin_ratio=policy.dibao_margin_ratio,
+        )
+        steps = list(result.steps)
+        check = case.economic_checks.filter(status=EconomicCheck.Status.RETURNED).first()
+        if check is not None:
+            reported = sum((r.monthly_income for r in check.member_results.all()), Decimal("0"))
+            steps.append(
+                f"参考：核对报告（{check.returned_at:%Y-%m-%d}）所列成员月收入合计 {calc.yuan(reported)}。"
+            )
+        eligible, margin, amount, label = (
+            result.eligible,
+            result.margin,
+            result.amount,
+            standard.label,
+        )
+    elif workflow == WorkflowKind.TEKUN:
+        standards = tekun_standards_in_force(county=county, area=area, on=on)
+        if standards is None:
+            raise ValidationError(f"{county.name}尚未设置{on:%Y-%m-%d}适用的特困供养标准")
+        assessment = getattr(case, "tekun_assessment", None)
+        if assessment is None:
+            raise ValidationError("请先完成特困生活自理能力评估")
+        person = case.applicant
+        result = calc.compute_tekun(
+            name=person.name,
+            age=idnumbers.age_on(person.birth_date, on),
+            disability_type=person.disability_type,
+            disability_grade=person.disability_grade,
+            own_income=counted.get(person.pk, Decimal("0")),
+            has_able_supporter=assessment.has_able_supporter,
+            unmet_items=assessment.unmet_items,
+            support_mode_label=assessment.get_support_mode_display(),
+            standards=standards,
+            rounding=rounding,
+            rounding_method=method,
+        )
+        steps, eligible, margin, amount, label = (
+            result.steps,
+            result.eligible,
+            False,
+            result.amount,
+            standards.label,
+        )
+    else:
+        raise ValidationError("该救助类型不适用自动核算，请按临时救助规定确定金额")
+    steps.append(
+        f"核算日期：{on:%Y-%m-%d}；金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
+    )
+    with transaction.atomic():
+        computation = AmountComputation.objects.create(
+            case=case,
+            eligible=eligible,
+            margin=margin,
+            monthly_amount=amount,
+            steps=steps,
+            standard_label=label[:200],
+            computed_by=actor,
+        )
+        case.monthly_amount = amount if eligible else None
+        _save_case(case, "monthly_amount")
+    return computation
+
+
+def _auto_compute(case: Case, actor) -> None:
+    """Compute the amount once both the survey and the check (if on the route) are in."""
+    if case.assistance_type.workflow not in (WorkflowKind.DIBAO, WorkflowKind.TEKUN):
+        return
+    if case.survey_status != "complete" or (
+        not case.short_route and case.check_status != "returned"
+    ):
+        return
+    try:
+        with transaction.atomic():
+            case_compute_amount(case=case, actor=actor, automatic=True)
+    except ValidationError:
+        # Missing standard or assessment: the clerk computes from the case page later.
+        pass

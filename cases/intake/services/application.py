@@ -1,0 +1,271 @@
+"""Applications: registration with the household and its members, the document checklist and
+一次性告知, 受理 and the return to the village."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.intake import idnumbers
+from cases.intake.services.common import (
+    _errors,
+    _notify_after_commit,
+    _require_not_recused,
+    _require_role,
+    _save_case,
+    _today,
+)
+from cases.intake.services.household import clean_member_data
+from cases.intake.services.near_relatives import case_refresh_near_relative_flag
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    ChecklistEntry,
+    DocumentNotice,
+    Household,
+    HukouType,
+    Member,
+)
+from cases.rules import checklist_for_case, missing_items
+from cases.states import PRE_ACCEPTANCE_STATES
+from cases.workflow.services import case_transition
+from relief.models import AssistanceType, Region, Role
+
+
+def _case_number(township: Region, on: datetime.date) -> str:
+    prefix = f"{township.code[:9]}{on:%Y}"
+    last = (
+        Case.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    seq = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    return f"{prefix}{seq:05d}"
+
+
+def _check_village_for_actor(actor, village: Region) -> None:
+    if village is None or village.level != Region.Level.VILLAGE:
+        raise ValidationError({"village": ["请选择村(社区)"]})
+    if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == village.parent_id:
+        return
+    if actor.has_role(Role.VILLAGE_ASSISTANT) and actor.region_id == village.pk:
+        return
+    raise ValidationError({"village": ["只能为本辖区的村(社区)登记"]})
+
+
+def application_create(
+    *,
+    actor,
+    village: Region,
+    assistance_type: AssistanceType,
+    household: dict,
+    members: list[dict],
+    source: str = Case.Source.APPLICATION,
+    proxy: dict | None = None,
+) -> Case:
+    """Register an application (A Art.4–6) or a household found by the village (主动发现):
+    household + members + one applicant (relation "本人"), optionally a proxy with 委托.
+    The case starts in DRAFT; the township clerk then accepts it (受理) or returns it."""
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.VILLAGE_ASSISTANT,
+        message="只有乡镇经办人或村协理员可以登记申请",
+    )
+    _check_village_for_actor(actor, village)
+    errors: dict[str, Any] = {}
+    if assistance_type is None or not assistance_type.active:
+        errors["assistance_type"] = "请选择救助类型"
+    if source not in Case.Source.values:
+        errors["source"] = "请选择申请来源"
+    address = str(household.get("address") or "").strip()
+    if not address:
+        errors["address"] = "请填写居住地址"
+    hukou = household.get("hukou_type") or ""
+    if hukou not in HukouType.values:
+        errors["hukou_type"] = "请选择户籍类型"
+    proxy = proxy or {}
+    proxy_clean = {"proxy_name": "", "proxy_id_number": "", "proxy_relation": ""}
+    if source == Case.Source.PROXY:
+        proxy_clean["proxy_name"] = str(proxy.get("proxy_name") or "").strip()
+        proxy_clean["proxy_relation"] = str(proxy.get("proxy_relation") or "").strip()
+        if not proxy_clean["proxy_name"]:
+            errors["proxy_name"] = "委托代办须填写代办人姓名"
+        if not proxy_clean["proxy_relation"]:
+            errors["proxy_relation"] = "委托代办须填写代办人与申请人关系"
+        try:
+            proxy_clean["proxy_id_number"] = idnumbers.parse_id_number(
+                str(proxy.get("proxy_id_number") or "")
+            ).number
+        except ValidationError as exc:
+            errors["proxy_id_number"] = "代办人" + exc.messages[0]
+    cleaned: list[dict] = []
+    seen: dict[str, int] = {}
+    for i, data in enumerate(members):
+        prefix = f"members-{i}-"
+        try:
+            m = clean_member_data(data, prefix=prefix)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if m["id_number"] in seen:
+            errors[f"{prefix}id_number"] = (
+                f"与第{seen[m['id_number']] + 1}位成员身份证号重复，同一人不能登记两次"
+            )
+        seen.setdefault(m["id_number"], i)
+        cleaned.append(m)
+    if not members:
+        errors["members"] = "请至少登记一名家庭成员（申请人本人）"
+    selves = [i for i, d in enumerate(members) if d.get("relation") == Member.Relation.SELF]
+    if members and not selves:
+        errors["members"] = "家庭成员中须有一名申请人（与申请人关系选“申请人本人”）"
+    for i in selves[1:]:
+        errors[f"members-{i}-relation"] = "一户只能有一名申请人本人"
+    _errors(errors)
+
+    with transaction.atomic():
+        hh = Household.objects.create(
+            township=village.parent,
+            village=village,
+            address=address[:200],
+            hukou_type=hukou,
+            phone=str(household.get("phone") or "").strip()[:20],
+            bank_name=str(household.get("bank_name") or "").strip()[:60],
+            bank_account=str(household.get("bank_account") or "").strip()[:40],
+            created_by=actor,
+        )
+        applicant = None
+        for m in cleaned:
+            member = Member.objects.create(household=hh, **m)
+            if member.relation == Member.Relation.SELF:
+                applicant = member
+        on = _today()
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    case = Case.objects.create(
+                        number=_case_number(village.parent, on),
+                        household=hh,
+                        assistance_type=assistance_type,
+                        township=village.parent,
+                        village=village,
+                        source=source,
+                        applicant=applicant,
+                        created_by=actor,
+                        **proxy_clean,
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - five concurrent registrations in one township
+            raise ValidationError("案件编号生成冲突，请重试")
+        case_refresh_near_relative_flag(case)
+        if actor.has_role(Role.VILLAGE_ASSISTANT) and not actor.has_role(Role.TOWNSHIP_CLERK):
+            _notify_after_commit(
+                role=Role.TOWNSHIP_CLERK,
+                region_id=case.township_id,
+                verb=f"{village.name}登记了{'主动发现' if source == Case.Source.DISCOVERED else ''}救助申请 {case.number}，请受理或退回",
+                url_name="cases:intake",
+                url_args=[case.pk],
+                key=f"intake-draft:{case.pk}",
+            )
+    return case
+
+
+@transaction.atomic
+def checklist_update(
+    *, case: Case, actor, provided: Iterable[str], notes: dict[str, str] | None = None
+) -> list[dict]:
+    """Tick the document checklist (A Art.9–10); keeps ``case.documents_complete``."""
+    _require_role(actor, Role.TOWNSHIP_CLERK)
+    _require_not_recused(case, actor)
+    if case.state not in PRE_ACCEPTANCE_STATES:
+        raise ValidationError("案件已受理，材料清单不能再修改")
+    provided = set(provided)
+    notes = notes or {}
+    rows = checklist_for_case(case)
+    unknown = provided - {r["code"] for r in rows}
+    if unknown:
+        raise ValidationError({"provided": [f"未知的材料项：{'、'.join(sorted(unknown))}"]})
+    now = timezone.now()
+    for row in rows:
+        ChecklistEntry.objects.update_or_create(
+            case=case,
+            item=row["item"],
+            defaults={
+                "provided": row["code"] in provided,
+                "note": str(notes.get(row["code"], "") or "")[:200],
+                "updated_by": actor,
+                "updated_at": now,
+            },
+        )
+    case.documents_complete = all(r["code"] in provided for r in rows if r["required"])
+    _save_case(case, "documents_complete")
+    return checklist_for_case(case)
+
+
+def case_issue_document_notice(
+    *, case: Case, actor, client_address: str | None = None
+) -> DocumentNotice:
+    """一次性告知 (A Art.9): list every missing item once; the case waits without its clock
+    starting. Performs the ``request_documents`` transition from DRAFT; in
+    AWAITING_DOCUMENTS the notice already issued is returned unchanged."""
+    if case.state == CaseState.AWAITING_DOCUMENTS:
+        notice = case.document_notices.first()
+        if notice is not None:
+            return notice
+    if not missing_items(case):
+        raise ValidationError("材料已齐全，无需出具一次性告知书，可直接受理")
+    with transaction.atomic():
+        if case.state == CaseState.DRAFT:
+            case_transition(
+                case=case, name="request_documents", actor=actor, client_address=client_address
+            )
+            notice = case.document_notices.first()
+        else:
+            raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能出具一次性告知书")
+    return notice
+
+
+def checklist_freeze_on_request(*, case: Case, event: CaseEvent, **kwargs) -> None:
+    """Receiver of ``case_transitioned``: freeze the 一次性告知 list when the documents
+    are requested, whichever screen or API performed the transition."""
+    if event.transition == "request_documents":
+        DocumentNotice.objects.create(
+            case=case,
+            missing=[
+                {"code": r["code"], "name": r["name"], "note": r["note"]}
+                for r in missing_items(case)
+            ],
+            issued_by=event.actor,
+            issued_by_name=event.actor_name,
+        )
+
+
+def case_accept(*, case: Case, actor, client_address: str | None = None) -> CaseEvent:
+    """受理: refresh the near-relative flag, then the ``accept`` transition (its guards
+    check the applicant, the documents and duplicates across the county)."""
+    with transaction.atomic():
+        case_refresh_near_relative_flag(case)
+        return case_transition(case=case, name="accept", actor=actor, client_address=client_address)
+
+
+def case_return_to_village(
+    *, case: Case, actor, reason: str, client_address: str | None = None
+) -> CaseEvent:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["请填写退回原因"]})
+    return case_transition(
+        case=case,
+        name="return_to_village",
+        actor=actor,
+        opinion=reason,
+        client_address=client_address,
+    )

@@ -1,0 +1,139 @@
+"""The near-relative register (近亲属备案) and the flag it sets on cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cases.intake import idnumbers
+from cases.intake.services.common import _errors, _require_role, _save_case
+from cases.models import (
+    Case,
+    NearRelative,
+)
+from cases.rules import near_relative_matches
+from cases.states import EDITABLE_STATES
+from relief.models import Region, Role, User
+from relief.scoping import townships_for_user
+
+
+def case_refresh_near_relative_flag(case: Case) -> bool:
+    """A Art.11: a case with a member registered as a worker's near relative is flagged."""
+
+    flag = near_relative_matches(case).exists()
+    if flag != case.near_relative_flag:
+        case.near_relative_flag = flag
+        _save_case(case, "near_relative_flag")
+    return flag
+
+
+def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
+    changed = 0
+    cases = Case.objects.filter(
+        township__parent_id=county_id,
+        household__members__id_number__in=list(id_numbers),
+        state__in=EDITABLE_STATES,
+    ).distinct()
+    for case in cases:
+        before = case.near_relative_flag
+        if case_refresh_near_relative_flag(case) != before:
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def near_relative_register(*, actor, data: dict) -> NearRelative:
+    """Register a worker's near relative; open cases in the county with that person are
+    flagged at once (and the worker, if linked to an account, is recused from them)."""
+
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_APPROVER,
+        Role.COUNTY_SUPERVISOR,
+        Role.ADMINISTRATOR,
+    )
+    errors: dict[str, str] = {}
+    townships = townships_for_user(actor)
+    township = data.get("township")
+    if township is None and actor.region and actor.region.level == Region.Level.TOWNSHIP:
+        township = actor.region
+    if isinstance(township, (int, str)) and str(township).isdigit():
+        township = townships.filter(pk=int(township)).first()
+    if township is None or not townships.filter(pk=township.pk).exists():
+        errors["township"] = "请选择本辖区的乡镇(街道)"
+    village = data.get("village")
+    if isinstance(village, (int, str)) and str(village).isdigit():
+        village = Region.objects.filter(pk=int(village), level=Region.Level.VILLAGE).first()
+    if village and township and village.parent_id != township.pk:
+        errors["village"] = "村(社区)不属于所选乡镇"
+    worker_name = str(data.get("worker_name") or "").strip()
+    if not worker_name:
+        errors["worker_name"] = "请填写工作人员姓名"
+    position = data.get("worker_position") or ""
+    if position not in NearRelative.Position.values:
+        errors["worker_position"] = "请选择工作人员身份"
+    worker_user = data.get("worker_user") or None
+    if worker_user is not None:
+        if not isinstance(worker_user, User):
+            worker_user = User.objects.filter(pk=worker_user).first()
+        if (
+            worker_user is None
+            or worker_user.region is None
+            or worker_user.region.county.pk != (township.parent_id if township else None)
+        ):
+            errors["worker_user"] = "请选择本县的系统账号"
+    relative_name = str(data.get("relative_name") or "").strip()
+    if not relative_name:
+        errors["relative_name"] = "请填写亲属姓名"
+    relation = str(data.get("relation") or "").strip()
+    if not relation:
+        errors["relation"] = "请填写亲属关系"
+    try:
+        number = idnumbers.parse_id_number(str(data.get("relative_id_number") or "")).number
+    except ValidationError as exc:
+        errors["relative_id_number"] = exc.messages[0]
+        number = ""
+    if (
+        number
+        and township
+        and NearRelative.objects.filter(
+            active=True,
+            relative_id_number=number,
+            worker_name=worker_name,
+            township__parent_id=township.parent_id,
+        ).exists()
+    ):
+        errors["relative_id_number"] = "该亲属已由同一工作人员备案"
+    _errors(errors)
+    entry = NearRelative.objects.create(
+        worker_name=worker_name[:40],
+        worker_position=position,
+        worker_user=worker_user,
+        township=township,
+        village=village or None,
+        relative_name=relative_name[:40],
+        relative_id_number=number,
+        relation=relation[:20],
+        registered_by=actor,
+    )
+    _refresh_flags_for_ids(township.parent_id, [number])
+    return entry
+
+
+@transaction.atomic
+def near_relative_deactivate(*, actor, entry: NearRelative) -> NearRelative:
+    _require_role(
+        actor,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_APPROVER,
+        Role.COUNTY_SUPERVISOR,
+        Role.ADMINISTRATOR,
+    )
+    if entry.active:
+        entry.active = False
+        entry.save(update_fields=["active"])
+        _refresh_flags_for_ids(entry.township.parent_id, [entry.relative_id_number])
+    return entry

@@ -1,0 +1,63 @@
+"""A village assistant enters a home-visit survey on a phone-sized window."""
+
+import datetime
+
+import pytest
+
+from cases.intake.tests.helpers import accepted, application, force
+from cases.models import CaseState, Survey
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.mark.browser
+def test_village_assistant_enters_a_survey_on_a_phone(
+    transactional_db, demo, live_server, phone_page, login_as, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    clerk = demo.user("clerk")
+    case = force(accepted(application(clerk), clerk), CaseState.VISITING)
+    page = phone_page
+    login_as("assistant", page=page)
+    page.goto(f"{live_server.url}/cases/{case.pk}/survey/")
+    assert page.locator("h1").inner_text().startswith("入户调查")
+    # fits the phone: no horizontal scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.fill("#id_visit_date", datetime.date.today().isoformat())
+    page.fill("input[aria-label=调查人1]", "张秀英")
+    page.select_option("#id_housing", "dilapidated")
+    page.fill("#id_living_conditions", "土坯房，屋顶漏雨；夫妻二人均患慢性病")
+    page.fill("#id_findings", "家庭收入低，情况属实")
+    page.click("button[value=finish]")
+    page.wait_for_load_state()
+    error = page.locator("[data-error-for=investigators]")
+    assert "至少2名调查人员" in error.inner_text()
+    assert Survey.objects.filter(case=case).count() == 0  # nothing saved
+
+    # save a draft with a photo, come back later and finish it
+    page.fill("input[aria-label=调查人2]", "陈晓燕")
+    photo = tmp_path / "house.png"
+    photo.write_bytes(PNG)
+    page.set_input_files("#id_photos", str(photo))
+    page.click("button[value=draft]")
+    page.wait_for_load_state()
+    assert "草稿已保存" in page.content()
+    survey = Survey.objects.get(case=case)
+    assert survey.status == "draft" and survey.investigators == ["张秀英", "陈晓燕"]
+    assert case.documents.filter(kind="survey_photo", content_type="image/png").count() == 1
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/survey/")
+    assert page.input_value("input[aria-label=调查人2]") == "陈晓燕"
+    page.click("button[value=finish]")
+    page.wait_for_load_state()
+    assert "入户调查已完成" in page.content()
+    case.refresh_from_db()
+    assert case.survey_status == "complete"
+    # the case's intake file also fits the phone and shows the finished survey
+    page.goto(f"{live_server.url}/cases/{case.pk}/intake/")
+    assert "张秀英、陈晓燕" in page.locator("[data-testid=survey]").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"{live_server.url}/cases/new/")
+    assert page.locator("h1").inner_text() == "登记救助申请"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -1,0 +1,50 @@
+"""Every model of the cases app (app label ``cases``), defined in its sub-domain package and
+gathered here so Django finds them and ``from cases.models import X`` works for each."""
+
+from cases.clocks.models import CaseClock, StepKind
+from cases.intake.models import (
+    AmountComputation,
+    Asset,
+    CheckImportBatch,
+    ChecklistEntry,
+    ChecklistItem,
+    CheckMemberResult,
+    DocumentNotice,
+    EconomicCheck,
+    Household,
+    HouseholdEdit,
+    HukouType,
+    IncomeItem,
+    Member,
+    NearRelative,
+    Spending,
+    Survey,
+    TekunAssessment,
+)
+from cases.states import CaseState
+from cases.workflow.models import Case, CaseEvent
+
+__all__ = [
+    "AmountComputation",
+    "Asset",
+    "Case",
+    "CaseClock",
+    "CaseEvent",
+    "CaseState",
+    "CheckImportBatch",
+    "ChecklistEntry",
+    "ChecklistItem",
+    "CheckMemberResult",
+    "DocumentNotice",
+    "EconomicCheck",
+    "Household",
+    "HouseholdEdit",
+    "HukouType",
+    "IncomeItem",
+    "Member",
+    "NearRelative",
+    "Spending",
+    "StepKind",
+    "Survey",
+    "TekunAssessment",
+]

@@ -1,0 +1,118 @@
+"""Rules both the models' guards and the services apply: recusal, duplicate detection and
+document completeness. A low module: it reads models only, so guards, selectors, services
+and other apps share one answer without importing each other."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from cases.intake.models import ChecklistEntry, ChecklistItem, Member, NearRelative
+from cases.states import BLOCKING_STATES
+
+DEFAULT_CHECKLIST = [
+    # code, name, required, categories
+    ("id_card", "申请人及共同生活家庭成员居民身份证", True, ""),
+    ("hukou", "居民户口簿", True, ""),
+    ("authorisation", "家庭经济状况核对授权书（“一本一书”）", True, "dibao,tekun"),
+    ("application", "社会救助申请书（本人签字）", True, ""),
+    ("disability_cert", "残疾人证（如有）", False, ""),
+    ("medical_proof", "重病诊断证明、医疗费用票据（如有）", False, ""),
+    ("proxy_authorisation", "委托代办书及代办人身份证（委托代办时）", False, ""),
+]
+
+
+def is_recused(case, user) -> bool:
+    """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
+    his or her own household)."""
+    ids = [m.id_number for m in case.household.members.all()]
+    if user.id_number and user.id_number in ids:
+        return True
+    return NearRelative.objects.filter(
+        worker_user=user, active=True, relative_id_number__in=ids
+    ).exists()
+
+
+def ensure_checklist_items() -> None:
+    if ChecklistItem.objects.exists():
+        return
+    for order, (code, name, required, categories) in enumerate(DEFAULT_CHECKLIST):
+        ChecklistItem.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "required": required,
+                "categories": categories,
+                "sort_order": order,
+            },
+        )
+
+
+def checklist_for_case(case) -> list[dict]:
+    """Every active item that applies to the case's category, with whether it is provided."""
+    ensure_checklist_items()
+    entries = {e.item_id: e for e in ChecklistEntry.objects.filter(case=case)}
+    rows = []
+    for item in ChecklistItem.objects.filter(active=True):
+        if not item.applies_to(case.assistance_type.category):
+            continue
+        entry = entries.get(item.pk)
+        rows.append(
+            {
+                "item": item,
+                "code": item.code,
+                "name": item.name,
+                "required": item.required,
+                "provided": bool(entry and entry.provided),
+                "note": entry.note if entry else "",
+            }
+        )
+    return rows
+
+
+def missing_items(case) -> list[dict]:
+    return [r for r in checklist_for_case(case) if r["required"] and not r["provided"]]
+
+
+def member_id_numbers(case) -> list[str]:
+    return list(
+        Member.objects.filter(household_id=case.household_id).values_list("id_number", flat=True)
+    )
+
+
+def duplicate_cases(case) -> list:
+    """Other cases in the same county and assistance category, in a blocking state, that
+    include a member of this case's household (DOMAIN: one open case per person and type)."""
+    ids = member_id_numbers(case)
+    if not ids:
+        return []
+    county_id = case.township.parent_id
+    return list(
+        type(case)
+        .objects.filter(
+            township__parent_id=county_id,
+            assistance_type__category=case.assistance_type.category,
+            state__in=BLOCKING_STATES,
+            household__members__id_number__in=ids,
+        )
+        .exclude(pk=case.pk)
+        .select_related("township", "assistance_type")
+        .distinct()
+    )
+
+
+def duplicate_reason(case) -> str:
+    others = duplicate_cases(case)
+    if not others:
+        return ""
+    parts = [
+        f"{o.township.name}（案件{o.number}，{o.assistance_type.name}，{o.get_state_display()}）"
+        for o in others
+    ]
+    return "申请家庭成员已有同类救助的在办案件：" + "；".join(parts) + "，不能重复受理"
+
+
+def near_relative_matches(case) -> QuerySet[NearRelative]:
+    ids = member_id_numbers(case)
+    return NearRelative.objects.filter(
+        active=True, relative_id_number__in=ids, township__parent_id=case.township.parent_id
+    ).select_related("township", "worker_user")

@@ -1,0 +1,228 @@
+"""Workflow API: list and detail of cases (region-scoped, filterable with the page's
+filters), the transitions available to the current user with reasons, and performing a
+transition. Same selectors and the same service as the pages."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cases.models import Case, CaseEvent
+from cases.workflow.filters import CaseFilter
+from cases.workflow.selectors import case_events, case_get_for_user, case_page_list_for_user
+from cases.workflow.services import (
+    CaseChanged,
+    TransitionRefused,
+    available_transitions,
+    case_transition,
+    client_address_of,
+)
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    assistance_type = serializers.CharField(source="assistance_type.code", read_only=True)
+    assistance_type_name = serializers.CharField(source="assistance_type.name", read_only=True)
+    township_name = serializers.CharField(source="township.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    applicant_name = serializers.CharField(source="applicant.name", read_only=True, default="")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "state",
+            "state_label",
+            "assistance_type",
+            "assistance_type_name",
+            "township",
+            "township_name",
+            "village",
+            "village_name",
+            "applicant_name",
+            "source",
+            "route",
+            "accepted_on",
+            "decided_on",
+            "monthly_amount",
+            "near_relative_flag",
+            "complaint_flag",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "transition",
+            "label",
+            "source_state",
+            "target_state",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "opinion",
+            "client_address",
+            "data",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "amount_from",
+            "refusal_reasons",
+            "notice_started_on",
+            "documents_complete",
+            "check_status",
+            "survey_status",
+            "county_visit_done",
+            "policy_snapshot",
+            "events",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CaseEventSerializer(many=True))
+    def get_events(self, case) -> list[dict]:
+        return CaseEventSerializer(case_events(case=case), many=True).data
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    target_label = serializers.CharField()
+    allowed = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    opinion_required = serializers.BooleanField()
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    opinion = serializers.CharField(
+        label="意见", required=False, allow_blank=True, default="", max_length=4000
+    )
+    expected_state = serializers.CharField(
+        label="操作时看到的状态",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="若填写且与案件当前状态不同，返回 409（案件已被他人处理）",
+    )
+
+
+class TransitionResultSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    event = CaseEventSerializer()
+
+
+class TransitionErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField(), required=False)
+    state = serializers.CharField(required=False)
+    state_label = serializers.CharField(required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="案件列表（本辖区，可筛选）"),
+    retrieve=extend_schema(summary="案件详情（含签署日志）"),
+)
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    filterset_class = CaseFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return case_page_list_for_user(user=self.request.user, request=self.request).queryset
+
+    def get_serializer_class(self):
+        return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    @extend_schema(
+        summary="当前用户可办理的操作（含不可办理的原因）",
+        responses=TransitionOptionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request, pk=None):
+        case = case_get_for_user(user=request.user, pk=pk)
+        options = available_transitions(case=case, user=request.user)
+        return Response(TransitionOptionSerializer(options, many=True).data)
+
+    @extend_schema(
+        summary="办理一个操作（签署意见）",
+        request=TransitionRequestSerializer,
+        parameters=[
+            OpenApiParameter(
+                "name", OpenApiTypes.STR, OpenApiParameter.PATH, description="操作名，如 confirm"
+            )
+        ],
+        responses={
+            200: TransitionResultSerializer,
+            400: OpenApiResponse(
+                TransitionErrorSerializer, description="不能办理，reasons 列出原因"
+            ),
+            409: OpenApiResponse(
+                TransitionErrorSerializer, description="案件已被他人处理，state 为最新状态"
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def perform(self, request, pk=None, name=None):
+        case = case_get_for_user(user=request.user, pk=pk)
+        data = TransitionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        expected = data.validated_data["expected_state"]
+        try:
+            if expected and expected != case.state:
+                raise CaseChanged(case)
+            event = case_transition(
+                case=case,
+                name=name,
+                actor=request.user,
+                opinion=data.validated_data["opinion"],
+                client_address=client_address_of(request),
+            )
+        except CaseChanged as exc:
+            return Response(
+                {
+                    "detail": str(exc),
+                    "state": exc.case.state,
+                    "state_label": exc.case.get_state_display(),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except TransitionRefused as exc:
+            return Response(
+                {"detail": "不能办理此操作", "reasons": exc.messages},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "state": case.state,
+                "state_label": case.get_state_display(),
+                "event": CaseEventSerializer(event).data,
+            }
+        )
+
+
+def register(router) -> None:
+    """Register this module's viewsets on the /api/ router."""
+    router.register("cases", CaseViewSet, basename="case")

@@ -1,0 +1,113 @@
+"""Filters of the case list, shared by the page and the API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from cases.models import Case, CaseState
+from relief.models import AssistanceType, Region
+from relief.scoping import townships_for_user, villages_for_user
+
+
+def _townships(request):
+    return townships_for_user(request.user) if request else Region.objects.none()
+
+
+def _villages(request):
+    return villages_for_user(request.user) if request else Region.objects.none()
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="编号/申请人")
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, label="状态")
+    assistance_type = django_filters.ModelChoiceFilter(
+        queryset=AssistanceType.objects.filter(active=True),
+        field_name="assistance_type",
+        label="救助类型",
+        empty_label="全部",
+    )
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, label="乡镇(街道)", empty_label="全部"
+    )
+    village = django_filters.ModelChoiceFilter(
+        queryset=_villages, label="村(社区)", empty_label="全部"
+    )
+    flagged = django_filters.ChoiceFilter(
+        choices=[("any", "任一标记"), ("near_relative", "近亲属备案"), ("complaint", "有投诉举报")],
+        method="filter_flagged",
+        label="标记",
+        empty_label="全部",
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=[("yes", "超期"), ("soon", "临期"), ("no", "未超期")],
+        method="filter_overdue",
+        label="时限",
+        empty_label="全部",
+    )
+    accepted_from = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="gte", label="受理日期从"
+    )
+    accepted_to = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="lte", label="受理日期至"
+    )
+    decided_from = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="gte", label="决定日期从"
+    )
+    decided_to = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="lte", label="决定日期至"
+    )
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="登记日期从"
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="登记日期至"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "created"),
+            ("accepted_on", "accepted"),
+            ("decided_on", "decided"),
+            ("updated_at", "updated"),
+            ("number", "number"),
+            ("state", "state"),
+        ),
+        field_labels={
+            "created": "登记时间",
+            "accepted": "受理日期",
+            "decided": "决定日期",
+            "updated": "最近更新",
+            "number": "案件编号",
+            "state": "状态",
+        },
+        label="排序",
+        empty_label="默认（最新登记在前）",
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(applicant__name__contains=value))
+
+    def filter_flagged(self, queryset, name, value):
+        if value == "near_relative":
+            return queryset.filter(near_relative_flag=True)
+        if value == "complaint":
+            return queryset.filter(complaint_flag=True)
+        if value == "any":
+            return queryset.filter(Q(near_relative_flag=True) | Q(complaint_flag=True))
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == "yes":
+            return queryset.filter(clock__overdue=True)
+        if value == "soon":
+            return queryset.filter(clock__due_soon=True, clock__overdue=False)
+        return queryset.filter(Q(clock__isnull=True) | Q(clock__overdue=False))

@@ -1,0 +1,177 @@
+"""Transition guards: each returns True when the transition may proceed and carries a
+``reason`` a clerk can read when it may not. Declared on Case transitions as
+``conditions``; cases/workflow/services.py reports the failing reasons to the user."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from cases.rules import duplicate_cases, duplicate_reason
+from cases.states import WorkflowKind
+from relief.delegation import holds_power
+
+
+def guard(reason: str | Callable) -> Callable:
+    def decorate(func: Callable) -> Callable:
+        func.reason = reason
+        return func
+
+    return decorate
+
+
+def reason_of(func: Callable, case) -> str:
+    reason = getattr(func, "reason", func.__name__)
+    return reason(case) if callable(reason) else reason
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@guard("申请家庭尚未登记申请人")
+def has_applicant(case) -> bool:
+    return case.applicant_id is not None
+
+
+@guard("申请材料不齐全，请先出具一次性告知书")
+def documents_complete(case) -> bool:
+    return case.documents_complete
+
+
+def _duplicate_reason(case) -> str:
+    return duplicate_reason(case) or "申请家庭成员已有同类救助的在办案件"
+
+
+@guard(_duplicate_reason)
+def no_duplicate_open_case(case) -> bool:
+    """A person is in at most one open case of an assistance category in the county; the
+    reason names the township holding the other case (cases/rules.py)."""
+
+    return not duplicate_cases(case)
+
+
+@guard("核对报告尚未返回")
+def check_returned(case) -> bool:
+    return case.check_status == "returned"
+
+
+@guard("核对报告尚未返回")
+def check_returned_unless_short(case) -> bool:
+    return case.short_route or case.check_status == "returned"
+
+
+@guard("入户调查尚未完成（需至少两名调查人签字）")
+def survey_complete(case) -> bool:
+    return case.survey_status == "complete"
+
+
+def _needs_county_visit(case) -> bool:
+    return case.near_relative_flag or case.complaint_flag
+
+
+@guard(
+    lambda case: (
+        "近亲属备案案件须经县级入户核查后方可确认"
+        if case.near_relative_flag
+        else "案件有投诉举报，须经县级入户核查后方可确认"
+    )
+)
+def county_visit_done_if_required(case) -> bool:
+    """A Art.11, Art.20: near-relative cases and cases with complaints need the county's visit."""
+    return not _needs_county_visit(case) or case.county_visit_done
+
+
+@guard(lambda case: f"公示期未满（{case.policy.notice_days}天）")
+def notice_period_over(case) -> bool:
+    if case.notice_started_on is None:
+        return False
+    return _today() >= case.notice_started_on + datetime.timedelta(days=case.policy.notice_days)
+
+
+def _holds_power(case) -> bool:
+    return holds_power(case.township, case.assistance_type, _today())
+
+
+@guard("本乡镇当前未获得该救助类型的审核确认权，须报县审批")
+def township_holds_power(case) -> bool:
+    """relief.delegation.holds_power on the decision date (a suspension re-routes new
+    decisions only, DOMAIN §6)."""
+    return _holds_power(case)
+
+
+def _over_township_cap(case) -> bool:
+    if case.workflow != WorkflowKind.TEMPORARY or case.monthly_amount is None:
+        return False
+    return case.monthly_amount > case.policy.temp_cap_combined
+
+
+@guard(
+    lambda case: (
+        f"临时救助金额{case.monthly_amount}元超过村镇审批上限{case.policy.temp_cap_combined}元，须报县审批"
+    )
+)
+def within_township_cap(case) -> bool:
+    """Seed 004: temporary assistance above the village + township cap goes to the county."""
+    return not _over_township_cap(case)
+
+
+@guard("本乡镇已获得该救助类型的审核确认权，由乡镇直接确认")
+def township_must_refer(case) -> bool:
+    return not _holds_power(case) or _over_township_cap(case)
+
+
+@guard(
+    lambda case: (
+        "本案由县级审批，异议成立须由县民政局决定"
+        if case.route == "county"
+        else "本乡镇当前未获得该救助类型的审核确认权，异议成立须由县民政局决定"
+    )
+)
+def township_decides_objection(case) -> bool:
+    return case.route != "county" and _holds_power(case)
+
+
+@guard("救助金额尚未核定")
+def amount_set(case) -> bool:
+    """低保 and 特困 are confirmed with their monthly amount (A Art.23; C Art.21–22)."""
+    return case.monthly_amount is not None or case.workflow not in (
+        WorkflowKind.DIBAO,
+        WorkflowKind.TEKUN,
+    )
+
+
+@guard("该救助类型按政策不进行民主评议")
+def evaluation_possible(case) -> bool:
+    return case.policy.evaluation_mode != "never"
+
+
+@guard(
+    lambda case: (
+        "本类救助不进行结果公示" if case.short_route else "按政策已在确认前公示，无需结果公示"
+    )
+)
+def notice_after_confirmation(case) -> bool:
+    return not case.short_route and case.policy.notice_timing == "after"
+
+
+@guard("按政策确认后须先进行结果公示")
+def no_result_notice(case) -> bool:
+    return case.short_route or case.policy.notice_timing == "before"
+
+
+@guard("案件已作出确认决定，不能撤回或终止；如需停止救助请由县级依法纠正")
+def not_decided(case) -> bool:
+    return not case.is_decided
+
+
+@guard("案件无需县级入户核查（非近亲属备案、无投诉举报）")
+def county_visit_required(case) -> bool:
+    return _needs_county_visit(case)
+
+
+@guard("县级入户核查已记录")
+def county_visit_pending(case) -> bool:
+    return not case.county_visit_done

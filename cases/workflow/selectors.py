@@ -1,0 +1,49 @@
+"""Reads of cases, always through region scoping (relief/scoping.py). Every view and API
+view gets its cases here, so a case outside the user's region is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from cases.models import Case, CaseEvent, Household
+from cases.workflow.filters import CaseFilter
+from relief.scoping import scope_by_region
+
+
+def case_list_for_user(*, user) -> QuerySet[Case]:
+    return scope_by_region(Case.objects.all(), user).select_related(
+        "assistance_type", "township", "village", "applicant", "household"
+    )
+
+
+def case_get_for_user(*, user, pk) -> Case:
+    return get_object_or_404(case_list_for_user(user=user), pk=pk)
+
+
+def case_page_list_for_user(*, user, params=None, request=None):
+    """The filtered, ordered case list of the list page and the list API (constant number
+    of queries whatever the page size: everything shown is select_related)."""
+    qs = case_list_for_user(user=user).select_related("township__parent", "clock")
+    return CaseFilter(params, queryset=qs, request=request)
+
+
+def case_detail_for_user(*, user, pk) -> Case:
+    """One case for its page: region-scoped (404 outside), members prefetched."""
+    qs = case_list_for_user(user=user).select_related(
+        "accepted_by", "created_by", "township__parent"
+    )
+    return get_object_or_404(qs.prefetch_related("household__members"), pk=pk)
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    """The signed timeline of a case, oldest first."""
+    return case.events.select_related("actor").order_by("created_at", "pk")
+
+
+def household_list_for_user(*, user) -> QuerySet[Household]:
+    return scope_by_region(Household.objects.all(), user)
+
+
+def household_get_for_user(*, user, pk) -> Household:
+    return get_object_or_404(household_list_for_user(user=user), pk=pk)

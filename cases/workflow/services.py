@@ -1,0 +1,303 @@
+"""Performing transitions: the one service the browser, the API and tasks all call.
+
+``case_transition`` checks the role, the region, recusal and the guards, runs the
+transition declared on ``Case``, saves with optimistic locking, writes the signed
+``CaseEvent`` in the same transaction, and schedules side effects after commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from cases.models import Case, CaseEvent, CaseState
+from cases.rules import is_recused
+from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
+from cases.workflow import guards
+from cases.workflow.hooks import case_transition_committed, case_transitioned
+from relief.models import Role
+from relief.scoping import scope_by_region
+
+logger = logging.getLogger(__name__)
+
+
+class TransitionRefused(ValidationError):
+    """The user may not take this transition now; ``messages`` are readable reasons."""
+
+
+class CaseChanged(Exception):
+    """Somebody else changed the case first (optimistic locking)."""
+
+    def __init__(self, case: Case):
+        super().__init__("案件已被他人处理，请刷新后查看最新状态")
+        self.case = case
+
+
+@dataclass
+class TransitionOption:
+    name: str
+    label: str
+    target: str
+    allowed: bool
+    reasons: list[str] = field(default_factory=list)
+    opinion_required: bool = False
+
+    @property
+    def is_exit(self) -> bool:
+        """Leaves the normal route (refusal, withdrawal, termination, revocation)."""
+        return bool(set(self.target.split("/")) & set(EXIT_STATES))
+
+    @property
+    def target_label(self) -> str:
+        labels = dict(CaseState.choices)
+        return " / ".join(labels.get(s, s) for s in self.target.split("/") if s)
+
+
+#: Messages shown to users.
+OUT_OF_SCOPE = "案件不在您的管辖区域内"
+RECUSED = "您是申请人的近亲属，须回避"
+OPINION_MISSING = "请填写意见"
+
+
+def _transitions_from_current_state(case: Case):
+    return [t for t in case.get_all_state_transitions() if t.source in (case.state, "*", "+")]
+
+
+def transition_specs() -> list:
+    """Every transition declared on Case (for the diagram and the role matrix)."""
+    return list(Case().get_all_state_transitions())
+
+
+def in_scope(case: Case, user) -> bool:
+    """relief.scoping decides; a user acts only on cases in his or her region."""
+    return scope_by_region(Case.objects.filter(pk=case.pk), user).exists()
+
+
+def _role_reason(roles: tuple[str, ...]) -> str:
+    return f"此操作须由{'、'.join(Role(r).label for r in roles)}办理"
+
+
+def _guard_reasons(case: Case, conditions) -> list[str]:
+    return [guards.reason_of(cond, case) for cond in conditions if not cond(case)]
+
+
+def _target_of(case: Case, spec) -> str:
+    """The state the transition leads to from here (GET_STATE targets are predicted with
+    the same rule the transition uses)."""
+    target = spec.target
+    if hasattr(target, "func"):
+        try:
+            return str(target.func(case))
+        except Exception:  # a rule that needs data the case does not have yet
+            return "/".join(target.allowed_states or [])
+    return str(target)
+
+
+def _personal_reasons(case: Case, user, roles: tuple[str, ...], cache: dict) -> list[str]:
+    if not user.has_role(*roles):
+        return [_role_reason(roles)]
+    if "scope" not in cache:
+        cache["scope"] = in_scope(case, user)
+    if not cache["scope"]:
+        return [OUT_OF_SCOPE]
+    if "recused" not in cache:
+        cache["recused"] = is_recused(case, user)
+    if cache["recused"]:
+        return [RECUSED]
+    return []
+
+
+def available_transitions(*, case: Case, user) -> list[TransitionOption]:
+    """Every transition out of the current state, with the reasons it is unavailable to
+    ``user`` (role, region, recusal, guards). The case page and the API list these."""
+    options, cache = [], {}
+    for t in _transitions_from_current_state(case):
+        roles = tuple(t.custom.get("roles", ()))
+        reasons = _personal_reasons(case, user, roles, cache) + _guard_reasons(case, t.conditions)
+        options.append(
+            TransitionOption(
+                name=t.name,
+                label=t.custom.get("label", t.name),
+                target=_target_of(case, t),
+                allowed=not reasons,
+                reasons=reasons,
+                opinion_required=bool(t.custom.get("opinion")),
+            )
+        )
+    return options
+
+
+def case_transition(
+    *,
+    case: Case,
+    name: str,
+    actor,
+    opinion: str = "",
+    client_address: str | None = None,
+    on: datetime.date | None = None,
+    data: dict | None = None,
+) -> CaseEvent:
+    """Perform transition ``name`` on ``case`` as ``actor``.
+
+    Raises TransitionRefused (with readable reasons) when the role, region, recusal, a
+    guard or a missing opinion forbids it, and CaseChanged when another user moved the
+    case first. The signature (who, role, time, opinion, client address) is written in the
+    same transaction; ``hooks.case_transitioned`` receivers run inside it and
+    ``hooks.case_transition_committed`` receivers only once it is committed.
+    """
+    on = on or timezone.localdate()
+    opinion = (opinion or "").strip()
+    with transaction.atomic():
+        options = {t.name: t for t in _transitions_from_current_state(case)}
+        spec = options.get(name)
+        if spec is None:
+            # Either an unknown name or the case moved on: reload and tell which.
+            fresh = Case.objects.get(pk=case.pk)
+            if fresh.state != case.state:
+                raise CaseChanged(fresh)
+            raise TransitionRefused(f"当前状态“{case.get_state_display()}”下不能执行此操作")
+        roles = tuple(spec.custom.get("roles", ()))
+        reasons = _personal_reasons(case, actor, roles, {}) + _guard_reasons(case, spec.conditions)
+        if spec.custom.get("opinion") and not opinion:
+            reasons.append(OPINION_MISSING)
+        if reasons:
+            raise TransitionRefused(reasons)
+        source = case.state
+        getattr(case, name)(on=on, actor=actor, opinion=opinion)
+        case.on_entered(source=source, on=on, opinion=opinion)
+        try:
+            with transaction.atomic():  # a savepoint, so the outer block stays usable
+                case.save()
+        except ConcurrentTransition:
+            raise CaseChanged(Case.objects.get(pk=case.pk))
+        # data["on"]: the business date (may differ from created_at when back-dated).
+        data = {"on": on.isoformat(), **(data or {})}
+        event = _log(
+            case,
+            name,
+            spec.custom.get("label", name),
+            source,
+            actor,
+            roles,
+            opinion,
+            client_address,
+            data,
+        )
+        case_transitioned.send(sender=Case, case=case, event=event)
+        _schedule_after_commit(case.pk, event.pk)
+    return event
+
+
+def case_record_county_visit(
+    *,
+    case: Case,
+    actor,
+    opinion: str,
+    client_address: str | None = None,
+    visited_on: datetime.date | None = None,
+) -> CaseEvent:
+    """A Art.20: the county's home visit for a near-relative case or a case with a
+    complaint, recorded by a county supervisor before confirmation. Not a transition
+    (the state does not change) but signed in the same log."""
+    opinion = (opinion or "").strip()
+    visited_on = visited_on or timezone.localdate()
+    roles = (Role.COUNTY_SUPERVISOR,)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        reasons = _personal_reasons(locked, actor, roles, {})
+        if locked.state not in (*COUNTY_VISIT_STATES,):
+            reasons.append(f"当前状态“{locked.get_state_display()}”下不能记录县级入户核查")
+        reasons += _guard_reasons(
+            locked, [guards.county_visit_required, guards.county_visit_pending]
+        )
+        if not opinion:
+            reasons.append("请填写核查情况")
+        if reasons:
+            raise TransitionRefused(reasons)
+        # Update only this column: the optimistic lock is about the state, which stays.
+        Case.objects.filter(pk=locked.pk).update(county_visit_done=True, updated_at=timezone.now())
+        case.county_visit_done = True
+        event = _log(
+            locked,
+            "record_county_visit",
+            "县级入户核查",
+            locked.state,
+            actor,
+            roles,
+            opinion,
+            client_address,
+            {"visited_on": visited_on.isoformat()},
+        )
+        _schedule_after_commit(locked.pk, event.pk)
+    return event
+
+
+def case_log_event(
+    *,
+    case: Case,
+    name: str,
+    label: str,
+    actor,
+    roles: tuple[str, ...],
+    opinion: str = "",
+    client_address: str | None = None,
+    data: dict | None = None,
+) -> CaseEvent:
+    """A signed log row for an act that does not change the state (the county's visit, a
+    deadline extension, a county amount correction, a complaint flag). Call it inside the
+    act's own transaction; the signer's role is the one of ``roles`` they act in."""
+    return _log(case, name, label, case.state, actor, roles, opinion, client_address, data)
+
+
+def _log(case, name, label, source, actor, roles, opinion, client_address, data) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        transition=name,
+        label=label,
+        source_state=source,
+        target_state=case.state,
+        actor=actor,
+        actor_role=_acting_role(actor, roles),
+        actor_name=str(actor),
+        opinion=opinion,
+        client_address=client_address or None,
+        data=data or {},
+    )
+
+
+def _schedule_after_commit(case_id: int, event_id: int) -> None:
+    transaction.on_commit(lambda: _send_committed(case_id, event_id), robust=True)
+
+
+def _send_committed(case_id: int, event_id: int) -> None:
+    """Every receiver runs even when another fails; failures are logged, the transition
+    stands (it is committed)."""
+    results = case_transition_committed.send_robust(sender=Case, case_id=case_id, event_id=event_id)
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error(
+                "case_transition_committed receiver %r failed for case %s event %s",
+                receiver,
+                case_id,
+                event_id,
+                exc_info=result,
+            )
+
+
+def _acting_role(actor, roles: tuple[str, ...]) -> str:
+    for role in (actor.role, actor.extra_role):
+        if role and role in roles:
+            return role
+    return actor.role
+
+
+def client_address_of(request) -> str | None:
+    """The client IP for the signature. REMOTE_ADDR only: a forwarded header can be forged
+    unless a trusted proxy sets it (gunicorn behind nginx passes REMOTE_ADDR through)."""
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,211 @@
+"""Workflow pages: the case list, the case page with its actions and timeline, the
+refusal notice. Thin: reads through cases/workflow/selectors.py, writes through
+cases/workflow/services.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from archive.pdf import pdf_response
+from cases.models import CaseState
+from cases.states import COUNTY_VISIT_STATES
+from cases.workflow.selectors import (
+    case_detail_for_user,
+    case_events,
+    case_get_for_user,
+    case_page_list_for_user,
+)
+from cases.workflow.services import (
+    CaseChanged,
+    TransitionRefused,
+    available_transitions,
+    case_record_county_visit,
+    case_transition,
+    client_address_of,
+)
+from relief.models import Role
+
+PAGE_SIZES = (10, 20, 50, 100)
+CHANGED_MESSAGE = "案件已被他人处理，当前状态为“{state}”，请查看后再操作"
+
+
+def _page_size(request) -> int:
+    try:
+        size = int(request.GET.get("per_page", 20))
+    except ValueError:
+        return 20
+    return size if size in PAGE_SIZES else 20
+
+
+@login_required
+def case_list(request):
+    """Cases of the user's region with filters, sort and pagination (query count does not
+    grow with the page size: tested)."""
+    filterset = case_page_list_for_user(
+        user=request.user, params=request.GET or None, request=request
+    )
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    paginator = Paginator(qs, _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page_title": "案件",
+            "filter": filterset,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "page_sizes": PAGE_SIZES,
+            "per_page": _page_size(request),
+        },
+    )
+
+
+def _detail_context(request, case) -> dict:
+    options = available_transitions(case=case, user=request.user)
+    options.sort(key=lambda o: (not o.allowed, o.is_exit))  # the next step first, exits last
+    needs_visit = case.near_relative_flag or case.complaint_flag
+    return {
+        "page_title": f"案件 {case.number}",
+        "case": case,
+        "household": case.household,
+        "members": list(case.household.members.all()),
+        "events": list(case_events(case=case)),
+        "options": options,
+        "needs_county_visit": needs_visit,
+        "can_record_visit": needs_visit
+        and not case.county_visit_done
+        and request.user.has_role(Role.COUNTY_SUPERVISOR)
+        and case.state in COUNTY_VISIT_STATES,
+        "policy": case.policy if case.policy_snapshot else None,
+        "links": _links(case, request.user),
+    }
+
+
+#: Pages of the other parts about one case (intake, clocks). The amount is computed by a
+#: POST button in the computation card, so it is not a link here.
+CASE_LINKS = (
+    ("cases:intake", "受理材料与家庭信息"),
+    ("cases:survey", "入户调查"),
+    ("cases:clock", "办理时限"),
+)
+
+
+def _links(case, user) -> list[dict]:
+    links = [{"url": reverse(name, args=[case.pk]), "label": label} for name, label in CASE_LINKS]
+    if user.has_role(Role.COUNTY_SUPERVISOR) and case.state in (
+        CaseState.CONFIRMED,
+        CaseState.RESULT_NOTICE,
+        CaseState.PAYING,
+    ):
+        links.append({"url": reverse("review:correction", args=[case.pk]), "label": "依法纠正"})
+    return links
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = case_detail_for_user(user=request.user, pk=pk)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_transition_view(request, pk: int, name: str):
+    """Perform a transition from the case page; the form carries the state the user saw,
+    so acting on a case someone else has just moved is reported, not applied."""
+    case = case_get_for_user(user=request.user, pk=pk)
+    seen_state = request.POST.get("state", "")
+    detail = reverse("cases:detail", args=[case.pk])
+    try:
+        if seen_state and seen_state != case.state:
+            raise CaseChanged(case)
+        event = case_transition(
+            case=case,
+            name=name,
+            actor=request.user,
+            opinion=request.POST.get("opinion", ""),
+            client_address=client_address_of(request),
+        )
+    except CaseChanged as exc:
+        messages.warning(request, CHANGED_MESSAGE.format(state=exc.case.get_state_display()))
+    except TransitionRefused as exc:
+        messages.error(request, "无法办理：" + "；".join(exc.messages))
+    else:
+        messages.success(
+            request, f"已办理“{event.label}”，案件当前状态：{case.get_state_display()}"
+        )
+    if request.headers.get("HX-Request"):
+        response = render(
+            request,
+            "cases/detail.html",
+            _detail_context(request, case_detail_for_user(user=request.user, pk=pk)),
+        )
+        response["HX-Push-Url"] = detail
+        return response
+    return redirect(detail)
+
+
+@login_required
+@require_POST
+def case_county_visit_view(request, pk: int):
+    """A Art.20: the county supervisor records the county's home visit."""
+    case = case_get_for_user(user=request.user, pk=pk)
+    try:
+        case_record_county_visit(
+            case=case,
+            actor=request.user,
+            opinion=request.POST.get("opinion", ""),
+            client_address=client_address_of(request),
+        )
+    except TransitionRefused as exc:
+        messages.error(request, "无法记录：" + "；".join(exc.messages))
+    else:
+        messages.success(request, "已记录县级入户核查")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def case_refusal_notice(request, pk: int):
+    """不予确认告知书 (A Art.21, C Art.18): the decision with its reasons and the right to
+    ask the county for re-examination (复查, seed 002); printable."""
+    case = case_detail_for_user(user=request.user, pk=pk)
+    if case.state != CaseState.REFUSED:
+        raise Http404("该案件未作出不予确认决定")
+    return render(request, "cases/refusal_notice.html", _refusal_notice_context(case))
+
+
+@login_required
+def case_refusal_notice_pdf(request, pk: int):
+    """The same notice as a PDF (WeasyPrint), for the household file and for sending."""
+    case = case_detail_for_user(user=request.user, pk=pk)
+    if case.state != CaseState.REFUSED:
+        raise Http404("该案件未作出不予确认决定")
+    return pdf_response(
+        "cases/refusal_notice_pdf.html",
+        _refusal_notice_context(case),
+        request=request,
+        filename=f"不予确认告知书-{case.number}.pdf",
+    )
+
+
+def _refusal_notice_context(case) -> dict:
+    decision = (
+        case.events.filter(target_state=CaseState.REFUSED)
+        .select_related("actor")
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "page_title": "不予确认告知书",
+        "case": case,
+        "decision": decision,
+        "county": case.township.parent,
+    }
