@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from cases.clocks.selectors import on_time_counts
 from cases.models import Case, CaseClock
 from cases.states import CONFIRMED_STATES
 from relief.models import AssistanceType, Delegation, Region, Role, User
@@ -195,19 +196,9 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
         row["decisions"][(r["assistance_type__category"], r["kind"])] += r["n"]
         row["total"] += r["n"]
 
-    # On time: the case clock (cases/clocks/services.py) records whether the decision met its limit.
-    timed = (
-        Case.objects.filter(
-            township__in=townships,
-            decided_on__range=(date_from, date_to),
-            clock__on_time__isnull=False,
-        )
-        .values("township_id")
-        .annotate(on_time=Count("pk", filter=Q(clock__on_time=True)), timed=Count("pk"))
-    )
-    on_time = defaultdict(lambda: [0, 0])
-    for r in timed:
-        on_time[r["township_id"]] = [r["on_time"], r["timed"]]
+    # On time: the case clock records whether the decision met its limit (one selector for
+    # every screen that shows the rate).
+    on_time = on_time_counts(townships=townships, date_from=date_from, date_to=date_to)
 
     # Newly confirmed and still standing: the same population the spot-check frame samples.
 
@@ -266,7 +257,7 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     for t in townships:
         row = rows[t.pk]
         n_problems = sum(problems[t.pk].values())
-        ot = on_time[t.pk]
+        ot = on_time.get(t.pk, (0, 0))
         out.append(
             {
                 "township": t,

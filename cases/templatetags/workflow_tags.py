@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 from django import template
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from cases.models import CaseState
 from relief.models import Role
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def include_if_exists(context, name: str):
-    """``{% include %}`` for a partial another part of the app may not have written yet:
-    renders nothing when the template does not exist."""
-    try:
-        tmpl = get_template(name)
-    except TemplateDoesNotExist:
-        return ""
-    return tmpl.render(context.flatten(), context.get("request"))
-
-
-@register.simple_tag
-def template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @register.filter

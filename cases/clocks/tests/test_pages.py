@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cases.clocks.services import clock_stop, scan_deadlines
-from cases.models import CaseClock, CaseEvent
+from cases.models import Case, CaseClock, CaseEvent
 from cases.workflow.tests.helpers import go, make_case
 from relief.models import Job
 from relief.workdays import add_workdays
@@ -136,6 +136,7 @@ def test_a_township_home_page_shows_no_alerts_from_another_township(client, demo
 
 
 def _decide(case, demo, on):
+    Case.objects.filter(pk=case.pk).update(decided_on=on)
     clock = CaseClock.objects.get(case=case)
     clock_stop(clock, on, decided=True)
     clock.save()

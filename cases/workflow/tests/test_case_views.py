@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
@@ -236,15 +235,6 @@ def test_overdue_filter_uses_the_clock_flags(demo, client):
     response = client.get(reverse("cases:list"), {"overdue": "yes"})
     assert [c.number for c in response.context["page_obj"]] == [late.number]
     assert "超期" in response.content.decode()
-
-
-def test_include_if_exists_renders_nothing_for_a_missing_partial_and_the_partial_when_present():
-    tmpl = Template(
-        '{% load workflow_tags %}[{% include_if_exists "cases/_no_such_partial.html" %}]'
-    )
-    assert tmpl.render(Context({})) == "[]"
-    tmpl = Template('{% load workflow_tags %}{% include_if_exists "cases/_filter_select.html" %}')
-    assert "<select" in tmpl.render(Context({"field": None}))
 
 
 def test_htmx_post_answers_with_the_updated_page_and_its_message(demo, client):
