@@ -18,9 +18,14 @@ class FundsConfig(AppConfig):
         post_migrate.connect(
             install_roster_triggers, sender=self, dispatch_uid="funds_roster_locked"
         )
-        # Models and navigation are importable only once the app registry is ready.
+        # Models, the case hooks and navigation are importable only once the registry is ready.
+        from cases.workflow.hooks import case_transitioned
+        from funds.recipients.receivers import on_case_transitioned
         from relief import navigation
         from relief.models import Role
+
+        # A case entering 发放中 registers its household; a revocation stops it.
+        case_transitioned.connect(on_case_transitioned, dispatch_uid="funds_recipient_register")
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (

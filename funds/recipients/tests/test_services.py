@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from cases.workflow.services import case_transition
 from funds.recipients.models import (
     AccountKind,
     AccountReveal,
@@ -292,3 +293,43 @@ def test_reveal_is_refused_to_others_and_needs_a_purpose(demo):
             account=account, actor=demo.user("clerk"), client_address=None, purpose=" "
         )
     assert not AccountReveal.objects.exists()
+
+
+def test_a_case_entering_payment_through_the_workflow_registers_its_household(demo):
+    case, _ = paying_case(demo)
+    type(case).objects.filter(pk=case.pk).update(state="confirmed")
+    case.refresh_from_db()
+    event = case_transition(case=case, name="start_payment", actor=demo.user("clerk"))
+    recipient = Recipient.objects.get(case=case)
+    assert recipient.first_month == APRIL
+    assert recipient.changes.get().actor == event.actor
+
+
+def test_no_amount_refuses_the_transition_and_nothing_is_half_saved(demo):
+    case, _ = paying_case(demo, amount=None)
+    type(case).objects.filter(pk=case.pk).update(state="confirmed")
+    case.refresh_from_db()
+    with pytest.raises(ValidationError) as info:
+        case_transition(case=case, name="start_payment", actor=demo.user("clerk"))
+    assert "尚未核定月救助金额" in str(info.value)
+    case.refresh_from_db()
+    assert case.state == "confirmed"
+    assert not Recipient.objects.exists()
+
+
+def test_a_county_revocation_stops_the_recipient_from_the_next_month(demo):
+    recipient = registered(demo)
+    case_transition(
+        case=recipient.case,
+        name="county_revoke",
+        actor=demo.user("supervisor"),
+        opinion="隐瞒收入，依法纠正",
+        on=datetime.date(2026, 5, 12),
+    )
+    stop = recipient.changes.latest("pk")
+    assert (stop.status, stop.effective_month, stop.monthly_amount) == (
+        RecipientStatus.STOPPED,
+        JUNE,
+        Decimal("0.00"),
+    )
+    assert "隐瞒收入" in stop.reason and stop.actor_role == "county_supervisor"
