@@ -79,10 +79,11 @@ def member_id_numbers(case) -> list[str]:
     )
 
 
-def duplicate_cases(case) -> list:
+def duplicate_cases(case, *, id_numbers: list[str] | None = None) -> list:
     """Other cases in the same county and assistance category, in a blocking state, that
-    include a member of this case's household (DOMAIN: one open case per person and type)."""
-    ids = member_id_numbers(case)
+    include a member of this case's household (DOMAIN: one open case per person and type).
+    ``id_numbers``: the household's, when the caller has the members already."""
+    ids = member_id_numbers(case) if id_numbers is None else id_numbers
     if not ids:
         return []
     county_id = case.township.parent_id
@@ -111,8 +112,8 @@ def duplicate_reason(case) -> str:
     return "申请家庭成员已有同类救助的在办案件：" + "；".join(parts) + "，不能重复受理"
 
 
-def near_relative_matches(case) -> QuerySet[NearRelative]:
-    ids = member_id_numbers(case)
+def near_relative_matches(case, *, id_numbers: list[str] | None = None) -> QuerySet[NearRelative]:
+    ids = member_id_numbers(case) if id_numbers is None else id_numbers
     return NearRelative.objects.filter(
         active=True, relative_id_number__in=ids, township__parent_id=case.township.parent_id
     ).select_related("township", "worker_user")

@@ -90,6 +90,11 @@ class ListPage:
         return self.rows
 
     @property
+    def paginator(self) -> ListPage:
+        """Itself: the page carries the count (templates written for Django's Page)."""
+        return self
+
+    @property
     def has_previous(self) -> bool:
         return self.number > 1
 

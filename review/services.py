@@ -259,12 +259,16 @@ def stratum_quota(population: int, ratio: Decimal) -> int:
     return min(population, math.ceil(Decimal(population) * ratio))
 
 
-def _mandatory_reason(case: Case) -> str:
-    if case.near_relative_flag:
+def _mandatory_reason(near_relative: bool, complaint: bool) -> str:
+    if near_relative:
         return SpotCheckItem.Reason.NEAR_RELATIVE
-    if case.complaint_flag:
+    if complaint:
         return SpotCheckItem.Reason.COMPLAINT
     return ""
+
+
+#: Rows of the frame read from the database at a time.
+FRAME_CHUNK = 5_000
 
 
 def spot_check_frame(
@@ -272,39 +276,51 @@ def spot_check_frame(
 ) -> dict:
     """The sampling frame: the county's cases newly confirmed (decided_on) in the period
     and still standing, stratified by township × category, with each stratum's ratio
-    (policy in force at the period's end) and quota. Stored on the campaign."""
-    cases = (
+    (policy in force at the period's end) and quota. Stored on the campaign.
+
+    Read as plain tuples in case-number order, FRAME_CHUNK rows at a time: no model
+    instance per case, one query whatever the length of the period (plus one per township
+    for its name and policy)."""
+    rows = (
         Case.objects.filter(
             township__parent=county,
             decided_on__range=(period_start, period_end),
             state__in=CONFIRMED_STATES,
         )
-        .select_related("township", "assistance_type")
         .order_by("number")
+        .values_list(
+            "number",
+            "township_id",
+            "assistance_type__category",
+            "near_relative_flag",
+            "complaint_flag",
+        )
     )
-    policies: dict[int, object] = {}
+    townships: dict[int, tuple[Region, object]] = {}
     frame: dict[str, dict] = {}
-    for case in cases:
-        category = case.assistance_type.category
-        key = f"{case.township.code}:{category}"
+    for number, township_id, category, near_relative, complaint in rows.iterator(
+        chunk_size=FRAME_CHUNK
+    ):
+        if township_id not in townships:
+            township = Region.objects.get(pk=township_id)
+            townships[township_id] = (township, policy_for(township, period_end))
+        township, policy = townships[township_id]
+        key = f"{township.code}:{category}"
         stratum = frame.get(key)
         if stratum is None:
-            if case.township_id not in policies:
-                policies[case.township_id] = policy_for(case.township, period_end)
-            ratio = stratum_ratio(policies[case.township_id], category)
             stratum = frame[key] = {
-                "township_id": case.township_id,
-                "township": case.township.name,
+                "township_id": township_id,
+                "township": township.name,
                 "category": category,
-                "ratio": str(ratio),
+                "ratio": str(stratum_ratio(policy, category)),
                 "candidates": [],
                 "mandatory": {},
             }
-        reason = _mandatory_reason(case)
+        reason = _mandatory_reason(near_relative, complaint)
         if reason:
-            stratum["mandatory"][case.number] = reason
+            stratum["mandatory"][number] = reason
         else:
-            stratum["candidates"].append(case.number)
+            stratum["candidates"].append(number)
     for stratum in frame.values():
         stratum["population"] = len(stratum["candidates"]) + len(stratum["mandatory"])
         stratum["quota"] = stratum_quota(stratum["population"], Decimal(stratum["ratio"]))
@@ -359,17 +375,19 @@ def spot_check_campaign_create(
     )
     sample = draw_from_frame(frame, seed)
     numbers = {n: (key, reason) for key, picked in sample.items() for n, reason in picked.items()}
-    cases = Case.objects.filter(number__in=numbers).only("pk", "number", "township_id")
+    # ids only: model instances of a ConcurrentTransitionMixin model loaded with .only()
+    # re-read their state one by one
+    drawn = Case.objects.filter(number__in=numbers).values_list("pk", "number", "township_id")
     SpotCheckItem.objects.bulk_create(
         [
             SpotCheckItem(
                 campaign=campaign,
-                case=case,
-                township_id=case.township_id,
-                category=frame[numbers[case.number][0]]["category"],
-                reason=numbers[case.number][1],
+                case_id=case_id,
+                township_id=township_id,
+                category=frame[numbers[number][0]]["category"],
+                reason=numbers[number][1],
             )
-            for case in cases
+            for case_id, number, township_id in drawn
         ]
     )
     return campaign

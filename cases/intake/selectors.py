@@ -19,7 +19,6 @@ from cases.rules import (
     checklist_for_case,
     duplicate_cases,
     is_recused,
-    missing_items,
     near_relative_matches,
 )
 from cases.states import (
@@ -112,6 +111,8 @@ def case_intake_context(case: Case, user) -> dict:
     notices, documents, survey, checks, computation, duplicates, near_relatives, can_*}."""
     household = household_for_case(case)
     members = list(household.members.all())
+    id_numbers = [m.id_number for m in members]
+    checklist = checklist_for_case(case)
     recused = is_recused(case, user)
     checks = list(
         case.economic_checks.select_related(
@@ -125,8 +126,8 @@ def case_intake_context(case: Case, user) -> dict:
         "spendings": list(household.spendings.all()),
         "assets": list(household.assets.all()),
         "edits": list(household.edits.select_related("actor")[:50]),
-        "checklist": checklist_for_case(case),
-        "missing": missing_items(case),
+        "checklist": checklist,
+        "missing": [r for r in checklist if r["required"] and not r["provided"]],
         "notices": list(case.document_notices.all()),
         "documents": list(
             case.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
@@ -140,8 +141,8 @@ def case_intake_context(case: Case, user) -> dict:
         "tekun": getattr(case, "tekun_assessment", None)
         if case.assistance_type.workflow == WorkflowKind.TEKUN
         else None,
-        "duplicates": duplicate_cases(case),
-        "near_relative_matches": list(near_relative_matches(case))
+        "duplicates": duplicate_cases(case, id_numbers=id_numbers),
+        "near_relative_matches": list(near_relative_matches(case, id_numbers=id_numbers))
         if user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
         else [],
         "recused": recused,

@@ -26,6 +26,7 @@ from cases.workflow.services import (
     case_transition,
     client_address_of,
 )
+from relief.paging import NewestFirstCursorPagination
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -149,6 +150,8 @@ class TransitionErrorSerializer(serializers.Serializer):
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CaseFilter
     lookup_value_regex = r"\d+"
+    #: newest first by cursor, count capped at 10,000 (``?page=`` or ``ordering`` by offset)
+    pagination_class = NewestFirstCursorPagination
 
     def get_queryset(self):
         return case_page_list_for_user(user=self.request.user, request=self.request).queryset

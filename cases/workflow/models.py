@@ -106,6 +106,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["township", "state"]),
             models.Index(fields=["village", "state"]),
             models.Index(fields=["assistance_type", "state"]),
+            # The lists' default order (newest first) per scope, read by keyset
+            # (relief/paging.py): a page costs the same whatever the table's size.
+            models.Index(fields=["-created_at", "-id"], name="case_newest"),
+            models.Index(fields=["township", "-created_at", "-id"], name="case_township_newest"),
+            models.Index(fields=["village", "-created_at", "-id"], name="case_village_newest"),
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,13 @@ def case_get_for_user(*, user, pk) -> Case:
 
 def case_page_list_for_user(*, user, params=None, request=None):
     """The filtered, ordered case list of the list page and the list API (constant number
-    of queries whatever the page size: everything shown is select_related)."""
-    qs = case_list_for_user(user=user).select_related("township__parent", "clock")
+    of queries whatever the page size: everything shown is select_related; the wide
+    policy snapshot is not read)."""
+    qs = (
+        case_list_for_user(user=user)
+        .select_related("township__parent", "clock")
+        .defer("policy_snapshot", "household__address")
+    )
     return CaseFilter(params, queryset=qs, request=request)
 
 

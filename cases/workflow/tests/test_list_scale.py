@@ -1,0 +1,92 @@
+"""Lists and pages whose cost does not grow with the table: keyset pages, a capped count,
+the list API by cursor, and the query counts of the case page, the list, the inbox and the
+home pages pinned at their numbers."""
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.workflow.tests.helpers import fast_passwords, go, make_case  # noqa: F401
+from relief import paging
+
+
+def queries_of(client, url: str) -> int:
+    client.get(url)  # warm caches (assistance types, checklist items)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def cases(demo):
+    made = [make_case(demo.gushu if i % 2 else demo.wuxi) for i in range(30)]
+    case = make_case(demo.gushu)
+    go(case, "accept", "clerk", opinion="材料齐全")
+    go(case, "start_investigation", "clerk")
+    return [*made, case]
+
+
+def test_the_case_page_runs_31_queries(demo, client, cases):
+    client.force_login(demo.user("clerk"))
+    assert queries_of(client, reverse("cases:detail", args=[cases[-1].pk])) == 31
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor"])
+def test_the_case_list_runs_15_queries(demo, client, cases, username):
+    client.force_login(demo.user(username))
+    assert queries_of(client, reverse("cases:list")) == 15
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor"])
+def test_the_inbox_runs_9_queries_and_the_home_page_14(demo, client, cases, username):
+    client.force_login(demo.user(username))
+    assert queries_of(client, reverse("notifications")) == 9
+    assert queries_of(client, reverse("home")) == 14
+
+
+def test_the_list_walks_by_keyset_through_every_case_once(demo, client, cases):
+    client.force_login(demo.user("supervisor"))
+    seen, query = [], "per_page=10"
+    while True:
+        page = client.get(reverse("cases:list") + "?" + query).context["page_obj"]
+        seen += [c.pk for c in page]
+        if not page.has_next:
+            break
+        query = page.next_query
+        assert "after=" in query and "per_page=10" in query
+    assert len(seen) == len(cases) == len(set(seen))
+    assert seen == sorted(seen, reverse=True)  # made in order: newest first
+
+
+def test_a_deep_keyset_page_reads_rows_without_offset(demo, client, cases):
+    client.force_login(demo.user("supervisor"))
+    page = client.get(reverse("cases:list") + "?per_page=10").context["page_obj"]
+    page = client.get(reverse("cases:list") + "?" + page.next_query).context["page_obj"]
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("cases:list") + "?" + page.next_query)
+    rows = [q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert rows and all("OFFSET" not in sql for sql in rows)
+    assert all('"policy_snapshot"' not in sql for sql in rows)  # the wide JSON is not read
+
+
+def test_the_count_above_the_cap_reads_1_wan_plus(demo, client, cases, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    client.force_login(demo.user("supervisor"))
+    html = client.get(reverse("cases:list")).content.decode()
+    assert "共 10+ 件" in html
+    assert paging.count_label(10_000, False) == "1万+"
+
+
+def test_the_list_api_pages_by_cursor_newest_first(demo, client, cases):
+    client.force_login(demo.user("supervisor"))
+    body = client.get("/api/cases/?page_size=20").json()
+    assert body["count"] == len(cases) and body["count_exact"] is True
+    ids = [r["id"] for r in body["results"]]
+    following = client.get(body["next"]).json()
+    ids += [r["id"] for r in following["results"]]
+    assert following["next"] is None and len(ids) == len(cases) == len(set(ids))
+    assert ids == sorted(ids, reverse=True)
+    assert "cursor=" in QueryDict(body["next"].split("?", 1)[1]).urlencode()

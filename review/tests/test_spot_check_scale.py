@@ -1,0 +1,32 @@
+"""The spot-check draw reads its frame as plain rows: its query count does not grow with the
+number of cases in the period (no model instance, no per-row re-read of the state)."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from review.services import spot_check_campaign_create
+
+
+def draw_queries(demo) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        campaign = spot_check_campaign_create(
+            actor=demo.user("supervisor"),
+            name="十月抽查",
+            period_start=datetime.date(2026, 10, 1),
+            period_end=datetime.date(2026, 10, 31),
+            seed=42,
+        )
+    return len(ctx.captured_queries), campaign.items.count()
+
+
+def test_the_draw_runs_the_same_queries_for_ten_or_forty_cases(demo, confirmed_case):
+    for _ in range(10):
+        confirmed_case()
+    small, drawn_small = draw_queries(demo)
+    for _ in range(30):
+        confirmed_case()
+    large, drawn_large = draw_queries(demo)
+    assert drawn_large > drawn_small > 0
+    assert large == small
