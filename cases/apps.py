@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class CasesConfig(AppConfig):
@@ -13,12 +12,9 @@ class CasesConfig(AppConfig):
         from cases.intake.services.application import checklist_freeze_on_request
         from cases.workflow.hooks import case_transition_committed, case_transitioned
         from cases.workflow.notifications import notify_next_actors
-        from cases.workflow.trigger import install_caseevent_trigger
 
-        # The append-only trigger on the case log (PostgreSQL), after every migrate.
-        post_migrate.connect(
-            install_caseevent_trigger, sender=self, dispatch_uid="cases_caseevent_trigger"
-        )
+        # The case log's append-only trigger and grants come with every other log table's
+        # (relief/dbroles.py, after every migrate).
         # Transition side effects, in this order; apps above connect theirs in their own
         # ready(), so they run after these, in INSTALLED_APPS order (docs/architecture.md).
         # Inside the transaction: 1. the case clock follows the state; 2. the 一次性告知 list

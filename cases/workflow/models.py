@@ -12,6 +12,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from cases import rules
 from cases.states import INVESTIGATION_STATES, PRE_DECISION_STATES, CaseState, WorkflowKind
 from cases.workflow import guards as g
+from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Region, User
 from relief.policy import Policy, policy_for
 
@@ -180,7 +181,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             self.decided_on = on
             self.refusal_reasons = opinion
 
-    # --- Transitions. ``custom``: label, roles allowed, whether an opinion is required. ---
+    # --- Transitions. ``custom``: label, roles allowed, whether an opinion is required,
+    # whether it is a decision (four eyes: cases.access). ---
     # Bodies only change the case's own fields; cases/workflow/services.py checks roles, region,
     # recusal and guards, writes the signed log row and schedules side effects.
     @transition(
@@ -349,7 +351,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             g.county_visit_done_if_required,
             g.amount_set,
         ],
-        custom={"label": "审核确认", "roles": ("township_approver",), "opinion": True},
+        custom={
+            "label": "审核确认",
+            "roles": ("township_approver",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def confirm(self, *, on, **kw):
         """审核确认 by a township holding delegated power for this type on this date."""
@@ -382,7 +389,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ],
         target=CaseState.REFUSED,
         conditions=[g.township_holds_power],
-        custom={"label": "不予确认", "roles": ("township_approver",), "opinion": True},
+        custom={
+            "label": "不予确认",
+            "roles": ("township_approver",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def refuse(self, **kw):
         """A Art.21, C Art.18: a written notice with reasons (the opinion) within 3 working
@@ -403,7 +415,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.COUNTY_REVIEW,
         target=CaseState.CONFIRMED,
         conditions=[g.county_visit_done_if_required, g.amount_set],
-        custom={"label": "县级审批同意", "roles": ("county_supervisor",), "opinion": True},
+        custom={
+            "label": "县级审批同意",
+            "roles": ("county_supervisor",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def county_approve(self, *, on, **kw):
         self.decided_on = on
@@ -412,7 +429,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=CaseState.COUNTY_REVIEW,
         target=CaseState.REFUSED,
-        custom={"label": "县级审批不同意", "roles": ("county_supervisor",), "opinion": True},
+        custom={
+            "label": "县级审批不同意",
+            "roles": ("county_supervisor",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def county_refuse(self, **kw):
         pass
@@ -495,10 +517,26 @@ def _first_of_next_month(day):
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChainedLog):
     """Append-only log of every transition and signature: who, in which role, when, the
     opinion and the client address. Never updated or deleted (a PostgreSQL trigger refuses
     UPDATE and DELETE; the admin and API expose it read-only)."""
+
+    chain_on = "case"
+    chain_fields = (
+        "case",
+        "transition",
+        "label",
+        "source_state",
+        "target_state",
+        "actor",
+        "actor_role",
+        "actor_name",
+        "opinion",
+        "client_address",
+        "data",
+        "created_at",
+    )
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     transition = models.CharField("操作", max_length=60)

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from relief.logchain import ChainedLog
 from relief.models import Region, User
 
 
@@ -232,9 +233,23 @@ class Asset(models.Model):
         return f"{self.get_kind_display()} {self.value}元"
 
 
-class HouseholdEdit(models.Model):
+class HouseholdEdit(ChainedLog):
     """A versioned edit of household data made after 受理: who changed what and when.
     Append-only; written by cases/intake/services in the same transaction as the change."""
+
+    chain_on = "household"
+    chain_fields = (
+        "household",
+        "case",
+        "entity",
+        "entity_id",
+        "entity_label",
+        "action",
+        "changes",
+        "actor",
+        "actor_name",
+        "created_at",
+    )
 
     class Action(models.TextChoices):
         CREATE = "create", "新增"

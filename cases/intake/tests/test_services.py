@@ -35,8 +35,10 @@ from cases.models import (
 )
 from cases.rules import is_recused
 from cases.workflow.services import TransitionRefused, available_transitions, case_transition
+from relief.logverify import verify_model
 from relief.models import Notification
 from tests.factories import make_id_number
+from tests.tampering import tampering
 
 
 def pdf_file(name="report.pdf"):
@@ -207,6 +209,12 @@ def test_edits_after_acceptance_are_versioned_with_who_and_what(demo):
     assert [e.action for e in edits] == ["update", "create"]
     assert edits[0].changes["重病/慢性病"] == ["", "尿毒症"] and edits[0].actor == clerk
     assert edits[1].changes["月收入(元)"][1] == "300.00"
+    # hash-chained per household (relief/logchain.py): intact, and an edit is found
+    assert edits[0].prev_hash == "" and edits[1].prev_hash == edits[0].hash
+    assert verify_model(HouseholdEdit).breaks == []
+    with tampering("cases_householdedit"):
+        HouseholdEdit.objects.filter(pk=edits[0].pk).update(changes={"重病/慢性病": ["", "无"]})
+    assert [b.pk for b in verify_model(HouseholdEdit).breaks] == [edits[0].pk]
 
 
 def test_village_assistant_cannot_edit_after_acceptance(demo):

@@ -10,7 +10,9 @@ from cases.workflow.hooks import case_transition_committed, case_transitioned
 from cases.workflow.notifications import notify_next_actors
 from cases.workflow.services import CaseChanged, case_transition
 from cases.workflow.tests.helpers import LONG_AGO, fast_passwords, go, make_case, make_user  # noqa: F401
+from relief.logverify import verify_model
 from relief.models import Notification
+from tests.tampering import tampering
 
 
 def test_signature_records_who_role_time_opinion_and_address(demo):
@@ -172,3 +174,15 @@ def test_unread_count_appears_in_the_navigation(demo, client, django_capture_on_
     html = client.get(reverse("notifications")).content.decode()
     assert 'data-testid="unread-count">1<' in html
     assert case.number in html
+
+
+def test_the_case_log_is_hash_chained_and_verify_log_names_an_edited_row(demo):
+    case = make_case(demo.gushu)
+    first = case_transition(case=case, name="accept", actor=demo.user("clerk"), opinion="予以受理")
+    second = case_transition(case=case, name="start_investigation", actor=demo.user("clerk"))
+    assert first.prev_hash == "" and second.prev_hash == first.hash and len(second.hash) == 64
+    assert verify_model(CaseEvent).breaks == []
+    with tampering("cases_caseevent"):
+        CaseEvent.objects.filter(pk=first.pk).update(opinion="改过的意见")
+    (bad,) = verify_model(CaseEvent).breaks
+    assert (bad.pk, bad.chain) == (first.pk, case.pk) and "内容与哈希不符" in bad.reason
