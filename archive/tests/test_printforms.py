@@ -110,3 +110,11 @@ def test_a_signed_form_uploaded_as_an_ordinary_document_is_recognised(demo):
     with pytest.raises(ValidationError) as refused:
         upload(other, clerk, "扫描.pdf", signed, kind="other")
     assert "属于另一案件" in str(refused.value)
+
+
+def test_the_case_page_links_to_the_case_file_and_the_forms(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("casefile:pdf", args=[case.pk]) in page
+    assert reverse("casefile:forms", args=[case.pk]) in page
