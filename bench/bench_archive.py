@@ -98,12 +98,11 @@ class Demo:
 
 def clone_cases(template, count: int) -> list[int]:
     """``count`` copies of ``template`` (household, members, income, spending, assets,
-    survey, check, computation and the signed log) inserted in bulk."""
+    survey, check, computation and the signed log) inserted in bulk (the log row by row)."""
     from cases.models import (
         AmountComputation,
         Asset,
         Case,
-        CaseEvent,
         Household,
         IncomeItem,
         Member,
@@ -160,7 +159,9 @@ def clone_cases(template, count: int) -> list[int]:
         Asset.objects.bulk_create(
             [copy(x, household_id=h.pk, member_id=None) for h in households for x in assets]
         )
-        CaseEvent.objects.bulk_create([copy(e, case_id=c.pk) for c in cases for e in events])
+        for c in cases:  # the case log is hash-chained: appended one row at a time
+            for e in events:
+                copy(e, case_id=c.pk, hash="", prev_hash="").save()
         Survey.objects.bulk_create([copy(survey, case_id=c.pk) for c in cases])
         AmountComputation.objects.bulk_create([copy(computation, case_id=c.pk) for c in cases])
         if check is not None:
