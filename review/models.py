@@ -16,7 +16,7 @@ from relief.models import AssistanceType, Region, User
 class Filing(models.Model):
     """A township decision reported to the county for the record (备案, seeds 000, 003).
     Created inside the transition's transaction by review.services.filing_create_for_event
-    (registered into cases.workflow.IN_TRANSACTION)."""
+    (a receiver of cases.workflow.hooks.case_transitioned)."""
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "审核确认"
