@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -50,3 +52,12 @@ class FundsConfig(AppConfig):
         ):
             if item.url_name not in registered:
                 navigation.register(item)
+        # 发放金额 on the county's statistics page (review shows it without importing funds).
+        from funds.rosters.selectors import paid_by_township
+        from relief import statistics
+
+        statistics.register(
+            statistics.TownshipFigure(
+                "paid", "发放金额(元)", paid_by_township, empty=Decimal("0.00")
+            )
+        )

@@ -15,6 +15,7 @@ from cases.models import Case, CaseClock
 from cases.states import CONFIRMED_STATES
 from relief.models import AssistanceType, Delegation, Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
+from relief.statistics import township_figures
 from review.models import (
     Complaint,
     Filing,
@@ -289,8 +290,15 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
                 "complaints_substantiated": comp_by.get(t.pk, {}).get("substantiated", 0),
             }
         )
+    # Figures other apps register (relief/statistics.py), e.g. 发放金额 from the rosters.
+    figures = township_figures(user=user, date_from=date_from, date_to=date_to)
+    for row in out:
+        row["figures"] = [
+            values.get(row["township"].pk, figure.empty) for figure, values in figures
+        ]
     return {
         "rows": out,
+        "figure_labels": [figure.label for figure, _values in figures],
         "categories": [c.label for c in categories],
         "problem_kinds": [k.label for k in ProblemKind],
         "date_from": date_from,

@@ -798,6 +798,7 @@ def stats_xlsx(request):
         "逾期整改",
         "举报投诉",
         "举报属实",
+        *data["figure_labels"],
     ]
     summary = [
         columns,
@@ -818,6 +819,7 @@ def stats_xlsx(request):
                 r["rect_overdue"],
                 r["complaints"],
                 r["complaints_substantiated"],
+                *r["figures"],
             ]
             for r in data["rows"]
         ),

@@ -109,12 +109,14 @@ def county_overview(*, user, year: int) -> list[dict]:
     ]
 
 
-def paid_by_township(*, user, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """发放金额: what the bank reported paid, per township, for locked rosters of months in
-    [start, end] (DOMAIN §6 statistics)."""
+def paid_by_township(
+    *, user, date_from: datetime.date, date_to: datetime.date
+) -> dict[int, Decimal]:
+    """发放金额: what the bank reported paid, per township, for the locked rosters of the
+    months in the period (DOMAIN §6 statistics)."""
     rows = (
         roster_runs_for_user(user)
-        .filter(state=RunState.LOCKED, month__gte=start, month__lte=end)
+        .filter(state=RunState.LOCKED, month__gte=date_from.replace(day=1), month__lte=date_to)
         .values("township_id")
         .annotate(total=Sum("paid_amount"))
     )

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from funds.rosters import services
 from funds.rosters.models import RosterRun, RunState
 from funds.rosters.tests.conftest import d
 
@@ -165,3 +166,31 @@ def test_a_month_already_locked_is_refused_at_the_form(client, demo, world, lock
     assert response.status_code == 200
     assert "月度花名册已锁定" in response.content.decode()
     assert RosterRun.objects.count() == 1
+
+
+def test_the_county_statistics_show_the_amounts_paid(client, demo, world, locked):
+    first = locked.lines.filter(channel="bank").get()
+    services.roster_import_results(
+        run=locked,
+        filename="回盘.csv",
+        data=f"明细编号,结果,失败原因\n{first.line_id},成功,\n".encode(),
+        actor=world.clerk,
+    )
+    client.force_login(demo.user("supervisor"))
+    period = {"from": "2026-09-01", "to": "2026-12-31"}
+    response = client.get(reverse("review:stats"), period)
+    assert "发放金额(元)" in response.context["figure_labels"]
+    rows = {r["township"].name: r for r in response.context["rows"]}
+    assert rows["姑孰镇"]["figures"] == [Decimal("500.00")]
+    assert rows["黄池镇"]["figures"] == [Decimal("0.00")]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("review:stats_xlsx"), period).content))[
+        "监管统计"
+    ]
+    header = [c.value for c in sheet[2]]
+    gushu = next(row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0] == "姑孰镇")
+    assert gushu[header.index("发放金额(元)")] == 500
+    # A period without a locked roster counts nothing.
+    early = client.get(reverse("review:stats"), {"from": "2026-01-01", "to": "2026-08-31"})
+    assert {r["township"].name: r for r in early.context["rows"]}["姑孰镇"]["figures"] == [
+        Decimal("0.00")
+    ]
