@@ -11,7 +11,7 @@ from django.db import transaction
 
 from archive.models import Document
 from archive.printforms.registry import form_in_pdf
-from archive.sniff import EXTENSIONS, LABELS, PDF, claimed_type, sniff
+from archive.sniff import EXTENSIONS, LABELS, PDF, claimed_type, parse_error, sniff
 
 UPLOAD_ROLES = (
     "village_assistant",
@@ -27,7 +27,8 @@ def read_checked_upload(
 ) -> tuple[bytes, str]:
     """Read an uploaded file and return (content, sniffed content type); raise a
     ValidationError in Chinese when it is too large, empty, not PDF/JPEG/PNG by content,
-    or its name claims a different type than its content."""
+    its name claims a different type than its content, or it does not parse as that type
+    (``archive.sniff.parse_error``: pypdf opens a PDF, Pillow decodes an image)."""
     limit = settings.UPLOAD_MAX_MB * 1024 * 1024
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
@@ -54,6 +55,9 @@ def read_checked_upload(
         raise ValidationError(
             "此处只能上传" + "或".join(LABELS[a] for a in allowed), code="bad_type"
         )
+    problem = parse_error(content, actual)
+    if problem:
+        raise ValidationError(problem, code="unreadable")
     return content, actual
 
 

@@ -1,17 +1,20 @@
 import hashlib
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfReader, PdfWriter
 
 from archive.models import Document
 from archive.services import document_upload
-from archive.sniff import sniff
+from archive.sniff import MAX_IMAGE_PIXELS, parse_error, sniff
 from cases.intake.tests.helpers import application
+from tests.uploads import jpeg_bytes, pdf_bytes, png_bytes
 
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+PDF = pdf_bytes()
+JPEG = jpeg_bytes()
+PNG = png_bytes()
 
 
 def test_sniffing_judges_by_content():
@@ -88,3 +91,56 @@ def test_approver_of_another_role_set_cannot_upload(demo, tmp_path, settings):
             uploaded_file=SimpleUploadedFile("a.pdf", PDF),
             actor=demo.user("admin"),
         )
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        (
+            "report.pdf",
+            b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>",
+            "文件以PDF开头，但无法解析为PDF文档",
+        ),
+        ("report.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "无法解析为PDF文档"),
+        ("id.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "文件以PNG图片开头，但无法解码为图片"),
+        ("id.jpg", JPEG[:40], "文件以JPEG图片开头，但无法解码为图片"),
+        ("id.jpg", b"\xff\xd8\xff<html>hello</html>", "无法解码为图片"),
+    ],
+)
+def test_a_file_with_the_right_magic_bytes_that_does_not_parse_is_refused(
+    demo, name, content, message, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    case = application(demo.user("clerk"))
+    with pytest.raises(ValidationError) as exc:
+        document_upload(
+            case=case,
+            kind="evidence",
+            uploaded_file=SimpleUploadedFile(name, content),
+            actor=demo.user("clerk"),
+        )
+    assert message in exc.value.message_dict["file"][0]
+    assert not Document.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))  # nothing written to storage either
+
+
+def test_an_encrypted_pdf_is_refused_because_it_cannot_be_checked():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
+    writer.encrypt("secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert "PDF文件已加密" in parse_error(buffer.getvalue(), "application/pdf")
+
+
+def test_an_image_larger_than_the_pixel_limit_is_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr("archive.sniff.MAX_IMAGE_PIXELS", 100)
+    assert "图片尺寸过大（16×12像素）" in parse_error(png_bytes(), "image/png")
+    assert MAX_IMAGE_PIXELS >= 40_000_000  # a phone photo or an A3 scan at 300 dpi passes
+
+
+def test_real_files_parse():
+    assert parse_error(PDF, "application/pdf") is None
+    assert parse_error(pdf_bytes(pages=3), "application/pdf") is None
+    assert parse_error(JPEG, "image/jpeg") is None
+    assert parse_error(PNG, "image/png") is None
+    assert parse_error(PNG, "image/jpeg") is not None  # PNG content claimed as JPEG

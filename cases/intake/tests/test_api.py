@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from cases.intake.services.checks import check_request
 from cases.intake.tests.helpers import APPLICANT_ID, SPOUSE_ID, accepted, application, force
 from cases.models import Case, CaseState
+from tests.uploads import pdf_bytes
 
 
 def api(user):
@@ -83,7 +84,7 @@ def test_verifier_queue_and_return_through_the_api(demo):
         {
             "conclusion": "meets",
             "results": json.dumps([{"id_number": APPLICANT_ID, "monthly_income": "0"}]),
-            "report": SimpleUploadedFile("r.pdf", b"%PDF-1.5\n%%EOF"),
+            "report": SimpleUploadedFile("r.pdf", pdf_bytes()),
         },
         format="multipart",
     )

@@ -6,8 +6,9 @@ import pytest
 
 from cases.intake.tests.helpers import accepted, application, force
 from cases.models import CaseState, Survey
+from tests.uploads import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.mark.browser

@@ -39,12 +39,11 @@ from relief.logverify import verify_model
 from relief.models import Notification
 from tests.factories import make_id_number
 from tests.tampering import tampering
+from tests.uploads import pdf_bytes
 
 
 def pdf_file(name="report.pdf"):
-    return SimpleUploadedFile(
-        name, b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", content_type="application/pdf"
-    )
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 # --- application -------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from cases.intake.tests.helpers import APPLICANT_ID, SPOUSE_ID, accepted, applic
 from cases.models import Case, CaseState, Member
 from relief.models import AssistanceType
 from tests.factories import make_id_number
+from tests.uploads import pdf_bytes, png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png_bytes()
 
 
 def login(client, user):
@@ -179,7 +180,7 @@ def test_verifier_returns_a_report_in_the_browser_and_a_non_pdf_report_is_refuse
     }
     response = client.post(url, {**base, "report": SimpleUploadedFile("r.pdf", PNG)})
     assert response.status_code == 400 and "内容是PNG图片" in response.content.decode()
-    response = client.post(url, {**base, "report": SimpleUploadedFile("r.pdf", b"%PDF-1.7\n%%EOF")})
+    response = client.post(url, {**base, "report": SimpleUploadedFile("r.pdf", pdf_bytes())})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.check_status == "returned"
