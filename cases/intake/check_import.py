@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,6 +49,14 @@ from cases.intake.services.common import parse_money
 from cases.models import Case, CheckImportBatch, EconomicCheck
 from relief.models import Role
 from relief.scoping import scope_by_region
+from relief.uploadlimits import (
+    ImportTooLarge,
+    check_import_size,
+    check_row_count,
+    check_xlsx_container,
+    max_rows_to_read,
+    read_import_upload,
+)
 
 COLUMNS = OrderedDict(
     [
@@ -68,7 +77,6 @@ REQUIRED = ("案件编号", "身份证号", "姓名", "月收入", "核对结论
 CONCLUSIONS = {label: value for value, label in EconomicCheck.Conclusion.choices}
 YES = {"是", "有", "y", "yes", "1", "true"}
 NO = {"否", "无", "n", "no", "0", "false", ""}
-MAX_ROWS = 20000
 
 
 class ImportRejected(Exception):
@@ -88,7 +96,23 @@ class ImportResult:
     rows: int = 0
 
 
+def read_upload(upload) -> bytes:
+    """The uploaded file's bytes, refused unread when larger than IMPORT_MAX_MB."""
+    try:
+        return read_import_upload(upload)
+    except ImportTooLarge as exc:
+        raise ImportRejected([(None, str(exc))])
+
+
 def _read_rows(content: bytes, file_name: str) -> list[tuple[int, dict[str, str]]]:
+    try:
+        check_import_size(content)
+        return _parse_rows(content, file_name)
+    except ImportTooLarge as exc:
+        raise ImportRejected([(None, str(exc))])
+
+
+def _parse_rows(content: bytes, file_name: str) -> list[tuple[int, dict[str, str]]]:
     name = (file_name or "").lower()
     is_zip = content[:4] == b"PK\x03\x04"
     if name.endswith(".xlsx") or is_zip:
@@ -108,17 +132,19 @@ def _read_rows(content: bytes, file_name: str) -> list[tuple[int, dict[str, str]
     if "\x00" in text:
         raise ImportRejected([(None, "文件内容不是文本格式的CSV")])
     reader = csv.reader(io.StringIO(text))
-    return _rows_from(list(reader))
+    return _rows_from(list(itertools.islice(reader, max_rows_to_read())))
 
 
 def _read_xlsx(content: bytes) -> list[tuple[int, dict[str, str]]]:
+    # The unpacked size comes from the zip directory, before openpyxl inflates anything.
+    check_xlsx_container(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
         raise ImportRejected([(None, "无法读取Excel文件，文件可能已损坏")])
     ws = wb.worksheets[0]
     table = []
-    for row in ws.iter_rows(values_only=True):
+    for row in ws.iter_rows(values_only=True, max_row=max_rows_to_read()):
         table.append(["" if v is None else _cell(v) for v in row])
     wb.close()
     return _rows_from(table)
@@ -154,8 +180,7 @@ def _rows_from(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
         )
     if not rows:
         raise ImportRejected([(None, "文件中没有数据行")])
-    if len(rows) > MAX_ROWS:
-        raise ImportRejected([(None, f"一次最多导入{MAX_ROWS}行")])
+    check_row_count(len(rows))
     return rows
 
 

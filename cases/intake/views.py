@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from archive.services import document_upload as upload
 from cases.intake import forms as f
-from cases.intake.check_import import COLUMNS, REQUIRED, ImportRejected, check_results_import
+from cases.intake.check_import import (
+    COLUMNS,
+    REQUIRED,
+    ImportRejected,
+    check_results_import,
+    read_upload,
+)
 from cases.intake.selectors import (
     case_intake_context,
     check_get_for_user,
@@ -532,7 +538,7 @@ def check_import(request):
         else:
             try:
                 result = check_results_import(
-                    actor=request.user, content=upload.read(), file_name=upload.name
+                    actor=request.user, content=read_upload(upload), file_name=upload.name
                 )
             except ImportRejected as exc:
                 rejected = exc.errors

@@ -1,7 +1,10 @@
 import datetime
 import io
+import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook
 
 from cases.intake.check_import import ImportRejected, check_results_import
@@ -125,3 +128,58 @@ def test_a_later_file_that_contradicts_a_returned_check_is_rejected(demo, two_re
 def test_only_the_county_verifier_imports(demo, two_requests):
     with pytest.raises(ImportRejected):
         check_results_import(actor=demo.user("clerk"), content=b"x", file_name="x.csv")
+
+
+def _zip_bomb(unpacked_mb: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (unpacked_mb * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_openpyxl_opens_it(demo, two_requests, settings):
+    settings.IMPORT_MAX_UNCOMPRESSED_MB = 2
+    with pytest.raises(ImportRejected) as exc:
+        check_results_import(actor=demo.user("verifier"), content=_zip_bomb(3), file_name="x.xlsx")
+    assert "疑似压缩炸弹" in exc.value.errors[0][1]
+    assert not CheckImportBatch.objects.exists()
+
+
+def test_more_rows_than_the_setting_allows_are_refused_without_reading_them_all(
+    demo, two_requests, settings
+):
+    a, b, other_id = two_requests
+    settings.IMPORT_MAX_ROWS = 2
+    with pytest.raises(ImportRejected) as exc:
+        check_results_import(
+            actor=demo.user("verifier"),
+            content=csv_bytes(good_lines(a, b, other_id)),
+            file_name="x.csv",
+        )
+    assert exc.value.errors == [(None, "一次最多导入2行，请拆分文件")]
+    workbook = Workbook()
+    workbook.active.append(HEADER.split(","))
+    for line in good_lines(a, b, other_id) * 1000:
+        workbook.active.append(line.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(ImportRejected, match="一次最多导入2行"):
+        check_results_import(
+            actor=demo.user("verifier"), content=buffer.getvalue(), file_name="x.xlsx"
+        )
+
+
+def test_an_upload_over_the_size_cap_is_refused_on_the_page_and_the_api(
+    demo, two_requests, settings, client
+):
+    settings.IMPORT_MAX_MB = 1
+    big = SimpleUploadedFile("big.csv", b"x" * (1024 * 1024 + 1))
+    client.force_login(demo.user("verifier"))
+    page = client.post(reverse("cases:check_import"), {"file": big})
+    assert "文件超过导入大小限制（不超过1MB）" in page.content.decode()
+    big.seek(0)
+    api = client.post("/api/intake/checks/import/", {"file": big})
+    assert api.status_code == 400
+    assert api.json()["rejected"] == [{"row": None, "reason": "文件超过导入大小限制（不超过1MB）"}]
+    assert not CheckImportBatch.objects.exists()
