@@ -320,3 +320,7 @@ class StandardAdjustmentLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "recipient"], name="adjustment_line_once")
         ]
+
+    @property
+    def difference(self):
+        return self.new_amount - self.old_amount

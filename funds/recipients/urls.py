@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.recipient_detail, name="detail"),
     path("<int:pk>/account/", views.account_form, name="account"),
     path("<int:pk>/account/reveal/", views.account_reveal, name="reveal"),
+    path("adjustments/", views.adjustment_list, name="adjustments"),
+    path("adjustments/<int:pk>/", views.adjustment_detail, name="adjustment"),
+    path("adjustments/<int:pk>/apply/", views.adjustment_apply, name="adjustment_apply"),
 ]

@@ -17,9 +17,12 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Member
 from cases.workflow.services import client_address_of
+from funds.recipients import adjustments
 from funds.recipients.exports import recipients_xlsx
-from funds.recipients.forms import BankAccountForm, RevealForm
+from funds.recipients.forms import AdjustmentPreviewForm, BankAccountForm, RevealForm
 from funds.recipients.selectors import (
+    adjustment_run_get_for_user,
+    adjustment_runs_for_user,
     bank_accounts_of_household,
     recipient_changes,
     recipient_get_for_user,
@@ -33,6 +36,7 @@ from funds.recipients.services import (
     may_reveal,
 )
 from relief.forms import apply_errors, errors_at_fields
+from relief.models import Role
 
 PAGE_SIZES = (20, 50, 100)
 
@@ -168,3 +172,73 @@ def account_form(request, pk):
         "funds/recipients/account_form.html",
         {"page_title": "登记发放账户", "recipient": recipient, "form": form},
     )
+
+
+# --- 调标 --------------------------------------------------------------------------------
+
+
+def _require_supervisor(user) -> None:
+    if not user.has_role(Role.COUNTY_SUPERVISOR):
+        raise PermissionDenied("调标由县民政局监管人员办理")
+
+
+@login_required
+def adjustment_list(request):
+    _require_supervisor(request.user)
+    form = AdjustmentPreviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with errors_at_fields(form):
+            run = adjustments.standard_adjustment_preview(
+                county=request.user.region,
+                assistance_type=data["assistance_type"],
+                area=data["area"],
+                effective_month=data["effective_month"],
+                actor=request.user,
+            )
+            return redirect("recipients:adjustment", pk=run.pk)
+    return render(
+        request,
+        "funds/recipients/adjustments.html",
+        {
+            "page_title": "调标",
+            "form": form,
+            "runs": adjustment_runs_for_user(user=request.user)[:50],
+        },
+    )
+
+
+@login_required
+def adjustment_detail(request, pk):
+    run = adjustment_run_get_for_user(user=request.user, pk=pk)
+    lines = run.lines.select_related("recipient", "recipient__village").order_by(
+        "recipient__village__code", "recipient__pk"
+    )
+    paginator = Paginator(lines, 100)
+    return render(
+        request,
+        "funds/recipients/adjustment.html",
+        {
+            "page_title": f"调标批次 {run.pk}",
+            "run": run,
+            "page_obj": paginator.get_page(request.GET.get("page")),
+            "can_apply": request.user.has_role(Role.COUNTY_SUPERVISOR)
+            and run.status == run.Status.PREVIEWED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def adjustment_apply(request, pk):
+    _require_supervisor(request.user)
+    run = adjustment_run_get_for_user(user=request.user, pk=pk)
+    try:
+        count = adjustments.standard_adjustment_apply(run=run, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(
+            request, f"调标已执行：{count} 户自{run.effective_month:%Y年%m月}起按新标准发放"
+        )
+    return redirect("recipients:adjustment", pk=run.pk)

@@ -307,3 +307,106 @@ def compute_tekun(
         f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：月供养金 {yuan(amount)}。"
     )
     return TekunResult(True, level, amount, steps)
+
+
+# --- 分类施保 (category add-ons) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddonRules:
+    """The county's 分类施保 settings in force (relief.policy ``addon_*``): each value is a
+    percentage of the 低保 standard (``basis`` "percent") or yuan per person and month
+    ("fixed"); 0 means no add-on for that category."""
+
+    basis: str = "percent"
+    combine: str = "highest"
+    elderly: Decimal = ZERO
+    elderly_age: int = 60
+    disabled_severe: Decimal = ZERO
+    disabled_other: Decimal = ZERO
+    serious_illness: Decimal = ZERO
+    minor: Decimal = ZERO
+    minor_age: int = 18
+
+    @property
+    def any(self) -> bool:
+        return any(
+            v > ZERO
+            for v in (
+                self.elderly,
+                self.disabled_severe,
+                self.disabled_other,
+                self.serious_illness,
+                self.minor,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AddonFacts:
+    name: str
+    age: int
+    disability_grade: int | None = None
+    seriously_ill: bool = False
+
+
+def category_addons(
+    *,
+    members: Sequence[AddonFacts],
+    rules: AddonRules,
+    standard: Decimal,
+    rounding: str = "yuan",
+    rounding_method: str = "half_up",
+) -> tuple[Decimal, list[str]]:
+    """分类施保: extra monthly amounts for covered members who are elderly, disabled (grade
+    1–2 severe, 3–4 other), seriously ill or minors. A member in several categories gets the
+    highest one (``combine`` "highest") or all of them ("sum"). Returns the rounded total
+    and the explanation steps (none when no add-on applies)."""
+    if not isinstance(standard, Decimal):
+        raise TypeError("amounts must be Decimal")
+    if not rules.any:
+        return ZERO, []
+    fixed = rules.basis == "fixed"
+
+    def value(setting: Decimal) -> tuple[Decimal, str]:
+        if fixed:
+            return setting, f"{yuan(setting)}"
+        part = (standard * setting / Decimal("100")).quantize(CENT, rounding=ROUND_HALF_UP)
+        return part, f"标准{yuan(standard)}×{setting}%={yuan(part)}"
+
+    total, steps = ZERO, []
+    for m in members:
+        hits = []
+        if rules.elderly > ZERO and m.age >= rules.elderly_age:
+            hits.append((f"年满{rules.elderly_age}周岁老年人", rules.elderly))
+        if m.disability_grade in (1, 2) and rules.disabled_severe > ZERO:
+            hits.append((f"{m.disability_grade}级重度残疾人", rules.disabled_severe))
+        elif m.disability_grade in (3, 4) and rules.disabled_other > ZERO:
+            hits.append((f"{m.disability_grade}级残疾人", rules.disabled_other))
+        if m.seriously_ill and rules.serious_illness > ZERO:
+            hits.append(("重病患者", rules.serious_illness))
+        if rules.minor > ZERO and m.age < rules.minor_age:
+            hits.append((f"未满{rules.minor_age}周岁未成年人", rules.minor))
+        if not hits:
+            continue
+        priced = [(label, *value(setting)) for label, setting in hits]
+        if rules.combine == "highest" and len(priced) > 1:
+            chosen = [max(priced, key=lambda p: p[1])]
+            note = "，同时符合多项的就高计发一项"
+        else:
+            chosen, note = priced, ""
+        part = sum((p[1] for p in chosen), ZERO)
+        total += part
+        steps.append(
+            f"分类施保：{m.name}（{'、'.join(label for label, _, _ in priced)}）加发 "
+            + " + ".join(desc for _, _, desc in chosen)
+            + (f" = {yuan(part)}" if len(chosen) > 1 else "")
+            + f"{note}。"
+        )
+    if total <= ZERO:
+        return ZERO, []
+    rounded = round_amount(total, unit=rounding, method=rounding_method)
+    steps.append(
+        f"分类施保加发合计 {yuan(total)}，按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：{yuan(rounded)}。"
+    )
+    return rounded, steps

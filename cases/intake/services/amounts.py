@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ from funds.standards.selectors import (
     tekun_standards_in_force,
 )
 from relief.models import Role
+from relief.policy import policy_for
 
 
 @transaction.atomic
@@ -74,6 +76,15 @@ def _area_for(case: Case) -> str:
     return case.household.hukou_type
 
 
+@dataclass
+class AmountResult:
+    eligible: bool
+    margin: bool
+    amount: Decimal | None
+    steps: list[str]
+    standard_label: str
+
+
 def case_compute_amount(
     *, case: Case, actor, on: datetime.date | None = None, automatic: bool = False
 ) -> AmountComputation:
@@ -89,7 +100,27 @@ def case_compute_amount(
         _require_not_recused(case, actor)
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核算金额")
-    on = on or _today()
+    result = case_amount_result(case=case, on=on or _today())
+    with transaction.atomic():
+        computation = AmountComputation.objects.create(
+            case=case,
+            eligible=result.eligible,
+            margin=result.margin,
+            monthly_amount=result.amount,
+            steps=result.steps,
+            standard_label=result.standard_label[:200],
+            computed_by=actor,
+        )
+        case.monthly_amount = result.amount if result.eligible else None
+        _save_case(case, "monthly_amount")
+    return computation
+
+
+def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
+    """The eligibility and monthly amount of ``case`` with the standards in force on ``on``,
+    from the household facts on file, without storing anything: ``case_compute_amount``
+    stores it, and a standard raise (调标) re-runs it for its effective month. 低保 amounts
+    include the county's 分类施保 add-ons in force on ``on``."""
     policy = _policy_for_case(case)
     county = case.township.parent
     area = _area_for(case)
@@ -138,6 +169,7 @@ def case_compute_amount(
             rounding_method=method,
             margin_ratio=policy.dibao_margin_ratio,
         )
+        with_addons = _with_addons(case, members, result, standard, on, rounding, method)
         steps = list(result.steps)
         check = case.economic_checks.filter(status=EconomicCheck.Status.RETURNED).first()
         if check is not None:
@@ -148,7 +180,7 @@ def case_compute_amount(
         eligible, margin, amount, label = (
             result.eligible,
             result.margin,
-            result.amount,
+            with_addons,
             standard.label,
         )
     elif workflow == WorkflowKind.TEKUN:
@@ -184,19 +216,59 @@ def case_compute_amount(
     steps.append(
         f"核算日期：{on:%Y-%m-%d}；金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
     )
-    with transaction.atomic():
-        computation = AmountComputation.objects.create(
-            case=case,
-            eligible=eligible,
-            margin=margin,
-            monthly_amount=amount,
-            steps=steps,
-            standard_label=label[:200],
-            computed_by=actor,
+    return AmountResult(eligible, margin, amount, steps, label)
+
+
+def _with_addons(case, members, result, standard, on, rounding, method) -> Decimal | None:
+    """分类施保 for the covered members (单人保: the members covered alone), settings in
+    force on ``on`` (they are money standards, like the standard itself); steps appended."""
+    if not result.eligible or result.amount is None:
+        return result.amount
+    covered = [
+        m
+        for m in members
+        if m.covered
+        and (
+            not result.single_person
+            or bool(m.serious_illness)
+            or (m.disability_grade is not None and m.disability_grade <= 2)
         )
-        case.monthly_amount = amount if eligible else None
-        _save_case(case, "monthly_amount")
-    return computation
+    ]
+    in_force = policy_for(case.township, on)
+    rules = calc.AddonRules(
+        basis=in_force.addon_basis,
+        combine=in_force.addon_combine,
+        elderly=in_force.addon_elderly,
+        elderly_age=in_force.addon_elderly_age,
+        disabled_severe=in_force.addon_disabled_severe,
+        disabled_other=in_force.addon_disabled_other,
+        serious_illness=in_force.addon_serious_illness,
+        minor=in_force.addon_minor,
+        minor_age=in_force.addon_minor_age,
+    )
+    extra, addon_steps = calc.category_addons(
+        members=[
+            calc.AddonFacts(
+                name=m.name,
+                age=idnumbers.age_on(m.birth_date, on),
+                disability_grade=m.disability_grade,
+                seriously_ill=bool(m.serious_illness),
+            )
+            for m in covered
+        ],
+        rules=rules,
+        standard=standard.amount,
+        rounding=rounding,
+        rounding_method=method,
+    )
+    if not extra:
+        return result.amount
+    total = result.amount + extra
+    result.steps.extend(addon_steps)
+    result.steps.append(
+        f"月保障金 = {calc.yuan(result.amount)} + 分类施保 {calc.yuan(extra)} = {calc.yuan(total)}。"
+    )
+    return total
 
 
 def _auto_compute(case: Case, actor) -> None:
