@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from cases.clocks.selectors import (
     monthly_throughput,
     open_cases_by_stage,
     township_statistics,
 )
+from relief.exports import xlsx_bytes
 from relief.jobs import job_finish, job_progress
 from relief.models import Job
 
@@ -22,16 +19,13 @@ def _pct(value: float | None) -> str:
 
 
 def build_statistics_workbook(*, user, year: int, progress=None) -> bytes:
-    """The dashboard's figures as an XLSX workbook (openpyxl), reporting progress 0–100."""
+    """The dashboard's figures as an XLSX workbook, reporting progress 0–100. Written by
+    relief.exports, which escapes every text cell: a township named like a formula stays
+    text in the clerk's spreadsheet."""
     progress = progress or (lambda pct, msg: None)
-    bold = Font(bold=True)
-    wb = Workbook()
 
     progress(10, "统计按时办结率")
-    ws = wb.active
-    ws.title = "按乡镇统计"
-    ws.append([f"{year} 年各乡镇(街道)办理时限统计（工作日）"])
-    ws.append(
+    by_township = [
         [
             "乡镇(街道)",
             "办结数",
@@ -43,12 +37,8 @@ def build_statistics_workbook(*, user, year: int, progress=None) -> bytes:
             "超期",
             "临期",
             "公示暂停",
-        ]
-    )
-    for cell in ws[2]:
-        cell.font = bold
-    for r in township_statistics(user=user, year=year):
-        ws.append(
+        ],
+        *(
             [
                 r["township"].name,
                 r["decided"],
@@ -61,43 +51,37 @@ def build_statistics_workbook(*, user, year: int, progress=None) -> bytes:
                 r["due_soon"],
                 r["paused"],
             ]
-        )
-    ws["A1"].font = Font(bold=True, size=13)
+            for r in township_statistics(user=user, year=year)
+        ),
+    ]
 
     progress(45, "统计在办案件")
     stage_data = open_cases_by_stage(user=user)
-    ws2 = wb.create_sheet("在办案件")
-    ws2.append(
-        [
-            "乡镇(街道)",
-            *[label for _, label in stage_data["stages"]],
-            "合计",
-            *[f"受理{a}" for a in stage_data["ages"]],
-        ]
-    )
-    for cell in ws2[1]:
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True)
-    for r in stage_data["rows"]:
-        ws2.append([r["township"].name, *r["stages"], r["total"], *r["ages"]])
+    stage_header = [
+        "乡镇(街道)",
+        *[label for _, label in stage_data["stages"]],
+        "合计",
+        *[f"受理{a}" for a in stage_data["ages"]],
+    ]
+    stage_rows = [
+        [r["township"].name, *r["stages"], r["total"], *r["ages"]] for r in stage_data["rows"]
+    ]
 
     progress(75, "统计月度办结量")
     throughput = monthly_throughput(user=user)
-    ws3 = wb.create_sheet("月度受理与办结")
-    ws3.append(["月份", "受理", "办结", "其中超期办结"])
-    for cell in ws3[1]:
-        cell.font = bold
-    for i, month in enumerate(throughput["months"]):
-        ws3.append(
-            [month, throughput["accepted"][i], throughput["decided"][i], throughput["late"][i]]
-        )
+    month_rows = [
+        [month, throughput["accepted"][i], throughput["decided"][i], throughput["late"][i]]
+        for i, month in enumerate(throughput["months"])
+    ]
 
-    for sheet in wb.worksheets:
-        sheet.column_dimensions["A"].width = 16
     progress(90, "生成文件")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(
+        sheets=[
+            ("按乡镇统计", [f"{year} 年各乡镇(街道)办理时限统计（工作日）"], by_township),
+            ("在办案件", stage_header, stage_rows),
+            ("月度受理与办结", ["月份", "受理", "办结", "其中超期办结"], month_rows),
+        ]
+    )
 
 
 def export_statistics_job(job_id: int) -> None:
