@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -81,6 +82,4 @@ def pdf_response(template_name: str, context: dict, *, request, filename: str) -
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)

@@ -6,6 +6,7 @@ what was expected (STYLE §7, after healthchecks' ``envbool``).
 
 import os
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -55,7 +56,6 @@ def env_database(name: str = "DATABASE_URL", *, sqlite_path: str) -> dict:
 
     PostgreSQL uses psycopg 3's connection pool (Django ≥ 5.1 ``OPTIONS["pool"]``).
     """
-    import dj_database_url
 
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -21,6 +21,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = Any
@@ -66,9 +70,6 @@ def write_xlsx(
     ``target`` is a path or a binary stream. Sheet titles are escaped like cells and cut to
     Excel's 31 characters.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
