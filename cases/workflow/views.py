@@ -110,6 +110,12 @@ def _links(case, user) -> list[dict]:
         CaseState.PAYING,
     ):
         links.append({"url": reverse("review:correction", args=[case.pk]), "label": "依法纠正"})
+    # The recipient register (funds) links back by its reverse one-to-one ``recipient``.
+    recipient = getattr(case, "recipient", None) if case.state == CaseState.PAYING else None
+    if recipient is not None:
+        links.append(
+            {"url": reverse("recipients:detail", args=[recipient.pk]), "label": "在册对象与发放"}
+        )
     return links
 
 

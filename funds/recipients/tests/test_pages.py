@@ -165,3 +165,10 @@ def test_the_navigation_links_the_register(client, demo):
     client.force_login(demo.user("clerk"))
     page = client.get(reverse("home")).content.decode()
     assert reverse("recipients:list") in page
+
+
+def test_the_case_page_of_a_case_in_payment_links_its_recipient(client, demo):
+    recipient = registered(demo)
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("cases:detail", args=[recipient.case_id])).content.decode()
+    assert reverse("recipients:detail", args=[recipient.pk]) in page
