@@ -3,14 +3,11 @@ download). Same selectors and services as the pages."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from archive.casefile.views import case_file_response
@@ -24,18 +21,6 @@ from archive.exports.views import zip_response
 from archive.models import ArchiveExport
 from archive.selectors import archive_case_get_for_user, export_get_for_user
 from cases.workflow.services import client_address_of
-
-
-def _call(fn, **kwargs):
-    """Run a service; its Chinese ValidationError / PermissionDenied become 400 / 403."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None)
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -85,8 +70,8 @@ class ExportSerializer(serializers.ModelSerializer):
 @api_view(["GET"])
 def case_file(request, pk: int):
     case = archive_case_get_for_user(user=request.user, pk=pk)
-    return _call(
-        case_file_response, case=case, user=request.user, client_address=client_address_of(request)
+    return case_file_response(
+        case=case, user=request.user, client_address=client_address_of(request)
     )
 
 
@@ -95,8 +80,7 @@ def case_file(request, pk: int):
 def export_create(request):
     data = ExportRequestSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    export = _call(
-        export_request,
+    export = export_request(
         user=request.user,
         data=dict(data.validated_data),
         client_address=client_address_of(request),
@@ -114,9 +98,7 @@ def export_status(request, pk: int):
 @api_view(["POST"])
 def export_cancel_api(request, pk: int):
     export = export_get_for_user(user=request.user, pk=pk)
-    _call(
-        export_cancel, export=export, actor=request.user, client_address=client_address_of(request)
-    )
+    export_cancel(export=export, actor=request.user, client_address=client_address_of(request))
     export.refresh_from_db()
     return Response(ExportSerializer(export).data)
 
@@ -130,8 +112,7 @@ def export_cancel_api(request, pk: int):
 @api_view(["GET"])
 def export_download(request, pk: int):
     export = export_get_for_user(user=request.user, pk=pk)
-    handle = _call(
-        export_open_for_download,
+    handle = export_open_for_download(
         export=export,
         user=request.user,
         client_address=client_address_of(request),

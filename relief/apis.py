@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -308,10 +307,7 @@ class DelegationViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied("只有系统管理员或县民政局可以变更委托状态")
         s = DelegationStatusChangeSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            delegation_change_status(delegation=delegation, actor=user, **s.validated_data)
-        except DjangoValidationError as e:
-            raise ValidationError(e.message_dict if hasattr(e, "error_dict") else e.messages)
+        delegation_change_status(delegation=delegation, actor=user, **s.validated_data)
         fresh = self.get_queryset().get(pk=delegation.pk)
         return Response(DelegationDetailSerializer(fresh).data)
 

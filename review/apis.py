@@ -3,8 +3,6 @@ complaints. Same selectors (scoping → 404) and services (rules) as the pages."
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -24,18 +22,6 @@ from review.models import (
     SpotCheckCampaign,
     SpotCheckItem,
 )
-
-
-def _call(fn, **kwargs):
-    """Run a service; its Chinese ValidationError/PermissionDenied become 400/403."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None)
 
 
 def _require_supervisor(user):
@@ -100,15 +86,15 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        filing = _call(services.filing_acknowledge, filing=self.get_object(), actor=request.user)
+        filing = services.filing_acknowledge(filing=self.get_object(), actor=request.user)
         return Response(FilingSerializer(filing).data)
 
     @action(detail=True, methods=["post"], serializer_class=QueryOpenSerializer)
     def query(self, request, pk=None):
         data = QueryOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        query = _call(
-            services.query_open, filing=self.get_object(), actor=request.user, **data.validated_data
+        query = services.query_open(
+            filing=self.get_object(), actor=request.user, **data.validated_data
         )
         return Response({"id": query.pk, "status": query.status}, status=status.HTTP_201_CREATED)
 
@@ -171,8 +157,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = CampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        campaign = _call(
-            services.spot_check_campaign_create,
+        campaign = services.spot_check_campaign_create(
             actor=request.user,
             name=d["name"],
             period_start=d["period_start"],
@@ -292,8 +277,7 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         case = d.get("case")
-        order = _call(
-            services.rectification_issue,
+        order = services.rectification_issue(
             actor=request.user,
             township=d["township"],
             problem_kind=d["problem_kind"],
@@ -308,8 +292,7 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         data = RespondSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = self.get_object()
-        _call(
-            services.rectification_respond,
+        services.rectification_respond(
             order=order,
             actor=request.user,
             body=data.validated_data["body"],
@@ -322,8 +305,7 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def review(self, request, pk=None):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = _call(
-            services.rectification_review,
+        order = services.rectification_review(
             order=self.get_object(),
             actor=request.user,
             **data.validated_data,
@@ -408,15 +390,14 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             case = case_list_for_user(user=request.user).filter(number=number).first()
             if case is None:
                 raise ValidationError({"case_number": "未找到该案件编号"})
-        complaint = _call(services.complaint_register, actor=request.user, case=case, **d)
+        complaint = services.complaint_register(actor=request.user, case=case, **d)
         return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], serializer_class=FeedbackSerializer)
     def feedback(self, request, pk=None):
         data = FeedbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        complaint = _call(
-            services.complaint_record_feedback,
+        complaint = services.complaint_record_feedback(
             complaint=self.get_object(),
             actor=request.user,
             **data.validated_data,
@@ -425,7 +406,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        complaint = _call(services.complaint_close, complaint=self.get_object(), actor=request.user)
+        complaint = services.complaint_close(complaint=self.get_object(), actor=request.user)
         return Response(ComplaintSerializer(complaint).data)
 
 

@@ -23,17 +23,16 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from archive.services import document_upload
-from cases.intake.check_import import ImportRejected, check_results_import
+from cases.intake.check_import import ImportRejected, check_results_import, read_upload
 from cases.intake.selectors import (
     case_intake_context,
     check_get_for_user,
@@ -49,26 +48,11 @@ from cases.intake.services import near_relatives as near_relatives_services
 from cases.intake.services import survey as survey_services
 from cases.models import Asset, Case, IncomeItem, Member, Spending, Survey
 from cases.workflow.selectors import case_get_for_user
-from cases.workflow.services import CaseChanged, TransitionRefused
+from relief.errors import error_body
 from relief.models import AssistanceType, Role
 from relief.scoping import villages_for_user
 
 ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
-
-
-def _bad(exc: ValidationError) -> Response:
-    if hasattr(exc, "error_dict"):
-        return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _call(fn, *args, ok_status=status.HTTP_200_OK, **kwargs):
-    try:
-        return fn(*args, **kwargs), None
-    except (ValidationError, TransitionRefused) as exc:
-        return None, _bad(exc)
-    except CaseChanged as exc:
-        return None, Response({"detail": [str(exc)]}, status=status.HTTP_409_CONFLICT)
 
 
 def member_json(m: Member) -> dict:
@@ -210,8 +194,7 @@ class ApplicationViewSet(viewsets.ViewSet):
         atype = AssistanceType.objects.filter(
             code=data.get("assistance_type") or "", active=True
         ).first()
-        case, error = _call(
-            application_services.application_create,
+        case = application_services.application_create(
             actor=request.user,
             village=village,
             assistance_type=atype,
@@ -220,8 +203,6 @@ class ApplicationViewSet(viewsets.ViewSet):
             source=data.get("source") or Case.Source.APPLICATION,
             proxy=data.get("proxy") or {},
         )
-        if error:
-            return error
         return Response(case_json(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -238,52 +219,47 @@ class IntakeCaseViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         case = self._case(request, pk)
-        member, error = _call(
-            household_services.member_save,
+        member = household_services.member_save(
             case=case,
             actor=request.user,
             data=dict(request.data.items()),
         )
-        return error or Response(member_json(member), status=status.HTTP_201_CREATED)
+        return Response(member_json(member), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["put", "patch", "delete"], url_path=r"members/(?P<member_pk>\d+)")
     def member(self, request, pk=None, member_pk=None):
         case = self._case(request, pk)
         member = get_object_or_404(Member, pk=member_pk, household_id=case.household_id)
         if request.method == "DELETE":
-            _, error = _call(
-                household_services.member_delete, case=case, actor=request.user, member=member
-            )
-            return error or Response(status=status.HTTP_204_NO_CONTENT)
+            household_services.member_delete(case=case, actor=request.user, member=member)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         data = member_json(member) if request.method == "PATCH" else {}
         data.update(dict(request.data.items()))
-        member, error = _call(
-            household_services.member_save, case=case, actor=request.user, data=data, member=member
+        member = household_services.member_save(
+            case=case, actor=request.user, data=data, member=member
         )
-        return error or Response(member_json(member))
+        return Response(member_json(member))
 
     @action(detail=True, methods=["post"], url_path=r"items/(?P<kind>income|spending|asset)")
     def items(self, request, pk=None, kind=None):
         case = self._case(request, pk)
-        item, error = _call(
-            household_services.household_item_save,
+        item = household_services.household_item_save(
             case=case,
             actor=request.user,
             kind=kind,
             data=dict(request.data.items()),
         )
-        return error or Response({"id": item.pk}, status=status.HTTP_201_CREATED)
+        return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def checklist(self, request, pk=None):
         case = self._case(request, pk)
-        rows, error = _call(
-            application_services.checklist_update,
+        rows = application_services.checklist_update(
             case=case,
             actor=request.user,
             provided=list(request.data.get("provided") or []),
         )
-        return error or Response(
+        return Response(
             {
                 "documents_complete": case.documents_complete,
                 "missing": [r["name"] for r in rows if r["required"] and not r["provided"]],
@@ -306,29 +282,26 @@ class IntakeCaseViewSet(viewsets.ViewSet):
             data.getlist("investigators") if hasattr(data, "getlist") else data.get("investigators")
         )
         photos = request.FILES.getlist("photos") if request.FILES else []
-        survey, error = _call(
-            survey_services.survey_save,
+        survey = survey_services.survey_save(
             case=case,
             actor=request.user,
             data=payload,
             finish=finish,
             photos=photos,
         )
-        return error or Response(survey_json(survey))
+        return Response(survey_json(survey))
 
     @action(detail=True, methods=["post"], url_path="check-request")
     def check_request(self, request, pk=None):
         case = self._case(request, pk)
-        check, error = _call(checks_services.check_request, case=case, actor=request.user)
-        return error or Response(
-            {"id": check.pk, "status": check.status}, status=status.HTTP_201_CREATED
-        )
+        check = checks_services.check_request(case=case, actor=request.user)
+        return Response({"id": check.pk, "status": check.status}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], url_path="compute-amount")
     def compute_amount(self, request, pk=None):
         case = self._case(request, pk)
-        comp, error = _call(amounts_services.case_compute_amount, case=case, actor=request.user)
-        return error or Response(
+        comp = amounts_services.case_compute_amount(case=case, actor=request.user)
+        return Response(
             {
                 "eligible": comp.eligible,
                 "margin": comp.margin,
@@ -344,16 +317,15 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         case = self._case(request, pk)
         file = request.FILES.get("file")
         if file is None:
-            return Response({"file": ["请选择要上传的文件"]}, status=status.HTTP_400_BAD_REQUEST)
-        doc, error = _call(
-            document_upload,
+            raise ValidationError({"file": ["请选择要上传的文件"]})
+        doc = document_upload(
             case=case,
             kind=request.data.get("kind", ""),
             uploaded_file=file,
             actor=request.user,
             title=request.data.get("title", ""),
         )
-        return error or Response(
+        return Response(
             {
                 "id": doc.pk,
                 "content_type": doc.content_type,
@@ -398,11 +370,8 @@ class CheckViewSet(viewsets.ViewSet):
             try:
                 results = json.loads(results)
             except ValueError:
-                return Response(
-                    {"results": ["核对结果须为JSON数组"]}, status=status.HTTP_400_BAD_REQUEST
-                )
-        check, error = _call(
-            checks_services.check_return,
+                raise ValidationError({"results": ["核对结果须为JSON数组"]})
+        check = checks_services.check_return(
             check=check,
             actor=request.user,
             conclusion=request.data.get("conclusion", ""),
@@ -410,20 +379,26 @@ class CheckViewSet(viewsets.ViewSet):
             member_results=list(results),
             report_file=request.FILES.get("report"),
         )
-        return error or Response({"id": check.pk, "status": check.status})
+        return Response({"id": check.pk, "status": check.status})
 
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"file": ["请选择要导入的文件"]}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"file": ["请选择要导入的文件"]})
         try:
             result = check_results_import(
-                actor=request.user, content=upload.read(), file_name=upload.name
+                actor=request.user, content=read_upload(upload), file_name=upload.name
             )
         except ImportRejected as exc:
+            reasons = [m if r is None else f"第{r}行：{m}" for r, m in exc.errors]
             return Response(
-                {"rejected": [{"row": r, "reason": m} for r, m in exc.errors]},
+                error_body(
+                    detail="导入未执行：文件中有错误，请修改后重新导入",
+                    code="invalid",
+                    errors={"file": reasons},
+                    rejected=[{"row": r, "reason": m} for r, m in exc.errors],
+                ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(
@@ -458,20 +433,17 @@ class NearRelativeViewSet(viewsets.ViewSet):
         )
 
     def create(self, request):
-        entry, error = _call(
-            near_relatives_services.near_relative_register,
+        entry = near_relatives_services.near_relative_register(
             actor=request.user,
             data=dict(request.data.items()),
         )
-        return error or Response({"id": entry.pk}, status=status.HTTP_201_CREATED)
+        return Response({"id": entry.pk}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         entry = near_relative_get_for_user(user=request.user, pk=pk)
-        _, error = _call(
-            near_relatives_services.near_relative_deactivate, actor=request.user, entry=entry
-        )
-        return error or Response({"id": entry.pk, "active": False})
+        near_relatives_services.near_relative_deactivate(actor=request.user, entry=entry)
+        return Response({"id": entry.pk, "active": False})
 
 
 def register(router) -> None:

@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,11 +21,11 @@ from cases.workflow.filters import CaseFilter
 from cases.workflow.selectors import case_events, case_get_for_user, case_page_list_for_user
 from cases.workflow.services import (
     CaseChanged,
-    TransitionRefused,
     available_transitions,
     case_transition,
     client_address_of,
 )
+from relief.api_errors import ErrorSerializer
 from relief.paging import NewestFirstCursorPagination
 
 
@@ -136,11 +136,9 @@ class TransitionResultSerializer(serializers.Serializer):
     event = CaseEventSerializer()
 
 
-class TransitionErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField(), required=False)
-    state = serializers.CharField(required=False)
-    state_label = serializers.CharField(required=False)
+class CaseChangedErrorSerializer(ErrorSerializer):
+    state = serializers.CharField()
+    state_label = serializers.CharField()
 
 
 @extend_schema_view(
@@ -180,10 +178,10 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             200: TransitionResultSerializer,
             400: OpenApiResponse(
-                TransitionErrorSerializer, description="不能办理，reasons 列出原因"
+                ErrorSerializer, description="不能办理，errors.non_field_errors 列出原因"
             ),
             409: OpenApiResponse(
-                TransitionErrorSerializer, description="案件已被他人处理，state 为最新状态"
+                CaseChangedErrorSerializer, description="案件已被他人处理，state 为最新状态"
             ),
         },
     )
@@ -193,30 +191,15 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = TransitionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         expected = data.validated_data["expected_state"]
-        try:
-            if expected and expected != case.state:
-                raise CaseChanged(case)
-            event = case_transition(
-                case=case,
-                name=name,
-                actor=request.user,
-                opinion=data.validated_data["opinion"],
-                client_address=client_address_of(request),
-            )
-        except CaseChanged as exc:
-            return Response(
-                {
-                    "detail": str(exc),
-                    "state": exc.case.state,
-                    "state_label": exc.case.get_state_display(),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        except TransitionRefused as exc:
-            return Response(
-                {"detail": "不能办理此操作", "reasons": exc.messages},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if expected and expected != case.state:
+            raise CaseChanged(case)
+        event = case_transition(
+            case=case,
+            name=name,
+            actor=request.user,
+            opinion=data.validated_data["opinion"],
+            client_address=client_address_of(request),
+        )
         return Response(
             {
                 "state": case.state,

@@ -21,6 +21,7 @@ from cases.rules import is_recused
 from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
+from relief.errors import Conflict
 from relief.models import Role
 from relief.scoping import scope_by_region
 
@@ -31,11 +32,15 @@ class TransitionRefused(ValidationError):
     """The user may not take this transition now; ``messages`` are readable reasons."""
 
 
-class CaseChanged(Exception):
-    """Somebody else changed the case first (optimistic locking)."""
+class CaseChanged(Conflict):
+    """Somebody else changed the case first (optimistic locking); the API answers 409 with the
+    state the case is in now."""
 
     def __init__(self, case: Case):
-        super().__init__("案件已被他人处理，请刷新后查看最新状态")
+        super().__init__(
+            "案件已被他人处理，请刷新后查看最新状态",
+            extra={"state": case.state, "state_label": case.get_state_display()},
+        )
         self.case = case
 
 

@@ -11,15 +11,13 @@ the pages. Typed serializers for input and output.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from funds.rosters import selectors, services
@@ -32,19 +30,8 @@ from funds.rosters.models import (
     RunKind,
     RunState,
 )
+from relief.api_input import ObjectJSONParser
 from relief.models import AssistanceType
-
-
-def _call(fn, **kwargs):
-    """Run a service; its Chinese ValidationError / PermissionDenied become 400 / 403."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None)
 
 
 class ReconciliationSerializer(serializers.Serializer):
@@ -235,7 +222,7 @@ class RosterRunViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         qs = selectors.roster_runs_for_user(self.request.user)
@@ -258,8 +245,7 @@ class RosterRunViewSet(
     def create(self, request):
         data = RosterStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run = _call(
-            services.roster_run_start,
+        run = services.roster_run_start(
             township=request.user.region,
             month=data.validated_data["month"],
             assistance_type=data.validated_data["assistance_type"],
@@ -270,11 +256,11 @@ class RosterRunViewSet(
         return Response(RosterRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
-        _call(services.roster_discard, run=self.get_object(), actor=request.user)
+        services.roster_discard(run=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _act(self, service):
-        run = _call(service, run=self.get_object(), actor=self.request.user)
+        run = service(run=self.get_object(), actor=self.request.user)
         run = selectors.roster_run_get_for_user(user=self.request.user, pk=run.pk)
         return Response(RosterRunDetailSerializer(run).data)
 
@@ -318,8 +304,7 @@ class RosterRunViewSet(
             return Response(RosterExportSerializer(run.exports.all(), many=True).data)
         data = ExportStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = _call(
-            services.roster_export_start,
+        job = services.roster_export_start(
             run=run,
             fmt=data.validated_data["format"],
             actor=request.user,
@@ -341,8 +326,7 @@ class RosterRunViewSet(
         data = ResultUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        record, created = _call(
-            services.roster_import_results,
+        record, created = services.roster_import_results(
             run=run,
             filename=upload.name,
             data=upload.read(),

@@ -129,11 +129,11 @@ def test_holds_power_rejects_bad_parameters_in_chinese_and_hides_other_townships
     client = api("clerk")
     url = "/api/delegations/holds-power/"
     r = client.get(url, {"township": demo.gushu.code, "type": "dibao_rural", "date": "2026/01/01"})
-    assert r.status_code == 400 and r.json()["date"] == "日期格式应为 YYYY-MM-DD"
+    assert r.status_code == 400 and r.json()["errors"]["date"] == ["日期格式应为 YYYY-MM-DD"]
     r = client.get(url, {"township": demo.gushu.code, "type": "nope"})
-    assert r.status_code == 400 and "未知的救助类型" in r.json()["type"]
+    assert r.status_code == 400 and "未知的救助类型" in r.json()["errors"]["type"][0]
     r = client.get(url, {"type": "dibao_rural"})
-    assert r.status_code == 400 and r.json()["township"] == "请提供乡镇区划代码"
+    assert r.status_code == 400 and r.json()["errors"]["township"] == ["请提供乡镇区划代码"]
     assert client.get(url, {"township": demo.wuxi.code, "type": "dibao_rural"}).status_code == 404
 
 
@@ -149,11 +149,11 @@ def test_administrators_and_supervisors_change_delegation_status_others_cannot(a
     r = api("admin").post(
         url, {"status": "active", "effective_date": "2026-04-01", "reason": "x"}, format="json"
     )
-    assert r.status_code == 400 and "上一次变更" in r.json()["effective_date"][0]
+    assert r.status_code == 400 and "上一次变更" in r.json()["errors"]["effective_date"][0]
     r = api("admin").post(
         url, {"status": "active", "effective_date": "2026-06-01", "reason": ""}, format="json"
     )
-    assert r.status_code == 400 and "reason" in r.json()
+    assert r.status_code == 400 and "reason" in r.json()["errors"]
     assert holds_power(demo.huangchi, d.assistance_type, D(2026, 5, 2)) is False
 
 

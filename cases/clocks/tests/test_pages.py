@@ -107,7 +107,10 @@ def test_the_api_extends_and_refuses_beyond_the_maximum(client, demo):
         and ok.json()["can_extend_by"] == 0
     )
     refused = client.post(url, {"extra_wd": 1, "reason": "再延"}, content_type="application/json")
-    assert refused.status_code == 400 and "不能超过 45 个工作日" in refused.json()["extra_wd"][0]
+    assert (
+        refused.status_code == 400
+        and "不能超过 45 个工作日" in refused.json()["errors"]["extra_wd"][0]
+    )
     assert client.get(f"/api/cases/{case.pk}/clock/").json()["extended_wd"] == 25
 
 

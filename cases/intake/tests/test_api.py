@@ -33,7 +33,7 @@ def test_application_through_the_api_uses_the_same_validation(demo):
     }
     response = client.post("/api/intake/applications/", body, format="json")
     assert response.status_code == 400
-    assert "校验码" in response.json()["members-0-id_number"][0]
+    assert "校验码" in response.json()["errors"]["members-0-id_number"][0]
     body["members"][0]["id_number"] = APPLICANT_ID
     response = client.post("/api/intake/applications/", body, format="json")
     assert response.status_code == 201
@@ -52,7 +52,9 @@ def test_mobile_survey_draft_then_finish(demo):
         "findings": "属实",
     }
     response = client.put(url, {**body, "finish": True}, format="json")
-    assert response.status_code == 400 and "至少2名" in response.json()["investigators"][0]
+    assert (
+        response.status_code == 400 and "至少2名" in response.json()["errors"]["investigators"][0]
+    )
     assert client.put(url, {**body, "finish": False}, format="json").json()["status"] == "draft"
     body["investigators"].append("陈晓燕")
     assert client.put(url, {**body, "finish": True}, format="json").json()["status"] == "complete"

@@ -90,7 +90,9 @@ def test_post_refused_transition_returns_400_with_reasons(demo):
         f"/api/cases/{case.pk}/transitions/confirm/", {}, format="json"
     )
     assert response.status_code == 400
-    assert set(response.json()["reasons"]) == {"救助金额尚未核定", "请填写意见"}
+    body = response.json()
+    assert set(body["errors"]["non_field_errors"]) == {"救助金额尚未核定", "请填写意见"}
+    assert body["code"] == "invalid" and "请填写意见" in body["detail"]
     assert Case.objects.get(pk=case.pk).state == CaseState.REVIEW
 
 

@@ -70,7 +70,7 @@ def test_account_set_and_reveal_through_the_api(client, demo):
         content_type="application/json",
     )
     assert bad.status_code == 400
-    assert bad.json()["account_number"] == ["账号只能包含数字"]
+    assert bad.json()["errors"]["account_number"] == ["账号只能包含数字"]
     made = client.post(
         url,
         {"holder_member": recipient.case.applicant.pk, "bank": "abc", "account_number": CARD},
