@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -405,18 +405,67 @@ def _verb_sql(kind: str) -> tuple[str, list]:
     )
 
 
+#: A township whose clocks cross one threshold more than this many at once (the backlog
+#: when the scan is first switched on, or after days without a scan) gets one digest per
+#: responsible person and threshold instead of one message per case.
+DIGEST_ABOVE = 20
+#: Clocks whose flag one UPDATE raises: a cold run over a backlog goes in batches.
+FLAG_BATCH = 20_000
+
+#: Per threshold: the digest's message (after the number of cases) and its list filter.
+DIGESTS = {
+    "overdue": ("件案件已超过办理时限，请在案件列表按“超期”筛选后尽快办理", "overdue=yes"),
+    "due_soon": ("件案件即将到期，请在案件列表按“临期”筛选后及时办理", "overdue=soon"),
+    "step": ("件案件的环节时限已超期，请在案件列表按“超期”筛选查看", "overdue=yes"),
+}
+
+
+def _send_digests(kind: str, counts: dict[int, int], today: datetime.date, now) -> int:
+    """One notification per responsible person of each township in ``counts`` (township
+    id → clocks crossing now), linking to the case list filtered on the threshold."""
+    text, query = DIGESTS[kind]
+    url = f"{reverse('cases:list')}?{query}"
+    users = User.objects.filter(is_active=True, region_id__in=counts).filter(
+        Q(role__in=RESPONSIBLE_ROLES) | Q(extra_role__in=RESPONSIBLE_ROLES)
+    )
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            verb=f"您辖区有 {counts[region_id]} {text}"[:200],
+            url=url,
+            dedupe_key=f"clock:digest:{kind}:{today.isoformat()}",
+            created_at=now,
+        )
+        for user_id, region_id in users.values_list("pk", "region_id")
+    ]
+    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
-    """One threshold, set-based: (1) one INSERT … SELECT of a notification per responsible
-    user for every clock past the threshold whose marker does not yet name its current due
-    date; (2) one UPDATE raising the flag and setting the marker on those clocks. The
-    unique (recipient, dedupe_key) constraint makes any repeat a no-op. Returns
-    (clocks marked, notifications inserted)."""
+    """One threshold, set-based: (1) the clocks past the threshold whose marker does not yet
+    name their current due date, counted per township; (2) one INSERT … SELECT of a
+    notification per responsible user and clock for the townships with DIGEST_ABOVE
+    crossings or fewer, one digest per person for the others; (3) UPDATEs of FLAG_BATCH
+    clocks raising the flag and setting the marker. The unique (recipient, dedupe_key)
+    constraint makes any repeat a no-op. Returns (clocks marked, notifications inserted)."""
     flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today)[kind]
+    unnotified = Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
+    counts = {
+        row["case__township_id"]: row["n"]
+        for row in CaseClock.objects.filter(cond_q & unnotified)
+        .values("case__township_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    backlog = {t: n for t, n in counts.items() if n > DIGEST_ABOVE}
     clock_t, case_t = CaseClock._meta.db_table, Case._meta.db_table
     user_t, note_t = User._meta.db_table, Notification._meta.db_table
     prefix, suffix = _case_url_sql()
     verb_sql, verb_params = _verb_sql(kind)
     roles = [str(r) for r in RESPONSIBLE_ROLES]
+    not_backlog = (
+        f"AND k.township_id NOT IN ({', '.join(['%s'] * len(backlog))})" if backlog else ""
+    )
     sql = f"""
         INSERT INTO {note_t} (recipient_id, verb, url, dedupe_key, created_at, read_at)
         SELECT u.id,
@@ -431,6 +480,7 @@ def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
            AND (c.{marker} IS NULL OR c.{marker} <> c.{due_col})
            AND u.is_active = %s
            AND (u.role IN (%s, %s) OR u.extra_role IN (%s, %s))
+           {not_backlog}
         ON CONFLICT DO NOTHING
     """
     params = [
@@ -444,15 +494,25 @@ def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
         True,
         *roles,
         *roles,
+        *backlog,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = max(cursor.rowcount, 0)
-    pending = Q(**{flag: False}) | Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
-    marked = CaseClock.objects.filter(cond_q & pending).update(
-        **{flag: True, marker: F(due_col), "updated_at": now}
-    )
-    return marked, inserted
+    inserted = 0
+    if len(backlog) < len(counts):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted = max(cursor.rowcount, 0)
+    if backlog:
+        inserted += _send_digests(kind, backlog, today, now)
+    pending = CaseClock.objects.filter(cond_q & (Q(**{flag: False}) | unnotified))
+    marked = 0
+    while True:
+        batch = pending.order_by("pk").values("pk")[:FLAG_BATCH]
+        done = CaseClock.objects.filter(pk__in=batch).update(
+            **{flag: True, marker: F(due_col), "updated_at": now}
+        )
+        marked += done
+        if done < FLAG_BATCH:
+            return marked, inserted
 
 
 def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
