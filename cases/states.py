@@ -125,3 +125,13 @@ COUNTY_VISIT_STATES = INVESTIGATION_STATES
 
 #: States of a case that stands confirmed (the spot-check population, the correctable cases).
 CONFIRMED_STATES = (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING)
+#: Decided or closed: the household's file is complete and may be exported.
+FILE_COMPLETE_STATES = (
+    CaseState.CONFIRMED,
+    CaseState.RESULT_NOTICE,
+    CaseState.PAYING,
+    CaseState.REFUSED,
+    CaseState.TERMINATED,
+    CaseState.REVOKED,
+    CaseState.WITHDRAWN,
+)

@@ -41,7 +41,6 @@ NOTICE_TRANSITIONS = (
     "publish_result",
     "close_result_notice",
 )
-NOTICE_STATES = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE, CaseState.OBJECTION)
 ROLE_LABELS = dict(Role.choices)
 STATE_LABELS = dict(CaseState.choices)
 #: Uploads shown inside an earlier part (5: survey photos, 6: check reports) rather than

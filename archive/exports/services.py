@@ -15,23 +15,15 @@ from archive.exports.build import export_file_path
 from archive.models import ArchiveAccessLog, ArchiveExport
 from archive.selectors import archive_cases_for_user
 from archive.tasks import build_export
-from cases.models import CaseState
+from cases.states import FILE_COMPLETE_STATES
 from relief.jobs import job_fail, job_start
 from relief.models import AssistanceType, Region, Role
 from relief.scoping import townships_for_user
 
 EXPORT_KIND = "archive_export"
 EXPORT_ROLES = (Role.COUNTY_SUPERVISOR, Role.TOWNSHIP_CLERK)
-#: States a file can be exported in: decided or closed cases (the file is complete).
-EXPORT_STATES = (
-    CaseState.CONFIRMED,
-    CaseState.RESULT_NOTICE,
-    CaseState.PAYING,
-    CaseState.REFUSED,
-    CaseState.TERMINATED,
-    CaseState.REVOKED,
-    CaseState.WITHDRAWN,
-)
+#: States a file can be exported in (cases.states).
+EXPORT_STATES = FILE_COMPLETE_STATES
 
 
 def may_export(user) -> bool:
