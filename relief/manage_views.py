@@ -1,4 +1,4 @@
-"""Administration pages under /manage/ (issue 2): region tree, users, delegations, policy
+"""Administration pages under /manage/: region tree, users, delegations, policy
 settings, working-day calendar, assistance types, and the change history of each.
 
 Thin views: reads through relief/selectors.py (404 outside the user's county), writes
