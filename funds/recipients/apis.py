@@ -4,14 +4,16 @@ scoping as the pages: another region's recipient is a 404."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from cases.models import Member
 from cases.workflow.services import client_address_of
+from funds.recipients import adjustments
 from funds.recipients.filters import RecipientFilter
 from funds.recipients.models import (
     AccountKind,
@@ -19,14 +21,25 @@ from funds.recipients.models import (
     BankAccount,
     Recipient,
     RecipientChange,
+    StandardAdjustmentLine,
+    StandardAdjustmentRun,
 )
 from funds.recipients.selectors import (
+    adjustment_run_get_for_user,
+    adjustment_runs_for_user,
     recipient_changes,
     recipient_get_for_user,
     recipient_page_list_for_user,
     recipient_totals,
 )
 from funds.recipients.services import bank_account_reveal, bank_account_set
+from funds.standards.models import Area
+from relief.models import AssistanceType, Role
+
+
+def drf_errors(error: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as a 400 with field → messages."""
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -209,16 +222,19 @@ class RecipientViewSet(viewsets.ReadOnlyModelViewSet):
             ).first()
             if member is None:
                 raise ValidationError({"holder_member": "户名对应成员须为本家庭成员"})
-        account = bank_account_set(
-            household=recipient.household,
-            actor=request.user,
-            holder_name=values.get("holder_name") or (member.name if member else ""),
-            holder_member=member,
-            agent_reason=values.get("agent_reason", ""),
-            bank=values["bank"],
-            kind=values["kind"],
-            account_number=values["account_number"],
-        )
+        try:
+            account = bank_account_set(
+                household=recipient.household,
+                actor=request.user,
+                holder_name=values.get("holder_name") or (member.name if member else ""),
+                holder_member=member,
+                agent_reason=values.get("agent_reason", ""),
+                bank=values["bank"],
+                kind=values["kind"],
+                account_number=values["account_number"],
+            )
+        except DjangoValidationError as error:
+            raise drf_errors(error)
         return Response(BankAccountSerializer(account).data, status=201)
 
     @extend_schema(
@@ -233,16 +249,135 @@ class RecipientViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"account": "尚未登记发放账户"})
         data = RevealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        number = bank_account_reveal(
-            account=recipient.bank_account,
-            actor=request.user,
-            client_address=client_address_of(request),
-            purpose=data.validated_data["purpose"],
-        )
+        try:
+            number = bank_account_reveal(
+                account=recipient.bank_account,
+                actor=request.user,
+                client_address=client_address_of(request),
+                purpose=data.validated_data["purpose"],
+            )
+        except DjangoValidationError as error:
+            raise drf_errors(error)
         response = Response({"account": recipient.bank_account_id, "account_number": number})
         response["Cache-Control"] = "no-store"
         return response
 
 
+class AdjustmentRunSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    assistance_type_name = serializers.CharField(source="assistance_type.name", read_only=True)
+
+    class Meta:
+        model = StandardAdjustmentRun
+        fields = [
+            "id",
+            "county",
+            "assistance_type",
+            "assistance_type_name",
+            "area",
+            "effective_month",
+            "standard_label",
+            "status",
+            "status_label",
+            "households",
+            "changed_households",
+            "old_total",
+            "new_total",
+            "created_by",
+            "created_at",
+            "applied_by",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentLineSerializer(serializers.ModelSerializer):
+    head_name = serializers.CharField(source="recipient.head_name", read_only=True)
+    steps = serializers.ListField(child=serializers.CharField(), read_only=True)
+    covered_member_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = StandardAdjustmentLine
+        fields = [
+            "id",
+            "recipient",
+            "head_name",
+            "effective_month",
+            "status",
+            "covered_member_ids",
+            "old_amount",
+            "new_amount",
+            "eligible",
+            "steps",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentPreviewInputSerializer(serializers.Serializer):
+    assistance_type = serializers.PrimaryKeyRelatedField(
+        queryset=AssistanceType.objects.filter(active=True)
+    )
+    area = serializers.ChoiceField(choices=Area.choices)
+    effective_month = serializers.DateField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="调标批次（本县）"),
+    retrieve=extend_schema(summary="调标批次详情（户数、原/新月发放合计）"),
+)
+class StandardAdjustmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AdjustmentRunSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return adjustment_runs_for_user(user=self.request.user)
+
+    @extend_schema(
+        summary="预览调标（不改变在册数据）",
+        request=AdjustmentPreviewInputSerializer,
+        responses={201: AdjustmentRunSerializer},
+    )
+    def create(self, request):
+        data = AdjustmentPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not request.user.has_role(Role.COUNTY_SUPERVISOR):
+            raise PermissionDenied("调标由县民政局监管人员办理")
+        try:
+            run = adjustments.standard_adjustment_preview(
+                county=request.user.region, actor=request.user, **data.validated_data
+            )
+        except DjangoValidationError as error:
+            raise drf_errors(error)
+        return Response(AdjustmentRunSerializer(run).data, status=201)
+
+    @extend_schema(summary="调标明细", responses=AdjustmentLineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        run = adjustment_run_get_for_user(user=request.user, pk=pk)
+        lines = run.lines.select_related("recipient").order_by("pk")
+        page = self.paginate_queryset(lines)
+        if page is not None:
+            return self.get_paginated_response(AdjustmentLineSerializer(page, many=True).data)
+        return Response(AdjustmentLineSerializer(lines, many=True).data)
+
+    @extend_schema(
+        summary="执行调标（逐户生成签署的变更记录）",
+        request=None,
+        responses=AdjustmentRunSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        run = adjustment_run_get_for_user(user=request.user, pk=pk)
+        try:
+            adjustments.standard_adjustment_apply(run=run, actor=request.user)
+        except DjangoValidationError as error:
+            raise drf_errors(error)
+        run.refresh_from_db()
+        return Response(AdjustmentRunSerializer(run).data)
+
+
 def register(router) -> None:
     router.register("recipients", RecipientViewSet, basename="recipient")
+    router.register(
+        "standard-adjustments", StandardAdjustmentViewSet, basename="standard-adjustment"
+    )

@@ -211,3 +211,25 @@ def test_a_category_add_on_in_force_is_part_of_the_new_amount_and_its_explanatio
     # 850 + 10 % of 850 for a member aged 76 = 935
     assert line.new_amount == Decimal("935.00")
     assert any("分类施保：" in step and "850.00元×10%=85.00元" in step for step in line.steps)
+
+
+def test_the_api_previews_and_applies(client, demo, county_rural):
+    client.force_login(demo.user("supervisor"))
+    made = client.post(
+        "/api/standard-adjustments/",
+        {
+            "assistance_type": AssistanceType.objects.get(code="dibao_rural").pk,
+            "area": "rural",
+            "effective_month": "2026-07-01",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert (body["households"], body["old_total"], body["new_total"]) == (2, "2070.00", "2250.00")
+    lines = client.get(f"/api/standard-adjustments/{body['id']}/lines/").json()["results"]
+    assert {li["new_amount"] for li in lines} == {"1400.00", "850.00"}
+    applied = client.post(f"/api/standard-adjustments/{body['id']}/apply/")
+    assert applied.json()["status"] == "applied"
+    again = client.post(f"/api/standard-adjustments/{body['id']}/apply/")
+    assert again.status_code == 400
