@@ -4,7 +4,6 @@ scoping as the pages: another region's recipient is a 404."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -35,11 +34,6 @@ from funds.recipients.selectors import (
 from funds.recipients.services import bank_account_reveal, bank_account_set
 from funds.standards.models import Area
 from relief.models import AssistanceType, Role
-
-
-def drf_errors(error: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as a 400 with field → messages."""
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -222,19 +216,16 @@ class RecipientViewSet(viewsets.ReadOnlyModelViewSet):
             ).first()
             if member is None:
                 raise ValidationError({"holder_member": "户名对应成员须为本家庭成员"})
-        try:
-            account = bank_account_set(
-                household=recipient.household,
-                actor=request.user,
-                holder_name=values.get("holder_name") or (member.name if member else ""),
-                holder_member=member,
-                agent_reason=values.get("agent_reason", ""),
-                bank=values["bank"],
-                kind=values["kind"],
-                account_number=values["account_number"],
-            )
-        except DjangoValidationError as error:
-            raise drf_errors(error)
+        account = bank_account_set(
+            household=recipient.household,
+            actor=request.user,
+            holder_name=values.get("holder_name") or (member.name if member else ""),
+            holder_member=member,
+            agent_reason=values.get("agent_reason", ""),
+            bank=values["bank"],
+            kind=values["kind"],
+            account_number=values["account_number"],
+        )
         return Response(BankAccountSerializer(account).data, status=201)
 
     @extend_schema(
@@ -249,15 +240,12 @@ class RecipientViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"account": "尚未登记发放账户"})
         data = RevealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            number = bank_account_reveal(
-                account=recipient.bank_account,
-                actor=request.user,
-                client_address=client_address_of(request),
-                purpose=data.validated_data["purpose"],
-            )
-        except DjangoValidationError as error:
-            raise drf_errors(error)
+        number = bank_account_reveal(
+            account=recipient.bank_account,
+            actor=request.user,
+            client_address=client_address_of(request),
+            purpose=data.validated_data["purpose"],
+        )
         response = Response({"account": recipient.bank_account_id, "account_number": number})
         response["Cache-Control"] = "no-store"
         return response
@@ -342,12 +330,9 @@ class StandardAdjustmentViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         if not request.user.has_role(Role.COUNTY_SUPERVISOR):
             raise PermissionDenied("调标由县民政局监管人员办理")
-        try:
-            run = adjustments.standard_adjustment_preview(
-                county=request.user.region, actor=request.user, **data.validated_data
-            )
-        except DjangoValidationError as error:
-            raise drf_errors(error)
+        run = adjustments.standard_adjustment_preview(
+            county=request.user.region, actor=request.user, **data.validated_data
+        )
         return Response(AdjustmentRunSerializer(run).data, status=201)
 
     @extend_schema(summary="调标明细", responses=AdjustmentLineSerializer(many=True))
@@ -368,10 +353,7 @@ class StandardAdjustmentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         run = adjustment_run_get_for_user(user=request.user, pk=pk)
-        try:
-            adjustments.standard_adjustment_apply(run=run, actor=request.user)
-        except DjangoValidationError as error:
-            raise drf_errors(error)
+        adjustments.standard_adjustment_apply(run=run, actor=request.user)
         run.refresh_from_db()
         return Response(AdjustmentRunSerializer(run).data)
 
