@@ -223,7 +223,11 @@ def main() -> int:
         mixed = run_phase(clerk_session, host=host, users=args.users, seconds=args.seconds)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
     print("\n| request | requests | failures | req/s | median | p95 |")
     print("|---|---:|---:|---:|---:|---:|")
