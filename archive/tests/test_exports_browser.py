@@ -1,5 +1,9 @@
 """Browser check (Debian chromium via Playwright): a county supervisor asks for an archive
-export, watches the htmx progress bar count the cases, and downloads a ZIP that verifies."""
+export, watches the htmx progress bar count the cases, and downloads a ZIP that verifies.
+
+The test plays the worker while the page polls the live server, so two connections write
+and read at the same time: that needs PostgreSQL (SQLite's shared in-memory test database
+answers "database table is locked"); CI runs it there."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from archive.tests.helpers import decided_case
 from cases.models import CaseState
 from relief.models import Region
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 def test_a_supervisor_starts_an_export_watches_the_progress_and_downloads_it(
