@@ -72,10 +72,7 @@ def document_upload(
     allowed: tuple[str, ...] | None = None,
 ) -> Document:
     """Store one file for ``case`` (the caller got ``case`` through case_get_for_user)."""
-    if not actor.has_role(*UPLOAD_ROLES):
-        raise ValidationError("您的角色不能上传档案文件")
-    if case.is_recused(actor):
-        raise ValidationError("您是申请人的近亲属，须回避，不能办理此案件")
+    case.require_actor(actor, UPLOAD_ROLES, role_message="您的角色不能上传档案文件")
     if kind not in Document.Kind.values:
         raise ValidationError({"kind": "请选择文件类别"})
     try:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from archive.models import Document
 from archive.services import document_upload, read_checked_upload
 from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
+from cases.access import case_require_actor
 from cases.models import Case, CaseEvent, CaseState
 from cases.states import CONFIRMED_STATES, PRE_DECISION_STATES
 from cases.workflow.services import case_log_event, case_transition
@@ -449,6 +450,7 @@ def spot_check_record_visit(
         raise PermissionDenied("只有核查人或县民政局监管人员可以记录核查结果")
     if item.campaign.county_id != actor.region_id:
         raise PermissionDenied("只能办理本县(区)的事项")
+    case_require_actor(case=item.case, actor=actor, roles=())
     errors = {}
     if visit_date is None:
         errors["visit_date"] = "请填写核查日期"

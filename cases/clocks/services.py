@@ -30,8 +30,8 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.access import case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, StepKind
-from cases.rules import is_recused
 from cases.states import CHECK_STATES, ENDED_STATES, NOTICE_STATES, WorkflowKind
 from cases.workflow import services as workflow
 from relief.delegation import holds_power
@@ -247,10 +247,12 @@ def clock_extend(
         errors["extra_wd"] = "延长天数至少为 1 个工作日"
     if not reason:
         errors["reason"] = "请填写延长理由"
-    if not actor.has_role(*EXTEND_ROLES):
-        raise ValidationError("延长办理时限须由乡镇审核确认人（报县审批的案件由县民政局）办理")
-    if is_recused(case, actor):
-        raise ValidationError("您是申请人的近亲属，须回避")
+    case_require_actor(
+        case=case,
+        actor=actor,
+        roles=EXTEND_ROLES,
+        role_message="延长办理时限须由乡镇审核确认人（报县审批的案件由县民政局）办理",
+    )
     with transaction.atomic():
         clock = CaseClock.objects.select_for_update().filter(case=case).first()
         if clock is None:
@@ -294,8 +296,12 @@ def clock_refusal_notice_served(
 ) -> CaseClock:
     """The written refusal was served (A Art.21): the refusal-notice step stops."""
     served_on = served_on or timezone.localdate()
-    if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR):
-        raise ValidationError("须由乡镇经办人、审核确认人或县民政局登记")
+    case_require_actor(
+        case=case,
+        actor=actor,
+        roles=(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
+        role_message="须由乡镇经办人、审核确认人或县民政局登记",
+    )
     with transaction.atomic():
         clock = CaseClock.objects.select_for_update().filter(case=case).first()
         if clock is None or clock.step_kind != StepKind.REFUSAL_NOTICE:

@@ -48,6 +48,7 @@ from cases.intake.services import near_relatives as near_relatives_services
 from cases.intake.services import survey as survey_services
 from cases.models import Asset, Case, IncomeItem, Member, Spending, Survey
 from cases.workflow.selectors import case_get_for_user
+from cases.workflow.services import client_address_of
 from relief.errors import error_body
 from relief.models import AssistanceType, Role
 from relief.scoping import villages_for_user
@@ -442,7 +443,13 @@ class NearRelativeViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         entry = near_relative_get_for_user(user=request.user, pk=pk)
-        near_relatives_services.near_relative_deactivate(actor=request.user, entry=entry)
+        data = request.data if isinstance(request.data, dict) else {}
+        near_relatives_services.near_relative_deactivate(
+            actor=request.user,
+            entry=entry,
+            reason=data.get("reason") or "",
+            client_address=client_address_of(request),
+        )
         return Response({"id": entry.pk, "active": False})
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from archive.services import document_upload as upload
+from cases.access import near_relative_entry_reason
 from cases.intake import forms as f
 from cases.intake.check_import import (
     COLUMNS,
@@ -594,6 +595,8 @@ def near_relatives(request):
 
     townships = list(townships_for_user(user).order_by("code"))
     entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
+    for entry in entries:
+        entry.refusal = near_relative_entry_reason(entry=entry, actor=user)
     workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by(
         "region__code", "username"
     )
@@ -618,8 +621,13 @@ def near_relatives(request):
 def near_relative_deactivate(request, pk: int):
     entry = near_relative_get_for_user(user=request.user, pk=pk)
     try:
-        near_relatives_services.near_relative_deactivate(actor=request.user, entry=entry)
-        messages.success(request, "已撤销该备案")
+        near_relatives_services.near_relative_deactivate(
+            actor=request.user,
+            entry=entry,
+            reason=request.POST.get("reason", ""),
+            client_address=_client(request),
+        )
+        messages.success(request, "已撤销该备案，相关案件已重新标记并记入案件日志")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect("cases:near_relatives")

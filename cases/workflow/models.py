@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from cases import rules
+from cases import access, rules
 from cases.states import INVESTIGATION_STATES, PRE_DECISION_STATES, CaseState, WorkflowKind
 from cases.workflow import guards as g
 from relief.logchain import ChainedLog
@@ -134,6 +134,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_recused(self, user) -> bool:
         """Whether ``user`` must stay out of this case (cases.rules.is_recused)."""
         return rules.is_recused(self, user)
+
+    def require_actor(self, actor, roles, *, role_message: str | None = None) -> None:
+        """cases.access.case_require_actor for apps that may not import cases (the document
+        store): role, region, recusal; raises access.AccessRefused."""
+        access.case_require_actor(case=self, actor=actor, roles=roles, role_message=role_message)
 
     @property
     def is_decided(self) -> bool:

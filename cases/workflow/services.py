@@ -11,24 +11,22 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from cases.access import AccessRefused, case_actor_reasons
 from cases.models import Case, CaseEvent, CaseState
-from cases.rules import is_recused
 from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
 from relief.errors import Conflict
 from relief.models import Role
-from relief.scoping import scope_by_region
 
 logger = logging.getLogger(__name__)
 
 
-class TransitionRefused(ValidationError):
+class TransitionRefused(AccessRefused):
     """The user may not take this transition now; ``messages`` are readable reasons."""
 
 
@@ -65,8 +63,6 @@ class TransitionOption:
 
 
 #: Messages shown to users.
-OUT_OF_SCOPE = "案件不在您的管辖区域内"
-RECUSED = "您是申请人的近亲属，须回避"
 OPINION_MISSING = "请填写意见"
 
 
@@ -77,15 +73,6 @@ def _transitions_from_current_state(case: Case):
 def transition_specs() -> list:
     """Every transition declared on Case (for the diagram and the role matrix)."""
     return list(Case().get_all_state_transitions())
-
-
-def in_scope(case: Case, user) -> bool:
-    """relief.scoping decides; a user acts only on cases in his or her region."""
-    return scope_by_region(Case.objects.filter(pk=case.pk), user).exists()
-
-
-def _role_reason(roles: tuple[str, ...]) -> str:
-    return f"此操作须由{'、'.join(Role(r).label for r in roles)}办理"
 
 
 def _guard_reasons(case: Case, conditions) -> list[str]:
@@ -104,18 +91,15 @@ def _target_of(case: Case, spec) -> str:
     return str(target)
 
 
-def _personal_reasons(case: Case, user, roles: tuple[str, ...], cache: dict) -> list[str]:
-    if not user.has_role(*roles):
-        return [_role_reason(roles)]
-    if "scope" not in cache:
-        cache["scope"] = in_scope(case, user)
-    if not cache["scope"]:
-        return [OUT_OF_SCOPE]
-    if "recused" not in cache:
-        cache["recused"] = is_recused(case, user)
-    if cache["recused"]:
-        return [RECUSED]
-    return []
+def _personal_reasons(case: Case, user, spec, cache: dict) -> list[str]:
+    """Role, region, recusal and (for a decision) four eyes: cases.access decides."""
+    return case_actor_reasons(
+        case=case,
+        actor=user,
+        roles=tuple(spec.custom.get("roles", ())),
+        decision=bool(spec.custom.get("decision")),
+        cache=cache,
+    )
 
 
 def available_transitions(*, case: Case, user) -> list[TransitionOption]:
@@ -123,8 +107,7 @@ def available_transitions(*, case: Case, user) -> list[TransitionOption]:
     ``user`` (role, region, recusal, guards). The case page and the API list these."""
     options, cache = [], {}
     for t in _transitions_from_current_state(case):
-        roles = tuple(t.custom.get("roles", ()))
-        reasons = _personal_reasons(case, user, roles, cache) + _guard_reasons(case, t.conditions)
+        reasons = _personal_reasons(case, user, t, cache) + _guard_reasons(case, t.conditions)
         options.append(
             TransitionOption(
                 name=t.name,
@@ -168,7 +151,7 @@ def case_transition(
                 raise CaseChanged(fresh)
             raise TransitionRefused(f"当前状态“{case.get_state_display()}”下不能执行此操作")
         roles = tuple(spec.custom.get("roles", ()))
-        reasons = _personal_reasons(case, actor, roles, {}) + _guard_reasons(case, spec.conditions)
+        reasons = _personal_reasons(case, actor, spec, {}) + _guard_reasons(case, spec.conditions)
         if spec.custom.get("opinion") and not opinion:
             reasons.append(OPINION_MISSING)
         if reasons:
@@ -215,7 +198,7 @@ def case_record_county_visit(
     roles = (Role.COUNTY_SUPERVISOR,)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        reasons = _personal_reasons(locked, actor, roles, {})
+        reasons = case_actor_reasons(case=locked, actor=actor, roles=roles)
         if locked.state not in (*COUNTY_VISIT_STATES,):
             reasons.append(f"当前状态“{locked.get_state_display()}”下不能记录县级入户核查")
         reasons += _guard_reasons(

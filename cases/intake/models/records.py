@@ -47,6 +47,16 @@ class NearRelative(models.Model):
     )
     registered_at = models.DateTimeField("登记时间", default=timezone.now)
     active = models.BooleanField("有效", default=True)
+    deactivated_by = models.ForeignKey(
+        User,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deactivated_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    deactivation_reason = models.CharField("撤销理由", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "近亲属备案"

@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cases.access import case_require_actor
 from cases.intake import idnumbers
 from cases.intake.services.common import (
     _bool,
     _policy_for_case,
-    _require_not_recused,
-    _require_role,
     _save_case,
     _today,
 )
@@ -43,7 +42,7 @@ from relief.policy import policy_for
 @transaction.atomic
 def tekun_assessment_save(*, case: Case, actor, data: dict) -> TekunAssessment:
     """The six-item self-care assessment and the supporter condition (C Art.8, 21–22)."""
-    _require_role(actor, Role.TOWNSHIP_CLERK)
+    case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     _editable_case(case, actor)
     if case.assistance_type.workflow != WorkflowKind.TEKUN:
         raise ValidationError("只有特困案件需要生活自理能力评估")
@@ -95,9 +94,12 @@ def case_compute_amount(
     if not automatic:
         # ``automatic``: run by the system when the survey and check are in, whoever
         # finished the last of them (e.g. the village assistant completing the survey).
-        if not actor.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER):
-            raise ValidationError("您的角色不能核算救助金额")
-        _require_not_recused(case, actor)
+        case_require_actor(
+            case=case,
+            actor=actor,
+            roles=(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER),
+            role_message="您的角色不能核算救助金额",
+        )
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核算金额")
     result = case_amount_result(case=case, on=on or _today())

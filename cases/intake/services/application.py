@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.access import case_require_actor
 from cases.intake import idnumbers
 from cases.intake.services.common import (
     _errors,
     _notify_after_commit,
-    _require_not_recused,
     _require_role,
     _save_case,
     _today,
@@ -184,8 +184,7 @@ def checklist_update(
     *, case: Case, actor, provided: Iterable[str], notes: dict[str, str] | None = None
 ) -> list[dict]:
     """Tick the document checklist (A Art.9–10); keeps ``case.documents_complete``."""
-    _require_role(actor, Role.TOWNSHIP_CLERK)
-    _require_not_recused(case, actor)
+    case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     if case.state not in PRE_ACCEPTANCE_STATES:
         raise ValidationError("案件已受理，材料清单不能再修改")
     provided = set(provided)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from archive.services import document_upload
 from archive.sniff import PDF
+from cases.access import case_require_actor
 from cases.intake import idnumbers
 from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
 from cases.intake.services.amounts import _auto_compute
@@ -17,8 +18,6 @@ from cases.intake.services.common import (
     _bool,
     _errors,
     _notify_after_commit,
-    _require_not_recused,
-    _require_role,
     _save_case,
     parse_money,
 )
@@ -37,8 +36,7 @@ from relief.models import Role
 @transaction.atomic
 def check_request(*, case: Case, actor) -> EconomicCheck:
     """The clerk asks the county check agency (A Art.17: it starts within 3 working days)."""
-    _require_role(actor, Role.TOWNSHIP_CLERK)
-    _require_not_recused(case, actor)
+    case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     if case.state not in CHECK_REQUEST_STATES:
         raise ValidationError(
             f"案件处于“{case.get_state_display()}”状态，不能申请经济状况核对（须先受理）"
@@ -123,9 +121,8 @@ def check_return(
     """The county verifier records the report (summary per member, conclusion, the report
     PDF) and returns it; a case waiting in CHECKING moves on (``finish_check``)."""
 
-    _require_role(actor, Role.COUNTY_VERIFIER)
     case = check.case
-    _require_not_recused(case, actor)
+    case_require_actor(case=case, actor=actor, roles=(Role.COUNTY_VERIFIER,))
     errors: dict[str, Any] = {}
     if check.status != EconomicCheck.Status.REQUESTED:
         raise ValidationError("该核对已返回，不能重复返回")

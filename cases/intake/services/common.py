@@ -1,5 +1,5 @@
 """Helpers shared by the intake services: validation errors, money and date parsing, the
-recusal and role checks, the case's policy, notices after commit."""
+role check for acts without a case, the case's policy, notices after commit."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from cases.intake.models.household import MAX_MONTHLY_AMOUNT
 from cases.models import (
     Case,
 )
-from cases.rules import is_recused
 from relief.models import Role
 from relief.notifications import notify, users_with_role
 from relief.policy import policy_for
@@ -74,12 +73,9 @@ def _bool(raw: Any) -> bool:
     return str(raw).strip().lower() in ("1", "true", "on", "yes", "是", "y")
 
 
-def _require_not_recused(case: Case, actor) -> None:
-    if is_recused(case, actor):
-        raise ValidationError("您是申请人的近亲属，须回避，不能办理此案件")
-
-
 def _require_role(actor, *roles: str, message: str | None = None) -> None:
+    """For acts that concern no case yet (registering an application, the near-relative
+    register); an act on a case asks cases.access.case_require_actor."""
     if not actor.has_role(*roles):
         labels = "、".join(Role(r).label for r in roles)
         raise ValidationError(message or f"此操作须由{labels}办理")

@@ -9,13 +9,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cases.access import case_require_actor
 from cases.intake import idnumbers
 from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
 from cases.intake.services.common import (
     _bool,
     _errors,
     _parse_date,
-    _require_not_recused,
     _save_case,
     parse_money,
 )
@@ -123,7 +123,7 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
 
 
 def _editable_case(case: Case, actor) -> None:
-    _require_not_recused(case, actor)
+    case_require_actor(case=case, actor=actor, roles=())
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，家庭信息不能再修改")
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == case.township_id:

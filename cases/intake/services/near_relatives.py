@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from cases.access import AccessRefused, near_relative_entry_reason
 from cases.intake import idnumbers
 from cases.intake.services.common import _errors, _require_role, _save_case
 from cases.models import (
@@ -15,6 +17,7 @@ from cases.models import (
 )
 from cases.rules import near_relative_matches
 from cases.states import EDITABLE_STATES
+from cases.workflow.services import case_log_event
 from relief.models import Region, Role, User
 from relief.scoping import townships_for_user
 
@@ -29,14 +32,18 @@ def case_refresh_near_relative_flag(case: Case) -> bool:
     return flag
 
 
-def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
-    changed = 0
-    cases = Case.objects.filter(
+def _cases_with_ids(county_id: int, id_numbers: Iterable[str]):
+    """The open cases of the county with one of these people: the ones an entry flags."""
+    return Case.objects.filter(
         township__parent_id=county_id,
         household__members__id_number__in=list(id_numbers),
         state__in=EDITABLE_STATES,
     ).distinct()
-    for case in cases:
+
+
+def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
+    changed = 0
+    for case in _cases_with_ids(county_id, id_numbers):
         before = case.near_relative_flag
         if case_refresh_near_relative_flag(case) != before:
             changed += 1
@@ -124,7 +131,12 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
 
 
 @transaction.atomic
-def near_relative_deactivate(*, actor, entry: NearRelative) -> NearRelative:
+def near_relative_deactivate(
+    *, actor, entry: NearRelative, reason: str, client_address: str | None = None
+) -> NearRelative:
+    """Lift an entry: by another worker of its township or of the county (never the worker
+    it recuses nor the relative), with a reason. Every open case it flagged gets a signed
+    log row, and its flag (so the county's mandatory visit) is recomputed."""
     _require_role(
         actor,
         Role.TOWNSHIP_CLERK,
@@ -132,8 +144,42 @@ def near_relative_deactivate(*, actor, entry: NearRelative) -> NearRelative:
         Role.COUNTY_SUPERVISOR,
         Role.ADMINISTRATOR,
     )
-    if entry.active:
-        entry.active = False
-        entry.save(update_fields=["active"])
-        _refresh_flags_for_ids(entry.township.parent_id, [entry.relative_id_number])
+    refused = near_relative_entry_reason(entry=entry, actor=actor)
+    if refused:
+        raise AccessRefused(refused)
+    if not townships_for_user(actor).filter(pk=entry.township_id).exists():
+        raise AccessRefused("只能由该备案所在乡镇(街道)或县(区)的工作人员撤销")
+    entry = NearRelative.objects.select_for_update().get(pk=entry.pk)
+    if not entry.active:
+        raise ValidationError("该备案已撤销")
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError({"reason": "请填写撤销理由"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "撤销理由不能超过200个字符"})
+    touched = list(_cases_with_ids(entry.township.parent_id, [entry.relative_id_number]))
+    entry.active = False
+    entry.deactivated_by = actor
+    entry.deactivated_at = timezone.now()
+    entry.deactivation_reason = reason
+    entry.save(update_fields=["active", "deactivated_by", "deactivated_at", "deactivation_reason"])
+    for case in touched:
+        before = case.near_relative_flag
+        flag = case_refresh_near_relative_flag(case)
+        case_log_event(
+            case=case,
+            name="deactivate_near_relative",
+            label="撤销近亲属备案",
+            actor=actor,
+            roles=(actor.role,),
+            opinion=reason,
+            client_address=client_address,
+            data={
+                "near_relative": entry.pk,
+                "worker_name": entry.worker_name,
+                "flag_before": before,
+                "flag_after": flag,
+                "county_visit_required": flag or case.complaint_flag,
+            },
+        )
     return entry

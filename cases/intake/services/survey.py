@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from archive.services import document_upload
 from archive.sniff import JPEG, PNG
+from cases.access import case_require_actor
 from cases.intake.services.amounts import _auto_compute
 from cases.intake.services.common import (
     _errors,
     _parse_date,
     _policy_for_case,
-    _require_not_recused,
     _save_case,
     _today,
 )
@@ -44,7 +44,7 @@ def survey_save(*, case: Case, actor, data: dict, finish: bool, photos: Iterable
     ``min_investigators`` (policy) distinct named investigators, living conditions and
     findings. Photos are stored in the same transaction: one bad photo saves nothing."""
 
-    _require_not_recused(case, actor)
+    case_require_actor(case=case, actor=actor, roles=())
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == case.township_id:
         pass
     elif actor.has_role(Role.VILLAGE_ASSISTANT) and actor.region_id == case.village_id:

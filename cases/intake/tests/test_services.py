@@ -405,7 +405,7 @@ def test_registering_a_near_relative_flags_open_cases_and_recuses_the_worker(dem
     # a case created later with the same person is flagged at once, also in another township
     other = application(demo.user("clerk_huangchi"), members=[member("李秀兰", SPOUSE_ID, "self")])
     assert other.near_relative_flag
-    near_relative_deactivate(actor=clerk, entry=entry)
+    near_relative_deactivate(actor=clerk, entry=entry, reason="亲属已迁出")
     case.refresh_from_db()
     assert not case.near_relative_flag
 
