@@ -161,6 +161,8 @@ def create_roles(
         cursor.execute(
             f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {own}, {_q(connection, app)}"
         )
+        # CREATE on the database: migrations add trusted extensions (pg_trgm) as the owner
+        cursor.execute(f"GRANT CREATE ON DATABASE {database} TO {own}")
         cursor.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {_q(connection, app)}")
     apply_grants(connection, app)
 
