@@ -12,6 +12,7 @@ from django.db import transaction
 from archive.models import Document
 from archive.printforms.registry import form_in_pdf
 from archive.sniff import EXTENSIONS, LABELS, PDF, claimed_type, parse_error, sniff
+from relief.models import User
 
 UPLOAD_ROLES = (
     "village_assistant",
@@ -67,7 +68,7 @@ def document_upload(
     case,
     kind: str,
     uploaded_file,
-    actor,
+    actor: User,
     title: str = "",
     allowed: tuple[str, ...] | None = None,
 ) -> Document:

@@ -25,15 +25,15 @@ from relief.models import (
 from relief.scoping import regions_for_user, scope_by_region, townships_for_user
 
 
-def region_list_for_user(*, user) -> QuerySet[Region]:
+def region_list_for_user(*, user: User) -> QuerySet[Region]:
     return regions_for_user(user).order_by("code")
 
 
-def region_get_for_user(*, user, pk) -> Region:
+def region_get_for_user(*, user: User, pk: int) -> Region:
     return get_object_or_404(region_list_for_user(user=user), pk=pk)
 
 
-def region_tree_for_user(*, user) -> list[dict]:
+def region_tree_for_user(*, user: User) -> list[dict]:
     """County → townships → villages as nested dicts, from one query."""
     regions = list(region_list_for_user(user=user).annotate(n_users=Count("users")))
     children: dict[int | None, list[Region]] = {}
@@ -51,7 +51,7 @@ def region_tree_for_user(*, user) -> list[dict]:
     return [node(r) for r in roots]
 
 
-def user_list_for_user(*, user) -> QuerySet[User]:
+def user_list_for_user(*, user: User) -> QuerySet[User]:
     """Accounts whose region lies inside the user's region (administrators: their county)."""
     qs = User.objects.select_related("region", "region__parent").order_by(
         "region__code", "username"
@@ -61,45 +61,45 @@ def user_list_for_user(*, user) -> QuerySet[User]:
     return qs.filter(region__in=regions_for_user(user).values("pk"))
 
 
-def user_get_for_user(*, user, pk) -> User:
+def user_get_for_user(*, user: User, pk: int) -> User:
     return get_object_or_404(user_list_for_user(user=user), pk=pk)
 
 
-def delegation_list_for_user(*, user) -> QuerySet[Delegation]:
+def delegation_list_for_user(*, user: User) -> QuerySet[Delegation]:
     qs = Delegation.objects.select_related("township", "assistance_type")
     return scope_by_region(qs, user, village_field=None)
 
 
-def delegation_get_for_user(*, user, pk) -> Delegation:
+def delegation_get_for_user(*, user: User, pk: int) -> Delegation:
     return get_object_or_404(delegation_list_for_user(user=user), pk=pk)
 
 
-def delegation_events_for_user(*, user) -> QuerySet[DelegationEvent]:
+def delegation_events_for_user(*, user: User) -> QuerySet[DelegationEvent]:
     qs = DelegationEvent.objects.select_related(
         "delegation__township", "delegation__assistance_type", "actor"
     )
     return scope_by_region(qs, user, township_field="delegation__township", village_field=None)
 
 
-def township_get_for_user(*, user, code_or_pk, by_code: bool = True) -> Region:
+def township_get_for_user(*, user: User, code_or_pk, by_code: bool = True) -> Region:
     qs = townships_for_user(user)
     return get_object_or_404(qs, **({"code": code_or_pk} if by_code else {"pk": code_or_pk}))
 
 
-def policy_regions_for_user(*, user) -> QuerySet[Region]:
+def policy_regions_for_user(*, user: User) -> QuerySet[Region]:
     """Regions the user may read policy settings of: their county and its townships."""
     return region_list_for_user(user=user).filter(
         level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]
     )
 
 
-def policy_settings_for_user(*, user) -> QuerySet[PolicySetting]:
+def policy_settings_for_user(*, user: User) -> QuerySet[PolicySetting]:
     return PolicySetting.objects.filter(
         region__in=policy_regions_for_user(user=user).values("pk")
     ).select_related("region", "created_by")
 
 
-def policy_setting_get_for_user(*, user, pk) -> PolicySetting:
+def policy_setting_get_for_user(*, user: User, pk: int) -> PolicySetting:
     return get_object_or_404(policy_settings_for_user(user=user), pk=pk)
 
 
@@ -112,11 +112,11 @@ def workday_override_list() -> QuerySet[WorkdayOverride]:
     return WorkdayOverride.objects.all()
 
 
-def notification_list_for_user(*, user) -> QuerySet[Notification]:
+def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
 
 
-def admin_counts_for_user(*, user) -> dict:
+def admin_counts_for_user(*, user: User) -> dict:
     """Figures for the administrator's home page: regions by level, users by role, one query each."""
     regions = region_list_for_user(user=user).order_by().values("level").annotate(n=Count("pk"))
     users = (

@@ -50,7 +50,7 @@ def _check_region_code(
             )
 
 
-def _check_parent(*, level: str, parent: Region | None, actor) -> None:
+def _check_parent(*, level: str, parent: Region | None, actor: User) -> None:
     expected = Region.PARENT_LEVEL.get(level)
     if expected is None:
         if parent is not None:
@@ -73,7 +73,9 @@ def _check_parent(*, level: str, parent: Region | None, actor) -> None:
 
 
 @transaction.atomic
-def region_create(*, actor, code: str, name: str, level: str, parent: Region | None) -> Region:
+def region_create(
+    *, actor: User, code: str, name: str, level: str, parent: Region | None
+) -> Region:
     code, name = (code or "").strip(), (name or "").strip()
     if level not in Region.Level.values:
         raise ValidationError({"level": "请选择层级"})
@@ -85,7 +87,7 @@ def region_create(*, actor, code: str, name: str, level: str, parent: Region | N
 
 
 @transaction.atomic
-def region_update(*, actor, region: Region, code: str, name: str) -> Region:
+def region_update(*, actor: User, region: Region, code: str, name: str) -> Region:
     """Rename or re-code a region. Level and parent are fixed once created (cases and
     users point at it); a new code must still fit the parent and every child."""
     code, name = (code or "").strip(), (name or "").strip()
@@ -109,7 +111,7 @@ def region_update(*, actor, region: Region, code: str, name: str) -> Region:
 
 
 @transaction.atomic
-def region_set_active(*, actor, region: Region, active: bool) -> Region:
+def region_set_active(*, actor: User, region: Region, active: bool) -> Region:
     """Deactivate (停用) a region no longer in use; it is never deleted because cases and
     users keep pointing at it. Refused while it still has active children or users."""
     region = Region.objects.select_for_update().get(pk=region.pk)
@@ -129,7 +131,7 @@ def region_set_active(*, actor, region: Region, active: bool) -> Region:
     return region
 
 
-def _check_role_scope(*, role: str, extra_role: str, region: Region | None, actor) -> None:
+def _check_role_scope(*, role: str, extra_role: str, region: Region | None, actor: User) -> None:
     if role not in Role.values:
         raise ValidationError({"role": "请选择角色"})
     if extra_role:
@@ -168,7 +170,7 @@ def _check_id_number(id_number: str) -> str:
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User,
     username: str,
     full_name: str,
     role: str,
@@ -207,7 +209,7 @@ def user_create(
 @transaction.atomic
 def user_update(
     *,
-    actor,
+    actor: User,
     user: User,
     full_name: str,
     role: str,
@@ -234,7 +236,7 @@ def user_update(
 
 
 @transaction.atomic
-def user_set_password(*, actor, user: User, password: str) -> User:
+def user_set_password(*, actor: User, user: User, password: str) -> User:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as e:
@@ -246,7 +248,7 @@ def user_set_password(*, actor, user: User, password: str) -> User:
 
 
 @transaction.atomic
-def user_set_active(*, actor, user: User, active: bool) -> User:
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
     if not active and user.pk == actor.pk:
         raise ValidationError({"is_active": "不能停用本人账号"})
     user.is_active = active
@@ -258,7 +260,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def user_issue_token(*, actor, user: User) -> str:
+def user_issue_token(*, actor: User, user: User) -> str:
     """Issue a new API token (the old one stops working) and return its key, shown once."""
     if not user.is_active:
         raise ValidationError("停用的账号不能签发接口令牌")
@@ -266,14 +268,14 @@ def user_issue_token(*, actor, user: User) -> str:
 
 
 @transaction.atomic
-def user_revoke_token(*, actor, user: User) -> bool:
+def user_revoke_token(*, actor: User, user: User) -> bool:
     """Revoke the user's API token at once (administrator); returns whether one existed."""
     return token_revoke(user=user)
 
 
 @transaction.atomic
 def workday_override_save(
-    *, actor, date, is_workday: bool, note: str = "", instance: WorkdayOverride | None = None
+    *, actor: User, date, is_workday: bool, note: str = "", instance: WorkdayOverride | None = None
 ) -> WorkdayOverride:
     if date is None:
         raise ValidationError({"date": "请填写日期"})
@@ -289,14 +291,14 @@ def workday_override_save(
 
 
 @transaction.atomic
-def workday_override_delete(*, actor, override: WorkdayOverride) -> None:
+def workday_override_delete(*, actor: User, override: WorkdayOverride) -> None:
     override.delete()
 
 
 @transaction.atomic
 def assistance_type_update(
     *,
-    actor,
+    actor: User,
     assistance_type: AssistanceType,
     name: str,
     workflow: str,

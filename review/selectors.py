@@ -28,12 +28,12 @@ from review.models import (
 from review.services import is_county_staff
 
 
-def _scoped(qs: QuerySet, user) -> QuerySet:
+def _scoped(qs: QuerySet, user: User) -> QuerySet:
     # Supervision rows belong to a township; village assistants see none of them.
     return scope_by_region(qs, user, township_field="township", village_field=None)
 
 
-def _county_only(qs: QuerySet, user, field: str = "county") -> QuerySet:
+def _county_only(qs: QuerySet, user: User, field: str = "county") -> QuerySet:
     if user.is_superuser and user.region_id is None:
         return qs
     if not is_county_staff(user):
@@ -42,7 +42,7 @@ def _county_only(qs: QuerySet, user, field: str = "county") -> QuerySet:
 
 
 # --- filings and queries -------------------------------------------------------------------
-def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filing]:
+def filing_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Filing]:
     qs = _scoped(Filing.objects.all(), user).select_related(
         "case", "township", "assistance_type", "acknowledged_by"
     )
@@ -72,11 +72,11 @@ def filing_list_for_user(*, user, filters: dict | None = None) -> QuerySet[Filin
     return qs
 
 
-def filing_get_for_user(*, user, pk) -> Filing:
+def filing_get_for_user(*, user: User, pk: int) -> Filing:
     return get_object_or_404(filing_list_for_user(user=user), pk=pk)
 
 
-def query_list_for_user(*, user) -> QuerySet[Query]:
+def query_list_for_user(*, user: User) -> QuerySet[Query]:
     return (
         _scoped(Query.objects.all(), user)
         .select_related("case", "township", "created_by")
@@ -85,14 +85,14 @@ def query_list_for_user(*, user) -> QuerySet[Query]:
     )
 
 
-def query_get_for_user(*, user, pk) -> Query:
+def query_get_for_user(*, user: User, pk: int) -> Query:
     return get_object_or_404(
         _scoped(Query.objects.all(), user).select_related("case", "township", "filing"), pk=pk
     )
 
 
 # --- spot checks ---------------------------------------------------------------------------
-def campaign_list_for_user(*, user) -> QuerySet[SpotCheckCampaign]:
+def campaign_list_for_user(*, user: User) -> QuerySet[SpotCheckCampaign]:
     return (
         _county_only(SpotCheckCampaign.objects.all(), user)
         .select_related("created_by")
@@ -107,11 +107,11 @@ def campaign_list_for_user(*, user) -> QuerySet[SpotCheckCampaign]:
     )
 
 
-def campaign_get_for_user(*, user, pk) -> SpotCheckCampaign:
+def campaign_get_for_user(*, user: User, pk: int) -> SpotCheckCampaign:
     return get_object_or_404(_county_only(SpotCheckCampaign.objects.all(), user), pk=pk)
 
 
-def spot_check_item_list_for_user(*, user) -> QuerySet[SpotCheckItem]:
+def spot_check_item_list_for_user(*, user: User) -> QuerySet[SpotCheckItem]:
     """County staff see their county's items; a township sees the results about its own
     cases once recorded."""
     qs = _scoped(SpotCheckItem.objects.all(), user).select_related(
@@ -122,11 +122,11 @@ def spot_check_item_list_for_user(*, user) -> QuerySet[SpotCheckItem]:
     return qs
 
 
-def spot_check_item_get_for_user(*, user, pk) -> SpotCheckItem:
+def spot_check_item_get_for_user(*, user: User, pk: int) -> SpotCheckItem:
     return get_object_or_404(spot_check_item_list_for_user(user=user), pk=pk)
 
 
-def county_staff_for_user(*, user) -> QuerySet[User]:
+def county_staff_for_user(*, user: User) -> QuerySet[User]:
     return (
         User.objects.filter(region_id=user.region_id, is_active=True)
         .filter(
@@ -138,28 +138,28 @@ def county_staff_for_user(*, user) -> QuerySet[User]:
 
 
 # --- rectification, complaints, delegation ---------------------------------------------------
-def rectification_list_for_user(*, user) -> QuerySet[RectificationOrder]:
+def rectification_list_for_user(*, user: User) -> QuerySet[RectificationOrder]:
     return _scoped(RectificationOrder.objects.all(), user).select_related(
         "township", "case", "issued_by"
     )
 
 
-def rectification_get_for_user(*, user, pk) -> RectificationOrder:
+def rectification_get_for_user(*, user: User, pk: int) -> RectificationOrder:
     return get_object_or_404(rectification_list_for_user(user=user), pk=pk)
 
 
-def complaint_list_for_user(*, user) -> QuerySet[Complaint]:
+def complaint_list_for_user(*, user: User) -> QuerySet[Complaint]:
     """Reports are county business: the reporter's identity never reaches a township."""
     return _county_only(Complaint.objects.all(), user).select_related(
         "case", "township", "assignee"
     )
 
 
-def complaint_get_for_user(*, user, pk) -> Complaint:
+def complaint_get_for_user(*, user: User, pk: int) -> Complaint:
     return get_object_or_404(complaint_list_for_user(user=user), pk=pk)
 
 
-def delegation_list_for_user(*, user) -> QuerySet[Delegation]:
+def delegation_list_for_user(*, user: User) -> QuerySet[Delegation]:
     return (
         _scoped(Delegation.objects.all(), user)
         .select_related("township", "assistance_type")
@@ -167,7 +167,7 @@ def delegation_list_for_user(*, user) -> QuerySet[Delegation]:
     )
 
 
-def delegation_get_for_user(*, user, pk) -> Delegation:
+def delegation_get_for_user(*, user: User, pk: int) -> Delegation:
     return get_object_or_404(delegation_list_for_user(user=user), pk=pk)
 
 
@@ -178,7 +178,7 @@ def _pct(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date) -> dict:
+def supervision_stats(*, user: User, date_from: datetime.date, date_to: datetime.date) -> dict:
     """Per township of the user's county: decisions by type and result (filings), on-time
     rate of the decisions, spot-check coverage and problem rate by kind, open and overdue
     rectifications, complaints. A fixed number of queries whatever the data size."""
@@ -306,5 +306,5 @@ def supervision_stats(*, user, date_from: datetime.date, date_to: datetime.date)
     }
 
 
-def township_regions(*, user) -> QuerySet[Region]:
+def township_regions(*, user: User) -> QuerySet[Region]:
     return townships_for_user(user).order_by("code")

@@ -61,7 +61,7 @@ TOWNSHIP_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
 
 
 # --- permissions ------------------------------------------------------------------------
-def is_supervisor(user) -> bool:
+def is_supervisor(user: User) -> bool:
     return bool(
         user
         and user.is_authenticated
@@ -70,7 +70,7 @@ def is_supervisor(user) -> bool:
     )
 
 
-def is_county_staff(user) -> bool:
+def is_county_staff(user: User) -> bool:
     return bool(
         user
         and user.is_authenticated
@@ -79,7 +79,7 @@ def is_county_staff(user) -> bool:
     )
 
 
-def is_township_user(user) -> bool:
+def is_township_user(user: User) -> bool:
     return bool(
         user
         and user.is_authenticated
@@ -89,12 +89,12 @@ def is_township_user(user) -> bool:
     )
 
 
-def _require_supervisor(user) -> None:
+def _require_supervisor(user: User) -> None:
     if not is_supervisor(user):
         raise PermissionDenied("此操作须由县民政局监管人员办理")
 
 
-def _require_county_of(user, township_id: int | None) -> None:
+def _require_county_of(user: User, township_id: int | None) -> None:
     """The supervisor acts on the townships of his or her own county only."""
     if (
         township_id is None
@@ -103,7 +103,7 @@ def _require_county_of(user, township_id: int | None) -> None:
         raise PermissionDenied("只能办理本县(区)的事项")
 
 
-def _require_township_of(user, township_id: int) -> None:
+def _require_township_of(user: User, township_id: int) -> None:
     if not (is_township_user(user) and user.region_id == township_id):
         raise PermissionDenied("只能办理本乡镇的事项")
 
@@ -125,7 +125,7 @@ def notify_township(township_id: int, *, verb: str, url: str, dedupe_key: str = 
 
 
 # --- filing (备案) ------------------------------------------------------------------------
-def filing_create_for_event(*, case: Case, event: CaseEvent, **kwargs) -> Filing | None:
+def filing_create_for_event(*, case: Case, event: CaseEvent, **kwargs: object) -> Filing | None:
     """Receiver of ``cases.workflow.hooks.case_transitioned``: file a decision (备案,
     seeds 000, 003) with its key figures. Runs inside the transition's transaction, so the
     decision and its filing commit or roll back together."""
@@ -164,7 +164,7 @@ def filing_create_for_event(*, case: Case, event: CaseEvent, **kwargs) -> Filing
 
 
 @transaction.atomic
-def filing_acknowledge(*, filing: Filing, actor) -> Filing:
+def filing_acknowledge(*, filing: Filing, actor: User) -> Filing:
     _require_supervisor(actor)
     _require_county_of(actor, filing.township_id)
     filing = Filing.objects.select_for_update().get(pk=filing.pk)
@@ -177,7 +177,7 @@ def filing_acknowledge(*, filing: Filing, actor) -> Filing:
 
 
 @transaction.atomic
-def query_open(*, filing: Filing, actor, subject: str, body: str) -> Query:
+def query_open(*, filing: Filing, actor: User, subject: str, body: str) -> Query:
     """The county asks the township about a filed decision; the township answers in a thread."""
     _require_supervisor(actor)
     _require_county_of(actor, filing.township_id)
@@ -204,7 +204,7 @@ def query_open(*, filing: Filing, actor, subject: str, body: str) -> Query:
 
 
 @transaction.atomic
-def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
+def query_reply(*, query: Query, actor: User, body: str) -> QueryMessage:
     body = _required(body, "body", "请填写答复内容")
     query = Query.objects.select_for_update().get(pk=query.pk)
     if query.status == Query.Status.CLOSED:
@@ -233,7 +233,7 @@ def query_reply(*, query: Query, actor, body: str) -> QueryMessage:
 
 
 @transaction.atomic
-def query_close(*, query: Query, actor) -> Query:
+def query_close(*, query: Query, actor: User) -> Query:
     _require_supervisor(actor)
     _require_county_of(actor, query.township_id)
     query = Query.objects.select_for_update().get(pk=query.pk)
@@ -349,7 +349,7 @@ def draw_from_frame(frame: dict, seed: int) -> dict[str, dict[str, str]]:
 @transaction.atomic
 def spot_check_campaign_create(
     *,
-    actor,
+    actor: User,
     name: str,
     period_start: datetime.date,
     period_end: datetime.date,
@@ -406,7 +406,7 @@ def spot_check_verify(campaign: SpotCheckCampaign) -> bool:
 
 
 @transaction.atomic
-def spot_check_assign(*, items, assignee, actor) -> int:
+def spot_check_assign(*, items, assignee: User, actor: User) -> int:
     _require_supervisor(actor)
     if assignee is not None and not (
         is_county_staff(assignee) and assignee.region_id == actor.region_id
@@ -436,7 +436,7 @@ def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
 def spot_check_record_visit(
     *,
     item: SpotCheckItem,
-    actor,
+    actor: User,
     visit_date: datetime.date,
     people_met: str,
     findings: str,
@@ -497,7 +497,7 @@ def spot_check_record_visit(
 @transaction.atomic
 def rectification_issue(
     *,
-    actor,
+    actor: User,
     township: Region,
     problem_kind: str,
     description: str,
@@ -546,7 +546,7 @@ def rectification_issue(
 
 @transaction.atomic
 def rectification_respond(
-    *, order: RectificationOrder, actor, body: str, evidence=None
+    *, order: RectificationOrder, actor: User, body: str, evidence=None
 ) -> RectificationResponse:
     """The township reports what it did, with evidence (image or PDF, sniffed)."""
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
@@ -584,7 +584,7 @@ def rectification_respond(
 def rectification_review(
     *,
     order: RectificationOrder,
-    actor,
+    actor: User,
     accept: bool,
     comment: str = "",
     due_workdays: int | None = None,
@@ -667,7 +667,7 @@ def _correction_opinion(reasons: str, legal_basis: str) -> str:
 
 
 def correction_revoke(
-    *, case: Case, actor, reasons: str, legal_basis: str, client_address: str | None = None
+    *, case: Case, actor: User, reasons: str, legal_basis: str, client_address: str | None = None
 ) -> CaseEvent:
     """依法纠正: revoke a confirmed decision through the workflow (transition county_revoke);
     the revocation is filed, the township notified, the household receives the written
@@ -699,7 +699,7 @@ def correction_revoke(
 def correction_change_amount(
     *,
     case: Case,
-    actor,
+    actor: User,
     new_amount,
     effective_from: datetime.date,
     reasons: str,
@@ -780,7 +780,7 @@ def correction_change_amount(
 @transaction.atomic
 def complaint_register(
     *,
-    actor,
+    actor: User,
     channel: str,
     named: bool,
     content: str,
@@ -842,7 +842,7 @@ def complaint_register(
     return complaint
 
 
-def _complaint_locked(complaint: Complaint, actor) -> Complaint:
+def _complaint_locked(complaint: Complaint, actor: User) -> Complaint:
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.county_id != actor.region_id:
         raise PermissionDenied("只能办理本县(区)的事项")
@@ -850,7 +850,7 @@ def _complaint_locked(complaint: Complaint, actor) -> Complaint:
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
+def complaint_assign(*, complaint: Complaint, actor: User, assignee: User) -> Complaint:
     _require_supervisor(actor)
     complaint = _complaint_locked(complaint, actor)
     if complaint.status == Complaint.Status.CLOSED:
@@ -869,7 +869,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
 
 
 @transaction.atomic
-def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNote:
+def complaint_add_note(*, complaint: Complaint, actor: User, body: str) -> ComplaintNote:
     if not is_county_staff(actor):
         raise PermissionDenied("只有县民政局工作人员可以记录核查情况")
     if complaint.county_id != actor.region_id:
@@ -882,7 +882,7 @@ def complaint_add_note(*, complaint: Complaint, actor, body: str) -> ComplaintNo
 
 @transaction.atomic
 def complaint_conclude(
-    *, complaint: Complaint, actor, result: str, result_text: str, problem_kind: str = ""
+    *, complaint: Complaint, actor: User, result: str, result_text: str, problem_kind: str = ""
 ) -> Complaint:
     _require_supervisor(actor)
     complaint = _complaint_locked(complaint, actor)
@@ -914,7 +914,7 @@ def complaint_conclude(
 
 @transaction.atomic
 def complaint_record_feedback(
-    *, complaint: Complaint, actor, feedback_text: str, feedback_on: datetime.date
+    *, complaint: Complaint, actor: User, feedback_text: str, feedback_on: datetime.date
 ) -> Complaint:
     """A Art.36–37: the result of a named report is fed back to the reporter."""
     _require_supervisor(actor)
@@ -940,7 +940,7 @@ def complaint_record_feedback(
 
 
 @transaction.atomic
-def complaint_close(*, complaint: Complaint, actor) -> Complaint:
+def complaint_close(*, complaint: Complaint, actor: User) -> Complaint:
     """Close a concluded report; a named report only after the feedback (A Art.36–37)."""
     _require_supervisor(actor)
     complaint = _complaint_locked(complaint, actor)
@@ -958,7 +958,7 @@ def complaint_close(*, complaint: Complaint, actor) -> Complaint:
 
 # --- delegation control -------------------------------------------------------------------
 def delegation_supervise(
-    *, delegation, actor, status: str, effective_date: datetime.date, reason: str
+    *, delegation, actor: User, status: str, effective_date: datetime.date, reason: str
 ):
     """Suspend, resume or revoke a township's power (seed 004 "防止一放就乱"). The rules
     live in relief.delegation; this only checks that the supervisor's county owns it."""

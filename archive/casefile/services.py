@@ -12,7 +12,8 @@ from django.utils import timezone
 from archive.casefile.build import BuiltFile, build_case_file
 from archive.casefile.numbers import archive_number_for
 from archive.models import ArchiveAccessLog, CaseFileRecord
-from relief.models import Role
+from cases.models import Case
+from relief.models import Role, User
 
 #: Who may generate a case file of a case they can see (township and county staff).
 CASE_FILE_ROLES = (
@@ -23,14 +24,14 @@ CASE_FILE_ROLES = (
 )
 
 
-def may_generate_case_file(user) -> bool:
+def may_generate_case_file(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(*CASE_FILE_ROLES))
 
 
 def case_file_generate(
     *,
-    case,
-    actor,
+    case: Case,
+    actor: User,
     generated_at: datetime.datetime | None = None,
     export=None,
     file_name: str = "",

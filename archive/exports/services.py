@@ -17,7 +17,7 @@ from archive.selectors import archive_cases_for_user
 from archive.tasks import build_export
 from cases.states import FILE_COMPLETE_STATES
 from relief.jobs import job_fail, job_start
-from relief.models import AssistanceType, Region, Role
+from relief.models import AssistanceType, Region, Role, User
 from relief.scoping import townships_for_user
 
 EXPORT_KIND = "archive_export"
@@ -26,16 +26,16 @@ EXPORT_ROLES = (Role.COUNTY_SUPERVISOR, Role.TOWNSHIP_CLERK)
 EXPORT_STATES = FILE_COMPLETE_STATES
 
 
-def may_export(user) -> bool:
+def may_export(user: User) -> bool:
     return user.is_authenticated and user.has_role(*EXPORT_ROLES)
 
 
-def _require_exporter(user) -> None:
+def _require_exporter(user: User) -> None:
     if not may_export(user):
         raise PermissionDenied("只有县民政局监管人员或乡镇民政经办人可以导出档案")
 
 
-def export_criteria_clean(*, user, data: dict) -> dict:
+def export_criteria_clean(*, user: User, data: dict) -> dict:
     """Validate a request (from the form or the API); errors in Chinese at their field."""
     errors: dict[str, str] = {}
     allowed = {t.pk: t for t in townships_for_user(user)}
@@ -76,7 +76,7 @@ def export_criteria_clean(*, user, data: dict) -> dict:
     }
 
 
-def export_cases(*, user, criteria: dict):
+def export_cases(*, user: User, criteria: dict):
     """The cases a request covers, in the order they go into the ZIP."""
     return (
         archive_cases_for_user(user=user)
@@ -92,7 +92,7 @@ def export_cases(*, user, criteria: dict):
 
 
 @transaction.atomic
-def export_request(*, user, data: dict, client_address: str | None = None) -> ArchiveExport:
+def export_request(*, user: User, data: dict, client_address: str | None = None) -> ArchiveExport:
     """Freeze the selection and queue the job (after commit). A selection without cases is
     refused: no empty ZIP is ever made."""
     _require_exporter(user)
@@ -124,7 +124,7 @@ def export_request(*, user, data: dict, client_address: str | None = None) -> Ar
 
 
 @transaction.atomic
-def export_cancel(*, export: ArchiveExport, actor, client_address: str | None = None) -> None:
+def export_cancel(*, export: ArchiveExport, actor: User, client_address: str | None = None) -> None:
     export = ArchiveExport.objects.select_for_update().get(pk=export.pk)
     if export.finished:
         raise ValidationError("该导出已结束，不能取消")
@@ -147,11 +147,13 @@ def export_cancel(*, export: ArchiveExport, actor, client_address: str | None = 
     )
 
 
-def export_open_for_download(*, export: ArchiveExport, user, client_address: str | None = None):
+def export_open_for_download(
+    *, export: ArchiveExport, user: User, client_address: str | None = None
+):
     """The finished ZIP, opened for reading, if ``user`` may still see every case in it;
     otherwise the refusal is logged and PermissionDenied raised with the reason."""
 
-    def refuse(reason: str):
+    def refuse(reason: str) -> None:
         ArchiveAccessLog.objects.create(
             action=ArchiveAccessLog.Action.REFUSED,
             actor=user,

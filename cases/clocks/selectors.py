@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseClock, CaseState
 from cases.states import OPEN_STATES
-from relief.models import Role
+from relief.models import Role, User
 from relief.scoping import scope_by_region, townships_for_user
 
 #: Open states that show on the dashboard, in workflow order (drafts have no clock yet).
@@ -27,7 +27,7 @@ STAGES = [
 AGE_BUCKETS = [("10天内", 0, 10), ("11–30天", 11, 30), ("31–60天", 31, 60), ("60天以上", 61, None)]
 
 
-def clocks_for_user(*, user):
+def clocks_for_user(*, user: User):
     return scope_by_region(
         CaseClock.objects.all(),
         user,
@@ -80,7 +80,7 @@ def on_time_counts(
     return {r["case__township_id"]: (r["on_time"], r["decided"]) for r in rows}
 
 
-def township_statistics(*, user, year: int, today: datetime.date | None = None) -> list[dict]:
+def township_statistics(*, user: User, year: int, today: datetime.date | None = None) -> list[dict]:
     """One row per township the user may see: decisions in ``year``, on-time rate, median
     and 90th percentile working days from 受理 to decision, open / overdue / due-soon now."""
     today = today or timezone.localdate()
@@ -131,7 +131,7 @@ def township_statistics(*, user, year: int, today: datetime.date | None = None) 
     return rows
 
 
-def open_cases_by_stage(*, user, today: datetime.date | None = None) -> dict:
+def open_cases_by_stage(*, user: User, today: datetime.date | None = None) -> dict:
     """Open (accepted, undecided) cases per township × stage, and per township × age bucket."""
     today = today or timezone.localdate()
     townships = list(townships_for_user(user).order_by("code"))
@@ -166,7 +166,7 @@ def open_cases_by_stage(*, user, today: datetime.date | None = None) -> dict:
     return {"stages": stages, "ages": [b[0] for b in AGE_BUCKETS], "rows": rows}
 
 
-def monthly_throughput(*, user, months: int = 12, today: datetime.date | None = None) -> dict:
+def monthly_throughput(*, user: User, months: int = 12, today: datetime.date | None = None) -> dict:
     """Cases accepted and decided per month over the last ``months`` months (for the chart)."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
@@ -199,7 +199,7 @@ def monthly_throughput(*, user, months: int = 12, today: datetime.date | None = 
     }
 
 
-def clock_alerts_for_user(*, user, limit: int = 20) -> dict:
+def clock_alerts_for_user(*, user: User, limit: int = 20) -> dict:
     """ "My" overdue and due-soon cases for the home page, most urgent first: the running
     clocks of the user's region whose stored flags are up, and late refusal notices."""
     if (

@@ -159,7 +159,7 @@ def clock_stop(clock: CaseClock, on: datetime.date, *, decided: bool) -> None:
     clock.due_soon = clock.overdue = False
 
 
-def clock_on_transition(*, case: Case, event: CaseEvent, **kwargs) -> None:
+def clock_on_transition(*, case: Case, event: CaseEvent, **kwargs: object) -> None:
     """Receiver of ``case_transitioned``: keeps the case's clock in step with the
     transition just performed, inside the same transaction."""
     name, source, target = event.transition, event.source_state, case.state
@@ -226,7 +226,7 @@ def clock_on_transition(*, case: Case, event: CaseEvent, **kwargs) -> None:
 def clock_extend(
     *,
     case: Case,
-    actor,
+    actor: User,
     extra_wd,
     reason: str,
     client_address: str | None = None,
@@ -292,7 +292,11 @@ def clock_extend(
 
 
 def clock_refusal_notice_served(
-    *, case: Case, actor, served_on: datetime.date | None = None, client_address: str | None = None
+    *,
+    case: Case,
+    actor: User,
+    served_on: datetime.date | None = None,
+    client_address: str | None = None,
 ) -> CaseClock:
     """The written refusal was served (A Art.21): the refusal-notice step stops."""
     served_on = served_on or timezone.localdate()

@@ -28,21 +28,21 @@ from cases.states import (
     SURVEY_STATES,
     WorkflowKind,
 )
-from relief.models import Role
+from relief.models import Role, User
 from relief.scoping import scope_by_region
 
 
-def near_relatives_for_user(*, user) -> QuerySet[NearRelative]:
+def near_relatives_for_user(*, user: User) -> QuerySet[NearRelative]:
     return scope_by_region(NearRelative.objects.all(), user).select_related(
         "township", "village", "worker_user", "registered_by"
     )
 
 
-def near_relative_get_for_user(*, user, pk) -> NearRelative:
+def near_relative_get_for_user(*, user: User, pk: int) -> NearRelative:
     return get_object_or_404(near_relatives_for_user(user=user), pk=pk)
 
 
-def check_queue_for_user(*, user) -> QuerySet[EconomicCheck]:
+def check_queue_for_user(*, user: User) -> QuerySet[EconomicCheck]:
     """Checks awaiting the county verifier, oldest first, in the user's region."""
     qs = EconomicCheck.objects.filter(status=EconomicCheck.Status.REQUESTED)
     return (
@@ -59,7 +59,7 @@ def check_queue_for_user(*, user) -> QuerySet[EconomicCheck]:
     )
 
 
-def checks_for_user(*, user) -> QuerySet[EconomicCheck]:
+def checks_for_user(*, user: User) -> QuerySet[EconomicCheck]:
     return scope_by_region(
         EconomicCheck.objects.all(),
         user,
@@ -75,7 +75,7 @@ def checks_for_user(*, user) -> QuerySet[EconomicCheck]:
     )
 
 
-def check_get_for_user(*, user, pk) -> EconomicCheck:
+def check_get_for_user(*, user: User, pk: int) -> EconomicCheck:
     return get_object_or_404(checks_for_user(user=user), pk=pk)
 
 
@@ -96,7 +96,7 @@ def survey_for_case(case: Case) -> Survey | None:
     return Survey.objects.filter(case=case).first()
 
 
-def can_edit_household(case: Case, user) -> bool:
+def can_edit_household(case: Case, user: User) -> bool:
     if case.state not in EDITABLE_STATES:
         return False
     if user.has_role(Role.TOWNSHIP_CLERK):
@@ -104,7 +104,7 @@ def can_edit_household(case: Case, user) -> bool:
     return user.has_role(Role.VILLAGE_ASSISTANT) and case.state in PRE_ACCEPTANCE_STATES
 
 
-def case_intake_context(case: Case, user) -> dict:
+def case_intake_context(case: Case, user: User) -> dict:
     """Everything the intake partials need (templates/cases/_household.html, _documents.html,
     _survey.html, _check.html, _computation.html), besides ``case`` and ``user``:
     ``intake`` = {household, members, incomes, spendings, assets, edits, checklist, missing,

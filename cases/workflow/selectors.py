@@ -8,20 +8,21 @@ from django.shortcuts import get_object_or_404
 
 from cases.models import Case, CaseEvent, Household
 from cases.workflow.filters import CaseFilter
+from relief.models import User
 from relief.scoping import scope_by_region
 
 
-def case_list_for_user(*, user) -> QuerySet[Case]:
+def case_list_for_user(*, user: User) -> QuerySet[Case]:
     return scope_by_region(Case.objects.all(), user).select_related(
         "assistance_type", "township", "village", "applicant", "household"
     )
 
 
-def case_get_for_user(*, user, pk) -> Case:
+def case_get_for_user(*, user: User, pk: int) -> Case:
     return get_object_or_404(case_list_for_user(user=user), pk=pk)
 
 
-def case_page_list_for_user(*, user, params=None, request=None):
+def case_page_list_for_user(*, user: User, params=None, request=None):
     """The filtered, ordered case list of the list page and the list API (constant number
     of queries whatever the page size: everything shown is select_related; the wide
     policy snapshot is not read)."""
@@ -33,7 +34,7 @@ def case_page_list_for_user(*, user, params=None, request=None):
     return CaseFilter(params, queryset=qs, request=request)
 
 
-def case_detail_for_user(*, user, pk) -> Case:
+def case_detail_for_user(*, user: User, pk: int) -> Case:
     """One case for its page: region-scoped (404 outside), members prefetched."""
     qs = case_list_for_user(user=user).select_related(
         "accepted_by", "created_by", "township__parent"
@@ -46,9 +47,9 @@ def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("created_at", "pk")
 
 
-def household_list_for_user(*, user) -> QuerySet[Household]:
+def household_list_for_user(*, user: User) -> QuerySet[Household]:
     return scope_by_region(Household.objects.all(), user)
 
 
-def household_get_for_user(*, user, pk) -> Household:
+def household_get_for_user(*, user: User, pk: int) -> Household:
     return get_object_or_404(household_list_for_user(user=user), pk=pk)

@@ -21,7 +21,7 @@ from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
 from relief.errors import Conflict
-from relief.models import Role
+from relief.models import Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class CaseChanged(Conflict):
     """Somebody else changed the case first (optimistic locking); the API answers 409 with the
     state the case is in now."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: Case) -> None:
         super().__init__(
             "案件已被他人处理，请刷新后查看最新状态",
             extra={"state": case.state, "state_label": case.get_state_display()},
@@ -91,7 +91,7 @@ def _target_of(case: Case, spec) -> str:
     return str(target)
 
 
-def _personal_reasons(case: Case, user, spec, cache: dict) -> list[str]:
+def _personal_reasons(case: Case, user: User, spec, cache: dict) -> list[str]:
     """Role, region, recusal and (for a decision) four eyes: cases.access decides."""
     return case_actor_reasons(
         case=case,
@@ -102,7 +102,7 @@ def _personal_reasons(case: Case, user, spec, cache: dict) -> list[str]:
     )
 
 
-def available_transitions(*, case: Case, user) -> list[TransitionOption]:
+def available_transitions(*, case: Case, user: User) -> list[TransitionOption]:
     """Every transition out of the current state, with the reasons it is unavailable to
     ``user`` (role, region, recusal, guards). The case page and the API list these."""
     options, cache = [], {}
@@ -125,7 +125,7 @@ def case_transition(
     *,
     case: Case,
     name: str,
-    actor,
+    actor: User,
     opinion: str = "",
     client_address: str | None = None,
     on: datetime.date | None = None,
@@ -185,7 +185,7 @@ def case_transition(
 def case_record_county_visit(
     *,
     case: Case,
-    actor,
+    actor: User,
     opinion: str,
     client_address: str | None = None,
     visited_on: datetime.date | None = None,
@@ -231,7 +231,7 @@ def case_log_event(
     case: Case,
     name: str,
     label: str,
-    actor,
+    actor: User,
     roles: tuple[str, ...],
     opinion: str = "",
     client_address: str | None = None,
@@ -243,7 +243,9 @@ def case_log_event(
     return _log(case, name, label, case.state, actor, roles, opinion, client_address, data)
 
 
-def _log(case, name, label, source, actor, roles, opinion, client_address, data) -> CaseEvent:
+def _log(
+    case: Case, name, label, source, actor: User, roles, opinion, client_address, data
+) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         transition=name,
@@ -278,7 +280,7 @@ def _send_committed(case_id: int, event_id: int) -> None:
             )
 
 
-def _acting_role(actor, roles: tuple[str, ...]) -> str:
+def _acting_role(actor: User, roles: tuple[str, ...]) -> str:
     for role in (actor.role, actor.extra_role):
         if role and role in roles:
             return role

@@ -23,21 +23,22 @@ from funds.recipients.models import (
     RecipientStatus,
     StandardAdjustmentRun,
 )
+from relief.models import User
 from relief.scoping import scope_by_region
 
 
-def recipient_list_for_user(*, user) -> QuerySet[Recipient]:
+def recipient_list_for_user(*, user: User) -> QuerySet[Recipient]:
     return scope_by_region(Recipient.objects.all(), user).select_related(
         "assistance_type", "township", "village", "bank_account"
     )
 
 
-def recipient_get_for_user(*, user, pk) -> Recipient:
+def recipient_get_for_user(*, user: User, pk: int) -> Recipient:
     qs = recipient_list_for_user(user=user).select_related("case", "household", "computation")
     return get_object_or_404(qs, pk=pk)
 
 
-def recipient_page_list_for_user(*, user, params=None, request=None):
+def recipient_page_list_for_user(*, user: User, params=None, request=None):
     """The filtered list of the 在册对象 page, its export and the list API."""
     return RecipientFilter(
         params,
@@ -113,7 +114,7 @@ def states_for_month(qs: QuerySet[Recipient], *, month: datetime.date) -> QueryS
     )
 
 
-def bank_account_get_for_user(*, user, pk) -> BankAccount:
+def bank_account_get_for_user(*, user: User, pk: int) -> BankAccount:
     qs = scope_by_region(
         BankAccount.objects.select_related("household", "holder_member", "created_by"),
         user,
@@ -127,7 +128,7 @@ def bank_accounts_of_household(*, household) -> QuerySet[BankAccount]:
     return BankAccount.objects.filter(household=household).order_by("-is_active", "-created_at")
 
 
-def adjustment_runs_for_user(*, user) -> QuerySet[StandardAdjustmentRun]:
+def adjustment_runs_for_user(*, user: User) -> QuerySet[StandardAdjustmentRun]:
     """County-level rows: a township user sees its county's runs, no other county's."""
     return scope_by_region(
         StandardAdjustmentRun.objects.select_related("assistance_type", "county", "created_by"),
@@ -137,5 +138,5 @@ def adjustment_runs_for_user(*, user) -> QuerySet[StandardAdjustmentRun]:
     ).distinct()
 
 
-def adjustment_run_get_for_user(*, user, pk) -> StandardAdjustmentRun:
+def adjustment_run_get_for_user(*, user: User, pk: int) -> StandardAdjustmentRun:
     return get_object_or_404(adjustment_runs_for_user(user=user), pk=pk)

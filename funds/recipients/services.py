@@ -30,7 +30,7 @@ from funds.recipients.models import (
     RecipientStatus,
 )
 from funds.recipients.selectors import last_paid_amount_before, state_for_month
-from relief.models import AssistanceType, Role
+from relief.models import AssistanceType, Role, User
 from relief.scoping import scope_by_region
 
 #: Roles that change the register and export rosters: the township's clerk and approver,
@@ -54,7 +54,7 @@ def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _sign(actor, roles: Iterable[str]) -> dict:
+def _sign(actor: User, roles: Iterable[str]) -> dict:
     """The signature columns: who, and in which of ``roles`` they act (system: empty)."""
     if actor is None:
         return {"actor": None, "actor_role": "system", "actor_name": "系统"}
@@ -63,7 +63,7 @@ def _sign(actor, roles: Iterable[str]) -> dict:
     return {"actor": actor, "actor_role": role, "actor_name": str(actor)}
 
 
-def _require_register_role(actor, recipient: Recipient) -> None:
+def _require_register_role(actor: User, recipient: Recipient) -> None:
     if actor is None:
         return
     if not actor.has_role(*REGISTER_ROLES) and not actor.is_administrator:
@@ -224,7 +224,7 @@ def recipient_register_from_case(*, case: Case, event: CaseEvent | None = None) 
 def recipient_change(
     *,
     recipient: Recipient,
-    actor,
+    actor: User,
     effective_month: datetime.date,
     reason: str,
     kind: str,
@@ -326,7 +326,7 @@ def recipient_change(
 def bank_account_set(
     *,
     household: Household,
-    actor,
+    actor: User,
     holder_name: str,
     bank: str,
     account_number: str,
@@ -403,7 +403,7 @@ def bank_account_set(
     return account
 
 
-def may_reveal(*, user, account: BankAccount) -> bool:
+def may_reveal(*, user: User, account: BankAccount) -> bool:
     """Township clerk / approver of the account's township, county supervisor of its
     county (region scoping decides the "of")."""
     if not user.is_authenticated or not user.has_role(*REVEAL_ROLES):
@@ -413,7 +413,7 @@ def may_reveal(*, user, account: BankAccount) -> bool:
 
 @transaction.atomic
 def bank_account_reveal(
-    *, account: BankAccount, actor, client_address: str | None, purpose: str
+    *, account: BankAccount, actor: User, client_address: str | None, purpose: str
 ) -> str:
     """The full account number, for the roles that export rosters; every reveal is logged
     (who, when, from where, why). Another region's account is a 404, a role that may not

@@ -19,7 +19,7 @@ from funds.rosters.models import (
     RosterRun,
     RunState,
 )
-from relief.models import Role
+from relief.models import Role, User
 from relief.scoping import scope_by_region
 
 ROSTER_ROLES = (
@@ -31,11 +31,11 @@ ROSTER_ROLES = (
 CENT = Decimal("0.01")
 
 
-def may_view_rosters(user) -> bool:
+def may_view_rosters(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(*ROSTER_ROLES))
 
 
-def roster_runs_for_user(user) -> QuerySet[RosterRun]:
+def roster_runs_for_user(user: User) -> QuerySet[RosterRun]:
     qs = RosterRun.objects.select_related(
         "township", "assistance_type", "prepared_by", "checked_by", "locked_by"
     )
@@ -44,7 +44,7 @@ def roster_runs_for_user(user) -> QuerySet[RosterRun]:
     return scope_by_region(qs, user, township_field="township", village_field=None)
 
 
-def roster_run_get_for_user(*, user, pk: int) -> RosterRun:
+def roster_run_get_for_user(*, user: User, pk: int) -> RosterRun:
     return get_object_or_404(roster_runs_for_user(user), pk=pk)
 
 
@@ -89,7 +89,7 @@ def reconciliation(run: RosterRun) -> dict:
     return out
 
 
-def county_overview(*, user, year: int) -> list[dict]:
+def county_overview(*, user: User, year: int) -> list[dict]:
     """Every visible township's rosters of ``year``: month, type, kind, state and totals."""
     runs = (
         roster_runs_for_user(user)
@@ -110,7 +110,7 @@ def county_overview(*, user, year: int) -> list[dict]:
 
 
 def paid_by_township(
-    *, user, date_from: datetime.date, date_to: datetime.date
+    *, user: User, date_from: datetime.date, date_to: datetime.date
 ) -> dict[int, Decimal]:
     """发放金额: what the bank reported paid, per township, for the locked rosters of the
     months in the period (DOMAIN §6 statistics)."""

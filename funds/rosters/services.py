@@ -121,7 +121,7 @@ def _month(value: datetime.date) -> datetime.date:
 
 
 # --- start and compute --------------------------------------------------------------------
-def _refuse_start(*, township, month, assistance_type, kind) -> None:
+def _refuse_start(*, township: Region, month, assistance_type, kind) -> None:
     runs = RosterRun.objects.filter(township=township, assistance_type=assistance_type)
     open_run = runs.filter(state__in=OPEN_STATES).first()
     if open_run is not None:

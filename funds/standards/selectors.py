@@ -13,9 +13,10 @@ from funds.standards.calculators import (
     TekunStandards,
 )
 from funds.standards.models import Area, DibaoBand, LivingStandard, TekunStandard
+from relief.models import Region
 
 
-def living_standard_in_force(*, county, area: str, on: datetime.date) -> Standard | None:
+def living_standard_in_force(*, county: Region, area: str, on: datetime.date) -> Standard | None:
     row = (
         LivingStandard.objects.filter(county=county, area=area, effective_from__lte=on)
         .order_by("-effective_from", "-pk")
@@ -29,7 +30,7 @@ def living_standard_in_force(*, county, area: str, on: datetime.date) -> Standar
     return Standard(amount=row.monthly_amount, effective_from=row.effective_from, label=label)
 
 
-def bands_in_force(*, county, area: str, on: datetime.date) -> list[Band]:
+def bands_in_force(*, county: Region, area: str, on: datetime.date) -> list[Band]:
     latest = (
         DibaoBand.objects.filter(county=county, area=area, effective_from__lte=on)
         .order_by("-effective_from")
@@ -44,7 +45,9 @@ def bands_in_force(*, county, area: str, on: datetime.date) -> list[Band]:
     return [Band(r.gap_from, r.gap_to, r.amount_per_person, r.label) for r in rows]
 
 
-def tekun_standards_in_force(*, county, area: str, on: datetime.date) -> TekunStandards | None:
+def tekun_standards_in_force(
+    *, county: Region, area: str, on: datetime.date
+) -> TekunStandards | None:
     row = (
         TekunStandard.objects.filter(county=county, area=area, effective_from__lte=on)
         .order_by("-effective_from", "-pk")

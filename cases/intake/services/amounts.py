@@ -35,12 +35,12 @@ from funds.standards.selectors import (
     living_standard_in_force,
     tekun_standards_in_force,
 )
-from relief.models import Role
+from relief.models import Role, User
 from relief.policy import policy_for
 
 
 @transaction.atomic
-def tekun_assessment_save(*, case: Case, actor, data: dict) -> TekunAssessment:
+def tekun_assessment_save(*, case: Case, actor: User, data: dict) -> TekunAssessment:
     """The six-item self-care assessment and the supporter condition (C Art.8, 21–22)."""
     case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     _editable_case(case, actor)
@@ -85,7 +85,7 @@ class AmountResult:
 
 
 def case_compute_amount(
-    *, case: Case, actor, on: datetime.date | None = None, automatic: bool = False
+    *, case: Case, actor: User, on: datetime.date | None = None, automatic: bool = False
 ) -> AmountComputation:
     """Eligibility and monthly amount with the standard in force on ``on`` (today), stored
     with its step-by-step explanation; sets ``case.monthly_amount`` (the ``confirm`` guard
@@ -221,7 +221,7 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
     return AmountResult(eligible, margin, amount, steps, label)
 
 
-def _with_addons(case, members, result, standard, on, rounding, method) -> Decimal | None:
+def _with_addons(case: Case, members, result, standard, on, rounding, method) -> Decimal | None:
     """分类施保 for the covered members (单人保: the members covered alone), settings in
     force on ``on`` (they are money standards, like the standard itself); steps appended."""
     if not result.eligible or result.amount is None:
@@ -273,7 +273,7 @@ def _with_addons(case, members, result, standard, on, rounding, method) -> Decim
     return total
 
 
-def _auto_compute(case: Case, actor) -> None:
+def _auto_compute(case: Case, actor: User) -> None:
     """Compute the amount once both the survey and the check (if on the route) are in."""
     if case.assistance_type.workflow not in (WorkflowKind.DIBAO, WorkflowKind.TEKUN):
         return

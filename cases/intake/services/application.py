@@ -35,7 +35,7 @@ from cases.models import (
 from cases.rules import checklist_for_case, missing_items
 from cases.states import PRE_ACCEPTANCE_STATES
 from cases.workflow.services import case_transition
-from relief.models import AssistanceType, Region, Role
+from relief.models import AssistanceType, Region, Role, User
 
 
 def _case_number(township: Region, on: datetime.date) -> str:
@@ -50,7 +50,7 @@ def _case_number(township: Region, on: datetime.date) -> str:
     return f"{prefix}{seq:05d}"
 
 
-def _check_village_for_actor(actor, village: Region) -> None:
+def _check_village_for_actor(actor: User, village: Region) -> None:
     if village is None or village.level != Region.Level.VILLAGE:
         raise ValidationError({"village": ["请选择村(社区)"]})
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == village.parent_id:
@@ -62,7 +62,7 @@ def _check_village_for_actor(actor, village: Region) -> None:
 
 def application_create(
     *,
-    actor,
+    actor: User,
     village: Region,
     assistance_type: AssistanceType,
     household: dict,
@@ -181,7 +181,7 @@ def application_create(
 
 @transaction.atomic
 def checklist_update(
-    *, case: Case, actor, provided: Iterable[str], notes: dict[str, str] | None = None
+    *, case: Case, actor: User, provided: Iterable[str], notes: dict[str, str] | None = None
 ) -> list[dict]:
     """Tick the document checklist (A Art.9–10); keeps ``case.documents_complete``."""
     case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
@@ -211,7 +211,7 @@ def checklist_update(
 
 
 def case_issue_document_notice(
-    *, case: Case, actor, client_address: str | None = None
+    *, case: Case, actor: User, client_address: str | None = None
 ) -> DocumentNotice:
     """一次性告知 (A Art.9): list every missing item once; the case waits without its clock
     starting. Performs the ``request_documents`` transition from DRAFT; in
@@ -233,7 +233,7 @@ def case_issue_document_notice(
     return notice
 
 
-def checklist_freeze_on_request(*, case: Case, event: CaseEvent, **kwargs) -> None:
+def checklist_freeze_on_request(*, case: Case, event: CaseEvent, **kwargs: object) -> None:
     """Receiver of ``case_transitioned``: freeze the 一次性告知 list when the documents
     are requested, whichever screen or API performed the transition."""
     if event.transition == "request_documents":
@@ -248,7 +248,7 @@ def checklist_freeze_on_request(*, case: Case, event: CaseEvent, **kwargs) -> No
         )
 
 
-def case_accept(*, case: Case, actor, client_address: str | None = None) -> CaseEvent:
+def case_accept(*, case: Case, actor: User, client_address: str | None = None) -> CaseEvent:
     """受理: refresh the near-relative flag, then the ``accept`` transition (its guards
     check the applicant, the documents and duplicates across the county)."""
     with transaction.atomic():
@@ -257,7 +257,7 @@ def case_accept(*, case: Case, actor, client_address: str | None = None) -> Case
 
 
 def case_return_to_village(
-    *, case: Case, actor, reason: str, client_address: str | None = None
+    *, case: Case, actor: User, reason: str, client_address: str | None = None
 ) -> CaseEvent:
     if not (reason or "").strip():
         raise ValidationError({"reason": ["请填写退回原因"]})

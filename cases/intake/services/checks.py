@@ -30,11 +30,11 @@ from cases.models import (
 )
 from cases.states import CHECK_REQUEST_STATES
 from cases.workflow.services import case_transition
-from relief.models import Role
+from relief.models import Role, User
 
 
 @transaction.atomic
-def check_request(*, case: Case, actor) -> EconomicCheck:
+def check_request(*, case: Case, actor: User) -> EconomicCheck:
     """The clerk asks the county check agency (A Art.17: it starts within 3 working days)."""
     case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     if case.state not in CHECK_REQUEST_STATES:
@@ -111,7 +111,7 @@ def clean_member_results(case: Case, rows: list[dict], *, prefix: str = "results
 def check_return(
     *,
     check: EconomicCheck,
-    actor,
+    actor: User,
     conclusion: str,
     conclusion_note: str = "",
     member_results: list[dict],

@@ -15,7 +15,7 @@ from cases.intake.models.household import MAX_MONTHLY_AMOUNT
 from cases.models import (
     Case,
 )
-from relief.models import Role
+from relief.models import Role, User
 from relief.notifications import notify, users_with_role
 from relief.policy import policy_for
 
@@ -73,7 +73,7 @@ def _bool(raw: Any) -> bool:
     return str(raw).strip().lower() in ("1", "true", "on", "yes", "是", "y")
 
 
-def _require_role(actor, *roles: str, message: str | None = None) -> None:
+def _require_role(actor: User, *roles: str, message: str | None = None) -> None:
     """For acts that concern no case yet (registering an application, the near-relative
     register); an act on a case asks cases.access.case_require_actor."""
     if not actor.has_role(*roles):

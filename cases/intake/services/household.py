@@ -31,7 +31,7 @@ from cases.models import (
     Spending,
 )
 from cases.states import EDITABLE_STATES, PRE_ACCEPTANCE_STATES
-from relief.models import Role
+from relief.models import Role, User
 
 MEMBER_FIELDS = {
     "name": "姓名",
@@ -122,7 +122,7 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
     return out
 
 
-def _editable_case(case: Case, actor) -> None:
+def _editable_case(case: Case, actor: User) -> None:
     case_require_actor(case=case, actor=actor, roles=())
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，家庭信息不能再修改")
@@ -174,7 +174,7 @@ def _snapshot(obj, fields: Iterable[str]) -> dict[str, list[str]]:
 
 
 def _record_edit(
-    case: Case, actor, *, entity: str, obj, label: str, action: str, changes: dict
+    case: Case, actor: User, *, entity: str, obj, label: str, action: str, changes: dict
 ) -> None:
     """Versioned edits after 受理: who changed what and when (shown on the case)."""
     if not case.accepted_on or not changes:
@@ -193,7 +193,7 @@ def _record_edit(
 
 
 @transaction.atomic
-def household_update(*, case: Case, actor, data: dict) -> Household:
+def household_update(*, case: Case, actor: User, data: dict) -> Household:
     _editable_case(case, actor)
     hh = Household.objects.select_for_update().get(pk=case.household_id)
     errors = {}
@@ -226,7 +226,7 @@ def household_update(*, case: Case, actor, data: dict) -> Household:
 
 
 @transaction.atomic
-def member_save(*, case: Case, actor, data: dict, member: Member | None = None) -> Member:
+def member_save(*, case: Case, actor: User, data: dict, member: Member | None = None) -> Member:
     """Add a member or edit one; the ID number is validated and sex / birth date derived."""
     _editable_case(case, actor)
     clean = clean_member_data(data)
@@ -278,7 +278,7 @@ def member_save(*, case: Case, actor, data: dict, member: Member | None = None) 
 
 
 @transaction.atomic
-def member_delete(*, case: Case, actor, member: Member) -> None:
+def member_delete(*, case: Case, actor: User, member: Member) -> None:
     _editable_case(case, actor)
     if member.household_id != case.household_id:
         raise ValidationError("该成员不属于本户")
@@ -350,7 +350,7 @@ def _clean_item(kind: str, case: Case, data: dict) -> dict:
 
 
 @transaction.atomic
-def household_item_save(*, case: Case, actor, kind: str, data: dict, item=None):
+def household_item_save(*, case: Case, actor: User, kind: str, data: dict, item=None):
     """Add or edit an income item, a deductible spending or an asset of the household."""
     _editable_case(case, actor)
     model = ITEM_MODELS[kind]
@@ -386,7 +386,7 @@ def household_item_save(*, case: Case, actor, kind: str, data: dict, item=None):
 
 
 @transaction.atomic
-def household_item_delete(*, case: Case, actor, kind: str, item) -> None:
+def household_item_delete(*, case: Case, actor: User, kind: str, item) -> None:
     _editable_case(case, actor)
     if item.household_id != case.household_id:
         raise ValidationError("该记录不属于本户")

@@ -24,7 +24,7 @@ from cases.models import (
     Survey,
 )
 from cases.states import SURVEY_STATES
-from relief.models import Role
+from relief.models import Role, User
 
 
 def _clean_investigators(raw) -> list[str]:
@@ -39,7 +39,9 @@ def _clean_investigators(raw) -> list[str]:
     return names
 
 
-def survey_save(*, case: Case, actor, data: dict, finish: bool, photos: Iterable = ()) -> Survey:
+def survey_save(
+    *, case: Case, actor: User, data: dict, finish: bool, photos: Iterable = ()
+) -> Survey:
     """入户调查 (A Art.16): saved as a draft any time; finishing needs the date, at least
     ``min_investigators`` (policy) distinct named investigators, living conditions and
     findings. Photos are stored in the same transaction: one bad photo saves nothing."""
