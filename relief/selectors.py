@@ -45,7 +45,7 @@ def region_tree_for_user(*, user: User) -> list[dict]:
         else:
             roots.append(r)
 
-    def node(r):
+    def node(r: Region) -> dict:
         return {"region": r, "children": [node(c) for c in children.get(r.pk, [])]}
 
     return [node(r) for r in roots]
@@ -81,7 +81,7 @@ def delegation_events_for_user(*, user: User) -> QuerySet[DelegationEvent]:
     return scope_by_region(qs, user, township_field="delegation__township", village_field=None)
 
 
-def township_get_for_user(*, user: User, code_or_pk, by_code: bool = True) -> Region:
+def township_get_for_user(*, user: User, code_or_pk: str | int, by_code: bool = True) -> Region:
     qs = townships_for_user(user)
     return get_object_or_404(qs, **({"code": code_or_pk} if by_code else {"pk": code_or_pk}))
 

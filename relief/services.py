@@ -8,6 +8,7 @@ Change history is recorded by django-simple-history on every save.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.contrib.auth import password_validation
@@ -43,7 +44,8 @@ def _check_region_code(
     if level == Region.Level.VILLAGE and code.endswith("000"):
         raise ValidationError({"code": "村(社区)级代码后3位不能全为0"})
     if parent is not None and level in _PREFIX:
-        n = _PREFIX[level]
+        # Region.Level is a str enum, so the str ``level`` finds its member.
+        n = _PREFIX[level]  # type: ignore[index]
         if code[:n] != parent.code[:n]:
             raise ValidationError(
                 {"code": f"代码前{n}位须与上级“{parent.name}”({parent.code[:n]})一致"}
@@ -51,7 +53,8 @@ def _check_region_code(
 
 
 def _check_parent(*, level: str, parent: Region | None, actor: User) -> None:
-    expected = Region.PARENT_LEVEL.get(level)
+    # Region.Level is a str enum, so the str ``level`` finds its member.
+    expected = Region.PARENT_LEVEL.get(level)  # type: ignore[call-overload]
     if expected is None:
         if parent is not None:
             raise ValidationError({"parent": "县(区)不能有上级区划"})
@@ -126,7 +129,8 @@ def region_set_active(*, actor: User, region: Region, active: bool) -> Region:
     elif region.parent is not None and not region.parent.active:
         raise ValidationError({"active": f"上级区划“{region.parent.name}”已停用，请先启用上级"})
     region.active = active
-    region._change_reason = "启用" if active else "停用"
+    # simple-history reads _change_reason off the instance; the stubs do not declare it.
+    region._change_reason = "启用" if active else "停用"  # type: ignore[attr-defined]
     region.save()
     return region
 
@@ -242,7 +246,8 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
     except ValidationError as e:
         raise ValidationError({"password": e.messages})
     user.set_password(password)
-    user._change_reason = f"{actor}重置密码"
+    # simple-history reads _change_reason off the instance; the stubs do not declare it.
+    user._change_reason = f"{actor}重置密码"  # type: ignore[attr-defined]
     user.save()
     return user
 
@@ -252,7 +257,8 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     if not active and user.pk == actor.pk:
         raise ValidationError({"is_active": "不能停用本人账号"})
     user.is_active = active
-    user._change_reason = "启用账号" if active else "停用账号"
+    # simple-history reads _change_reason off the instance; the stubs do not declare it.
+    user._change_reason = "启用账号" if active else "停用账号"  # type: ignore[attr-defined]
     user.save(update_fields=["is_active"])
     if not active:
         token_revoke(user=user)
@@ -275,7 +281,12 @@ def user_revoke_token(*, actor: User, user: User) -> bool:
 
 @transaction.atomic
 def workday_override_save(
-    *, actor: User, date, is_workday: bool, note: str = "", instance: WorkdayOverride | None = None
+    *,
+    actor: User,
+    date: datetime.date | None,
+    is_workday: bool,
+    note: str = "",
+    instance: WorkdayOverride | None = None,
 ) -> WorkdayOverride:
     if date is None:
         raise ValidationError({"date": "请填写日期"})
