@@ -22,11 +22,13 @@ run: setup demo-db
 	@echo "→ http://$(HOST):$(PORT)/  (Ctrl-C stops the server)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: migrations in sync, lint, import layers (lint-imports), the whole pytest suite
+## make test: migrations in sync, lint, import layers (lint-imports), the API schema (every
+## operation typed, no generator warning), the whole pytest suite
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 setup: system-deps venv

@@ -37,7 +37,9 @@ class RegionBriefSerializer(serializers.ModelSerializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(
+        source="parent.code", default=None, read_only=True, allow_null=True
+    )
     level_label = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:

@@ -23,12 +23,12 @@ def region_q(user, *, township_field: str = "township", village_field: str | Non
     if region is None or not region.active:
         return Q(pk__in=[])
     if region.level == Region.Level.COUNTY:
-        return Q(**{f"{township_field}__parent_id": region.pk})
+        return Q(**{f"{township_field}__parent": region.pk})
     if region.level == Region.Level.TOWNSHIP:
-        return Q(**{f"{township_field}_id": region.pk})
+        return Q(**{township_field: region.pk})
     if village_field is None:
         return Q(pk__in=[])
-    return Q(**{f"{village_field}_id": region.pk})
+    return Q(**{village_field: region.pk})
 
 
 def scope_by_region(

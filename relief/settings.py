@@ -264,7 +264,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "ENUM_NAME_OVERRIDES": {"DelegationStatusEnum": "relief.models.Delegation.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "DelegationStatusEnum": "relief.models.Delegation.Status",
+        "CaseStateEnum": "cases.states.CaseState",
+        "CaseSourceEnum": "cases.workflow.models.Case.Source",
+        "RosterRunKindEnum": "funds.rosters.models.RunKind",
+        "RosterRunStateEnum": "funds.rosters.models.RunState",
+        "RecipientStatusEnum": "funds.recipients.models.RecipientStatus",
+        "BankAccountKindEnum": "funds.recipients.models.AccountKind",
+    },
 }
 
 # API tokens are accepted for this many hours after they were issued (relief/tokens.py).

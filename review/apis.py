@@ -3,6 +3,7 @@ complaints. Same selectors (scoping → 404) and services (rules) as the pages."
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -144,6 +145,12 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "frame", "created_at", "items"]
 
 
+class CampaignVerifySerializer(serializers.Serializer):
+    seed = serializers.IntegerField()
+    reproduced = serializers.BooleanField()
+    sample = serializers.ListField(child=serializers.JSONField())
+
+
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CampaignSerializer
 
@@ -166,6 +173,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=CampaignVerifySerializer)
     @action(detail=True, methods=["get"])
     def verify(self, request, pk=None):
         """Re-draw from the stored seed and frame and compare with the stored sample."""
@@ -357,6 +365,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "feedback_on",
             "closed_at",
         ]
+        # A report without the flag is anonymous: the service needs the flag either way.
+        extra_kwargs = {"named": {"default": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,7 @@ from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import client_address_of
 from relief.errors import error_body
 from relief.models import AssistanceType, Role
+from relief.parsing import as_pk
 from relief.scoping import villages_for_user
 
 ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
@@ -191,7 +192,7 @@ _schema_list = extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes
 class ApplicationViewSet(viewsets.ViewSet):
     def create(self, request):
         data = request.data
-        village = villages_for_user(request.user).filter(pk=data.get("village") or 0).first()
+        village = villages_for_user(request.user).filter(pk=as_pk(data.get("village"))).first()
         atype = AssistanceType.objects.filter(
             code=data.get("assistance_type") or "", active=True
         ).first()

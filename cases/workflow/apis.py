@@ -36,6 +36,7 @@ class CaseListSerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
     applicant_name = serializers.CharField(source="applicant.name", read_only=True, default="")
+    route = serializers.ChoiceField(choices=Case.Route.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -161,7 +162,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         summary="当前用户可办理的操作（含不可办理的原因）",
         responses=TransitionOptionSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None)
     def transitions(self, request, pk=None):
         case = case_get_for_user(user=request.user, pk=pk)
         options = available_transitions(case=case, user=request.user)

@@ -223,6 +223,7 @@ class RosterRunViewSet(
     viewsets.GenericViewSet,
 ):
     parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         qs = selectors.roster_runs_for_user(self.request.user)

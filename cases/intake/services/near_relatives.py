@@ -19,6 +19,7 @@ from cases.rules import near_relative_matches
 from cases.states import EDITABLE_STATES
 from cases.workflow.services import case_log_event
 from relief.models import Region, Role, User
+from relief.parsing import as_pk
 from relief.scoping import townships_for_user
 
 
@@ -67,13 +68,17 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
     township = data.get("township")
     if township is None and actor.region and actor.region.level == Region.Level.TOWNSHIP:
         township = actor.region
-    if isinstance(township, (int, str)) and str(township).isdigit():
-        township = townships.filter(pk=int(township)).first()
+    if not isinstance(township, Region | None):
+        pk = as_pk(township)
+        township = townships.filter(pk=pk).first() if pk else None
     if township is None or not townships.filter(pk=township.pk).exists():
         errors["township"] = "请选择本辖区的乡镇(街道)"
     village = data.get("village")
-    if isinstance(village, (int, str)) and str(village).isdigit():
-        village = Region.objects.filter(pk=int(village), level=Region.Level.VILLAGE).first()
+    if village is not None and not isinstance(village, Region):
+        pk = as_pk(village)
+        village = Region.objects.filter(pk=pk, level=Region.Level.VILLAGE).first() if pk else None
+        if village is None:
+            errors["village"] = "请选择村(社区)"
     if village and township and village.parent_id != township.pk:
         errors["village"] = "村(社区)不属于所选乡镇"
     worker_name = str(data.get("worker_name") or "").strip()
@@ -85,7 +90,8 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
     worker_user = data.get("worker_user") or None
     if worker_user is not None:
         if not isinstance(worker_user, User):
-            worker_user = User.objects.filter(pk=worker_user).first()
+            pk = as_pk(worker_user)
+            worker_user = User.objects.filter(pk=pk).first() if pk else None
         if (
             worker_user is None
             or worker_user.region is None

@@ -1,0 +1,21 @@
+"""Reading identifiers a client sent, before they reach the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The largest primary key the database stores (a signed 64-bit integer).
+MAX_PK = 2**63 - 1
+
+
+def as_pk(value: Any) -> int | None:
+    """A primary key sent as a number or a string of digits; anything else (a list, "abc", a
+    number too large for the column) is None, so the field answers its own error instead of the
+    database raising."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and 0 < value <= MAX_PK:
+        return value
+    return None
