@@ -7,6 +7,8 @@ import datetime
 from decimal import Decimal
 
 from funds.models import Area, LivingStandard, TekunStandard
+from funds.recipients.demo import seed_recipients
+from funds.rosters.demo import seed_rosters
 from relief.demo import COUNTY
 from relief.models import Region
 
@@ -45,5 +47,11 @@ def seed_standards(county) -> None:
 
 
 def seed_demo(*, households: int = 0, stdout=None) -> None:
-    """``manage.py seed_demo`` step: the standards of the demo county."""
+    """``manage.py seed_demo`` step: the standards of the demo county, then (not for the bulk
+    benchmark rows, which have no signed log) the register of the demo's cases in 发放中 and
+    this month's locked roster of 姑孰镇, both through their services."""
     seed_standards(Region.objects.get(code=COUNTY[0]))
+    if households:
+        return
+    seed_recipients(stdout=stdout)
+    seed_rosters(stdout=stdout)
