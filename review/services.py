@@ -7,10 +7,13 @@ import datetime
 import math
 import random
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,9 +25,9 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.states import CONFIRMED_STATES, PRE_DECISION_STATES
 from cases.workflow.services import case_log_event, case_transition
 from relief.delegation import delegation_change_status
-from relief.models import Notification, Region, Role, User
+from relief.models import Delegation, DelegationEvent, Notification, Region, Role, User
 from relief.notifications import notify, users_with_role
-from relief.policy import policy_for
+from relief.policy import Policy, policy_for
 from relief.workdays import add_workdays
 from review.models import (
     AmountChange,
@@ -84,7 +87,7 @@ def is_township_user(user: User) -> bool:
         user
         and user.is_authenticated
         and user.has_role(*TOWNSHIP_ROLES)
-        and user.region_id
+        and user.region is not None
         and user.region.level == Region.Level.TOWNSHIP
     )
 
@@ -116,7 +119,7 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 # --- notifications (after commit) ---------------------------------------------------------
-def _township_users(township_ids):
+def _township_users(township_ids: int | Iterable[int]) -> QuerySet[User]:
     return users_with_role(TOWNSHIP_ROLES, township_ids)
 
 
@@ -129,7 +132,8 @@ def filing_create_for_event(*, case: Case, event: CaseEvent, **kwargs: object) -
     """Receiver of ``cases.workflow.hooks.case_transitioned``: file a decision (备案,
     seeds 000, 003) with its key figures. Runs inside the transition's transaction, so the
     decision and its filing commit or roll back together."""
-    kind = FILING_KIND_BY_STATE.get(event.target_state)
+    # CaseState is a str enum, so the str target_state finds its member.
+    kind = FILING_KIND_BY_STATE.get(event.target_state)  # type: ignore[call-overload]
     if kind is None:
         return None
     household_size = case.household.members.count()
@@ -244,7 +248,7 @@ def query_close(*, query: Query, actor: User) -> Query:
 
 
 # --- spot checks (入户抽查) ----------------------------------------------------------------
-def stratum_ratio(policy, category: str) -> Decimal:
+def stratum_ratio(policy: Policy, category: str) -> Decimal:
     """The sampling ratio for one assistance-type category under ``policy``; 特困 is never
     below 30% (C Art.16) even if a setting says less."""
     key = RATIO_KEY_BY_CATEGORY.get(category)
@@ -297,7 +301,7 @@ def spot_check_frame(
             "complaint_flag",
         )
     )
-    townships: dict[int, tuple[Region, object]] = {}
+    townships: dict[int, tuple[Region, Policy]] = {}
     frame: dict[str, dict] = {}
     for number, township_id, category, near_relative, complaint in rows.iterator(
         chunk_size=FRAME_CHUNK
@@ -362,6 +366,8 @@ def spot_check_campaign_create(
     if period_end < period_start:
         raise ValidationError({"period_end": "截止日期不能早于开始日期"})
     county = actor.region
+    if county is None:
+        raise PermissionDenied("此操作须由县民政局监管人员办理")
     if seed is None:
         seed = secrets.randbelow(2**53)
     frame = spot_check_frame(county=county, period_start=period_start, period_end=period_end)
@@ -406,7 +412,7 @@ def spot_check_verify(campaign: SpotCheckCampaign) -> bool:
 
 
 @transaction.atomic
-def spot_check_assign(*, items, assignee: User, actor: User) -> int:
+def spot_check_assign(*, items: Iterable[SpotCheckItem], assignee: User | None, actor: User) -> int:
     _require_supervisor(actor)
     if assignee is not None and not (
         is_county_staff(assignee) and assignee.region_id == actor.region_id
@@ -418,7 +424,7 @@ def spot_check_assign(*, items, assignee: User, actor: User) -> int:
     )
 
 
-def sniff_upload(upload, *, allow_pdf: bool = False) -> tuple[str, str]:
+def sniff_upload(upload: UploadedFile, *, allow_pdf: bool = False) -> tuple[str, str]:
     """(content type, extension) from the file's content, by the archive app's checks (size,
     magic bytes, name that lies about the type); raises ValidationError in Chinese."""
 
@@ -442,7 +448,7 @@ def spot_check_record_visit(
     findings: str,
     outcome: str,
     problem_kind: str = "",
-    photos=(),
+    photos: Iterable[UploadedFile] = (),
 ) -> SpotCheckItem:
     """The county's home visit of a sampled case: who was met, what was found, correct or a
     problem of a listed kind, photos. Only the assignee or a supervisor records it."""
@@ -546,7 +552,7 @@ def rectification_issue(
 
 @transaction.atomic
 def rectification_respond(
-    *, order: RectificationOrder, actor: User, body: str, evidence=None
+    *, order: RectificationOrder, actor: User, body: str, evidence: UploadedFile | None = None
 ) -> RectificationResponse:
     """The township reports what it did, with evidence (image or PDF, sniffed)."""
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
@@ -597,6 +603,8 @@ def rectification_review(
     if order.status != RectificationOrder.Status.RESPONDED:
         raise ValidationError("只有乡镇已反馈的整改通知可以审查")
     response = order.responses.order_by("-created_at", "-pk").first()
+    if response is None:
+        raise ValidationError("只有乡镇已反馈的整改通知可以审查")
     comment = (comment or "").strip()
     now = timezone.now()
     if accept:
@@ -644,7 +652,7 @@ def rectification_mark_overdue(*, today: datetime.date | None = None) -> int:
         if not due:
             return 0
         n = RectificationOrder.objects.filter(pk__in=[pk for pk, _, _ in due]).update(overdue=True)
-        users_by_township: dict[int, list] = {}
+        users_by_township: dict[int | None, list] = {}
         for user in _township_users({t for _, t, _ in due}):
             users_by_township.setdefault(user.region_id, []).append(user)
         notifications = [
@@ -700,7 +708,7 @@ def correction_change_amount(
     *,
     case: Case,
     actor: User,
-    new_amount,
+    new_amount: Decimal | str,
     effective_from: datetime.date,
     reasons: str,
     legal_basis: str,
@@ -811,8 +819,11 @@ def complaint_register(
         township = case.township
     if township is not None:
         _require_county_of(actor, township.pk)
+    county = actor.region
+    if county is None:
+        raise PermissionDenied("此操作须由县民政局监管人员办理")
     complaint = Complaint.objects.create(
-        county=actor.region,
+        county=county,
         number=f"tmp-{secrets.token_hex(8)}",
         channel=channel,
         named=named,
@@ -958,8 +969,8 @@ def complaint_close(*, complaint: Complaint, actor: User) -> Complaint:
 
 # --- delegation control -------------------------------------------------------------------
 def delegation_supervise(
-    *, delegation, actor: User, status: str, effective_date: datetime.date, reason: str
-):
+    *, delegation: Delegation, actor: User, status: str, effective_date: datetime.date, reason: str
+) -> DelegationEvent:
     """Suspend, resume or revoke a township's power (seed 004 "防止一放就乱"). The rules
     live in relief.delegation; this only checks that the supervisor's county owns it."""
 
