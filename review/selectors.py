@@ -128,7 +128,8 @@ def spot_check_item_get_for_user(*, user: User, pk: int) -> SpotCheckItem:
 
 def county_staff_for_user(*, user: User) -> QuerySet[User]:
     return (
-        User.objects.filter(region_id=user.region_id, is_active=True)
+        # region_id=None (a user without a region) filters IS NULL; the stubs want a value.
+        User.objects.filter(region_id=user.region_id, is_active=True)  # type: ignore[misc]
         .filter(
             Q(role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
             | Q(extra_role__in=(Role.COUNTY_SUPERVISOR, Role.COUNTY_VERIFIER))
@@ -220,11 +221,9 @@ def supervision_stats(*, user: User, date_from: datetime.date, date_to: datetime
         .values("township_id", "outcome", "problem_kind")
         .annotate(n=Count("case_id", distinct=True))
     )
-    sampled, visited, problems = (
-        defaultdict(int),
-        defaultdict(int),
-        defaultdict(lambda: defaultdict(int)),
-    )
+    sampled: defaultdict[int, int] = defaultdict(int)
+    visited: defaultdict[int, int] = defaultdict(int)
+    problems: defaultdict[int, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in items:
         sampled[r["township_id"]] += r["n"]
         if r["outcome"]:
