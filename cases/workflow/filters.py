@@ -42,6 +42,12 @@ def case_ids_matching(value: str):
     return by_number.union(by_member)
 
 
+class ChineseOrderingFilter(django_filters.OrderingFilter):
+    """Sort choices labelled in Chinese, the descending one included."""
+
+    descending_fmt = "%s（倒序）"
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="编号/姓名/身份证号")
     state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, label="状态")
@@ -87,7 +93,7 @@ class CaseFilter(django_filters.FilterSet):
     created_to = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__lte", label="登记日期至"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = ChineseOrderingFilter(
         fields=(
             ("created_at", "created"),
             ("accepted_on", "accepted"),
@@ -96,13 +102,20 @@ class CaseFilter(django_filters.FilterSet):
             ("number", "number"),
             ("state", "state"),
         ),
+        # ascending labels are keyed by the model field, descending ones by "-" + the parameter
         field_labels={
-            "created": "登记时间",
-            "accepted": "受理日期",
-            "decided": "决定日期",
-            "updated": "最近更新",
-            "number": "案件编号",
+            "created_at": "登记时间（最早在前）",
+            "-created": "登记时间（最新在前）",
+            "accepted_on": "受理日期（最早在前）",
+            "-accepted": "受理日期（最新在前）",
+            "decided_on": "决定日期（最早在前）",
+            "-decided": "决定日期（最新在前）",
+            "updated_at": "最近更新（最早在前）",
+            "-updated": "最近更新（最新在前）",
+            "number": "案件编号（从小到大）",
+            "-number": "案件编号（从大到小）",
             "state": "状态",
+            "-state": "状态（倒序）",
         },
         label="排序",
         empty_label="默认（最新登记在前）",
