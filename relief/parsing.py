@@ -19,3 +19,14 @@ def as_pk(value: Any) -> int | None:
     if isinstance(value, int) and 0 < value <= MAX_PK:
         return value
     return None
+
+
+def bounded_text(
+    data: Any, name: str, max_length: int, errors: dict[str, str], *, key: str | None = None
+) -> str:
+    """The stripped text of ``data[name]``; longer than ``max_length`` is an error at the field
+    (``key``, default ``name``), never cut short."""
+    value = str(data.get(name) or "").strip()
+    if len(value) > max_length:
+        errors[key or name] = f"不能超过{max_length}个字（现为{len(value)}个字）"
+    return value

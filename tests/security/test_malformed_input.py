@@ -117,3 +117,24 @@ def test_service_errors_share_one_shape(demo):
     assert changed.json()["code"] == "conflict" and changed.json()["state"] == case.state
     refused = api(demo.user("supervisor")).get("/api/intake/checks/")
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+
+
+def test_over_long_household_values_are_refused_at_the_field_never_cut(demo):
+    client = api(demo.user("clerk"))
+    body = {
+        "village": demo.village.pk,
+        "assistance_type": "dibao_rural",
+        "household": {"address": "城东社区" * 60, "hukou_type": "rural", "phone": "1" * 21},
+        "members": [
+            {
+                "name": "王德福",
+                "id_number": "130402198207290621",
+                "relation": "self",
+                "hukou_type": "rural",
+            }
+        ],
+    }
+    response = client.post("/api/intake/applications/", body, format="json")
+    errors = assert_error_shape(response, 400, "address")["errors"]
+    assert "不能超过200个字" in errors["address"][0] and "不能超过20个字" in errors["phone"][0]
+    assert Case.objects.count() == 0

@@ -36,6 +36,7 @@ from cases.rules import checklist_for_case, missing_items
 from cases.states import PRE_ACCEPTANCE_STATES
 from cases.workflow.services import case_transition
 from relief.models import AssistanceType, Region, Role, User
+from relief.parsing import bounded_text
 
 
 def _case_number(township: Region, on: datetime.date) -> str:
@@ -85,9 +86,12 @@ def application_create(
         errors["assistance_type"] = "请选择救助类型"
     if source not in Case.Source.values:
         errors["source"] = "请选择申请来源"
-    address = str(household.get("address") or "").strip()
+    address = bounded_text(household, "address", 200, errors)
     if not address:
         errors["address"] = "请填写居住地址"
+    phone = bounded_text(household, "phone", 20, errors)
+    bank_name = bounded_text(household, "bank_name", 60, errors)
+    bank_account = bounded_text(household, "bank_account", 40, errors)
     hukou = household.get("hukou_type") or ""
     if hukou not in HukouType.values:
         errors["hukou_type"] = "请选择户籍类型"
@@ -134,11 +138,11 @@ def application_create(
         hh = Household.objects.create(
             township=village.parent,
             village=village,
-            address=address[:200],
+            address=address,
             hukou_type=hukou,
-            phone=str(household.get("phone") or "").strip()[:20],
-            bank_name=str(household.get("bank_name") or "").strip()[:60],
-            bank_account=str(household.get("bank_account") or "").strip()[:40],
+            phone=phone,
+            bank_name=bank_name,
+            bank_account=bank_account,
             created_by=actor,
         )
         applicant = None

@@ -32,6 +32,7 @@ from cases.models import (
 )
 from cases.states import EDITABLE_STATES, PRE_ACCEPTANCE_STATES
 from relief.models import Role, User
+from relief.parsing import bounded_text
 
 MEMBER_FIELDS = {
     "name": "姓名",
@@ -79,7 +80,7 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
         errors["hukou_type"] = "请选择户籍类型"
     out["hukou_type"] = hukou
     for f in ("hukou_place", "residence", "serious_illness", "employment"):
-        out[f] = str(data.get(f) or "").strip()[:100]
+        out[f] = bounded_text(data, f, 100, errors)
     sex = data.get("sex") or ""
     if sex and sex not in Member.Sex.values:
         errors["sex"] = "性别取值无效"
@@ -198,13 +199,13 @@ def household_update(*, case: Case, actor: User, data: dict) -> Household:
     hh = Household.objects.select_for_update().get(pk=case.household_id)
     errors = {}
     new = {
-        "address": str(data.get("address") or "").strip()[:200],
+        "address": bounded_text(data, "address", 200, errors),
         "hukou_type": data.get("hukou_type") or "",
-        "phone": str(data.get("phone") or "").strip()[:20],
-        "bank_name": str(data.get("bank_name") or "").strip()[:60],
-        "bank_account": str(data.get("bank_account") or "").strip()[:40],
+        "phone": bounded_text(data, "phone", 20, errors),
+        "bank_name": bounded_text(data, "bank_name", 60, errors),
+        "bank_account": bounded_text(data, "bank_account", 40, errors),
     }
-    if not new["address"]:
+    if not new["address"] and "address" not in errors:
         errors["address"] = "请填写居住地址"
     if new["hukou_type"] not in HukouType.values:
         errors["hukou_type"] = "请选择户籍类型"
