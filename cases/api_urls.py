@@ -4,10 +4,12 @@ from rest_framework.routers import DefaultRouter
 
 from cases.clocks import apis as clocks_apis
 from cases.intake import apis as intake_apis
+from cases.panel import apis as panel_apis
 from cases.workflow import apis as workflow_apis
 
 router = DefaultRouter()
 intake_apis.register(router)
 workflow_apis.register(router)
+panel_apis.register(router)
 
 urlpatterns = [*router.urls, *clocks_apis.urlpatterns]

@@ -21,6 +21,7 @@ from cases.intake.models import (
     Survey,
     TekunAssessment,
 )
+from cases.panel.models import PanelMeeting, PanelReview
 from cases.states import CaseState
 from cases.workflow.models import Case, CaseEvent
 
@@ -43,6 +44,8 @@ __all__ = [
     "IncomeItem",
     "Member",
     "NearRelative",
+    "PanelMeeting",
+    "PanelReview",
     "Spending",
     "StepKind",
     "Survey",

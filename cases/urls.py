@@ -2,7 +2,13 @@
 
 from cases.clocks import urls as clocks_urls
 from cases.intake import urls as intake_urls
+from cases.panel import urls as panel_urls
 from cases.workflow import urls as workflow_urls
 
 app_name = "cases"
-urlpatterns = [*clocks_urls.urlpatterns, *workflow_urls.urlpatterns, *intake_urls.urlpatterns]
+urlpatterns = [
+    *clocks_urls.urlpatterns,
+    *workflow_urls.urlpatterns,
+    *intake_urls.urlpatterns,
+    *panel_urls.urlpatterns,
+]

@@ -579,6 +579,14 @@ KEYS: tuple[PolicyKey, ...] = (
         "A Art.11",
         group="回避与四眼原则",
     ),
+    PolicyKey(
+        "panel_required_for_confirmation",
+        "审核确认须经评审小组集体研究",
+        "bool",
+        False,
+        "seed 001",
+        group="回避与四眼原则",
+    ),
     _addon("addon_elderly", "老年人"),
     PolicyKey(
         "addon_elderly_age",

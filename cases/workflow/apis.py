@@ -116,6 +116,18 @@ class TransitionOptionSerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
     opinion_required = serializers.BooleanField()
+    panel_meetings = serializers.SerializerMethodField()
+
+    def get_panel_meetings(self, option) -> list[dict] | None:
+        """Set when the confirmation needs the review panel: the meetings that reviewed the
+        case (name one as ``panel_meeting``)."""
+        if option.panel_meetings is None:
+            return None
+        return [{"id": pk, "label": label} for pk, label in option.panel_meetings]
+
+
+def _panel_data(meeting: int | None) -> dict:
+    return {} if meeting is None else {"panel_meeting": meeting}
 
 
 class TransitionRequestSerializer(serializers.Serializer):
@@ -128,6 +140,14 @@ class TransitionRequestSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="若填写且与案件当前状态不同，返回 409（案件已被他人处理）",
+    )
+    panel_meeting = serializers.IntegerField(
+        label="评审小组会议",
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="审核确认须经评审小组集体研究时，审议本案的会议 id",
     )
 
 
@@ -200,6 +220,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             opinion=data.validated_data["opinion"],
             client_address=client_address_of(request),
+            data=_panel_data(data.validated_data["panel_meeting"]),
         )
         return Response(
             {

@@ -187,7 +187,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             self.refusal_reasons = opinion
 
     # --- Transitions. ``custom``: label, roles allowed, whether an opinion is required,
-    # whether it is a decision (four eyes: cases.access). ---
+    # whether it is a decision (four eyes: cases.access), whether the review panel may be
+    # required first (cases.panel.rules). ---
     # Bodies only change the case's own fields; cases/workflow/services.py checks roles, region,
     # recusal and guards, writes the signed log row and schedules side effects.
     @transition(
@@ -361,6 +362,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             "roles": ("township_approver",),
             "opinion": True,
             "decision": True,
+            "panel": True,
         },
     )
     def confirm(self, *, on, **kw):

@@ -17,6 +17,13 @@ from django_fsm import ConcurrentTransition
 
 from cases.access import AccessRefused, case_actor_reasons
 from cases.models import Case, CaseEvent, CaseState
+from cases.panel.rules import (
+    PANEL_PENDING,
+    meeting_pk,
+    panel_reason,
+    panel_required,
+    panel_reviews_of,
+)
 from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
@@ -50,6 +57,9 @@ class TransitionOption:
     allowed: bool
     reasons: list[str] = field(default_factory=list)
     opinion_required: bool = False
+    #: When the confirmation needs the review panel: (meeting id, label) of each meeting
+    #: that reviewed the case, for the approver to name one.
+    panel_meetings: list[tuple[int, str]] | None = None
 
     @property
     def is_exit(self) -> bool:
@@ -108,6 +118,17 @@ def available_transitions(*, case: Case, user: User) -> list[TransitionOption]:
     options, cache = [], {}
     for t in _transitions_from_current_state(case):
         reasons = _personal_reasons(case, user, t, cache) + _guard_reasons(case, t.conditions)
+        meetings = None
+        if t.custom.get("panel") and panel_required(case, timezone.localdate()):
+            meetings = [
+                (
+                    r.meeting_id,
+                    f"{r.meeting.held_on:%Y-%m-%d} 评审小组会议（{r.get_conclusion_display()}）",
+                )
+                for r in panel_reviews_of(case)
+            ]
+            if not meetings:
+                reasons.append(PANEL_PENDING)
         options.append(
             TransitionOption(
                 name=t.name,
@@ -116,6 +137,7 @@ def available_transitions(*, case: Case, user: User) -> list[TransitionOption]:
                 allowed=not reasons,
                 reasons=reasons,
                 opinion_required=bool(t.custom.get("opinion")),
+                panel_meetings=meetings,
             )
         )
     return options
@@ -154,6 +176,13 @@ def case_transition(
         reasons = _personal_reasons(case, actor, spec, {}) + _guard_reasons(case, spec.conditions)
         if spec.custom.get("opinion") and not opinion:
             reasons.append(OPINION_MISSING)
+        if spec.custom.get("panel"):
+            meeting = (data or {}).get("panel_meeting")
+            refused = panel_reason(case, meeting, on)
+            if refused:
+                reasons.append(refused)
+            elif meeting not in (None, ""):
+                data = {**(data or {}), "panel_meeting": meeting_pk(meeting)}
         if reasons:
             raise TransitionRefused(reasons)
         source = case.state

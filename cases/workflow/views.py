@@ -142,6 +142,11 @@ def case_transition_view(request, pk: int, name: str):
             actor=request.user,
             opinion=request.POST.get("opinion", ""),
             client_address=client_address_of(request),
+            data=(
+                {"panel_meeting": request.POST["panel_meeting"]}
+                if request.POST.get("panel_meeting")
+                else None
+            ),
         )
     except CaseChanged as exc:
         messages.warning(request, CHANGED_MESSAGE.format(state=exc.case.get_state_display()))

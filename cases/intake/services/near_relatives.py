@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.access import AccessRefused, near_relative_entry_reason
@@ -33,7 +34,7 @@ def case_refresh_near_relative_flag(case: Case) -> bool:
     return flag
 
 
-def _cases_with_ids(county_id: int, id_numbers: Iterable[str]):
+def _cases_with_ids(county_id: int | None, id_numbers: Iterable[str]) -> QuerySet[Case]:
     """The open cases of the county with one of these people: the ones an entry flags."""
     return Case.objects.filter(
         township__parent_id=county_id,
@@ -138,7 +139,7 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
 
 @transaction.atomic
 def near_relative_deactivate(
-    *, actor, entry: NearRelative, reason: str, client_address: str | None = None
+    *, actor: User, entry: NearRelative, reason: str, client_address: str | None = None
 ) -> NearRelative:
     """Lift an entry: by another worker of its township or of the county (never the worker
     it recuses nor the relative), with a reason. Every open case it flagged gets a signed
