@@ -39,7 +39,7 @@ def document_get_for_user(*, user: User, pk: int) -> Document:
     return doc
 
 
-def documents_for_case(case: Case):
+def documents_for_case(case: Case) -> QuerySet[Document]:
     return case.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from archive.models import Document
@@ -24,7 +26,7 @@ UPLOAD_ROLES = (
 
 
 def read_checked_upload(
-    uploaded_file, *, allowed: tuple[str, ...] | None = None
+    uploaded_file: UploadedFile, *, allowed: tuple[str, ...] | None = None
 ) -> tuple[bytes, str]:
     """Read an uploaded file and return (content, sniffed content type); raise a
     ValidationError in Chinese when it is too large, empty, not PDF/JPEG/PNG by content,
@@ -65,9 +67,10 @@ def read_checked_upload(
 @transaction.atomic
 def document_upload(
     *,
-    case,
+    # a cases.Case: the document store sits below cases and does not import it
+    case: Any,
     kind: str,
-    uploaded_file,
+    uploaded_file: UploadedFile,
     actor: User,
     title: str = "",
     allowed: tuple[str, ...] | None = None,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from archive.casefile.build import BuiltFile, build_case_file
 from archive.casefile.numbers import archive_number_for
-from archive.models import ArchiveAccessLog, CaseFileRecord
+from archive.models import ArchiveAccessLog, ArchiveExport, CaseFileRecord
 from cases.models import Case
 from relief.models import Role, User
 
@@ -33,7 +33,7 @@ def case_file_generate(
     case: Case,
     actor: User,
     generated_at: datetime.datetime | None = None,
-    export=None,
+    export: ArchiveExport | None = None,
     file_name: str = "",
     client_address: str | None = None,
 ) -> tuple[BuiltFile, CaseFileRecord]:

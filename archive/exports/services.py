@@ -6,15 +6,18 @@ re-checked against the user's rights at that moment; every step is logged."""
 from __future__ import annotations
 
 import datetime
+from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from archive.exports.build import export_file_path
 from archive.models import ArchiveAccessLog, ArchiveExport
 from archive.selectors import archive_cases_for_user
 from archive.tasks import build_export
+from cases.models import Case
 from cases.states import FILE_COMPLETE_STATES
 from relief.jobs import job_fail, job_start
 from relief.models import AssistanceType, Region, Role, User
@@ -65,7 +68,7 @@ def export_criteria_clean(*, user: User, data: dict) -> dict:
         errors["date_to"] = "请填写决定日期止"
     if date_from and date_to and date_from > date_to:
         errors["date_to"] = "决定日期止不能早于决定日期起"
-    if errors:
+    if errors or not (date_from and date_to):
         raise ValidationError(errors)
     return {
         "townships": sorted(township_ids),
@@ -76,7 +79,7 @@ def export_criteria_clean(*, user: User, data: dict) -> dict:
     }
 
 
-def export_cases(*, user: User, criteria: dict):
+def export_cases(*, user: User, criteria: dict) -> QuerySet[Case]:
     """The cases a request covers, in the order they go into the ZIP."""
     return (
         archive_cases_for_user(user=user)
@@ -149,7 +152,7 @@ def export_cancel(*, export: ArchiveExport, actor: User, client_address: str | N
 
 def export_open_for_download(
     *, export: ArchiveExport, user: User, client_address: str | None = None
-):
+) -> BinaryIO:
     """The finished ZIP, opened for reading, if ``user`` may still see every case in it;
     otherwise the refusal is logged and PermissionDenied raised with the reason."""
 

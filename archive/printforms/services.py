@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import Http404
 
 from archive.models import Document
@@ -11,10 +11,13 @@ from archive.printforms.registry import form_in_pdf
 from archive.selectors import archive_case_get_for_user
 from archive.services import document_upload, read_checked_upload
 from archive.sniff import PDF
+from cases.models import Case
 from relief.models import User
 
 
-def signed_form_upload(*, uploaded_file, actor: User, case=None) -> Document:
+def signed_form_upload(
+    *, uploaded_file: UploadedFile, actor: User, case: Case | None = None
+) -> Document:
     """File a signed form: the case and the document's kind are set from its 表码.
 
     ``case`` (optional) is the case page it was uploaded from: a form of another case is
