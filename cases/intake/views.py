@@ -520,7 +520,7 @@ def check_return(request, check_pk: int):
             "rows": rows,
             "data": data,
             "errors": errors,
-            "conclusions": EconomicCheck.Conclusion.choices,
+            "conclusions": [("", "请选择"), *EconomicCheck.Conclusion.choices],
             "page_title": "录入核对报告",
         },
         status=400 if errors else 200,
