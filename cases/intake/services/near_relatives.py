@@ -20,7 +20,7 @@ from cases.rules import near_relative_matches
 from cases.states import EDITABLE_STATES
 from cases.workflow.services import case_log_event
 from relief.models import Region, Role, User
-from relief.parsing import as_pk
+from relief.parsing import as_pk, bounded_text
 from relief.scoping import townships_for_user
 
 
@@ -82,8 +82,8 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
             errors["village"] = "请选择村(社区)"
     if village and township and village.parent_id != township.pk:
         errors["village"] = "村(社区)不属于所选乡镇"
-    worker_name = str(data.get("worker_name") or "").strip()
-    if not worker_name:
+    worker_name = bounded_text(data, "worker_name", 40, errors)
+    if not worker_name and "worker_name" not in errors:
         errors["worker_name"] = "请填写工作人员姓名"
     position = data.get("worker_position") or ""
     if position not in NearRelative.Position.values:
@@ -99,11 +99,11 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
             or worker_user.region.county.pk != (township.parent_id if township else None)
         ):
             errors["worker_user"] = "请选择本县的系统账号"
-    relative_name = str(data.get("relative_name") or "").strip()
-    if not relative_name:
+    relative_name = bounded_text(data, "relative_name", 40, errors)
+    if not relative_name and "relative_name" not in errors:
         errors["relative_name"] = "请填写亲属姓名"
-    relation = str(data.get("relation") or "").strip()
-    if not relation:
+    relation = bounded_text(data, "relation", 20, errors)
+    if not relation and "relation" not in errors:
         errors["relation"] = "请填写亲属关系"
     try:
         number = idnumbers.parse_id_number(str(data.get("relative_id_number") or "")).number
@@ -123,14 +123,14 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
         errors["relative_id_number"] = "该亲属已由同一工作人员备案"
     _errors(errors)
     entry = NearRelative.objects.create(
-        worker_name=worker_name[:40],
+        worker_name=worker_name,
         worker_position=position,
         worker_user=worker_user,
         township=township,
         village=village or None,
-        relative_name=relative_name[:40],
+        relative_name=relative_name,
         relative_id_number=number,
-        relation=relation[:20],
+        relation=relation,
         registered_by=actor,
     )
     _refresh_flags_for_ids(township.parent_id, [number])
