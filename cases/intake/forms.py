@@ -13,7 +13,7 @@ MEMBER_ROWS = 6  # blank member rows on the application page (phone: scroll; emp
 MEMBER_INPUTS = [f for f in MEMBER_FIELDS if f not in ("sex", "birth_date")] + ["sex", "birth_date"]
 
 CHOICES = {
-    "relation": Member.Relation.choices,
+    "relation": [("", "请选择"), *Member.Relation.choices],
     "hukou_type": HukouType.choices,
     "sex": [("", "按身份证号自动识别"), *Member.Sex.choices],
     "work_capacity": Member.WorkCapacity.choices,

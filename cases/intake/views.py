@@ -121,9 +121,7 @@ def application_new(request):
         {
             "index": i,
             "prefix": f"members-{i}-",
-            "data": by_index.get(
-                i, {"relation": "self" if i == 0 else "", "hukou_type": "rural", "covered": True}
-            ),
+            "data": by_index.get(i, {"relation": "", "hukou_type": "rural", "covered": True}),
             "errors": {
                 k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"members-{i}-")
             },

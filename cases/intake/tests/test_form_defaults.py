@@ -30,3 +30,28 @@ def test_verifier_report_has_no_preselected_conclusion_and_a_submit_that_says_su
 
     response = client.post(url, {"results-0-monthly_income": "0"})
     assert response.status_code == 400 and "请选择核对结论" in response.content.decode()
+
+
+def test_application_form_starts_with_no_village_and_no_relation_chosen(client, demo):
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("cases:application_new")).content.decode()
+    village = select_html(page, "village")
+    assert " required" in village.split(">", 1)[0]
+    assert re.search(r'<option value="" ?(selected)?>请选择</option>', village)
+    assert not re.search(r'<option value="[^"]+" selected', village)
+    assert f'value="{demo.village.pk}"' in village
+    assert f'value="{demo.wuxi_village.pk}"' not in village  # another township's village
+    for i in range(6):
+        relation = select_html(page, f"members-{i}-relation")
+        assert not re.search(r'<option value="[^"]+" selected', relation), i
+
+    post = {
+        "address": "城东社区1号",
+        "members-TOTAL": 6,
+        "members-0-name": "王德福",
+        "members-0-id_number": "340521195001011234",
+    }
+    response = client.post(reverse("cases:application_new"), post)
+    assert response.status_code == 400 and "请选择村(社区)" in response.content.decode()
+    response = client.post(reverse("cases:application_new"), {**post, "village": demo.village.pk})
+    assert response.status_code == 400 and "请选择与申请人关系" in response.content.decode()
