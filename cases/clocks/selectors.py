@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.models import Case, CaseClock, CaseState
 from cases.states import OPEN_STATES
-from relief.models import Role, User
+from relief.models import Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
 
 #: Open states that show on the dashboard, in workflow order (drafts have no clock yet).
@@ -27,7 +28,7 @@ STAGES = [
 AGE_BUCKETS = [("10天内", 0, 10), ("11–30天", 11, 30), ("31–60天", 31, 60), ("60天以上", 61, None)]
 
 
-def clocks_for_user(*, user: User):
+def clocks_for_user(*, user: User) -> QuerySet[CaseClock]:
     return scope_by_region(
         CaseClock.objects.all(),
         user,
@@ -55,7 +56,12 @@ def median(values: list[int]) -> float | None:
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def decided_clocks(*, townships, date_from: datetime.date, date_to: datetime.date):
+def decided_clocks(
+    *,
+    townships: Iterable[Region] | QuerySet[Region],
+    date_from: datetime.date,
+    date_to: datetime.date,
+) -> QuerySet[CaseClock]:
     """The clocks of the cases in ``townships`` decided from ``date_from`` to ``date_to``
     (the decision date, as on the 备案 filing) that carry a verdict, on time or late: the
     one population every on-time rate is computed over (dashboard, supervision statistics
@@ -68,7 +74,10 @@ def decided_clocks(*, townships, date_from: datetime.date, date_to: datetime.dat
 
 
 def on_time_counts(
-    *, townships, date_from: datetime.date, date_to: datetime.date
+    *,
+    townships: Iterable[Region] | QuerySet[Region],
+    date_from: datetime.date,
+    date_to: datetime.date,
 ) -> dict[int, tuple[int, int]]:
     """Per township id: (decided on time, decided) over ``decided_clocks``."""
     rows = (
@@ -93,10 +102,10 @@ def township_statistics(*, user: User, year: int, today: datetime.date | None = 
     )
     elapsed: dict[int, list[int]] = defaultdict(list)
     on_time: dict[int, int] = defaultdict(int)
-    for township_id, days, ok in decided.values_list(
+    for township_id, elapsed_wd, ok in decided.values_list(
         "case__township_id", "elapsed_wd", "on_time"
     ).iterator():
-        elapsed[township_id].append(days or 0)
+        elapsed[township_id].append(elapsed_wd or 0)
         on_time[township_id] += 1 if ok else 0
     running = (
         clocks.filter(stopped_on__isnull=True)

@@ -36,6 +36,7 @@ from cases.states import CHECK_STATES, ENDED_STATES, NOTICE_STATES, WorkflowKind
 from cases.workflow import services as workflow
 from relief.delegation import holds_power
 from relief.models import Notification, Role, User
+from relief.policy import Policy
 from relief.tasks import send_notification_emails
 from relief.workdays import add_workdays_info, workdays_between
 
@@ -61,7 +62,7 @@ def overall_limit_wd(case: Case, accepted_on: datetime.date) -> int:
     return int(policy.dibao_limit_county_wd)
 
 
-def _recompute_overall(clock: CaseClock, policy, today: datetime.date) -> None:
+def _recompute_overall(clock: CaseClock, policy: Policy, today: datetime.date) -> None:
     """Due date = 受理 date + (limit + extension + paused notice days) working days."""
     result = add_workdays_info(clock.started_on, clock.total_wd)
     clock.overall_due = result.date
@@ -134,7 +135,7 @@ def clock_pause(clock: CaseClock, on: datetime.date) -> None:
         clock.due_soon = clock.overdue = False
 
 
-def clock_resume(clock: CaseClock, on: datetime.date, policy, today: datetime.date) -> int:
+def clock_resume(clock: CaseClock, on: datetime.date, policy: Policy, today: datetime.date) -> int:
     """Leaving the notice period: the working days after the pause day up to and including
     the resume day do not count (``workdays_between``), so the due date moves by them."""
     if clock.paused_at is None:
@@ -227,7 +228,7 @@ def clock_extend(
     *,
     case: Case,
     actor: User,
-    extra_wd,
+    extra_wd: int | str,
     reason: str,
     client_address: str | None = None,
     today: datetime.date | None = None,
@@ -430,7 +431,9 @@ DIGESTS = {
 }
 
 
-def _send_digests(kind: str, counts: dict[int, int], today: datetime.date, now) -> int:
+def _send_digests(
+    kind: str, counts: dict[int, int], today: datetime.date, now: datetime.datetime
+) -> int:
     """One notification per responsible person of each township in ``counts`` (township
     id → clocks crossing now), linking to the case list filtered on the threshold."""
     text, query = DIGESTS[kind]
@@ -451,7 +454,7 @@ def _send_digests(kind: str, counts: dict[int, int], today: datetime.date, now) 
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
 
 
-def _cross(kind: str, today: datetime.date, now) -> tuple[int, int]:
+def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int, int]:
     """One threshold, set-based: (1) the clocks past the threshold whose marker does not yet
     name their current due date, counted per township; (2) one INSERT … SELECT of a
     notification per responsible user and clock for the townships with DIGEST_ABOVE

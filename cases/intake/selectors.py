@@ -79,7 +79,7 @@ def check_get_for_user(*, user: User, pk: int) -> EconomicCheck:
     return get_object_or_404(checks_for_user(user=user), pk=pk)
 
 
-def household_for_case(case: Case):
+def household_for_case(case: Case) -> Household:
     return (
         Household.objects.filter(pk=case.household_id)
         .prefetch_related(

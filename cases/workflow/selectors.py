@@ -4,6 +4,7 @@ view gets its cases here, so a case outside the user's region is a 404."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
 from cases.models import Case, CaseEvent, Household
@@ -22,7 +23,9 @@ def case_get_for_user(*, user: User, pk: int) -> Case:
     return get_object_or_404(case_list_for_user(user=user), pk=pk)
 
 
-def case_page_list_for_user(*, user: User, params=None, request=None):
+def case_page_list_for_user(
+    *, user: User, params: QueryDict | dict | None = None, request: HttpRequest | None = None
+) -> CaseFilter:
     """The filtered, ordered case list of the list page and the list API (constant number
     of queries whatever the page size: everything shown is select_related; the wide
     policy snapshot is not read)."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, Transition
 
 from cases.access import AccessRefused, case_actor_reasons
 from cases.models import Case, CaseEvent, CaseState
@@ -76,8 +78,14 @@ class TransitionOption:
 OPINION_MISSING = "请填写意见"
 
 
-def _transitions_from_current_state(case: Case):
-    return [t for t in case.get_all_state_transitions() if t.source in (case.state, "*", "+")]
+def _transitions_from_current_state(case: Case) -> list[Transition]:
+    # django-fsm adds get_all_state_transitions to the model at class creation; the stubs
+    # do not see it.
+    return [
+        t
+        for t in case.get_all_state_transitions()  # type: ignore[attr-defined]
+        if t.source in (case.state, "*", "+")
+    ]
 
 
 def transition_specs() -> list:
@@ -85,11 +93,11 @@ def transition_specs() -> list:
     return list(Case().get_all_state_transitions())
 
 
-def _guard_reasons(case: Case, conditions) -> list[str]:
+def _guard_reasons(case: Case, conditions: Iterable[Callable[[Case], bool]]) -> list[str]:
     return [guards.reason_of(cond, case) for cond in conditions if not cond(case)]
 
 
-def _target_of(case: Case, spec) -> str:
+def _target_of(case: Case, spec: Transition) -> str:
     """The state the transition leads to from here (GET_STATE targets are predicted with
     the same rule the transition uses)."""
     target = spec.target
@@ -97,11 +105,12 @@ def _target_of(case: Case, spec) -> str:
         try:
             return str(target.func(case))
         except Exception:  # a rule that needs data the case does not have yet
-            return "/".join(target.allowed_states or [])
+            # a computed target (GET_STATE) carries allowed_states beside func
+            return "/".join(target.allowed_states or [])  # type: ignore[union-attr]
     return str(target)
 
 
-def _personal_reasons(case: Case, user: User, spec, cache: dict) -> list[str]:
+def _personal_reasons(case: Case, user: User, spec: Transition, cache: dict) -> list[str]:
     """Role, region, recusal and (for a decision) four eyes: cases.access decides."""
     return case_actor_reasons(
         case=case,
@@ -115,7 +124,8 @@ def _personal_reasons(case: Case, user: User, spec, cache: dict) -> list[str]:
 def available_transitions(*, case: Case, user: User) -> list[TransitionOption]:
     """Every transition out of the current state, with the reasons it is unavailable to
     ``user`` (role, region, recusal, guards). The case page and the API list these."""
-    options, cache = [], {}
+    options: list[TransitionOption] = []
+    cache: dict = {}
     for t in _transitions_from_current_state(case):
         reasons = _personal_reasons(case, user, t, cache) + _guard_reasons(case, t.conditions)
         meetings = None
@@ -273,7 +283,15 @@ def case_log_event(
 
 
 def _log(
-    case: Case, name, label, source, actor: User, roles, opinion, client_address, data
+    case: Case,
+    name: str,
+    label: str,
+    source: str,
+    actor: User,
+    roles: tuple[str, ...],
+    opinion: str,
+    client_address: str | None,
+    data: dict | None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
@@ -316,7 +334,7 @@ def _acting_role(actor: User, roles: tuple[str, ...]) -> str:
     return actor.role
 
 
-def client_address_of(request) -> str | None:
+def client_address_of(request: HttpRequest) -> str | None:
     """The client IP for the signature. REMOTE_ADDR only: a forwarded header can be forged
     unless a trusted proxy sets it (gunicorn behind nginx passes REMOTE_ADDR through)."""
     return request.META.get("REMOTE_ADDR") or None
