@@ -4,6 +4,7 @@ and for county and township users today's delegated power (relief.delegation).""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cases.home.selectors import home_context_for_user
 from cases.states import OPEN_STATES, CaseState
@@ -13,7 +14,7 @@ from relief.models import AssistanceType, Delegation, Region, Role, today
 from relief.scoping import townships_for_user
 from relief.workdays import year_confirmed
 
-#: Shortcuts on each role's home page: (label, url name, style).
+#: Shortcuts on each role's home page: (label, url name, style[, query string parameters]).
 HOME_LINKS = {
     Role.VILLAGE_ASSISTANT: [
         ("登记新申请", "cases:application_new", "primary"),
@@ -27,7 +28,7 @@ HOME_LINKS = {
         ("县级查询与整改", "review:queries", "outline-secondary"),
     ],
     Role.TOWNSHIP_APPROVER: [
-        ("待审核确认", "cases:list", "primary"),
+        ("待审核确认", "cases:list", "primary", {"state": CaseState.REVIEW}),
         ("办理时限", "cases:dashboard", "outline-primary"),
         ("县级查询与整改", "review:queries", "outline-secondary"),
     ],
@@ -56,10 +57,11 @@ HOME_LINKS = {
 
 
 def _links(role: str) -> list[dict]:
-    return [
-        {"label": label, "url": reverse(name), "style": style}
-        for label, name, style in HOME_LINKS.get(role, [])
-    ]
+    links = []
+    for label, name, style, *query in HOME_LINKS.get(role, []):
+        url = reverse(name) + (f"?{urlencode(query[0])}" if query else "")
+        links.append({"label": label, "url": url, "style": style})
+    return links
 
 
 def _delegation_summary(user) -> dict:
