@@ -12,8 +12,10 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
+from cases.models import Household
 from funds.recipients.filters import RecipientFilter
 from funds.recipients.models import (
     UNPAID_STATUSES,
@@ -38,7 +40,9 @@ def recipient_get_for_user(*, user: User, pk: int) -> Recipient:
     return get_object_or_404(qs, pk=pk)
 
 
-def recipient_page_list_for_user(*, user: User, params=None, request=None):
+def recipient_page_list_for_user(
+    *, user: User, params: QueryDict | dict | None = None, request: HttpRequest | None = None
+) -> RecipientFilter:
     """The filtered list of the 在册对象 page, its export and the list API."""
     return RecipientFilter(
         params,
@@ -124,7 +128,7 @@ def bank_account_get_for_user(*, user: User, pk: int) -> BankAccount:
     return get_object_or_404(qs, pk=pk)
 
 
-def bank_accounts_of_household(*, household) -> QuerySet[BankAccount]:
+def bank_accounts_of_household(*, household: Household) -> QuerySet[BankAccount]:
     return BankAccount.objects.filter(household=household).order_by("-is_active", "-created_at")
 
 

@@ -28,6 +28,7 @@ from funds.recipients.models import (
     Recipient,
     RecipientChange,
     RecipientStatus,
+    StandardAdjustmentRun,
 )
 from funds.recipients.selectors import last_paid_amount_before, state_for_month
 from relief.models import AssistanceType, Role, User
@@ -54,7 +55,7 @@ def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _sign(actor: User, roles: Iterable[str]) -> dict:
+def _sign(actor: User | None, roles: Iterable[str]) -> dict:
     """The signature columns: who, and in which of ``roles`` they act (system: empty)."""
     if actor is None:
         return {"actor": None, "actor_role": "system", "actor_name": "系统"}
@@ -72,7 +73,7 @@ def _require_register_role(actor: User, recipient: Recipient) -> None:
         raise Http404("在册对象不在您的管辖区域内")
 
 
-def _money(value, field: str, errors: dict) -> Decimal | None:
+def _money(value: object, field: str, errors: dict) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, float):
@@ -232,7 +233,7 @@ def recipient_change(
     status: str | None = None,
     monthly_amount: Decimal | None = None,
     covered_member_ids: list[int] | None = None,
-    adjustment_run=None,
+    adjustment_run: StandardAdjustmentRun | None = None,
 ) -> RecipientChange:
     """A dated, signed change of a recipient, in force from ``effective_month`` (any day of
     it; stored as the 1st). Unspecified fields carry over from the state in force that

@@ -48,7 +48,9 @@ def roster_run_get_for_user(*, user: User, pk: int) -> RosterRun:
     return get_object_or_404(roster_runs_for_user(user), pk=pk)
 
 
-def roster_lines(run: RosterRun, *, kind: str = "", channel: str = "", result: str = ""):
+def roster_lines(
+    run: RosterRun, *, kind: str = "", channel: str = "", result: str = ""
+) -> QuerySet[RosterLine]:
     qs = run.lines.select_related("village").order_by("line_no")
     if kind:
         qs = qs.filter(kind=kind)
@@ -59,7 +61,7 @@ def roster_lines(run: RosterRun, *, kind: str = "", channel: str = "", result: s
     return qs
 
 
-def _cents(value) -> Decimal:
+def _cents(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
@@ -80,7 +82,7 @@ def reconciliation(run: RosterRun) -> dict:
         held_n=Count("id", filter=Q(channel=Channel.HELD)),
         separate=Sum("amount", filter=Q(channel=Channel.SEPARATE)),
     )
-    out = {
+    out: dict[str, Decimal | int | bool] = {
         key: _cents(agg[key]) for key in ("due", "paid", "failed", "pending", "held", "separate")
     }
     out.update({key: agg[key] for key in ("due_n", "paid_n", "failed_n", "pending_n", "held_n")})
@@ -124,7 +126,7 @@ def paid_by_township(
 
 
 STATUS_LABELS = dict(RecipientStatus.choices)
-KIND_WHY = {
+KIND_WHY: dict[str, str] = {
     LineKind.REGULAR: "当月应发",
     LineKind.BACK_PAY: "补发",
     LineKind.RECOVERY: "追缴",
