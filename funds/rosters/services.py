@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,10 +25,12 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cases.models import Case, Household
 from funds.recipients.models import Bank, BankAccount, Recipient, RecipientChange
 from funds.rosters.compute import (
     BATCH,
     CENT,
+    Window,
     add_months,
     insert_carried_lines_sql,
     insert_change_lines,
@@ -55,7 +58,7 @@ from funds.rosters.models import (
 )
 from relief.exports import sha256_of, sha256_of_file, write_csv, write_xlsx
 from relief.jobs import job_start
-from relief.models import AssistanceType, Region, Role, User
+from relief.models import AssistanceType, Job, Region, Role, User
 from relief.policy import policy_for
 
 #: The bank / 惠农一本通 import layout (README "Payment rosters"): the order is the contract.
@@ -121,7 +124,9 @@ def _month(value: datetime.date) -> datetime.date:
 
 
 # --- start and compute --------------------------------------------------------------------
-def _refuse_start(*, township: Region, month, assistance_type, kind) -> None:
+def _refuse_start(
+    *, township: Region, month: datetime.date, assistance_type: AssistanceType, kind: str
+) -> None:
     runs = RosterRun.objects.filter(township=township, assistance_type=assistance_type)
     open_run = runs.filter(state__in=OPEN_STATES).first()
     if open_run is not None:
@@ -256,7 +261,9 @@ def _payee(account: BankAccount | None, *, name: str, id_number: str) -> dict:
         return {"name": name, "id_number": id_number, "bank": "", "account_number": ""}
     return {
         "name": account.holder_name,
-        "id_number": account.holder_member.id_number if account.holder_member_id else id_number,
+        "id_number": (
+            account.holder_member.id_number if account.holder_member is not None else id_number
+        ),
         "bank": account.bank,
         "account_number": account.account_number,
     }
@@ -270,7 +277,7 @@ def _numbered(run: RosterRun, lines: list[RosterLine], start: int) -> int:
     return start + len(lines)
 
 
-def _add_carried_lines(run: RosterRun, window, *, start: int) -> int:
+def _add_carried_lines(run: RosterRun, window: Window, *, start: int) -> int:
     """欠发补付: lines of locked rosters the bank failed to pay, or that were held for want of
     an account, carried once into this run with their reason."""
     if not window.locked_run_ids:
@@ -410,7 +417,7 @@ def _add_one_offs(run: RosterRun, *, start: int) -> int:
                 "month": month_label(run.month),
                 "amount": money(grant.amount),
                 "grant": grant.pk,
-                "case": grant.case.number if grant.case_id else "",
+                "case": grant.case.number if grant.case is not None else "",
                 "granted_on": grant.granted_on.isoformat(),
                 "reason": grant.reason,
             },
@@ -424,7 +431,7 @@ def _add_one_offs(run: RosterRun, *, start: int) -> int:
     return count
 
 
-def _cents(value) -> Decimal:
+def _cents(value: Decimal | int | str | None) -> Decimal:
     """A sum as Decimal to the cent (SQLite's SUM drops the scale: 500 for 500.00)."""
     return Decimal(value or 0).quantize(CENT)
 
@@ -525,7 +532,7 @@ def roster_discard(*, run: RosterRun, actor: User) -> None:
 
 
 # --- one-off payments and recovery orders handed to the roster ---------------------------
-def _positive_amount(value, field: str = "amount") -> Decimal:
+def _positive_amount(value: Decimal | int | str | None, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
@@ -540,9 +547,9 @@ def _positive_amount(value, field: str = "amount") -> Decimal:
 @transaction.atomic
 def one_off_payment_create(
     *,
-    household,
+    household: Household,
     assistance_type: AssistanceType,
-    amount,
+    amount: Decimal | str,
     granted_on: datetime.date,
     reason: str,
     payee_name: str,
@@ -550,12 +557,12 @@ def one_off_payment_create(
     payee_bank: str = "",
     payee_account: str = "",
     paid_by_village_fund: bool = False,
-    case=None,
+    case: Case | None = None,
     actor: User | None,
 ) -> OneOffPayment:
     """A one-off grant (临时救助) to be paid with the township's next roster of its type, or
     recorded as already paid from the village fund (never sent to the bank)."""
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = "请填写事由"
     if not (payee_name or "").strip():
@@ -590,12 +597,12 @@ def one_off_payment_create(
 
 @transaction.atomic
 def recovery_order_create(
-    *, recipient: Recipient, amount, months: str, reason: str, actor: User | None
+    *, recipient: Recipient, amount: Decimal | str, months: str, reason: str, actor: User | None
 ) -> RecoveryOrder:
     """追缴 decided elsewhere (a review, a spot check) for amounts not expressed as backdated
     changes; the next roster of the recipient's township takes it as a negative line, offset
     or collected separately by the county's setting (``roster_recovery_mode``) on the day."""
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = "请填写追缴原因"
     try:
@@ -616,7 +623,7 @@ def recovery_order_create(
 
 
 # --- export for the bank -----------------------------------------------------------------
-def export_rows(run: RosterRun):
+def export_rows(run: RosterRun) -> Iterator[tuple]:
     """The bank file's rows (bank channel only, in line order), then the totals row."""
     township_code = run.township.code
     type_name = run.assistance_type.name
@@ -700,7 +707,7 @@ def roster_export(*, run: RosterRun, fmt: str, actor: User) -> RosterExport:
     return export
 
 
-def roster_export_start(*, run: RosterRun, fmt: str, actor: User):
+def roster_export_start(*, run: RosterRun, fmt: str, actor: User) -> Job:
     """Queue the export as a background job (a province-sized roster takes a while)."""
     from funds.rosters.tasks import export_roster  # tasks import this module
 
@@ -783,10 +790,10 @@ def roster_import_results(
     lines: dict[str, RosterLine] = {}
     ids = [i for i in wanted if i]
     for start in range(0, len(ids), BATCH):
-        for line in RosterLine.objects.filter(line_id__in=ids[start : start + BATCH]).only(
+        for fetched in RosterLine.objects.filter(line_id__in=ids[start : start + BATCH]).only(
             "pk", "run_id", "line_id", "channel", "result", "result_reason", "amount"
         ):
-            lines[line.line_id] = line
+            lines[fetched.line_id] = fetched
     paid: list[int] = []
     failed: dict[str, list[int]] = defaultdict(list)
     for number, row in rows:
