@@ -33,7 +33,12 @@ def navigation(request):
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        matches = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": matches})
+    # One item lit: the one whose address is the longest prefix of the page's
+    # (/cases/dashboard/ lights 时限看板, not 案件 as well).
+    lit = max((i for i in items if i["active"]), key=lambda i: len(i["url"]), default=None)
+    for i in items:
+        i["active"] = i is lit
     request._relief_navigation = {"nav_items": items, "unread_notifications": unread_badge(user)}
     return request._relief_navigation
