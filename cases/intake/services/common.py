@@ -17,7 +17,7 @@ from cases.models import (
 )
 from relief.models import Role, User
 from relief.notifications import notify, users_with_role
-from relief.policy import policy_for
+from relief.policy import Policy, policy_for
 
 
 def _errors(errors: dict[str, Any]) -> None:
@@ -81,7 +81,7 @@ def _require_role(actor: User, *roles: str, message: str | None = None) -> None:
         raise ValidationError(message or f"此操作须由{labels}办理")
 
 
-def _policy_for_case(case: Case):
+def _policy_for_case(case: Case) -> Policy:
     if case.policy_snapshot:
         return case.policy
 

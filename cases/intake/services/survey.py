@@ -27,7 +27,7 @@ from cases.states import SURVEY_STATES
 from relief.models import Role, User
 
 
-def _clean_investigators(raw) -> list[str]:
+def _clean_investigators(raw: str | Iterable[str] | None) -> list[str]:
     if isinstance(raw, str):
         raw = raw.replace("，", ",").replace("、", ",").split(",")
     names, seen = [], set()
