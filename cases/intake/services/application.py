@@ -133,10 +133,13 @@ def application_create(
     for i in selves[1:]:
         errors[f"members-{i}-relation"] = "一户只能有一名申请人本人"
     _errors(errors)
+    township = village.parent
+    if township is None:
+        raise ValidationError({"village": "所选村(社区)未设上级乡镇(街道)"})
 
     with transaction.atomic():
         hh = Household.objects.create(
-            township=village.parent,
+            township=township,
             village=village,
             address=address,
             hukou_type=hukou,
@@ -155,10 +158,10 @@ def application_create(
             try:
                 with transaction.atomic():
                     case = Case.objects.create(
-                        number=_case_number(village.parent, on),
+                        number=_case_number(township, on),
                         household=hh,
                         assistance_type=assistance_type,
-                        township=village.parent,
+                        township=township,
                         village=village,
                         source=source,
                         applicant=applicant,
@@ -232,6 +235,8 @@ def case_issue_document_notice(
                 case=case, name="request_documents", actor=actor, client_address=client_address
             )
             notice = case.document_notices.first()
+            if notice is None:
+                raise ValidationError("一次性告知书未能生成，请重试")
         else:
             raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能出具一次性告知书")
     return notice

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from archive.sniff import PDF
 from cases.access import case_require_actor
 from cases.intake import idnumbers
 from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
+from cases.intake.models.records import CheckImportBatch
 from cases.intake.services.amounts import _auto_compute
 from cases.intake.services.common import (
     _bool,
@@ -43,12 +45,15 @@ def check_request(*, case: Case, actor: User) -> EconomicCheck:
         )
     if case.economic_checks.filter(status=EconomicCheck.Status.REQUESTED).exists():
         raise ValidationError("已申请核对，正在等待县核对机构返回")
+    county_id = case.township.parent_id
+    if county_id is None:
+        raise ValidationError("案件所属乡镇(街道)未设上级县(区)，无法申请核对")
     check = EconomicCheck.objects.create(case=case, requested_by=actor)
     case.check_status = "requested"
     _save_case(case, "check_status")
     _notify_after_commit(
         role=Role.COUNTY_VERIFIER,
-        region_id=case.township.parent_id,
+        region_id=county_id,
         verb=f"{case.township.name}申请家庭经济状况核对：案件 {case.number}",
         url_name="cases:check_return",
         url_args=[check.pk],
@@ -115,8 +120,8 @@ def check_return(
     conclusion: str,
     conclusion_note: str = "",
     member_results: list[dict],
-    report_file=None,
-    import_batch=None,
+    report_file: UploadedFile | None = None,
+    import_batch: CheckImportBatch | None = None,
 ) -> EconomicCheck:
     """The county verifier records the report (summary per member, conclusion, the report
     PDF) and returns it; a case waiting in CHECKING moves on (``finish_check``)."""
