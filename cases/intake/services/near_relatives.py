@@ -43,7 +43,7 @@ def _cases_with_ids(county_id: int | None, id_numbers: Iterable[str]) -> QuerySe
     ).distinct()
 
 
-def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
+def _refresh_flags_for_ids(county_id: int | None, id_numbers: Iterable[str]) -> int:
     changed = 0
     for case in _cases_with_ids(county_id, id_numbers):
         before = case.near_relative_flag
@@ -53,7 +53,7 @@ def _refresh_flags_for_ids(county_id: int, id_numbers: Iterable[str]) -> int:
 
 
 @transaction.atomic
-def near_relative_register(*, actor, data: dict) -> NearRelative:
+def near_relative_register(*, actor: User, data: dict) -> NearRelative:
     """Register a worker's near relative; open cases in the county with that person are
     flagged at once (and the worker, if linked to an account, is recused from them)."""
 
@@ -122,6 +122,8 @@ def near_relative_register(*, actor, data: dict) -> NearRelative:
     ):
         errors["relative_id_number"] = "该亲属已由同一工作人员备案"
     _errors(errors)
+    if township is None:  # already refused above; this tells the type checker too
+        raise ValidationError({"township": "请选择本辖区的乡镇(街道)"})
     entry = NearRelative.objects.create(
         worker_name=worker_name,
         worker_position=position,
