@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,6 +126,8 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
     include the county's 分类施保 add-ons in force on ``on``."""
     policy = _policy_for_case(case)
     county = case.township.parent
+    if county is None:
+        raise ValidationError(f"{case.township.name}未归属任何县(区)，无法确定救助标准")
     area = _area_for(case)
     members = list(Member.objects.filter(household_id=case.household_id).order_by("pk"))
     incomes = list(IncomeItem.objects.filter(household_id=case.household_id))
@@ -177,7 +180,9 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
         if check is not None:
             reported = sum((r.monthly_income for r in check.member_results.all()), Decimal("0"))
             steps.append(
-                f"参考：核对报告（{check.returned_at:%Y-%m-%d}）所列成员月收入合计 {calc.yuan(reported)}。"
+                # The report's Beijing date: returned_at is stored in UTC.
+                f"参考：核对报告（{timezone.localtime(check.returned_at):%Y-%m-%d}）"
+                f"所列成员月收入合计 {calc.yuan(reported)}。"
             )
         eligible, margin, amount, label = (
             result.eligible,
@@ -193,7 +198,9 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
         if assessment is None:
             raise ValidationError("请先完成特困生活自理能力评估")
         person = case.applicant
-        result = calc.compute_tekun(
+        if person is None:
+            raise ValidationError("请先登记申请人")
+        tekun = calc.compute_tekun(
             name=person.name,
             age=idnumbers.age_on(person.birth_date, on),
             disability_type=person.disability_type,
@@ -207,10 +214,10 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
             rounding_method=method,
         )
         steps, eligible, margin, amount, label = (
-            result.steps,
-            result.eligible,
+            tekun.steps,
+            tekun.eligible,
             False,
-            result.amount,
+            tekun.amount,
             standards.label,
         )
     else:
@@ -221,7 +228,15 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
     return AmountResult(eligible, margin, amount, steps, label)
 
 
-def _with_addons(case: Case, members, result, standard, on, rounding, method) -> Decimal | None:
+def _with_addons(
+    case: Case,
+    members: list[Member],
+    result: calc.DibaoResult,
+    standard: Any,
+    on: datetime.date,
+    rounding: str,
+    method: str,
+) -> Decimal | None:
     """分类施保 for the covered members (单人保: the members covered alone), settings in
     force on ``on`` (they are money standards, like the standard itself); steps appended."""
     if not result.eligible or result.amount is None:

@@ -100,7 +100,7 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
     grade = None
     if grade_raw not in (None, ""):
         try:
-            grade = int(grade_raw)
+            grade = int(str(grade_raw))
         except (TypeError, ValueError):
             grade = 0
         if not 1 <= grade <= 4:
@@ -136,7 +136,7 @@ def _editable_case(case: Case, actor: User) -> None:
     raise ValidationError("您不能修改此案件的家庭信息")
 
 
-def _display(value: Any, field=None) -> str:
+def _display(value: Any, field: Any = None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -146,8 +146,8 @@ def _display(value: Any, field=None) -> str:
     return str(value)
 
 
-def _diff(obj, new: dict) -> dict[str, list[str]]:
-    changes = {}
+def _diff(obj: Any, new: dict) -> dict[str, list[str]]:
+    changes: dict[str, list[str]] = {}
     for name, value in new.items():
         field = obj._meta.get_field(name)
         old = getattr(obj, field.attname if field.is_relation else name)
@@ -161,8 +161,8 @@ def _diff(obj, new: dict) -> dict[str, list[str]]:
     return changes
 
 
-def _snapshot(obj, fields: Iterable[str]) -> dict[str, list[str]]:
-    out = {}
+def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
     for name in fields:
         field = obj._meta.get_field(name)
         out[str(field.verbose_name)] = [
@@ -175,7 +175,7 @@ def _snapshot(obj, fields: Iterable[str]) -> dict[str, list[str]]:
 
 
 def _record_edit(
-    case: Case, actor: User, *, entity: str, obj, label: str, action: str, changes: dict
+    case: Case, actor: User, *, entity: str, obj: Any, label: str, action: str, changes: dict
 ) -> None:
     """Versioned edits after 受理: who changed what and when (shown on the case)."""
     if not case.accepted_on or not changes:
@@ -197,7 +197,7 @@ def _record_edit(
 def household_update(*, case: Case, actor: User, data: dict) -> Household:
     _editable_case(case, actor)
     hh = Household.objects.select_for_update().get(pk=case.household_id)
-    errors = {}
+    errors: dict[str, str] = {}
     new = {
         "address": bounded_text(data, "address", 200, errors),
         "hukou_type": data.get("hukou_type") or "",
@@ -298,7 +298,11 @@ def member_delete(*, case: Case, actor: User, member: Member) -> None:
     case_refresh_near_relative_flag(case)
 
 
-ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
+ITEM_MODELS: dict[str, type[IncomeItem | Spending | Asset]] = {
+    "income": IncomeItem,
+    "spending": Spending,
+    "asset": Asset,
+}
 ITEM_LABELS = {"income": "收入", "spending": "可扣减支出", "asset": "财产"}
 
 
@@ -309,7 +313,9 @@ def _clean_item(kind: str, case: Case, data: dict) -> dict:
     out["member"] = None
     if member_id not in (None, ""):
         try:
-            out["member"] = Member.objects.get(pk=int(member_id), household_id=case.household_id)
+            out["member"] = Member.objects.get(
+                pk=int(str(member_id)), household_id=case.household_id
+            )
         except (Member.DoesNotExist, ValueError, TypeError):
             errors["member"] = "请选择本户成员"
     out["description"] = str(data.get("description") or "").strip()[
@@ -351,7 +357,7 @@ def _clean_item(kind: str, case: Case, data: dict) -> dict:
 
 
 @transaction.atomic
-def household_item_save(*, case: Case, actor: User, kind: str, data: dict, item=None):
+def household_item_save(*, case: Case, actor: User, kind: str, data: dict, item: Any = None) -> Any:
     """Add or edit an income item, a deductible spending or an asset of the household."""
     _editable_case(case, actor)
     model = ITEM_MODELS[kind]
@@ -387,7 +393,7 @@ def household_item_save(*, case: Case, actor: User, kind: str, data: dict, item=
 
 
 @transaction.atomic
-def household_item_delete(*, case: Case, actor: User, kind: str, item) -> None:
+def household_item_delete(*, case: Case, actor: User, kind: str, item: Any) -> None:
     _editable_case(case, actor)
     if item.household_id != case.household_id:
         raise ValidationError("该记录不属于本户")

@@ -502,3 +502,24 @@ def test_amount_is_computed_automatically_when_the_assistant_finishes_the_survey
     assert case.monthly_amount == Decimal("790.00")
     with pytest.raises(ValidationError):
         case_compute_amount(case=case, actor=demo.user("assistant"))
+
+
+def test_the_amount_explanation_cites_the_check_report_by_its_beijing_date(demo):
+    clerk, verifier = demo.user("clerk"), demo.user("verifier")
+    case = accepted(application(clerk), clerk)
+    check = check_request(case=case, actor=clerk)
+    check_return(
+        check=check,
+        actor=verifier,
+        conclusion="meets",
+        report_file=pdf_file(),
+        member_results=[{"id_number": APPLICANT_ID, "monthly_income": "0"}],
+    )
+    # Returned at 01:30 on 2 December in Beijing, which is still 1 December in UTC.
+    EconomicCheck.objects.filter(pk=check.pk).update(
+        returned_at=datetime.datetime(2026, 12, 1, 17, 30, tzinfo=datetime.UTC)
+    )
+    case.refresh_from_db()
+    computation = case_compute_amount(case=case, actor=clerk, on=datetime.date(2026, 12, 2))
+    assert any("核对报告（2026-12-02）" in step for step in computation.steps)
+    assert not any("2026-12-01" in step for step in computation.steps)
