@@ -2,7 +2,8 @@
 
 Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
 
-    DATABASE_URL=postgres://relief:relief@127.0.0.1:55432/relief_pagebench SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:55432/relief_pagebench \\
+        SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_pages.py [--sizes 100000,1000000] [--repeat 7] \\
         [--pages list_first_clerk,case_page] [--json var/bench_pages.json]
 
@@ -185,7 +186,10 @@ def add_cases(start: int, end: int, *, today: datetime.date) -> None:
         f"(DATE '{today.isoformat()}' - CASE WHEN {is_open} THEN mod(g / 5, 90) "
         "ELSE 30 + mod(g, 700) END)"
     )
-    decided_state = "CASE WHEN mod(g, 9) = 1 THEN 'refused' WHEN mod(g, 11) = 2 THEN 'confirmed' ELSE 'paying' END"
+    decided_state = (
+        "CASE WHEN mod(g, 9) = 1 THEN 'refused' WHEN mod(g, 11) = 2 THEN 'confirmed' "
+        "ELSE 'paying' END"
+    )
     insert_select(
         Case,
         {
@@ -198,7 +202,8 @@ def add_cases(start: int, end: int, *, today: datetime.date) -> None:
             "village_id": "vil.ids[1 + mod(g, vil.n)]",
             "state": f"CASE WHEN {is_open} THEN ({_array(OPEN_STATES)})"
             f"[1 + mod(g / 5, {len(OPEN_STATES)})] ELSE {decided_state} END",
-            "created_at": f"(({accepted} - 2)::timestamp + make_interval(secs => mod(g::bigint * 7919, 36000)))"
+            "created_at": f"(({accepted} - 2)::timestamp "
+            "+ make_interval(secs => mod(g::bigint * 7919, 36000)))"
             " AT TIME ZONE 'Asia/Shanghai'",
             "accepted_on": accepted,
             "decided_on": f"CASE WHEN {is_open} THEN NULL ELSE {accepted} + mod(g, 40) END",
@@ -263,7 +268,8 @@ def add_cases(start: int, end: int, *, today: datetime.date) -> None:
             "route": "'township'",
             "near_relative_flag": "k.near_relative_flag",
             "complaint_flag": "k.complaint_flag",
-            "filed_at": "k.decided_on::timestamp AT TIME ZONE 'Asia/Shanghai' + interval '10 hours'",
+            "filed_at": "k.decided_on::timestamp AT TIME ZONE 'Asia/Shanghai' "
+            "+ interval '10 hours'",
             "status": f"CASE WHEN k.decided_on > DATE '{today.isoformat()}' - 60 THEN 'new' "
             "ELSE 'acknowledged' END",
         },

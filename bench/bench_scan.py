@@ -2,7 +2,8 @@
 
 Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
 
-    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench \\
+        SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_scan.py [--sizes 100000,300000,1000000] [--open-ratio 0.2]
 
 The database is created when missing and its schema rebuilt from the models (like the
@@ -88,7 +89,10 @@ def insert_select(model, exprs: dict[str, str], from_sql: str, params: list | No
         else:
             values.append("%s")
             args.append(literal_default(field, connection))
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {from_sql}"
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {from_sql}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, args + (params or []))
         return cursor.rowcount
@@ -144,16 +148,21 @@ def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) ->
         )
     open_states = "ARRAY[" + ", ".join(f"'{s}'" for s in OPEN_STATES) + "]"
     is_open = f"(mod(g, {open_every}) = 0)"
-    accepted = f"(DATE '{today.isoformat()}' - CASE WHEN {is_open} THEN mod(g / {open_every}, 90) ELSE 30 + mod(g, 700) END)"
+    accepted = (
+        f"(DATE '{today.isoformat()}' - CASE WHEN {is_open} THEN mod(g / {open_every}, 90) "
+        "ELSE 30 + mod(g, 700) END)"
+    )
     insert_select(
         Case,
         {
             "number": "'B' || lpad(g::text, 9, '0')",
             "household_id": "hh.ids[1 + mod(g, hh.n)]",
-            "assistance_type_id": f"(ARRAY[{', '.join(str(t) for t in types)}]::bigint[])[1 + mod(g, 3)]",
+            "assistance_type_id": f"(ARRAY[{', '.join(str(t) for t in types)}]::bigint[])"
+            "[1 + mod(g, 3)]",
             "township_id": "vil.tws[1 + mod(g, vil.n)]",
             "village_id": "vil.ids[1 + mod(g, vil.n)]",
-            "state": f"CASE WHEN {is_open} THEN ({open_states})[1 + mod(g / {open_every}, {len(OPEN_STATES)})] "
+            "state": f"CASE WHEN {is_open} THEN ({open_states})"
+            f"[1 + mod(g / {open_every}, {len(OPEN_STATES)})] "
             "WHEN mod(g, 9) = 1 THEN 'refused' ELSE 'paying' END",
             "accepted_on": accepted,
             "decided_on": f"CASE WHEN {is_open} THEN NULL ELSE {accepted} + mod(g, 40) END",
@@ -176,11 +185,16 @@ def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) ->
             "overall_due": "k.accepted_on + 28",
             "due_soon_from": "k.accepted_on + 24",
             "stopped_on": "k.decided_on",
-            "elapsed_wd": "CASE WHEN k.decided_on IS NULL THEN NULL ELSE (k.decided_on - k.accepted_on) * 5 / 7 END",
-            "on_time": "CASE WHEN k.decided_on IS NULL THEN NULL ELSE k.decided_on <= k.accepted_on + 28 END",
-            "step_kind": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN 'check_start' ELSE '' END",
-            "step_started_on": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN k.accepted_on + 2 END",
-            "step_due": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 THEN k.accepted_on + 7 END",
+            "elapsed_wd": "CASE WHEN k.decided_on IS NULL THEN NULL "
+            "ELSE (k.decided_on - k.accepted_on) * 5 / 7 END",
+            "on_time": "CASE WHEN k.decided_on IS NULL THEN NULL "
+            "ELSE k.decided_on <= k.accepted_on + 28 END",
+            "step_kind": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 "
+            "THEN 'check_start' ELSE '' END",
+            "step_started_on": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 "
+            "THEN k.accepted_on + 2 END",
+            "step_due": "CASE WHEN k.decided_on IS NULL AND mod(k.id / 450, 3) = 0 "
+            "THEN k.accepted_on + 7 END",
         },
         "cases_case k WHERE k.number BETWEEN %s AND %s",
         [f"B{start:09d}", f"B{end:09d}"],
@@ -278,7 +292,8 @@ def main() -> int:
     today = datetime.date.fromisoformat(args.today)
     open_every = max(1, round(1 / args.open_ratio))
     print(
-        f"PostgreSQL {connection.cursor().connection.info.server_version}, today={today}, 1 in {open_every} cases open"
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, today={today}, "
+        f"1 in {open_every} cases open"
     )
     t0 = time.perf_counter()
     rebuild_schema()
@@ -292,7 +307,8 @@ def main() -> int:
         vacuum()
         running = CaseClock.objects.filter(stopped_on__isnull=True).count()
         print(
-            f"\n{size:,} cases ({running:,} open with running clocks) built in {time.perf_counter() - t0:.1f}s"
+            f"\n{size:,} cases ({running:,} open with running clocks) "
+            f"built in {time.perf_counter() - t0:.1f}s"
         )
 
         reset_flags()
@@ -306,11 +322,13 @@ def main() -> int:
             "the repeat run changed something"
         )
         print(
-            f"  cold   {cold:6.2f}s  overdue+{r_cold.overdue_marked:,} due-soon+{r_cold.due_soon_marked:,} "
+            f"  cold   {cold:6.2f}s  overdue+{r_cold.overdue_marked:,} "
+            f"due-soon+{r_cold.due_soon_marked:,} "
             f"step+{r_cold.step_overdue_marked:,} notifications {r_cold.notifications:,}"
         )
         print(
-            f"  daily  {daily:6.2f}s  overdue+{r_daily.overdue_marked:,} due-soon+{r_daily.due_soon_marked:,} "
+            f"  daily  {daily:6.2f}s  overdue+{r_daily.overdue_marked:,} "
+            f"due-soon+{r_daily.due_soon_marked:,} "
             f"step+{r_daily.step_overdue_marked:,} notifications {r_daily.notifications:,}"
         )
         print(f"  repeat {repeat:6.2f}s  (no change, no notification)")
@@ -320,7 +338,8 @@ def main() -> int:
     print("|---:|---:|---:|---:|---:|---:|")
     for size, running, cold, daily, repeat, notes in rows:
         print(
-            f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | {repeat:.2f} s | {notes:,} |"
+            f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | "
+            f"{repeat:.2f} s | {notes:,} |"
         )
     return 0
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark `seed_demo --households N` (cases/bulk.py) against DATABASE_URL.
 
-    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
+    DATABASE_URL=postgres://relief:relief@127.0.0.1:5432/relief_bench \\
+        SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_seed.py --households 100000
 
 Migrates the database if needed, loads the demo county, then times the bulk load alone and
@@ -73,7 +74,8 @@ def main() -> int:
     print(f"added: {added[0]} households, {added[1]} members, {added[2]} cases")
     print(f"total: {seconds:.1f} s  ({args.households / seconds:,.0f} households/s)")
     print(
-        f"python cpu: {cpu:.1f} s; load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        f"python cpu: {cpu:.1f} s; "
+        f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     ok = seconds <= args.limit_seconds
     print(("PASS" if ok else "FAIL") + f": limit {args.limit_seconds:.0f} s")

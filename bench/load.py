@@ -244,7 +244,8 @@ def main() -> int:
         f"\n/healthz: {health['rps']:.1f} req/s, p95 {health['p95_ms']:.0f} ms\n"
         f"mixed session: {mixed['rps']:.1f} req/s, p95 {mixed['p95_ms']:.0f} ms, "
         f"{mixed['failures']} failures\n"
-        f"ratio mixed / healthz: {ratio:.2f} (target ≥ 0.25: {'met' if ratio >= 0.25 else 'NOT met'})"
+        f"ratio mixed / healthz: {ratio:.2f} "
+        f"(target ≥ 0.25: {'met' if ratio >= 0.25 else 'NOT met'})"
     )
     if args.json:
         Path(args.json).write_text(
