@@ -32,8 +32,15 @@ from relief.policy import policy_for
 BATCH = 5_000
 STATES = list(CaseState)
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN_MALE = "建国军伟强磊洋勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳晨德海峰文忠志永祥春生荣福安胜发兴贵"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN_MALE = (
+    "建国军伟强磊洋勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳晨德海峰文忠"
+    "志永祥春生荣福安胜发兴贵"
+)
 GIVEN_FEMALE = "秀英芳娟敏静丽艳娜霞玲桂兰红梅琴云莲珍凤洁萍燕雪慧巧美娇婷颖倩玉翠菊花月香琳丹蓉群"
 STREETS = [
     "幸福路",
@@ -175,7 +182,10 @@ def _birth(rng: random.Random, today: datetime.date, age_from: int, age_to: int)
 
 def _address(rng: random.Random, village: Region) -> str:
     if village.name.endswith("社区"):
-        return f"{village.parent.name}{village.name}{rng.choice(STREETS)}{rng.randint(1, 300)}号{rng.randint(1, 30)}栋{rng.randint(1, 6)}0{rng.randint(1, 4)}室"
+        return (
+            f"{village.parent.name}{village.name}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+            f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}0{rng.randint(1, 4)}室"
+        )
     return f"{village.parent.name}{village.name}{rng.randint(1, 15)}组{rng.randint(1, 120)}号"
 
 

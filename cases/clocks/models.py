@@ -92,7 +92,10 @@ class CaseClock(models.Model):
 
     @property
     def total_wd(self) -> int:
-        """Working days counted from 受理 to the due date: limit + extension + paused notice days."""
+        """Working days counted from 受理 to the due date.
+
+        The limit, plus the extension, plus the days paused for a notice.
+        """
         return self.limit_wd + self.extended_wd + self.paused_workdays
 
     @property

@@ -411,7 +411,8 @@ def _verb_sql(kind: str) -> tuple[str, list]:
     whens = " ".join("WHEN %s THEN %s" for _ in steps)
     params = ["案件"] + [x for pair in steps for x in pair] + ["环节", "时限已超期（截止", "）"]
     return (
-        f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s || CAST(c.step_due AS TEXT) || %s",
+        f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s "
+        "|| CAST(c.step_due AS TEXT) || %s",
         params,
     )
 

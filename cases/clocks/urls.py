@@ -1,4 +1,7 @@
-"""Pages of the clocks (a case's clock, the dashboard, background jobs), inside the ``cases`` namespace."""
+"""Pages of the clocks (a case's clock, the dashboard, background jobs).
+
+They live inside the ``cases`` namespace.
+"""
 
 from django.urls import path
 

@@ -639,7 +639,8 @@ def compute_amount(request, pk: int):
         comp = amounts_services.case_compute_amount(case=case, actor=request.user)
         messages.success(
             request,
-            f"已核算：{'月救助金额 ' + str(comp.monthly_amount) + ' 元' if comp.eligible else '不符合条件'}",
+            "已核算："
+            + ("月救助金额 " + str(comp.monthly_amount) + " 元" if comp.eligible else "不符合条件"),
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))

@@ -150,7 +150,8 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
         standard = living_standard_in_force(county=county, area=area, on=on)
         if standard is None:
             raise ValidationError(
-                f"{county.name}尚未设置{on:%Y-%m-%d}适用的{'城市' if area == 'urban' else '农村'}低保标准"
+                f"{county.name}尚未设置{on:%Y-%m-%d}适用的"
+                f"{'城市' if area == 'urban' else '农村'}低保标准"
             )
         facts = [
             calc.MemberFacts(
@@ -223,7 +224,8 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
     else:
         raise ValidationError("该救助类型不适用自动核算，请按临时救助规定确定金额")
     steps.append(
-        f"核算日期：{on:%Y-%m-%d}；金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
+        f"核算日期：{on:%Y-%m-%d}；"
+        f"金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
     )
     return AmountResult(eligible, margin, amount, steps, label)
 
@@ -283,7 +285,8 @@ def _with_addons(
     total = result.amount + extra
     result.steps.extend(addon_steps)
     result.steps.append(
-        f"月保障金 = {calc.yuan(result.amount)} + 分类施保 {calc.yuan(extra)} = {calc.yuan(total)}。"
+        f"月保障金 = {calc.yuan(result.amount)} + 分类施保 {calc.yuan(extra)} "
+        f"= {calc.yuan(total)}。"
     )
     return total
 

@@ -178,7 +178,11 @@ def application_create(
             _notify_after_commit(
                 role=Role.TOWNSHIP_CLERK,
                 region_id=case.township_id,
-                verb=f"{village.name}登记了{'主动发现' if source == Case.Source.DISCOVERED else ''}救助申请 {case.number}，请受理或退回",
+                verb=(
+                    f"{village.name}登记了"
+                    f"{'主动发现' if source == Case.Source.DISCOVERED else ''}"
+                    f"救助申请 {case.number}，请受理或退回"
+                ),
                 url_name="cases:intake",
                 url_args=[case.pk],
                 key=f"intake-draft:{case.pk}",

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.postgres
 def _trigger_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'cases_caseevent'::regclass AND NOT tgisinternal"
+            "SELECT count(*) FROM pg_trigger "
+            "WHERE tgrelid = 'cases_caseevent'::regclass AND NOT tgisinternal"
         )
         return cursor.fetchone()[0]
 
