@@ -32,6 +32,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from archive.services import document_upload
+from cases.intake import serializers as ser
 from cases.intake.check_import import ImportRejected, check_results_import, read_upload
 from cases.intake.selectors import (
     case_intake_context,
@@ -74,6 +75,10 @@ def member_json(m: Member) -> dict:
         "employment": m.employment,
         "covered": m.covered,
     }
+
+
+#: What GET …/survey/ answers for a case without a survey: the same shape, every field null.
+NO_SURVEY = dict.fromkeys(ser.SurveySerializer().fields)
 
 
 def survey_json(s: Survey | None) -> dict | None:
@@ -178,18 +183,20 @@ def case_json(case: Case, user) -> dict:
     }
 
 
-#: Bodies are plain JSON (or multipart where a file is sent); fields are listed in the
-#: module docstring and answered errors name the field.
+#: Bodies are plain JSON (or multipart where a file is sent); the shapes are in
+#: cases/intake/serializers.py and answered errors name the field.
 _schema = extend_schema(
-    request=OpenApiTypes.OBJECT,
-    responses=OpenApiTypes.OBJECT,
     parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
 )
-_schema_list = extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+_MULTIPART = "multipart/form-data"
 
 
-@_schema_list
 class ApplicationViewSet(viewsets.ViewSet):
+    @extend_schema(
+        summary="登记申请（草稿）",
+        request=ser.ApplicationInputSerializer,
+        responses={201: ser.IntakeCaseSerializer},
+    )
     def create(self, request):
         data = request.data
         village = villages_for_user(request.user).filter(pk=as_pk(data.get("village"))).first()
@@ -215,9 +222,15 @@ class IntakeCaseViewSet(viewsets.ViewSet):
     def _case(self, request, pk) -> Case:
         return case_get_for_user(user=request.user, pk=pk)
 
+    @extend_schema(summary="案件受理信息", request=None, responses=ser.IntakeCaseSerializer)
     def retrieve(self, request, pk=None):
         return Response(case_json(self._case(request, pk), request.user))
 
+    @extend_schema(
+        summary="添加家庭成员",
+        request=ser.MemberInputSerializer,
+        responses={201: ser.MemberSerializer},
+    )
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         case = self._case(request, pk)
@@ -228,6 +241,13 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         )
         return Response(member_json(member), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        summary="修改家庭成员",
+        request=ser.MemberInputSerializer,
+        responses=ser.MemberSerializer,
+    )
+    @extend_schema(methods=["DELETE"], summary="删除家庭成员", request=None, responses={204: None})
     @action(detail=True, methods=["put", "patch", "delete"], url_path=r"members/(?P<member_pk>\d+)")
     def member(self, request, pk=None, member_pk=None):
         case = self._case(request, pk)
@@ -242,6 +262,11 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         )
         return Response(member_json(member))
 
+    @extend_schema(
+        summary="添加收入、支出或财产",
+        request=ser.HouseholdItemInputSerializer,
+        responses={201: ser.CreatedSerializer},
+    )
     @action(detail=True, methods=["post"], url_path=r"items/(?P<kind>income|spending|asset)")
     def items(self, request, pk=None, kind=None):
         case = self._case(request, pk)
@@ -253,6 +278,11 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         )
         return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="登记已提供的材料",
+        request=ser.ChecklistInputSerializer,
+        responses=ser.ChecklistResultSerializer,
+    )
     @action(detail=True, methods=["post"])
     def checklist(self, request, pk=None):
         case = self._case(request, pk)
@@ -268,13 +298,24 @@ class IntakeCaseViewSet(viewsets.ViewSet):
             }
         )
 
+    @extend_schema(
+        methods=["GET"], summary="入户调查", request=None, responses=ser.SurveySerializer
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="保存入户调查（finish 为 true 时完成）",
+        request={
+            "application/json": ser.SurveyInputSerializer,
+            _MULTIPART: ser.SurveyInputSerializer,
+        },
+        responses=ser.SurveySerializer,
+    )
     @action(detail=True, methods=["get", "put"])
     def survey(self, request, pk=None):
         case = self._case(request, pk)
         if request.method == "GET":
-            return Response(
-                survey_json(getattr(case, "survey", None) if hasattr(case, "survey") else None)
-            )
+            survey = getattr(case, "survey", None) if hasattr(case, "survey") else None
+            return Response(survey_json(survey) if survey is not None else NO_SURVEY)
         data = request.data
         finish = data.get("finish") in (True, "true", "1", 1, "on")
         payload = {
@@ -293,12 +334,16 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         )
         return Response(survey_json(survey))
 
+    @extend_schema(
+        summary="申请经济状况核对", request=None, responses={201: ser.CheckStatusSerializer}
+    )
     @action(detail=True, methods=["post"], url_path="check-request")
     def check_request(self, request, pk=None):
         case = self._case(request, pk)
         check = checks_services.check_request(case=case, actor=request.user)
         return Response({"id": check.pk, "status": check.status}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary="认定与金额计算", request=None, responses=ser.ComputationSerializer)
     @action(detail=True, methods=["post"], url_path="compute-amount")
     def compute_amount(self, request, pk=None):
         case = self._case(request, pk)
@@ -314,6 +359,11 @@ class IntakeCaseViewSet(viewsets.ViewSet):
             }
         )
 
+    @extend_schema(
+        summary="上传材料",
+        request={_MULTIPART: ser.DocumentUploadSerializer},
+        responses={201: ser.DocumentSerializer},
+    )
     @action(detail=True, methods=["post"])
     def documents(self, request, pk=None):
         case = self._case(request, pk)
@@ -342,6 +392,7 @@ class IntakeCaseViewSet(viewsets.ViewSet):
 class CheckViewSet(viewsets.ViewSet):
     lookup_value_regex = r"\d+"
 
+    @extend_schema(summary="核对队列", request=None, responses=ser.CheckQueueSerializer(many=True))
     def list(self, request):
         if not request.user.has_role(Role.COUNTY_VERIFIER):
             raise PermissionDenied("只有县核对机构可以查看核对队列")
@@ -364,6 +415,11 @@ class CheckViewSet(viewsets.ViewSet):
             ]
         )
 
+    @extend_schema(
+        summary="回传核对报告",
+        request={_MULTIPART: ser.CheckReturnInputSerializer},
+        responses=ser.CheckStatusSerializer,
+    )
     @action(detail=True, methods=["post"], url_path="return")
     def return_report(self, request, pk=None):
         check = check_get_for_user(user=request.user, pk=pk)
@@ -383,6 +439,11 @@ class CheckViewSet(viewsets.ViewSet):
         )
         return Response({"id": check.pk, "status": check.status})
 
+    @extend_schema(
+        summary="导入核对结果（全部或不导入）",
+        request={_MULTIPART: ser.CheckImportInputSerializer},
+        responses={200: ser.CheckImportResultSerializer, 400: ser.CheckImportRejectedSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request):
         upload = request.FILES.get("file")
@@ -417,6 +478,9 @@ class CheckViewSet(viewsets.ViewSet):
 class NearRelativeViewSet(viewsets.ViewSet):
     lookup_value_regex = r"\d+"
 
+    @extend_schema(
+        summary="近亲属备案列表", request=None, responses=ser.NearRelativeSerializer(many=True)
+    )
     def list(self, request):
         return Response(
             [
@@ -434,6 +498,11 @@ class NearRelativeViewSet(viewsets.ViewSet):
             ]
         )
 
+    @extend_schema(
+        summary="近亲属备案登记",
+        request=ser.NearRelativeInputSerializer,
+        responses={201: ser.CreatedSerializer},
+    )
     def create(self, request):
         entry = near_relatives_services.near_relative_register(
             actor=request.user,
@@ -441,6 +510,11 @@ class NearRelativeViewSet(viewsets.ViewSet):
         )
         return Response({"id": entry.pk}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="撤销近亲属备案",
+        request=ser.DeactivateInputSerializer,
+        responses=ser.DeactivatedSerializer,
+    )
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         entry = near_relative_get_for_user(user=request.user, pk=pk)
