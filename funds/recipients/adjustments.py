@@ -49,18 +49,28 @@ def _standard_label(*, county: Region, assistance_type: AssistanceType, area: st
         if standard is None:
             raise ValidationError(
                 {
-                    "effective_month": f"{county.name}没有{on:%Y年%m月}适用的{Area(area).label}低保标准"
+                    "effective_month": (
+                        f"{county.name}没有{on:%Y年%m月}适用的{Area(area).label}低保标准"
+                    )
                 }
             )
-        return f"{standard.label}（{standard.effective_from:%Y年%m月%d日}起，{standard.amount}元/人·月）"
+        return (
+            f"{standard.label}（{standard.effective_from:%Y年%m月%d日}起，"
+            f"{standard.amount}元/人·月）"
+        )
     standards = tekun_standards_in_force(county=county, area=area, on=on)
     if standards is None:
         raise ValidationError(
             {
-                "effective_month": f"{county.name}没有{on:%Y年%m月}适用的{Area(area).label}特困供养标准"
+                "effective_month": (
+                    f"{county.name}没有{on:%Y年%m月}适用的{Area(area).label}特困供养标准"
+                )
             }
         )
-    return f"{standards.label}（{standards.effective_from:%Y年%m月%d日}起，基本生活标准{standards.basic}元/月）"
+    return (
+        f"{standards.label}（{standards.effective_from:%Y年%m月%d日}起，"
+        f"基本生活标准{standards.basic}元/月）"
+    )
 
 
 def _scope(run_or_args) -> dict:
@@ -194,7 +204,8 @@ def standard_adjustment_apply(*, run: StandardAdjustmentRun, actor) -> int:
         locked = StandardAdjustmentRun.objects.select_for_update().get(pk=run.pk)
         if locked.status == StandardAdjustmentRun.Status.APPLIED:
             raise ValidationError(
-                f"调标批次 {locked.pk} 已于{timezone.localtime(locked.applied_at):%Y-%m-%d %H:%M}执行，不能重复执行"
+                f"调标批次 {locked.pk} "
+                f"已于{timezone.localtime(locked.applied_at):%Y-%m-%d %H:%M}执行，不能重复执行"
             )
         if locked.status == StandardAdjustmentRun.Status.STALE:
             raise ValidationError(f"调标批次 {locked.pk} 已失效，请重新预览")

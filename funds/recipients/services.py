@@ -170,7 +170,10 @@ def recipient_register_from_case(*, case: Case, event: CaseEvent | None = None) 
     head = next((m for m in members if m.pk == case.applicant_id), None) or members[0]
     first = next_month(confirmed_on)
     if computation is not None and computation.monthly_amount == amount:
-        label = f"{computation.standard_label}（{timezone.localdate(computation.computed_at):%Y-%m-%d}核算）"
+        label = (
+            f"{computation.standard_label}"
+            f"（{timezone.localdate(computation.computed_at):%Y-%m-%d}核算）"
+        )
     else:
         label = f"案件{case.number}核定金额"
     recipient = Recipient.objects.create(
@@ -395,7 +398,10 @@ def bank_account_set(
             status=prior.status,
             monthly_amount=prior.monthly_amount,
             covered_member_ids=prior.covered_member_ids,
-            reason=f"发放账户变更为{account.get_bank_display()} {account.masked()}（户名{holder_name}）",
+            reason=(
+                f"发放账户变更为{account.get_bank_display()} {account.masked()}"
+                f"（户名{holder_name}）"
+            ),
             source_label="发放账户登记",
             previous_status=prior.status,
             previous_amount=prior.monthly_amount,

@@ -124,7 +124,10 @@ class RosterRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.township} {self.month:%Y年%m月} {self.assistance_type} {self.get_kind_display()}"
+        return (
+            f"{self.township} {self.month:%Y年%m月} {self.assistance_type} "
+            f"{self.get_kind_display()}"
+        )
 
     @property
     def pending_count(self) -> int:

@@ -148,7 +148,8 @@ def line_why(line: RosterLine) -> str:
         )
         return (
             f"{month}：状态{status}，应发{d.get('in_force')}元，{basis}；"
-            f"已锁定花名册已发{d.get('already')}元；本次{KIND_WHY.get(line.kind, '')}{d.get('amount')}元"
+            f"已锁定花名册已发{d.get('already')}元；"
+            f"本次{KIND_WHY.get(line.kind, '')}{d.get('amount')}元"
         )
     if line.source == LineSource.CARRY:
         return (

@@ -840,7 +840,8 @@ def roster_import_results(
         if line.result != LineResult.PENDING:
             if line.result != wanted_result:
                 errors.append(
-                    f"{where}：明细编号 {line_id} 已登记为“{line.get_result_display()}”，不能改为“{result}”"
+                    f"{where}：明细编号 {line_id} 已登记为“{line.get_result_display()}”，"
+                    f"不能改为“{result}”"
                 )
             continue  # the same result again: nothing to change
         if wanted_result == LineResult.PAID:

@@ -22,7 +22,8 @@ BEGIN
            (OLD.run_id, OLD.line_no, OLD.line_id, OLD.recipient_id, OLD.village_id, OLD.kind,
             OLD.source, OLD.month, OLD.name, OLD.id_number, OLD.bank, OLD.account_number,
             OLD.amount, OLD.channel, OLD.detail::text, OLD.carried_from_id) THEN
-            RAISE EXCEPTION 'roster % is locked: only the bank result of a line may change', OLD.run_id;
+            RAISE EXCEPTION 'roster % is locked: only the bank result of a line may change',
+                OLD.run_id;
         END IF;
         RETURN NEW;
     END IF;

@@ -317,7 +317,9 @@ def roster_pdf(request, pk):
     return pdf_response(
         "funds/rosters/roster_pdf.html",
         {
-            "page_title": f"{run.township.name}{run.month:%Y年%m月}{run.assistance_type.name}发放花名册",
+            "page_title": (
+                f"{run.township.name}{run.month:%Y年%m月}{run.assistance_type.name}发放花名册"
+            ),
             "run": run,
             "lines": lines[:PDF_LINE_LIMIT],
             "truncated": len(lines) > PDF_LINE_LIMIT,

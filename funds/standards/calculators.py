@@ -127,7 +127,8 @@ def compute_dibao(
     if per_capita < std:
         gap = std - per_capita
         steps.append(
-            f"人均收入低于低保标准，符合低保收入条件；人均差额 = {yuan(std)} − {yuan(per_capita)} = {yuan(gap)}。"
+            "人均收入低于低保标准，符合低保收入条件；"
+            f"人均差额 = {yuan(std)} − {yuan(per_capita)} = {yuan(gap)}。"
         )
         raw = _amount_for(gap, len(covered), mode, bands, steps)
         amount = (
@@ -135,7 +136,8 @@ def compute_dibao(
         )
         if amount is not None:
             steps.append(
-                f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：月保障金 {yuan(amount)}。"
+                f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整："
+                f"月保障金 {yuan(amount)}。"
             )
         return DibaoResult(True, False, False, per_capita, standard, amount, len(covered), steps)
 
@@ -147,7 +149,8 @@ def compute_dibao(
         return DibaoResult(False, False, False, per_capita, standard, None, 0, steps)
 
     steps.append(
-        f"人均收入不低于低保标准，但低于 {margin_ratio} 倍标准（{yuan(margin_limit)}），属低保边缘家庭（A第8条）。"
+        f"人均收入不低于低保标准，但低于 {margin_ratio} 倍标准（{yuan(margin_limit)}），"
+        "属低保边缘家庭（A第8条）。"
     )
     singles = [m for m in members if m.severe and m.covered]
     if not singles:
@@ -167,7 +170,9 @@ def compute_dibao(
         return DibaoResult(False, True, True, per_capita, standard, None, 0, steps)
     amount = round_amount(total, unit=rounding, method=rounding_method)
     steps.append(
-        f"单人保（参照单人户）合计，按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：月保障金 {yuan(amount)}。"
+        "单人保（参照单人户）合计，"
+        f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整："
+        f"月保障金 {yuan(amount)}。"
     )
     return DibaoResult(True, True, True, per_capita, standard, amount, len(singles), steps)
 
@@ -187,7 +192,8 @@ def _amount_for(
         raw = band.amount_per_person * covered
         upper = f"{yuan(band.gap_to)}" if band.gap_to is not None else "以上"
         steps.append(
-            f"{prefix}按分档发放：差额在 {yuan(band.gap_from)}–{upper} 档{('（' + band.label + '）') if band.label else ''}，"
+            f"{prefix}按分档发放：差额在 {yuan(band.gap_from)}–{upper} 档"
+            f"{('（' + band.label + '）') if band.label else ''}，"
             f"每人 {yuan(band.amount_per_person)} × {covered} 人 = {yuan(raw)}。"
         )
         return raw
@@ -279,11 +285,13 @@ def compute_tekun(
             reasons.append("不符合无劳动能力条件")
     if own_income < standards.dibao_standard:
         steps.append(
-            f"条件二 无生活来源：本人月收入 {yuan(own_income)} 低于当地低保标准 {yuan(standards.dibao_standard)}，符合。"
+            f"条件二 无生活来源：本人月收入 {yuan(own_income)} "
+            f"低于当地低保标准 {yuan(standards.dibao_standard)}，符合。"
         )
     else:
         steps.append(
-            f"条件二 无生活来源：本人月收入 {yuan(own_income)} 不低于当地低保标准 {yuan(standards.dibao_standard)}，不符合。"
+            f"条件二 无生活来源：本人月收入 {yuan(own_income)} "
+            f"不低于当地低保标准 {yuan(standards.dibao_standard)}，不符合。"
         )
         reasons.append("不符合无生活来源条件")
     if has_able_supporter:
@@ -294,7 +302,8 @@ def compute_tekun(
     level = care_level(len(unmet_items))
     unmet_desc = "、".join(unmet_items) if unmet_items else "无"
     steps.append(
-        f"生活自理能力评估：六项中不能自理的项目 {len(unmet_items)} 项（{unmet_desc}）→ {CARE_LABELS[level]}（C第21–22条）。"
+        f"生活自理能力评估：六项中不能自理的项目 {len(unmet_items)} 项（{unmet_desc}）"
+        f"→ {CARE_LABELS[level]}（C第21–22条）。"
     )
     if reasons:
         steps.append("结论：不符合特困人员认定条件（" + "；".join(reasons) + "）。")
@@ -303,8 +312,10 @@ def compute_tekun(
     raw = standards.basic + care
     amount = round_amount(raw, unit=rounding, method=rounding_method)
     steps.append(
-        f"{support_mode_label}：基本生活标准 {yuan(standards.basic)} + 照料护理标准（{CARE_LABELS[level]}）{yuan(care)} = {yuan(raw)}；"
-        f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：月供养金 {yuan(amount)}。"
+        f"{support_mode_label}：基本生活标准 {yuan(standards.basic)} "
+        f"+ 照料护理标准（{CARE_LABELS[level]}）{yuan(care)} = {yuan(raw)}；"
+        f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整："
+        f"月供养金 {yuan(amount)}。"
     )
     return TekunResult(True, level, amount, steps)
 
@@ -407,6 +418,7 @@ def category_addons(
         return ZERO, []
     rounded = round_amount(total, unit=rounding, method=rounding_method)
     steps.append(
-        f"分类施保加发合计 {yuan(total)}，按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：{yuan(rounded)}。"
+        f"分类施保加发合计 {yuan(total)}，"
+        f"按“{METHOD_LABELS[rounding_method]}到{ROUNDING_LABELS[rounding]}”取整：{yuan(rounded)}。"
     )
     return rounded, steps

@@ -53,7 +53,10 @@ class LivingStandard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.county} {self.get_area_display()} {self.monthly_amount}元（{self.effective_from:%Y-%m-%d}起）"
+        return (
+            f"{self.county} {self.get_area_display()} {self.monthly_amount}元"
+            f"（{self.effective_from:%Y-%m-%d}起）"
+        )
 
 
 class DibaoBand(models.Model):
