@@ -9,8 +9,9 @@ Every error body is ``{"detail": "…", "code": "…", "errors": {"field": ["…
   when the error is not about fields.
 
 Services raise Django's ``ValidationError`` (400), ``PermissionDenied`` (403), ``Http404`` (404)
-or a :class:`relief.errors.Conflict` (409: the object changed under the user); the API views let them through
-and :func:`api_exception_handler` (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``) answers them.
+or a :class:`relief.errors.Conflict` (409: the object changed under the user); the API views
+let them through and :func:`api_exception_handler` (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``)
+answers them.
 :class:`ReliefAutoSchema` documents the shape on every operation of ``/api/schema/``.
 """
 

@@ -159,7 +159,10 @@ def delegation_change_status(
     if status not in _ALLOWED[current]:
         raise ValidationError(
             {
-                "status": f"当前状态为“{Delegation.Status(current).label}”，不能变更为“{Delegation.Status(status).label}”"
+                "status": (
+                    f"当前状态为“{Delegation.Status(current).label}”，"
+                    f"不能变更为“{Delegation.Status(status).label}”"
+                )
             }
         )
     if effective_date < delegation.effective_from:

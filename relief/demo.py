@@ -113,7 +113,10 @@ def seed_regions_and_accounts(*, stdout=None) -> list[DemoAccount]:
             Delegation.objects.get_or_create(
                 township=township,
                 assistance_type=atype,
-                document_no=f"当政委〔2021〕{10 + TOWNSHIPS.index((code, name, phase, categories, villages))}号",
+                document_no=(
+                    "当政委〔2021〕"
+                    f"{10 + TOWNSHIPS.index((code, name, phase, categories, villages))}号"
+                ),
                 defaults={
                     "document_date": DELEGATION_START - datetime.timedelta(days=10),
                     "effective_from": DELEGATION_START,

@@ -32,7 +32,10 @@ class PolicyKey:
     unit: str = ""
 
     def parse(self, raw: Any) -> Any:
-        """Validate and normalise a value (from a form or JSON); raise ValidationError in Chinese."""
+        """Validate and normalise a value (from a form or JSON).
+
+        Raises ValidationError with a Chinese message.
+        """
         if self.kind == "bool":
             if isinstance(raw, bool):
                 return raw
@@ -102,7 +105,11 @@ SOURCE_TITLES = {
 
 
 def cite(source: str) -> str:
-    """'A Art.22; seeds 000, 004' → '《最低生活保障审核确认办法》第22条；当涂县实施方案、裕安区实施方案'."""
+    """Expand a short source reference into its Chinese citation.
+
+    'A Art.22; seeds 000, 004' →
+    '《最低生活保障审核确认办法》第22条；当涂县实施方案、裕安区实施方案'.
+    """
 
     parts = []
     for chunk in (c.strip() for c in source.split(";") if c.strip()):

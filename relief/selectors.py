@@ -117,7 +117,10 @@ def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
 
 
 def admin_counts_for_user(*, user: User) -> dict:
-    """Figures for the administrator's home page: regions by level, users by role, one query each."""
+    """Figures for the administrator's home page.
+
+    Regions by level and users by role, one query each.
+    """
     regions = region_list_for_user(user=user).order_by().values("level").annotate(n=Count("pk"))
     users = (
         user_list_for_user(user=user)

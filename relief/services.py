@@ -66,7 +66,10 @@ def _check_parent(*, level: str, parent: Region | None, actor: User) -> None:
     if parent.level != expected:
         raise ValidationError(
             {
-                "parent": f"{Region.Level(level).label}的上级须为{Region.Level(expected).label}，不能是{parent.get_level_display()}"
+                "parent": (
+                    f"{Region.Level(level).label}的上级须为{Region.Level(expected).label}，"
+                    f"不能是{parent.get_level_display()}"
+                )
             }
         )
     if not parent.active:
@@ -105,7 +108,10 @@ def region_update(*, actor: User, region: Region, code: str, name: str) -> Regio
             if child.code[:n] != code[:n]:
                 raise ValidationError(
                     {
-                        "code": f"下级“{child.name}”的代码({child.code})与新代码前{n}位不一致，请先调整下级"
+                        "code": (
+                            f"下级“{child.name}”的代码({child.code})与新代码前{n}位不一致，"
+                            "请先调整下级"
+                        )
                     }
                 )
     region.code, region.name = code, name
@@ -146,7 +152,10 @@ def _check_role_scope(*, role: str, extra_role: str, region: Region | None, acto
         if ROLE_LEVEL[Role(extra_role)] != ROLE_LEVEL[Role(role)]:
             raise ValidationError(
                 {
-                    "extra_role": f"兼任角色须与主要角色同一层级（{Region.Level(ROLE_LEVEL[Role(role)]).label}）"
+                    "extra_role": (
+                        "兼任角色须与主要角色同一层级"
+                        f"（{Region.Level(ROLE_LEVEL[Role(role)]).label}）"
+                    )
                 }
             )
     if region is None:
@@ -155,7 +164,10 @@ def _check_role_scope(*, role: str, extra_role: str, region: Region | None, acto
     if region.level != need:
         raise ValidationError(
             {
-                "region": f"{Role(role).label}须归属{Region.Level(need).label}，不能是{region.get_level_display()}"
+                "region": (
+                    f"{Role(role).label}须归属{Region.Level(need).label}，"
+                    f"不能是{region.get_level_display()}"
+                )
             }
         )
     if not region.active:

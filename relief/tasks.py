@@ -13,7 +13,10 @@ from relief.notifications import notifications_send_email
 
 @shared_task(name="relief.tasks.ping")
 def ping() -> str:
-    """Answer "pong" — used by the worker fixture and by operators (`celery call relief.tasks.ping`)."""
+    """Answer "pong".
+
+    Used by the worker fixture and by operators (`celery call relief.tasks.ping`).
+    """
     return "pong"
 
 

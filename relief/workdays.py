@@ -138,7 +138,8 @@ def add_workdays_info(start: datetime.date, n: int) -> WorkdayResult:
     day counted was known data. ``n == 0`` returns ``start``."""
     if n < 0:
         raise ValueError("n must be >= 0")
-    # n working days never span more than ~n*7/5 + the longest holiday block (Spring Festival ≤ 9 days)
+    # n working days never span more than ~n*7/5 + the longest holiday block
+    # (Spring Festival ≤ 9 days)
     window_end = start + datetime.timedelta(days=n * 2 + 40)
     cal = _Calendar(start, window_end)
     day, counted, confirmed = start, 0, True

@@ -331,7 +331,10 @@ class RectificationOrder(models.Model):
 
 
 def _evidence_path(instance, filename: str) -> str:
-    return f"review/rectifications/{instance.order_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.evidence_extension}"
+    return (
+        f"review/rectifications/{instance.order_id}/"
+        f"{timezone.now():%Y%m%d%H%M%S%f}.{instance.evidence_extension}"
+    )
 
 
 class RectificationResponse(models.Model):

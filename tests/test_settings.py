@@ -200,9 +200,11 @@ def test_check_deploy_warns_when_production_runs_without_https_settings(tmp_path
 
 def test_the_embedded_default_is_sqlite_with_eager_celery(tmp_path):
     code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'relief.settings'); django.setup();"
+        "import django, os;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'relief.settings'); django.setup();"
         "from django.conf import settings as s;"
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.WHITENOISE_USE_FINDERS)"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER,"
+        " s.CELERY_BROKER_URL, s.WHITENOISE_USE_FINDERS)"
     )
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     clean["RELIEF_VAR_DIR"] = str(tmp_path / "var")

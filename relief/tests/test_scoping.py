@@ -24,7 +24,10 @@ D = datetime.date
 
 @pytest.fixture
 def other(demo):
-    """A second county (含山县) with one township, one village, an administrator and a delegation."""
+    """A second county (含山县).
+
+    It has one township, one village, an administrator and a delegation.
+    """
     county = Region.objects.create(code="340522000000", name="含山县", level="county")
     township = Region.objects.create(
         code="340522100000", name="环峰镇", level="township", parent=county

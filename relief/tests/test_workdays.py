@@ -58,14 +58,16 @@ def test_the_spring_festival_2026_is_skipped():
 
 
 def test_twenty_working_days_from_an_acceptance_before_the_spring_festival():
-    # 2/2..2/13 = 10 workdays, 2/14 = 11, then 2/24.. : 2/24,25,26,27 (15), 2/28 Sat make-up (16), 3/2,3,4,5 (20)
+    # 2/2..2/13 = 10 workdays, 2/14 = 11, then 2/24.. : 2/24,25,26,27 (15),
+    # 2/28 Sat make-up (16), 3/2,3,4,5 (20)
     result = add_workdays_info(D(2026, 1, 30), 20)
     assert result.date == D(2026, 3, 5)
     assert result.confirmed
 
 
 def test_a_deadline_crossing_into_2027_is_unconfirmed_and_falls_back_to_monday_to_friday():
-    # Thursday 2026-12-24; 2026-12-25 Fri, then 12/28–31, then 2027-01-01 (Fri) counted as a workday by fallback
+    # Thursday 2026-12-24; 2026-12-25 Fri, then 12/28–31, then 2027-01-01 (Fri)
+    # counted as a workday by fallback
     result = add_workdays_info(D(2026, 12, 24), 6)
     assert result.date == D(2027, 1, 1)
     assert result.confirmed is False

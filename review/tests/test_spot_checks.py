@@ -100,7 +100,8 @@ def test_township_override_of_the_ratio_applies_to_its_stratum(demo, confirmed_c
 
 
 def test_a_tekun_setting_below_the_floor_is_still_sampled_at_thirty_percent(demo, confirmed_case):
-    # A stored value below the minimum (e.g. from before validation existed) must not lower the floor.
+    # A stored value below the minimum (e.g. from before validation existed) must not lower
+    # the floor.
     PolicySetting.objects.create(
         region=demo.county,
         key="spot_check_ratio_tekun",

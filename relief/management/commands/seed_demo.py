@@ -27,7 +27,10 @@ def demo_steps() -> list:
 
 
 class Command(BaseCommand):
-    help = "Load the demo county (regions, accounts, delegations, standards); --households N adds bulk data for benchmarks."
+    help = (
+        "Load the demo county (regions, accounts, delegations, standards); "
+        "--households N adds bulk data for benchmarks."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
