@@ -28,13 +28,13 @@ def _raw_connection():
     return psycopg.connect(**params)
 
 
-def _wait(predicate, timeout, what):
+def _wait(predicate, timeout, what, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+    pytest.fail(f"timed out waiting for {what}" + (f"; worker log:\n{log()}" if log else ""))
 
 
 @pytest.fixture
@@ -88,10 +88,13 @@ def test_a_job_whose_worker_is_killed_mid_run_is_redelivered_and_finishes_once(
     try:
         # the second worker listens on the same queue as the killed one
         app.control.add_consumer(first.queue, destination=[second.nodename], reply=True)
+        # Generous: the broker gives the task back only after the visibility timeout, and a
+        # loaded 2-core machine starts workers slowly.
         _wait(
             lambda: Job.objects.get(pk=job.pk).status == Job.Status.DONE,
-            90,
+            240,
             "the redelivered task to finish",
+            log=second.log,
         )
         time.sleep(4)  # past another visibility timeout: the task is not run a third time
     finally:
