@@ -227,10 +227,28 @@ def household_update(*, case: Case, actor: User, data: dict) -> Household:
 
 
 @transaction.atomic
+def _rederive_from_new_id(data: dict, member: Member | None) -> dict:
+    """When an edit corrects a member's ID number, the sex and birth date still shown in the
+    form are the ones derived from the old number: drop them, so that they are derived again
+    from the new one instead of failing the cross-check. Values the user changed as well are
+    kept and still cross-checked."""
+    if member is None or str(data.get("id_number") or "").strip().upper() == member.id_number:
+        return data
+    data = data.copy()  # a QueryDict's copy is mutable; a dict's is a dict
+    if str(data.get("sex") or "") == (member.sex or ""):
+        data.pop("sex", None)
+    if str(data.get("birth_date") or "") in (
+        "",
+        member.birth_date.isoformat() if member.birth_date else "",
+    ):
+        data.pop("birth_date", None)
+    return data
+
+
 def member_save(*, case: Case, actor: User, data: dict, member: Member | None = None) -> Member:
     """Add a member or edit one; the ID number is validated and sex / birth date derived."""
     _editable_case(case, actor)
-    clean = clean_member_data(data)
+    clean = clean_member_data(_rederive_from_new_id(data, member))
     errors = {}
     others = Member.objects.filter(household_id=case.household_id)
     if member is not None:

@@ -523,3 +523,31 @@ def test_the_amount_explanation_cites_the_check_report_by_its_beijing_date(demo)
     computation = case_compute_amount(case=case, actor=clerk, on=datetime.date(2026, 12, 2))
     assert any("核对报告（2026-12-02）" in step for step in computation.steps)
     assert not any("2026-12-01" in step for step in computation.steps)
+
+
+def test_correcting_a_member_id_number_derives_sex_and_birth_date_again(demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    spouse = case.household.members.get(relation="spouse")
+    new_id = make_id_number(birth=datetime.date(1980, 3, 9), male=True)
+    assert new_id != spouse.id_number
+    # The edit form still carries the sex and birth date derived from the old number.
+    data = {
+        "name": spouse.name,
+        "id_number": new_id,
+        "relation": spouse.relation,
+        "hukou_type": spouse.hukou_type,
+        "sex": spouse.sex,
+        "birth_date": spouse.birth_date.isoformat(),
+    }
+    saved = member_save(case=case, actor=clerk, data=data, member=spouse)
+    assert saved.birth_date == datetime.date(1980, 3, 9) and saved.sex == "M"
+    # A birth date the user typed as well is still cross-checked against the new number.
+    with pytest.raises(ValidationError) as exc:
+        member_save(
+            case=case,
+            actor=clerk,
+            data={**data, "id_number": spouse.id_number, "birth_date": "1999-01-01"},
+            member=saved,
+        )
+    assert "birth_date" in exc.value.message_dict
