@@ -314,7 +314,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             states=[CaseState.RESULT_NOTICE, CaseState.EVALUATING, CaseState.PRE_NOTICE],
         ),
         custom={
-            "label": "异议不成立，重新公示",
+            "label": "异议不成立，继续办理",
             "roles": ("township_clerk", "county_supervisor"),
             "opinion": True,
         },

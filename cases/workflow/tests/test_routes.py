@@ -225,6 +225,13 @@ def test_objection_during_pre_notice_leads_to_evaluation_and_a_new_notice(demo):
     go(case, "finish_check", "verifier")
     go(case, "finish_investigation", "clerk", on=LONG_AGO)
     assert go(case, "raise_objection", "clerk", opinion="村民反映有经营收入") == S.OBJECTION
+    # The action says what it means and where it leads (here: the evaluation, not a notice).
+    option = next(
+        o
+        for o in available_transitions(case=case, user=demo.user("clerk"))
+        if o.name == "finish_reinvestigation"
+    )
+    assert option.label == "异议不成立，继续办理" and option.target_label == "民主评议"
     assert go(case, "finish_reinvestigation", "clerk", opinion="经复查无经营收入") == S.EVALUATING
     assert go(case, "finish_evaluation", "clerk", opinion="评议通过") == S.PRE_NOTICE
     assert case.notice_started_on == timezone.localdate()  # the new notice runs its full period
