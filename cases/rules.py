@@ -21,6 +21,17 @@ DEFAULT_CHECKLIST = [
 ]
 
 
+def case_area(case) -> str:
+    """城市 or 农村 for the standards: the assistance type says so (低保 has an urban and a
+    rural type); otherwise the household's hukou type decides."""
+    code = case.assistance_type.code
+    if code.endswith("urban"):
+        return "urban"
+    if code.endswith("rural"):
+        return "rural"
+    return case.household.hukou_type
+
+
 def is_recused(case, user) -> bool:
     """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
     his or her own household)."""

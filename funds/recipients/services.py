@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import AmountComputation, Case, CaseEvent, Household, Member
+from cases.rules import case_area
 from funds.recipients.accounts import account_number_errors, normalize_account_number
 from funds.recipients.models import (
     UNPAID_STATUSES,
@@ -96,15 +97,6 @@ def _money(value: object, field: str, errors: dict) -> Decimal | None:
     return amount.quantize(CENT)
 
 
-def _area_of(case: Case) -> str:
-    code = case.assistance_type.code
-    if code.endswith("urban"):
-        return "urban"
-    if code.endswith("rural"):
-        return "rural"
-    return case.household.hukou_type
-
-
 def confirmation_date(case: Case) -> datetime.date | None:
     """The business date of the confirming CaseEvent (``data["on"]``), else ``decided_on``."""
     event = (
@@ -182,7 +174,7 @@ def recipient_register_from_case(*, case: Case, event: CaseEvent | None = None) 
         assistance_type_id=case.assistance_type_id,
         township_id=case.township_id,
         village_id=case.village_id,
-        area=_area_of(case),
+        area=case_area(case),
         status=RecipientStatus.ACTIVE,
         monthly_amount=amount,
         covered_count=len(covered),

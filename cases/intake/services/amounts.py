@@ -29,6 +29,7 @@ from cases.models import (
     Spending,
     TekunAssessment,
 )
+from cases.rules import case_area
 from cases.states import EDITABLE_STATES, WorkflowKind
 from funds.standards import calculators as calc
 from funds.standards.selectors import (
@@ -65,15 +66,6 @@ def tekun_assessment_save(*, case: Case, actor: User, data: dict) -> TekunAssess
         },
     )
     return assessment
-
-
-def _area_for(case: Case) -> str:
-    code = case.assistance_type.code
-    if code.endswith("urban"):
-        return "urban"
-    if code.endswith("rural"):
-        return "rural"
-    return case.household.hukou_type
 
 
 @dataclass
@@ -128,7 +120,7 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
     county = case.township.parent
     if county is None:
         raise ValidationError(f"{case.township.name}未归属任何县(区)，无法确定救助标准")
-    area = _area_for(case)
+    area = case_area(case)
     members = list(Member.objects.filter(household_id=case.household_id).order_by("pk"))
     incomes = list(IncomeItem.objects.filter(household_id=case.household_id))
     counted = {m.pk: Decimal("0") for m in members}
