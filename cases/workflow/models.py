@@ -27,6 +27,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         TOWNSHIP = "township", "乡镇审核确认"
         COUNTY = "county", "报县审批"
 
+    class Purpose(models.TextChoices):
+        APPLICATION = "application", "申请审批"
+        REVIEW = "review", "复核"
+
     number = models.CharField("案件编号", max_length=32, unique=True)
     household = models.ForeignKey(
         "cases.Household", verbose_name="家庭", on_delete=models.PROTECT, related_name="cases"
@@ -73,6 +77,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     #: Policy in force on the 受理 date (relief.policy.Policy.as_snapshot); never rewritten.
     policy_snapshot = models.JSONField("受理时政策", default=dict, blank=True)
     route = models.CharField("审批路径", max_length=10, choices=Route.choices, blank=True)
+    #: 复核 (A Art.31): a review of a household in support, on the light route (facts,
+    #: home visit, decision; no evaluation or notice); funds.dynamic applies the decision.
+    purpose = models.CharField(
+        "案件性质", max_length=12, choices=Purpose.choices, default=Purpose.APPLICATION
+    )
     near_relative_flag = models.BooleanField("近亲属备案", default=False, db_index=True)
     complaint_flag = models.BooleanField("有投诉举报", default=False, db_index=True)
     decided_on = models.DateField("决定日期", null=True, blank=True, db_index=True)
@@ -128,8 +137,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @property
     def short_route(self) -> bool:
-        """临时救助 and the simple types skip 核对, 评议 and 公示 (DOMAIN §4; seed 002)."""
-        return self.workflow in (WorkflowKind.TEMPORARY, WorkflowKind.SIMPLE)
+        """临时救助 and the simple types skip 核对, 评议 and 公示 (DOMAIN §4; seed 002); so does
+        a review (复核, A Art.31), whose economic check is requested only when needed."""
+        return self.workflow in (WorkflowKind.TEMPORARY, WorkflowKind.SIMPLE) or (
+            self.purpose == Case.Purpose.REVIEW
+        )
 
     def is_recused(self, user) -> bool:
         """Whether ``user`` must stay out of this case (cases.rules.is_recused)."""

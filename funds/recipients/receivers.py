@@ -16,6 +16,8 @@ from funds.recipients.services import next_month, recipient_change, recipient_re
 
 
 def on_case_transitioned(sender, *, case, event, **kwargs) -> None:
+    if case.purpose == case.Purpose.REVIEW:
+        return  # a review changes the existing recipient (funds.dynamic), never registers
     if event.target_state == CaseState.PAYING and event.source_state != CaseState.PAYING:
         recipient_register_from_case(case=case, event=event)
     elif event.target_state == CaseState.REVOKED:
