@@ -197,6 +197,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "scan-deadlines-hourly": {
+        "task": "cases.tasks.scan_deadlines",
+        "schedule": crontab(minute=35),
+    },
     "scan-deadlines-daily": {
         "task": "cases.tasks.scan_deadlines",
         "schedule": crontab(hour=1, minute=5),

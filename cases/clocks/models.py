@@ -17,6 +17,8 @@ class StepKind(models.TextChoices):
     INVESTIGATION_START = "investigation_start", "启动调查"
     CHECK_START = "check_start", "启动核对"
     REFUSAL_NOTICE = "refusal_notice", "送达不予确认通知书"
+    EMERGENCY_HELP = "emergency_help", "先行救助"
+    EMERGENCY_FILE = "emergency_file", "补齐救助手续"
 
 
 _RUNNING = Q(stopped_on__isnull=True, paused_at__isnull=True)
@@ -49,6 +51,11 @@ class CaseClock(models.Model):
     )
     step_started_on = models.DateField("环节起算日", null=True, blank=True)
     step_due = models.DateField("环节截止日", null=True, blank=True)
+    #: A step limit counted in hours (急难型临时救助: help within 24 hours, seed 002): the
+    #: exact moment, with ``step_due`` its Beijing date so day-based pages still sort by it.
+    step_due_at = models.DateTimeField("环节截止时刻(按小时)", null=True, blank=True)
+    step_soon_at = models.DateTimeField("环节临期提醒时刻", null=True, blank=True)
+    step_due_soon = models.BooleanField("环节临期", default=False)
     # --- calendar certainty: a date beyond the known holiday data is provisional ----------
     overall_confirmed = models.BooleanField("截止日已确认", default=True)
     step_confirmed = models.BooleanField("环节截止日已确认", default=True)
@@ -62,6 +69,7 @@ class CaseClock(models.Model):
     notified_due_soon_for = models.DateField(null=True, blank=True)
     notified_overdue_for = models.DateField(null=True, blank=True)
     notified_step_for = models.DateField(null=True, blank=True)
+    notified_step_soon_for = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
 
     class Meta:

@@ -80,21 +80,68 @@ def _refresh_flags(clock: CaseClock, today: datetime.date) -> None:
     elif clock.paused_at is None:
         clock.overdue = today > clock.overall_due
         clock.due_soon = not clock.overdue and today >= clock.due_soon_from
-    clock.step_overdue = bool(clock.step_due and today > clock.step_due)
+    if clock.step_due_at is not None:
+        now = timezone.now()
+        clock.step_overdue = now > clock.step_due_at
+        clock.step_due_soon = not clock.step_overdue and bool(
+            clock.step_soon_at and now >= clock.step_soon_at
+        )
+    else:
+        clock.step_overdue = bool(clock.step_due and today > clock.step_due)
+        clock.step_due_soon = False
     clock.unconfirmed = not (clock.overall_confirmed and clock.step_confirmed)
 
 
 def _set_step(clock: CaseClock, kind: str, start: datetime.date, n: int) -> None:
     result = add_workdays_info(start, n)
     clock.step_kind, clock.step_started_on, clock.step_due = kind, start, result.date
+    clock.step_due_at = clock.step_soon_at = None
     clock.step_confirmed = result.confirmed
-    clock.notified_step_for = None
+    clock.notified_step_for = clock.notified_step_soon_for = None
+
+
+def clock_set_step(
+    clock: CaseClock, *, kind: str, start: datetime.date, workdays: int, today: datetime.date
+) -> None:
+    """Start a step limit of ``workdays`` working days from ``start`` (the day itself not
+    counted); the caller saves the clock."""
+    _set_step(clock, kind, start, workdays)
+    _refresh_flags(clock, today)
+
+
+def clock_set_step_hours(
+    clock: CaseClock,
+    *,
+    kind: str,
+    start_at: datetime.datetime,
+    hours: int,
+    soon_hours: int = 0,
+) -> None:
+    """Start a step limit counted in hours of the clock, nights and weekends included
+    (急难型临时救助: help within 24 hours of registration, seed 002). ``step_due`` holds the
+    due moment's Beijing date; the scan compares ``step_due_at`` with the time of the run.
+    The caller saves the clock."""
+    due_at = start_at + datetime.timedelta(hours=hours)
+    clock.step_kind = kind
+    clock.step_started_on = timezone.localdate(start_at)
+    clock.step_due_at = due_at
+    clock.step_soon_at = due_at - datetime.timedelta(hours=max(0, min(soon_hours, hours)))
+    clock.step_due = timezone.localdate(due_at)
+    clock.step_confirmed = True
+    clock.notified_step_for = clock.notified_step_soon_for = None
+    _refresh_flags(clock, timezone.localdate())
 
 
 def _clear_step(clock: CaseClock) -> None:
     clock.step_kind, clock.step_started_on, clock.step_due = StepKind.NONE, None, None
+    clock.step_due_at = clock.step_soon_at = None
     clock.step_confirmed = True
-    clock.step_overdue = False
+    clock.step_overdue = clock.step_due_soon = False
+
+
+def clock_clear_step(clock: CaseClock) -> None:
+    """The current step is done; the caller saves the clock."""
+    _clear_step(clock)
 
 
 def _event_day(case: Case, event: CaseEvent) -> datetime.date:
@@ -345,6 +392,7 @@ class ScanResult:
     due_soon_marked: int = 0
     flags_cleared: int = 0
     step_overdue_marked: int = 0
+    step_due_soon_marked: int = 0
     notifications: int = 0
 
     def as_dict(self) -> dict:
@@ -358,11 +406,16 @@ def _case_url_sql() -> tuple[str, str]:
     return prefix, suffix
 
 
-def _thresholds(today: datetime.date) -> dict[str, tuple[str, str, str, Q, str, list]]:
+def _thresholds(
+    today: datetime.date, now: datetime.datetime | None = None
+) -> dict[str, tuple[str, str, str, Q, str, list]]:
     """Per threshold: flag column, marker column, due column, the condition as of ``today``
     (ORM and SQL with its parameters). Paused and stopped clocks never cross the overall
-    thresholds; the step clock (e.g. the refusal notice) runs after the decision too."""
+    thresholds; the step clock (e.g. the refusal notice) runs after the decision too. A step
+    counted in hours (``step_due_at``) crosses by the time of the run, not by the date."""
+    now = now or timezone.now()
     day = connection.ops.adapt_datefield_value(today)
+    moment = connection.ops.adapt_datetimefield_value(now)
     running_q = Q(stopped_on__isnull=True, paused_at__isnull=True)
     running_sql = "c.stopped_on IS NULL AND c.paused_at IS NULL"
     return {
@@ -386,9 +439,25 @@ def _thresholds(today: datetime.date) -> dict[str, tuple[str, str, str, Q, str, 
             "step_overdue",
             "notified_step_for",
             "step_due",
-            Q(step_due__lt=today),
-            "c.step_due < %s",
+            Q(step_due__lt=today, step_due_at__isnull=True),
+            "c.step_due < %s AND c.step_due_at IS NULL",
             [day],
+        ),
+        "step_hours": (
+            "step_overdue",
+            "notified_step_for",
+            "step_due",
+            Q(step_due_at__lt=now),
+            "c.step_due_at < %s",
+            [moment],
+        ),
+        "step_soon": (
+            "step_due_soon",
+            "notified_step_soon_for",
+            "step_due",
+            Q(step_due_at__gte=now, step_soon_at__lte=now),
+            "c.step_due_at >= %s AND c.step_soon_at <= %s",
+            [moment, moment],
         ),
     }
 
@@ -409,7 +478,8 @@ def _verb_sql(kind: str) -> tuple[str, list]:
         ]
     steps = [(value, label) for value, label in StepKind.choices if value]
     whens = " ".join("WHEN %s THEN %s" for _ in steps)
-    params = ["案件"] + [x for pair in steps for x in pair] + ["环节", "时限已超期（截止", "）"]
+    said = "时限即将到期（截止" if kind == "step_soon" else "时限已超期（截止"
+    params = ["案件"] + [x for pair in steps for x in pair] + ["环节", said, "）"]
     return (
         f"%s || k.number || (CASE c.step_kind {whens} ELSE '' END) || %s || %s "
         "|| CAST(c.step_due AS TEXT) || %s",
@@ -429,6 +499,8 @@ DIGESTS = {
     "overdue": ("件案件已超过办理时限，请在案件列表按“超期”筛选后尽快办理", "overdue=yes"),
     "due_soon": ("件案件即将到期，请在案件列表按“临期”筛选后及时办理", "overdue=soon"),
     "step": ("件案件的环节时限已超期，请在案件列表按“超期”筛选查看", "overdue=yes"),
+    "step_hours": ("件案件的环节时限已超期，请在案件列表按“超期”筛选查看", "overdue=yes"),
+    "step_soon": ("件案件的环节时限即将到期，请及时办理", "overdue=soon"),
 }
 
 
@@ -462,7 +534,7 @@ def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int
     crossings or fewer, one digest per person for the others; (3) UPDATEs of FLAG_BATCH
     clocks raising the flag and setting the marker. The unique (recipient, dedupe_key)
     constraint makes any repeat a no-op. Returns (clocks marked, notifications inserted)."""
-    flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today)[kind]
+    flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today, now)[kind]
     unnotified = Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
     counts = {
         row["case__township_id"]: row["n"]
@@ -529,12 +601,14 @@ def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int
             return marked, inserted
 
 
-def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
+def scan_deadlines(
+    *, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> ScanResult:
     """Mark due-soon and overdue clocks and notify, set-based: a handful of UPDATE and
     INSERT … SELECT statements whatever the number of cases. Idempotent: a second run on
     the same day changes nothing and sends nothing."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     result = ScanResult(today=today.isoformat())
     with transaction.atomic():
         running = CaseClock.objects.filter(stopped_on__isnull=True, paused_at__isnull=True)
@@ -548,15 +622,29 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
             .update(due_soon=False, updated_at=now)
         )
         result.flags_cleared += (
-            CaseClock.objects.filter(step_overdue=True)
+            CaseClock.objects.filter(step_overdue=True, step_due_at__isnull=True)
             .filter(Q(step_due__isnull=True) | Q(step_due__gte=today))
             .update(step_overdue=False, updated_at=now)
+        )
+        hours_step = CaseClock.objects.filter(step_due_at__isnull=False)
+        result.flags_cleared += hours_step.filter(step_overdue=True, step_due_at__gte=now).update(
+            step_overdue=False, updated_at=now
+        )
+        result.flags_cleared += (
+            CaseClock.objects.filter(step_due_soon=True)
+            .filter(Q(step_due_at__isnull=True) | Q(step_due_at__lt=now) | Q(step_soon_at__gt=now))
+            .update(step_due_soon=False, updated_at=now)
         )
         result.overdue_marked, notes = _cross("overdue", today, now)
         result.notifications += notes
         result.due_soon_marked, notes = _cross("due_soon", today, now)
         result.notifications += notes
         result.step_overdue_marked, notes = _cross("step", today, now)
+        result.notifications += notes
+        marked, notes = _cross("step_hours", today, now)
+        result.step_overdue_marked += marked
+        result.notifications += notes
+        result.step_due_soon_marked, notes = _cross("step_soon", today, now)
         result.notifications += notes
         if settings.EMAIL_ENABLED and result.notifications:
             ids = list(
