@@ -136,10 +136,12 @@ def township_decides_objection(case) -> bool:
 
 @guard("救助金额尚未核定")
 def amount_set(case) -> bool:
-    """低保 and 特困 are confirmed with their monthly amount (A Art.23; C Art.21–22)."""
+    """低保 and 特困 are confirmed with their monthly amount (A Art.23; C Art.21–22), 临时救助
+    with the amount granted ([G]: no confirmation without an amount)."""
     return case.monthly_amount is not None or case.workflow not in (
         WorkflowKind.DIBAO,
         WorkflowKind.TEKUN,
+        WorkflowKind.TEMPORARY,
     )
 
 

@@ -325,6 +325,8 @@ def test_temporary_assistance_takes_the_short_route(demo):
     assert go(case, "start_investigation", "clerk") == S.VISITING
     case.survey_status = "complete"
     assert go(case, "finish_investigation", "clerk") == S.REVIEW
+    assert "救助金额尚未核定" in refused_reasons(case, "confirm", "approver")
+    case.monthly_amount = Decimal("800")
     assert go(case, "confirm", "approver") == S.CONFIRMED
     assert "本类救助不进行结果公示" in refused_reasons(case, "publish_result", "clerk")
     assert go(case, "start_payment", "clerk") == S.PAYING
