@@ -1,6 +1,12 @@
 """Every model of the funds app (app label ``funds``), defined in its sub-packages and
 gathered here so Django finds them and ``from funds.models import X`` works for each."""
 
+from funds.dynamic.models import (
+    PhaseOut,
+    ReviewCampaign,
+    ReviewCase,
+    ReviewSchedule,
+)
 from funds.recipients.models import (
     AccountReveal,
     BankAccount,
@@ -22,6 +28,10 @@ from funds.rosters.models import (
 from funds.standards.models import Area, DibaoBand, LivingStandard, TekunStandard
 
 __all__ = [
+    "PhaseOut",
+    "ReviewCampaign",
+    "ReviewCase",
+    "ReviewSchedule",
     "AccountReveal",
     "Area",
     "BankAccount",

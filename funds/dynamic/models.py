@@ -1,0 +1,109 @@
+"""动态管理 (A Art.31; F §1(3)): each recipient's review schedule, the link between a review
+case (复核, a ``Case`` with purpose "review") and the recipient it reviews, with the decision
+the review reaches, and the 渐退 schedules that decision sets."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from relief.models import Region, User
+
+
+class ReviewTrigger(models.TextChoices):
+    SCHEDULED = "scheduled", "定期复核"
+    CAMPAIGN = "campaign", "集中复核"
+    DEATH = "death", "成员死亡"
+    MOVED_OUT = "moved_out", "成员迁出"
+    INCOME = "income", "收入变化"
+    NEW_MEMBER = "new_member", "新增成员"
+    IMPRISONED = "imprisoned", "成员服刑"
+    AGE = "age", "成员年满16/60周岁"
+    DISABILITY = "disability", "残疾等级变化"
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", "继续保障(不变)"
+    AMOUNT = "amount", "调整金额"
+    PHASE_OUT = "phase_out", "渐退"
+    SUSPEND = "suspend", "暂停"
+    STOP = "stop", "停保"
+
+
+class ReviewSchedule(models.Model):
+    """When a recipient is next reviewed, and why that interval (A Art.31)."""
+
+    recipient = models.OneToOneField(
+        "funds.Recipient", verbose_name="在册对象", on_delete=models.CASCADE, related_name="+"
+    )
+    interval_months = models.PositiveSmallIntegerField("复核间隔(月)")
+    basis = models.CharField("间隔依据", max_length=200)
+    next_due = models.DateField("下次复核截止日", db_index=True)
+    updated_at = models.DateTimeField("更新时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "复核计划"
+        verbose_name_plural = "复核计划"
+
+
+class ReviewCampaign(models.Model):
+    """集中复核: review cases opened at once for a filtered set of recipients."""
+
+    county = models.ForeignKey(Region, verbose_name="县(区)", on_delete=models.PROTECT)
+    name = models.CharField("名称", max_length=100)
+    due_on = models.DateField("复核截止日")
+    opened = models.PositiveIntegerField("生成复核案件数", default=0)
+    created_by = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT)
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "集中复核"
+        verbose_name_plural = "集中复核"
+
+
+class ReviewCase(models.Model):
+    """One review: the case that carries it, the recipient, why it was opened, by when, and
+    the decision the approver (or the county) confirms."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name="复核案件", on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        "funds.Recipient", verbose_name="在册对象", on_delete=models.PROTECT, related_name="+"
+    )
+    trigger = models.CharField("复核原因", max_length=20, choices=ReviewTrigger.choices)
+    trigger_note = models.CharField("情况说明", max_length=300, blank=True)
+    due_on = models.DateField("复核截止日")
+    campaign = models.ForeignKey(
+        ReviewCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField("复核结论", max_length=20, choices=ReviewOutcome.choices, blank=True)
+    new_amount = models.DecimalField(
+        "调整后月发放额(元)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    effective_month = models.DateField("生效月份", null=True, blank=True)
+    phase_out_months = models.PositiveSmallIntegerField("渐退月数", null=True, blank=True)
+    reasons = models.TextField("理由", blank=True)
+    applied_at = models.DateTimeField("执行时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "复核"
+        verbose_name_plural = "复核"
+        indexes = [models.Index(fields=["recipient", "applied_at"], name="reviewcase_recipient")]
+
+
+class PhaseOut(models.Model):
+    """渐退 (F §1(3)): paid ``monthly_amount`` from ``start_month`` and stopped from
+    ``stop_month``; both are dated register changes, so the roster follows them."""
+
+    recipient = models.ForeignKey(
+        "funds.Recipient", verbose_name="在册对象", on_delete=models.PROTECT, related_name="+"
+    )
+    review = models.OneToOneField(ReviewCase, on_delete=models.PROTECT, related_name="phase_out")
+    start_month = models.DateField("渐退起始月")
+    stop_month = models.DateField("停保月")
+    monthly_amount = models.DecimalField("渐退期月发放额(元)", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "渐退计划"
+        verbose_name_plural = "渐退计划"
