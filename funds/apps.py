@@ -28,6 +28,10 @@ class FundsConfig(AppConfig):
 
         # A case entering 发放中 registers its household; a revocation stops it.
         case_transitioned.connect(on_case_transitioned, dispatch_uid="funds_recipient_register")
+        # After registration: the review schedule; a confirmed review changes the register.
+        from funds.dynamic.services import on_review_transitioned
+
+        case_transitioned.connect(on_review_transitioned, dispatch_uid="funds_dynamic_review")
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (

@@ -1,0 +1,375 @@
+"""动态管理 services: the review schedule (A Art.31), opening reviews (one, or a campaign
+as set-based inserts), recording the review's decision, and applying it to the register
+through ``recipient_change`` when the review case is confirmed (F §1(3) 渐退)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, CaseState, Member
+from funds.dynamic.models import (
+    PhaseOut,
+    ReviewCampaign,
+    ReviewCase,
+    ReviewOutcome,
+    ReviewSchedule,
+    ReviewTrigger,
+)
+from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
+from funds.recipients.services import first_of_month, next_month, recipient_change
+from relief.models import Region, User
+from relief.policy import Policy, policy_for
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by ``months`` calendar months (the last day of a shorter month)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    following = datetime.date(year + (month0 == 11), (month0 + 1) % 12 + 1, 1)
+    last = (following - datetime.timedelta(days=1)).day
+    return datetime.date(year, month0 + 1, min(day.day, last))
+
+
+def _age(birth: datetime.date, on: datetime.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def review_interval(
+    *, members: Iterable[Member], policy: Policy, on: datetime.date, irregular_income: bool = False
+) -> tuple[int, str]:
+    """A Art.31: yearly for stable households; every six months (both settings) when the
+    income is irregular or a member of working age is able to work."""
+    low, high = int(policy.review_work_age_min), int(policy.review_work_age_max)
+    able = [
+        m
+        for m in members
+        if m.work_capacity == Member.WorkCapacity.FULL
+        and not m.is_student
+        and low <= _age(m.birth_date, on) < high
+    ]
+    if irregular_income:
+        return int(policy.review_months_variable), "家庭收入不稳定"
+    if able:
+        names = "、".join(m.name for m in able[:3])
+        return int(policy.review_months_variable), f"有劳动年龄内有劳动能力的成员（{names}）"
+    return int(policy.review_months_stable), "家庭收入相对稳定"
+
+
+def review_schedule_refresh(
+    *, recipient: Recipient, from_day: datetime.date, irregular_income: bool = False
+) -> ReviewSchedule:
+    """The next review's due date, from a confirmation or a review's decision date."""
+    policy = policy_for(recipient.township, from_day)
+    members = Member.objects.filter(household_id=recipient.household_id, covered=True)
+    months, basis = review_interval(
+        members=members, policy=policy, on=from_day, irregular_income=irregular_income
+    )
+    schedule, _ = ReviewSchedule.objects.update_or_create(
+        recipient=recipient,
+        defaults={
+            "interval_months": months,
+            "basis": basis,
+            "next_due": add_months(from_day, months),
+            "updated_at": timezone.now(),
+        },
+    )
+    return schedule
+
+
+def circumstance_due_on(
+    *, trigger: str, reported_on: datetime.date, policy: Policy
+) -> datetime.date:
+    """F §1(3): a member's death is re-checked within ``review_death_recheck_months``; any
+    other change within ``review_change_recheck_months``."""
+    if trigger == ReviewTrigger.DEATH:
+        return add_months(reported_on, int(policy.review_death_recheck_months))
+    return add_months(reported_on, int(policy.review_change_recheck_months))
+
+
+def _review_case(recipient: Recipient, *, on: datetime.date, number: str, actor: User) -> Case:
+    policy = policy_for(recipient.township, on)
+    return Case(
+        number=number[:32],
+        household_id=recipient.household_id,
+        assistance_type_id=recipient.assistance_type_id,
+        township_id=recipient.township_id,
+        village_id=recipient.village_id,
+        state=CaseState.ACCEPTED,
+        source=Case.Source.DISCOVERED,
+        purpose=Case.Purpose.REVIEW,
+        applicant_id=recipient.case.applicant_id,
+        created_by=actor,
+        accepted_on=on,
+        accepted_by=actor,
+        policy_snapshot=policy.as_snapshot(),
+        documents_complete=True,
+        monthly_amount=recipient.monthly_amount,
+    )
+
+
+@transaction.atomic
+def review_open(
+    *,
+    recipient: Recipient,
+    actor: User,
+    trigger: str,
+    note: str = "",
+    on: datetime.date | None = None,
+    died_on: datetime.date | None = None,
+) -> ReviewCase:
+    """A change of circumstance (or the schedule) opens a review case in 已受理, due by the
+    policy's date. A death date in the future is refused."""
+    today = timezone.localdate()
+    on = on or today
+    errors: dict[str, str] = {}
+    if trigger not in ReviewTrigger.values:
+        errors["trigger"] = "复核原因无效"
+    if trigger == ReviewTrigger.DEATH:
+        if died_on is None:
+            errors["died_on"] = "请填写死亡日期"
+        elif died_on > today:
+            errors["died_on"] = "死亡日期不能晚于今天"
+    if recipient.status == RecipientStatus.STOPPED:
+        errors["recipient"] = "该对象已停保，无需复核"
+    if errors:
+        raise ValidationError(errors)
+    policy = policy_for(recipient.township, on)
+    due = circumstance_due_on(trigger=trigger, reported_on=died_on or on, policy=policy)
+    count = ReviewCase.objects.filter(recipient=recipient).count() + 1
+    case = _review_case(
+        recipient, on=on, number=f"FH{on:%y%m%d}R{recipient.pk}-{count}", actor=actor
+    )
+    case.save(force_insert=True)
+    detail = (note or "").strip()
+    if died_on is not None:
+        detail = f"{died_on:%Y年%m月%d日}死亡。{detail}"
+    return ReviewCase.objects.create(
+        case=case, recipient=recipient, trigger=trigger, trigger_note=detail[:300], due_on=due
+    )
+
+
+@transaction.atomic
+def review_campaign_open(
+    *,
+    county: Region,
+    recipients: QuerySet[Recipient],
+    actor: User,
+    name: str,
+    due_on: datetime.date,
+    on: datetime.date | None = None,
+) -> ReviewCampaign:
+    """集中复核: one review case per recipient of ``recipients`` not stopped and without an
+    open review, inserted in batches (a few statements per thousand recipients)."""
+    on = on or timezone.localdate()
+    if not (name or "").strip():
+        raise ValidationError({"name": "请填写集中复核名称"})
+    if due_on < on:
+        raise ValidationError({"due_on": "复核截止日不能早于今天"})
+    campaign = ReviewCampaign.objects.create(
+        county=county, name=name.strip()[:100], due_on=due_on, created_by=actor
+    )
+    open_ids = ReviewCase.objects.filter(applied_at__isnull=True).values("recipient_id")
+    chosen = list(
+        recipients.exclude(status=RecipientStatus.STOPPED)
+        .exclude(pk__in=open_ids)
+        .select_related("case")
+        .only(
+            "pk",
+            "household_id",
+            "assistance_type_id",
+            "township_id",
+            "village_id",
+            "monthly_amount",
+            "case__applicant_id",
+        )
+    )
+    snapshots: dict[int, dict] = {}
+    cases = []
+    for r in chosen:
+        if r.township_id not in snapshots:
+            snapshots[r.township_id] = policy_for(Region(pk=r.township_id), on).as_snapshot()
+        case = Case(
+            number=f"JZ{campaign.pk}-{r.pk}",
+            household_id=r.household_id,
+            assistance_type_id=r.assistance_type_id,
+            township_id=r.township_id,
+            village_id=r.village_id,
+            state=CaseState.ACCEPTED,
+            source=Case.Source.DISCOVERED,
+            purpose=Case.Purpose.REVIEW,
+            applicant_id=r.case.applicant_id,
+            created_by=actor,
+            accepted_on=on,
+            accepted_by=actor,
+            policy_snapshot=snapshots[r.township_id],
+            documents_complete=True,
+            monthly_amount=r.monthly_amount,
+        )
+        cases.append(case)
+    Case.objects.bulk_create(cases, batch_size=2000)
+    ReviewCase.objects.bulk_create(
+        [
+            ReviewCase(
+                case=c,
+                recipient=r,
+                trigger=ReviewTrigger.CAMPAIGN,
+                due_on=due_on,
+                campaign=campaign,
+            )
+            for c, r in zip(cases, chosen, strict=True)
+        ],
+        batch_size=2000,
+    )
+    ReviewCampaign.objects.filter(pk=campaign.pk).update(opened=len(cases))
+    campaign.opened = len(cases)
+    return campaign
+
+
+@transaction.atomic
+def review_decide(
+    *,
+    review: ReviewCase,
+    outcome: str,
+    reasons: str,
+    effective_month: datetime.date | None = None,
+    new_amount: Decimal | None = None,
+    phase_out_months: int | None = None,
+) -> ReviewCase:
+    """The conclusion the approver (or the county) then confirms on the case page. A 渐退
+    longer than the policy allows, a suspension or stop without reasons, an amount change
+    without an amount: refused with a Chinese message, nothing saved."""
+    case = review.case
+    policy = case.policy
+    errors: dict[str, str] = {}
+    reasons = (reasons or "").strip()
+    if outcome not in ReviewOutcome.values:
+        errors["outcome"] = "请选择复核结论"
+    if (
+        outcome in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP, ReviewOutcome.PHASE_OUT)
+        and not reasons
+    ):
+        errors["reasons"] = "暂停、停保或渐退须写明理由（A第29条）"
+    if outcome == ReviewOutcome.AMOUNT and new_amount is None:
+        errors["new_amount"] = "请填写调整后的月发放额"
+    if outcome == ReviewOutcome.PHASE_OUT:
+        limit = int(policy.phase_out_max_months)
+        if phase_out_months is None or phase_out_months < 1:
+            errors["phase_out_months"] = "请填写渐退月数"
+        elif phase_out_months > limit:
+            errors["phase_out_months"] = f"渐退期不能超过{limit}个月（F §1(3)）"
+    if errors:
+        raise ValidationError(errors)
+    review.outcome = outcome
+    review.reasons = reasons
+    review.new_amount = new_amount
+    review.phase_out_months = phase_out_months
+    review.effective_month = first_of_month(effective_month) if effective_month else None
+    review.save(
+        update_fields=["outcome", "reasons", "new_amount", "phase_out_months", "effective_month"]
+    )
+    return review
+
+
+def _decision_day(event: CaseEvent) -> datetime.date:
+    raw = (event.data or {}).get("on")
+    return (
+        datetime.date.fromisoformat(str(raw)[:10]) if raw else timezone.localdate(event.created_at)
+    )
+
+
+def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
+    """The confirmed review changes the register from its month (the month after the
+    decision unless a later one was chosen): 渐退 pays on for N months and stops itself."""
+    if review.applied_at is not None:
+        return
+    if not review.outcome:
+        raise ValidationError("复核案件尚未填写复核结论，不能作出决定")
+    recipient = review.recipient
+    day = _decision_day(event)
+    month = max(review.effective_month or next_month(day), next_month(day), recipient.first_month)
+    label = f"复核案件 {review.case.number} {review.get_outcome_display()}"
+    actor = event.actor
+    reason = review.reasons or review.get_outcome_display()
+    if review.outcome == ReviewOutcome.AMOUNT:
+        recipient_change(
+            recipient=recipient,
+            actor=actor,
+            effective_month=month,
+            reason=reason,
+            kind=ChangeKind.AMOUNT,
+            source_label=label,
+            monthly_amount=review.new_amount,
+            status=RecipientStatus.ACTIVE,
+        )
+    elif review.outcome == ReviewOutcome.PHASE_OUT:
+        months = int(review.phase_out_months or 0)
+        stop = add_months(month, months)
+        recipient_change(
+            recipient=recipient,
+            actor=actor,
+            effective_month=month,
+            reason=f"{reason}；渐退{months}个月，自{stop:%Y年%m月}起停保",
+            kind=ChangeKind.STATUS,
+            source_label=label,
+            status=RecipientStatus.PHASING_OUT,
+        )
+        recipient_change(
+            recipient=recipient,
+            actor=actor,
+            effective_month=stop,
+            reason=f"渐退期满停保（{reason}）",
+            kind=ChangeKind.STATUS,
+            source_label=label,
+            status=RecipientStatus.STOPPED,
+        )
+        PhaseOut.objects.create(
+            recipient=recipient,
+            review=review,
+            start_month=month,
+            stop_month=stop,
+            monthly_amount=recipient.monthly_amount,
+        )
+    elif review.outcome in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP):
+        status = (
+            RecipientStatus.SUSPENDED
+            if review.outcome == ReviewOutcome.SUSPEND
+            else RecipientStatus.STOPPED
+        )
+        recipient_change(
+            recipient=recipient,
+            actor=actor,
+            effective_month=month,
+            reason=reason,
+            kind=ChangeKind.STATUS,
+            source_label=label,
+            status=status,
+        )
+    review.applied_at = timezone.now()
+    review.effective_month = month
+    review.save(update_fields=["applied_at", "effective_month"])
+    if review.outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.AMOUNT):
+        review_schedule_refresh(recipient=recipient, from_day=day)
+    else:
+        ReviewSchedule.objects.filter(recipient=recipient).delete()
+
+
+def on_review_transitioned(sender, *, case, event, **kwargs) -> None:
+    """Receiver of ``case_transitioned``: a confirmed review applies its decision, inside
+    the transition's transaction (a missing conclusion rolls the decision back)."""
+    if case.purpose != Case.Purpose.REVIEW:
+        if event.target_state == CaseState.PAYING and event.source_state != CaseState.PAYING:
+            recipient = Recipient.objects.filter(case=case).first()
+            if recipient is not None:
+                review_schedule_refresh(recipient=recipient, from_day=_decision_day(event))
+        return
+    if event.target_state != CaseState.CONFIRMED:
+        return
+    review = ReviewCase.objects.select_related("recipient", "case").filter(case=case).first()
+    if review is not None:
+        review_apply(review=review, event=event)
