@@ -482,6 +482,14 @@ KEYS: tuple[PolicyKey, ...] = (
         minimum=Decimal("0"),
     ),
     PolicyKey(
+        "temp_delegation_small_only",
+        "乡镇仅获委托审批小额临时救助",
+        "bool",
+        False,
+        "seed 001",
+        group="资金",
+    ),
+    PolicyKey(
         "temp_yearly_cap",
         "临时救助每户年度累计上限(超出报县)",
         "decimal",

@@ -84,7 +84,7 @@ def tier_for(
             tier = COUNTY
             reasons.append(f"本乡镇仅获委托审批小额临时救助（{yuan(small)}以内）")
     yearly_cap = Decimal(policy.temp_yearly_cap)
-    if year_total + amount > yearly_cap:
+    if year_total + amount > yearly_cap and (tier != COUNTY or year_total > 0):
         tier = COUNTY
         reasons.append(
             f"本户本年度已救助{yuan(year_total)}，加本次超过年度累计上限{yuan(yearly_cap)}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.rules import duplicate_cases, duplicate_reason
 from cases.states import WorkflowKind
+from cases.temporary.rules import COUNTY, TierDecision, tier_for
 from relief.delegation import holds_power
 
 
@@ -102,19 +103,31 @@ def township_holds_power(case) -> bool:
     return _holds_power(case)
 
 
-def _over_township_cap(case) -> bool:
+def _temporary_tier(case) -> TierDecision | None:
     if case.workflow != WorkflowKind.TEMPORARY or case.monthly_amount is None:
-        return False
-    return case.monthly_amount > case.policy.temp_cap_combined
-
-
-@guard(
-    lambda case: (
-        f"临时救助金额{case.monthly_amount}元超过村镇审批上限{case.policy.temp_cap_combined}元，须报县审批"
+        return None
+    return tier_for(
+        amount=case.monthly_amount,
+        policy=case.policy,
+        small_only=bool(case.policy.temp_delegation_small_only),
     )
-)
+
+
+def _over_township_cap(case) -> bool:
+    decision = _temporary_tier(case)
+    return decision is not None and decision.tier == COUNTY
+
+
+def _over_cap_reason(case) -> str:
+    decision = _temporary_tier(case)
+    why = "；".join(decision.reasons) if decision else ""
+    return f"临时救助金额{case.monthly_amount}元须报县审批：{why}"
+
+
+@guard(_over_cap_reason)
 def within_township_cap(case) -> bool:
-    """Seed 004: temporary assistance above the village + township cap goes to the county."""
+    """Seed 004: temporary assistance above the township's tier goes to the county (seed 001:
+    above the 小额 limit when the township holds the power for small amounts only)."""
     return not _over_township_cap(case)
 
 

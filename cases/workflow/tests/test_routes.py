@@ -338,8 +338,9 @@ def test_temporary_assistance_above_the_cap_goes_to_the_county(demo):
     go(case, "start_investigation", "clerk")
     case.survey_status, case.monthly_amount = "complete", Decimal("5000")
     go(case, "finish_investigation", "clerk")
-    assert "临时救助金额5000元超过村镇审批上限3000元，须报县审批" in refused_reasons(
-        case, "confirm", "approver"
+    assert (
+        "临时救助金额5000元须报县审批：村镇合计5,000.00元超过村镇审批上限3,000.00元"
+        in refused_reasons(case, "confirm", "approver")
     )
     assert go(case, "refer_to_county", "approver") == S.COUNTY_REVIEW
 
