@@ -1,0 +1,330 @@
+"""The living demo county: cases registered and worked through the real services (intake,
+checklist, 受理, check request and report, survey, transitions), with business dates in the
+past passed as ``on`` to the transitions (the signed log keeps the real signing time and
+records the business date). Idempotent: a county that already has demo cases is left as is."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import time
+from collections import Counter
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfWriter
+
+from cases.intake.services.application import application_create, checklist_update
+from cases.intake.services.checks import check_request, check_return
+from cases.intake.services.survey import survey_save
+from cases.models import Case, CaseState, EconomicCheck, Member
+from cases.rules import checklist_for_case
+from cases.workflow.services import TransitionRefused, case_transition
+from relief.models import AssistanceType, Region, Role, User
+
+DEMO_MARK = "演示"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+GIVEN = ["德福", "秀兰", "建国", "桂英", "长青", "玉梅", "志强", "春花", "海波", "丽华"]
+TYPE_CODES = [
+    "dibao_rural",
+    "dibao_urban",
+    "tekun_dispersed",
+    "tekun_centralized",
+    "temp_expense",
+    "orphan",
+    "elderly_subsidy",
+    "disability_subsidy",
+]
+#: How far each demo case goes; spread over townships and types by position.
+TARGETS = [
+    CaseState.DRAFT,
+    CaseState.AWAITING_DOCUMENTS,
+    CaseState.RETURNED_TO_VILLAGE,
+    CaseState.ACCEPTED,
+    CaseState.CHECKING,
+    CaseState.VISITING,
+    CaseState.INVESTIGATING,
+    CaseState.EVALUATING,
+    CaseState.PRE_NOTICE,
+    CaseState.OBJECTION,
+    CaseState.REVIEW,
+    CaseState.COUNTY_REVIEW,
+    CaseState.CONFIRMED,
+    CaseState.RESULT_NOTICE,
+    CaseState.PAYING,
+    CaseState.PAYING,
+    CaseState.REFUSED,
+    CaseState.WITHDRAWN,
+    CaseState.TERMINATED,
+    CaseState.REVOKED,
+]
+#: Transitions tried in this order to move a case forward along its route.
+FORWARD = [
+    "accept",
+    "start_investigation",
+    "finish_check",
+    "finish_investigation",
+    "finish_evaluation",
+    "close_notice",
+    "finish_reinvestigation",
+    "confirm",
+    "refer_to_county",
+    "county_approve",
+    "publish_result",
+    "start_payment",
+    "close_result_notice",
+]
+EXITS = {
+    CaseState.REFUSED: "refuse",
+    CaseState.WITHDRAWN: "withdraw",
+    CaseState.TERMINATED: "terminate",
+    CaseState.REVOKED: "county_revoke",
+    CaseState.OBJECTION: "raise_objection",
+}
+
+
+def _pdf() -> SimpleUploadedFile:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile("report.pdf", buffer.getvalue(), content_type="application/pdf")
+
+
+def _jpeg(seed: int) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (90 + seed % 120, 140, 160)).save(buffer, format="JPEG")
+    return SimpleUploadedFile(f"photo{seed}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _id_number(birth: datetime.date, male: bool, seq: int) -> str:
+    from stdnum.cn import ric
+
+    body = f"340521{birth:%Y%m%d}{(seq % 100) * 10 + (1 if male else 2):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _members(n: int, type_code: str) -> list[dict]:
+    surname = SURNAMES[n % len(SURNAMES)]
+    if type_code in ("orphan",):
+        birth = datetime.date(2012 + n % 6, 1 + n % 12, 1 + n % 27)
+    elif type_code == "elderly_subsidy" or type_code.startswith("tekun"):
+        birth = datetime.date(1938 + n % 15, 1 + n % 12, 1 + n % 27)
+    else:
+        birth = datetime.date(1960 + n % 25, 1 + n % 12, 1 + n % 27)
+    hukou = "urban" if type_code == "dibao_urban" else "rural"
+    rows = [
+        {
+            "name": surname + GIVEN[n % len(GIVEN)],
+            "id_number": _id_number(birth, n % 2 == 0, n),
+            "relation": Member.Relation.SELF,
+            "hukou_type": hukou,
+        }
+    ]
+    if type_code.startswith("dibao") and n % 3:
+        spouse_birth = birth.replace(year=birth.year + 2)
+        rows.append(
+            {
+                "name": SURNAMES[(n + 7) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
+                "id_number": _id_number(spouse_birth, n % 2 == 1, n + 50),
+                "relation": Member.Relation.SPOUSE,
+                "hukou_type": hukou,
+            }
+        )
+    return rows
+
+
+class _Actors:
+    def __init__(self) -> None:
+        users = list(User.objects.filter(is_active=True).select_related("region"))
+        self.by_role: dict[tuple[str, int], User] = {}
+        for u in users:
+            for role in (u.role, u.extra_role):
+                if role:
+                    self.by_role.setdefault((role, u.region_id), u)
+        self.county_roles = {
+            u.role: u for u in users if u.region.level == Region.Level.COUNTY and u.role
+        }
+
+    def of(self, role: str, case: Case) -> User | None:
+        if role in (Role.COUNTY_VERIFIER, Role.COUNTY_SUPERVISOR):
+            return self.county_roles.get(role)
+        if role == Role.VILLAGE_ASSISTANT:
+            return self.by_role.get((role, case.village_id))
+        return self.by_role.get((role, case.township_id))
+
+
+def _try(case: Case, name: str, actors: _Actors, on: datetime.date, opinion: str) -> bool:
+    specs = [
+        t for t in case.get_all_state_transitions() if t.name == name and t.source == case.state
+    ]
+    if not specs:
+        return False
+    for role in specs[0].custom.get("roles", ()):
+        actor = actors.of(role, case)
+        if actor is None:
+            continue
+        try:
+            case_transition(case=case, name=name, actor=actor, opinion=opinion, on=on)
+            return True
+        except (TransitionRefused, ValidationError):
+            case.refresh_from_db()
+            continue
+    return False
+
+
+def _facts(case: Case, actors: _Actors, on: datetime.date, n: int) -> None:
+    """The work a case waits for: the county's check report and the village survey."""
+    clerk = actors.of(Role.TOWNSHIP_CLERK, case)
+    if case.check_status in ("", "none", None) and case.state in (
+        CaseState.CHECKING,
+        CaseState.INVESTIGATING,
+    ):
+        check_request(case=case, actor=clerk)
+    verifier = actors.of(Role.COUNTY_VERIFIER, case)
+    pending = case.economic_checks.filter(status=EconomicCheck.Status.REQUESTED).first()
+    if pending is not None and verifier is not None:
+        check_return(
+            check=pending,
+            actor=verifier,
+            conclusion=EconomicCheck.Conclusion.MEETS,
+            conclusion_note="收入、存款、车辆、房产均在认定标准以内",
+            member_results=[
+                {"id_number": m.id_number, "monthly_income": "300", "deposits": "2000"}
+                for m in case.household.members.all()
+            ],
+            report_file=_pdf(),
+        )
+        case.refresh_from_db()
+    if case.state in (CaseState.VISITING, CaseState.INVESTIGATING) and (
+        case.survey_status != "complete"
+    ):
+        surveyor = actors.of(Role.VILLAGE_ASSISTANT, case) or clerk
+        survey_save(
+            case=case,
+            actor=surveyor,
+            data={
+                "visit_date": on.isoformat(),
+                "investigators": ["陈晓燕", "张秀英"],
+                "housing": "own",
+                "living_conditions": "家中无大件家电，主要劳动力患慢性病，靠零工维持生活",
+                "findings": "家庭收入低于当地低保标准，情况属实",
+            },
+            finish=True,
+            photos=[_jpeg(n)],
+        )
+        case.refresh_from_db()
+
+
+def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: int) -> None:
+    day = start
+    clerk = actors.of(Role.TOWNSHIP_CLERK, case)
+    if target == CaseState.DRAFT:
+        return
+    if target == CaseState.RETURNED_TO_VILLAGE:
+        _try(case, "return_to_village", actors, day, "户籍证明复印件不清晰，请补充")
+        return
+    if target == CaseState.AWAITING_DOCUMENTS:
+        from cases.intake.services.application import case_issue_document_notice
+
+        case_issue_document_notice(case=case, actor=clerk)
+        return
+    exit_name = EXITS.get(target)
+    for _step in range(14):
+        if case.state == target:
+            return
+        if exit_name and _try(case, exit_name, actors, day, _exit_opinion(target)):
+            if case.state == target:
+                return
+        if case.state == CaseState.ACCEPTED and target == CaseState.ACCEPTED:
+            return
+        if case.state == CaseState.CHECKING and target == CaseState.CHECKING:
+            if case.check_status in ("", "none", None):
+                check_request(case=case, actor=clerk)
+            return
+        if case.state in (CaseState.CHECKING, CaseState.VISITING, CaseState.INVESTIGATING):
+            if case.state == target:
+                return
+            _facts(case, actors, day, n)
+        moved = False
+        for name in FORWARD:
+            if _try(case, name, actors, day, "情况属实，同意"):
+                moved = True
+                break
+        if not moved:
+            return
+        day += datetime.timedelta(days=2 if case.state not in _NOTICE else 1)
+        if case.state in _NOTICE:
+            day += datetime.timedelta(days=8)  # the notice ran its period: it has ended
+            day = min(day, timezone.localdate())
+
+
+_NOTICE = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE)
+
+
+def _exit_opinion(target: str) -> str:
+    return {
+        CaseState.REFUSED: "核对发现家庭存款超过认定标准",
+        CaseState.WITHDRAWN: "申请人书面申请撤回",
+        CaseState.TERMINATED: "申请人拒不配合入户调查",
+        CaseState.REVOKED: "抽查发现隐瞒收入，依法撤销",
+        CaseState.OBJECTION: "村民反映申请人有经营性收入",
+    }.get(target, "同意")
+
+
+def seed_demo_county(*, count: int = 80, stdout=None) -> int:
+    """Register and work ``count`` demo cases; nothing happens when they exist already."""
+    began = time.monotonic()
+    townships = list(Region.objects.filter(level=Region.Level.TOWNSHIP).order_by("code"))
+    actors = _Actors()
+    if Case.objects.filter(household__address__startswith=DEMO_MARK).exists():
+        return 0
+    types = {t.code: t for t in AssistanceType.objects.filter(code__in=TYPE_CODES)}
+    today = timezone.localdate()
+    reached: Counter[str] = Counter()
+    failed = 0
+    for n in range(count):
+        township = townships[n % len(townships)]
+        clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, township.pk))
+        if clerk is None:
+            continue
+        villages = list(township.children.order_by("code"))
+        village = villages[n % len(villages)]
+        type_code = TYPE_CODES[(n // len(townships)) % len(TYPE_CODES)]
+        target = TARGETS[n % len(TARGETS)]
+        start = today - datetime.timedelta(days=5 + (n * 7) % 60)
+        try:
+            case = application_create(
+                actor=clerk,
+                village=village,
+                assistance_type=types[type_code],
+                household={
+                    "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
+                    "hukou_type": "urban" if type_code == "dibao_urban" else "rural",
+                    "phone": f"1390555{n:04d}",
+                },
+                members=_members(n, type_code),
+            )
+            if target not in (CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS):
+                checklist_update(
+                    case=case,
+                    actor=clerk,
+                    provided=[r["code"] for r in checklist_for_case(case) if r["required"]],
+                )
+            _drive(case, target, actors, start, n)
+        except (ValidationError, TransitionRefused) as exc:
+            failed += 1
+            if stdout is not None:
+                stdout.write(f"  演示案件 {n + 1} 未到达{target}：{exc}")
+            continue
+        case.refresh_from_db()
+        reached[case.state] += 1
+    if stdout is not None:
+        summary = "，".join(f"{CaseState(s).label}{k}" for s, k in sorted(reached.items()))
+        stdout.write(
+            f"演示案件：{sum(reached.values())} 件（{summary}），"
+            f"耗时 {time.monotonic() - began:.1f} 秒" + (f"，{failed} 件失败" if failed else "")
+        )
+    return sum(reached.values())
