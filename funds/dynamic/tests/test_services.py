@@ -1,0 +1,188 @@
+"""动态管理: schedule selection, death re-check, the review's decision on the register, 渐退
+months, bad input, a campaign in batches."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cases.models import Case, CaseState, Member
+from cases.workflow.services import case_transition
+from funds.dynamic.models import ReviewCase, ReviewOutcome, ReviewSchedule, ReviewTrigger
+from funds.dynamic.services import (
+    add_months,
+    review_campaign_open,
+    review_decide,
+    review_interval,
+    review_open,
+    review_schedule_refresh,
+)
+from funds.recipients.models import Recipient, RecipientStatus
+from funds.recipients.selectors import state_for_month
+from funds.recipients.tests.support import registered
+from relief.policy import policy_for
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 5, 12)
+
+
+def _month(offset: int) -> datetime.date:
+    """The 1st of the month ``offset`` months from today's month."""
+    return add_months(timezone.localdate().replace(day=1), offset)
+
+
+def _member(**kw):
+    values = {
+        "name": "张三",
+        "birth_date": datetime.date(1990, 1, 1),
+        "is_student": False,
+        "work_capacity": Member.WorkCapacity.FULL,
+    }
+    values.update(kw)
+    return Member(**values)
+
+
+def test_a_working_age_member_able_to_work_means_half_yearly_reviews(demo):
+    policy = policy_for(demo.gushu, TODAY)
+    months, basis = review_interval(members=[_member()], policy=policy, on=TODAY)
+    assert months == 6 and "张三" in basis
+
+
+def test_elderly_or_unable_members_mean_yearly_reviews(demo):
+    policy = policy_for(demo.gushu, TODAY)
+    members = [
+        _member(birth_date=datetime.date(1950, 1, 1)),
+        _member(work_capacity=Member.WorkCapacity.NONE),
+        _member(birth_date=datetime.date(2015, 1, 1)),
+    ]
+    assert review_interval(members=members, policy=policy, on=TODAY)[0] == 12
+    assert review_interval(members=members, policy=policy, on=TODAY, irregular_income=True)[0] == 6
+
+
+def test_registration_sets_the_schedule(demo):
+    recipient = registered(demo)
+    schedule = review_schedule_refresh(recipient=recipient, from_day=TODAY)
+    assert schedule.next_due in (datetime.date(2026, 11, 12), datetime.date(2027, 5, 12))
+    assert ReviewSchedule.objects.get(recipient=recipient).interval_months in (6, 12)
+
+
+def test_a_death_opens_a_review_due_within_three_months_of_the_death(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient,
+        actor=demo.user("clerk"),
+        trigger=ReviewTrigger.DEATH,
+        died_on=timezone.localdate() - datetime.timedelta(days=9),
+    )
+    died = timezone.localdate() - datetime.timedelta(days=9)
+    assert review.due_on == add_months(died, 3)
+    assert review.case.purpose == Case.Purpose.REVIEW and review.case.state == CaseState.ACCEPTED
+
+
+def test_a_death_date_in_the_future_is_refused_and_nothing_is_saved(demo):
+    recipient = registered(demo)
+    with pytest.raises(ValidationError) as err:
+        review_open(
+            recipient=recipient,
+            actor=demo.user("clerk"),
+            trigger=ReviewTrigger.DEATH,
+            died_on=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    assert "死亡日期不能晚于今天" in str(err.value)
+    assert not ReviewCase.objects.exists()
+
+
+def _to_decision(demo, review):
+    case = review.case
+    case_transition(case=case, name="start_investigation", actor=demo.user("clerk"))
+    case.refresh_from_db()
+    assert case.state == CaseState.VISITING
+    Case.objects.filter(pk=case.pk).update(survey_status="complete")
+    case.refresh_from_db()
+    case_transition(
+        case=case, name="finish_investigation", actor=demo.user("clerk"), opinion="入户核实"
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEW
+    return case
+
+
+def test_a_reduced_amount_decided_by_the_approver_is_paid_from_next_month(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    review_decide(
+        review=review,
+        outcome=ReviewOutcome.AMOUNT,
+        reasons="收入增加",
+        new_amount=Decimal("300.00"),
+    )
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意")
+    assert state_for_month(recipient=recipient, month=_month(1)).monthly_amount == Decimal("300")
+    assert state_for_month(recipient=recipient, month=_month(0)).monthly_amount == Decimal("580")
+
+
+def test_phase_out_pays_n_months_then_stops_by_itself(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    review_decide(
+        review=review, outcome=ReviewOutcome.PHASE_OUT, reasons="收入超过标准", phase_out_months=3
+    )
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意渐退")
+    months = {m: state_for_month(recipient=recipient, month=_month(m)) for m in range(0, 5)}
+    assert months[0].status == RecipientStatus.ACTIVE
+    assert [months[m].status for m in (1, 2, 3)] == [RecipientStatus.PHASING_OUT] * 3
+    assert months[4].status == RecipientStatus.STOPPED
+    assert months[3].monthly_amount == Decimal("580.00")
+    review.refresh_from_db()
+    assert review.phase_out.stop_month == _month(4)
+
+
+def test_a_phase_out_longer_than_the_policy_or_a_stop_without_reasons_is_refused(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    with pytest.raises(ValidationError) as err:
+        review_decide(
+            review=review, outcome=ReviewOutcome.PHASE_OUT, reasons="x", phase_out_months=7
+        )
+    assert "渐退期不能超过6个月" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        review_decide(review=review, outcome=ReviewOutcome.STOP, reasons=" ")
+    assert "须写明理由" in str(err.value)
+    review.refresh_from_db()
+    assert review.outcome == ""
+
+
+def test_a_campaign_opens_one_review_per_recipient_in_a_few_statements(
+    demo, django_assert_max_num_queries
+):
+    recipients = [registered(demo) for _ in range(5)]
+    with django_assert_max_num_queries(16):
+        campaign = review_campaign_open(
+            county=demo.county,
+            recipients=Recipient.objects.all(),
+            actor=demo.user("clerk"),
+            name="2026年集中复核",
+            due_on=_month(3),
+        )
+    assert campaign.opened == len(recipients)
+    assert ReviewCase.objects.filter(campaign=campaign).count() == 5
+    again = review_campaign_open(
+        county=demo.county,
+        recipients=Recipient.objects.all(),
+        actor=demo.user("clerk"),
+        name="重复",
+        due_on=_month(3),
+    )
+    assert again.opened == 0
