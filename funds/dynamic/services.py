@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from archive.pdf import render_pdf
 from cases.models import Case, CaseEvent, CaseState, Member
 from funds.dynamic.models import (
     PhaseOut,
@@ -24,7 +25,7 @@ from funds.dynamic.models import (
 )
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.services import first_of_month, next_month, recipient_change
-from relief.models import Region, User
+from relief.models import AssistanceType, Region, User
 from relief.policy import Policy, policy_for
 
 
@@ -373,3 +374,28 @@ def on_review_transitioned(sender, *, case, event, **kwargs) -> None:
     review = ReviewCase.objects.select_related("recipient", "case").filter(case=case).first()
     if review is not None:
         review_apply(review=review, event=event)
+
+
+def termination_notice_pdf(*, review: ReviewCase, issued_on: datetime.date | None = None) -> bytes:
+    """The written notice of a suspension or stop, with its reasons and the right to ask
+    for re-examination (A Art.29, C Art.26); for 特困 it states the 7-day posting."""
+    if review.outcome not in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP, ReviewOutcome.PHASE_OUT):
+        raise ValidationError("只有暂停、停保或渐退的复核结论需要出具书面通知")
+    recipient = review.recipient
+    stop = review.outcome != ReviewOutcome.SUSPEND
+    tekun = recipient.assistance_type.workflow == AssistanceType.Workflow.TEKUN
+    posting = int(review.case.policy.tekun_termination_notice_days) if tekun and stop else 0
+    return render_pdf(
+        "funds/dynamic/termination_notice_pdf.html",
+        {
+            "title": "停止救助通知书" if stop else "暂停救助通知书",
+            "page_title": "停止救助通知书" if stop else "暂停救助通知书",
+            "verb": {"suspend": "暂停发放", "stop": "停止发放", "phase_out": "渐退并到期停止发放"}[
+                review.outcome
+            ],
+            "review": review,
+            "recipient": recipient,
+            "posting_days": posting,
+            "issued_on": issued_on or timezone.localdate(),
+        },
+    )

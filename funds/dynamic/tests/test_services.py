@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -186,3 +187,48 @@ def test_a_campaign_opens_one_review_per_recipient_in_a_few_statements(
         due_on=_month(3),
     )
     assert again.opened == 0
+
+
+def test_the_stop_notice_states_reasons_and_the_right_to_re_examination(demo):
+    import io
+
+    from pypdf import PdfReader
+
+    from funds.dynamic.services import termination_notice_pdf
+
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    review_decide(review=review, outcome=ReviewOutcome.STOP, reasons="家庭人均收入超过当地低保标准")
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意停保")
+    review.refresh_from_db()
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(termination_notice_pdf(review=review))).pages
+    )
+    assert "停止救助通知书" in text
+    assert "家庭人均收入超过当地低保标准" in text
+    assert "申请复查" in text.replace("\n", "")
+
+
+def test_a_review_goes_to_the_county_where_the_township_lacks_the_power(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    review_decide(review=review, outcome=ReviewOutcome.CONTINUE, reasons="")
+    with mock.patch("cases.workflow.guards.holds_power", return_value=False):
+        with pytest.raises(Exception) as err:
+            case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意")
+        assert "须报县审批" in str(err.value)
+        case.refresh_from_db()
+        case_transition(case=case, name="refer_to_county", actor=demo.user("clerk"), opinion="报县")
+        case.refresh_from_db()
+        case_transition(
+            case=case, name="county_approve", actor=demo.user("supervisor"), opinion="同意"
+        )
+    review.refresh_from_db()
+    assert review.applied_at is not None and case.route == Case.Route.COUNTY
