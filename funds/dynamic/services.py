@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any, cast
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -295,7 +296,8 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
     day = _decision_day(event)
     month = max(review.effective_month or next_month(day), next_month(day), recipient.first_month)
     label = f"复核案件 {review.case.number} {review.get_outcome_display()}"
-    actor = event.actor
+    # recipient_change signs a None actor as the system (a decision logged without a user).
+    actor = cast(User, event.actor)
     reason = review.reasons or review.get_outcome_display()
     if review.outcome == ReviewOutcome.AMOUNT:
         recipient_change(
@@ -360,7 +362,7 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
         ReviewSchedule.objects.filter(recipient=recipient).delete()
 
 
-def on_review_transitioned(sender, *, case, event, **kwargs) -> None:
+def on_review_transitioned(sender: object, *, case: Case, event: CaseEvent, **kwargs: Any) -> None:
     """Receiver of ``case_transitioned``: a confirmed review applies its decision, inside
     the transition's transaction (a missing conclusion rolls the decision back)."""
     if case.purpose != Case.Purpose.REVIEW:

@@ -232,3 +232,13 @@ def test_a_review_goes_to_the_county_where_the_township_lacks_the_power(demo):
         )
     review.refresh_from_db()
     assert review.applied_at is not None and case.route == Case.Route.COUNTY
+
+
+def test_the_demo_seeds_schedules_and_reviews_and_runs_twice(demo):
+    from funds.dynamic.demo import seed_dynamic
+
+    registered(demo)
+    registered(demo)
+    assert seed_dynamic(actor=demo.user("clerk"), reviews=2) == 2
+    assert ReviewSchedule.objects.count() == 2
+    assert seed_dynamic(actor=demo.user("clerk"), reviews=2) == 0
