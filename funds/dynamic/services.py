@@ -94,8 +94,17 @@ def circumstance_due_on(
     return add_months(reported_on, int(policy.review_change_recheck_months))
 
 
-def _review_case(recipient: Recipient, *, on: datetime.date, number: str, actor: User) -> Case:
-    policy = policy_for(recipient.township, on)
+def _review_case(
+    recipient: Recipient,
+    *,
+    on: datetime.date,
+    number: str,
+    actor: User,
+    snapshot: dict | None = None,
+) -> Case:
+    """An unsaved review case in 已受理 with the policy in force on ``on`` frozen."""
+    if snapshot is None:
+        snapshot = policy_for(recipient.township, on).as_snapshot()
     return Case(
         number=number[:32],
         household_id=recipient.household_id,
@@ -109,7 +118,7 @@ def _review_case(recipient: Recipient, *, on: datetime.date, number: str, actor:
         created_by=actor,
         accepted_on=on,
         accepted_by=actor,
-        policy_snapshot=policy.as_snapshot(),
+        policy_snapshot=snapshot,
         documents_complete=True,
         monthly_amount=recipient.monthly_amount,
     )
@@ -196,22 +205,12 @@ def review_campaign_open(
     for r in chosen:
         if r.township_id not in snapshots:
             snapshots[r.township_id] = policy_for(Region(pk=r.township_id), on).as_snapshot()
-        case = Case(
+        case = _review_case(
+            r,
+            on=on,
             number=f"JZ{campaign.pk}-{r.pk}",
-            household_id=r.household_id,
-            assistance_type_id=r.assistance_type_id,
-            township_id=r.township_id,
-            village_id=r.village_id,
-            state=CaseState.ACCEPTED,
-            source=Case.Source.DISCOVERED,
-            purpose=Case.Purpose.REVIEW,
-            applicant_id=r.case.applicant_id,
-            created_by=actor,
-            accepted_on=on,
-            accepted_by=actor,
-            policy_snapshot=snapshots[r.township_id],
-            documents_complete=True,
-            monthly_amount=r.monthly_amount,
+            actor=actor,
+            snapshot=snapshots[r.township_id],
         )
         cases.append(case)
     Case.objects.bulk_create(cases, batch_size=2000)
