@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from archive.pdf import render_pdf
-from cases.models import Case, CaseEvent, CaseState, Member
+from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
 from funds.dynamic.models import (
     PhaseOut,
     ReviewCampaign,
@@ -28,6 +28,7 @@ from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.services import first_of_month, next_month, recipient_change
 from relief.models import AssistanceType, Region, User
 from relief.policy import Policy, policy_for
+from relief.workdays import add_workdays, workdays_between
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -94,6 +95,24 @@ def circumstance_due_on(
     return add_months(reported_on, int(policy.review_change_recheck_months))
 
 
+def _review_clock(
+    case: Case, *, on: datetime.date, due_on: datetime.date, soon_from: datetime.date | None = None
+) -> CaseClock:
+    """The case clock of a review: the one clock engine runs from the opening day to the
+    review's due date, so the daily scan flags due-soon and overdue reviews like any case."""
+    limit = max(1, workdays_between(on, due_on)) if soon_from is None else 1
+    if soon_from is None:
+        soon_from = add_workdays(on, max(0, limit - int(case.policy.due_soon_wd)))
+    return CaseClock(
+        case=case,
+        started_on=on,
+        limit_wd=limit,
+        limit_max_wd=limit,
+        overall_due=due_on,
+        due_soon_from=soon_from,
+    )
+
+
 def _review_case(
     recipient: Recipient,
     *,
@@ -157,6 +176,7 @@ def review_open(
         recipient, on=on, number=f"FH{on:%y%m%d}R{recipient.pk}-{count}", actor=actor
     )
     case.save(force_insert=True)
+    _review_clock(case, on=on, due_on=due).save(force_insert=True)
     detail = (note or "").strip()
     if died_on is not None:
         detail = f"{died_on:%Y年%m月%d日}死亡。{detail}"
@@ -214,6 +234,17 @@ def review_campaign_open(
         )
         cases.append(case)
     Case.objects.bulk_create(cases, batch_size=2000)
+    limit = max(1, workdays_between(on, due_on))
+    soon: dict[int, datetime.date] = {}
+    clocks = []
+    for c in cases:
+        if c.township_id not in soon:
+            wd = max(0, limit - int(c.policy.due_soon_wd))
+            soon[c.township_id] = add_workdays(on, wd)
+        clock = _review_clock(c, on=on, due_on=due_on, soon_from=soon[c.township_id])
+        clock.limit_wd = clock.limit_max_wd = limit
+        clocks.append(clock)
+    CaseClock.objects.bulk_create(clocks, batch_size=2000)
     ReviewCase.objects.bulk_create(
         [
             ReviewCase(

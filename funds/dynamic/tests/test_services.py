@@ -81,6 +81,7 @@ def test_a_death_opens_a_review_due_within_three_months_of_the_death(demo):
     )
     died = timezone.localdate() - datetime.timedelta(days=9)
     assert review.due_on == add_months(died, 3)
+    assert review.case.clock.overall_due == review.due_on
     assert review.case.purpose == Case.Purpose.REVIEW and review.case.state == CaseState.ACCEPTED
 
 
@@ -169,7 +170,7 @@ def test_a_campaign_opens_one_review_per_recipient_in_a_few_statements(
     demo, django_assert_max_num_queries
 ):
     recipients = [registered(demo) for _ in range(5)]
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         campaign = review_campaign_open(
             county=demo.county,
             recipients=Recipient.objects.all(),
