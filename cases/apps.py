@@ -8,10 +8,13 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: apps.py is loaded before the model registry is
         # ready, and these modules import models.
+        from django.db.models.signals import post_save
+
         from cases.clocks.services import clock_on_transition
         from cases.intake.services.application import checklist_freeze_on_request
+        from cases.models import Case
         from cases.workflow.hooks import case_transition_committed, case_transitioned
-        from cases.workflow.notifications import notify_next_actors
+        from cases.workflow.notifications import notify_facts_ready, notify_next_actors
 
         # The case log's append-only trigger and grants come with every other log table's
         # (relief/dbroles.py, after every migrate).
@@ -25,3 +28,5 @@ class CasesConfig(AppConfig):
         )
         # After commit: 1. the people who act next are notified.
         case_transition_committed.connect(notify_next_actors, dispatch_uid="cases.notify_next")
+        # 2. when a case's check report and survey are both in, its clerks hear of it.
+        post_save.connect(notify_facts_ready, sender=Case, dispatch_uid="cases.facts_ready")

@@ -4,10 +4,10 @@ and other apps share one answer without importing each other."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from cases.intake.models import ChecklistEntry, ChecklistItem, Member, NearRelative
-from cases.states import BLOCKING_STATES
+from cases.states import BLOCKING_STATES, FACTS_PENDING_STATES
 
 DEFAULT_CHECKLIST = [
     # code, name, required, categories
@@ -128,3 +128,18 @@ def near_relative_matches(case, *, id_numbers: list[str] | None = None) -> Query
     return NearRelative.objects.filter(
         active=True, relative_id_number__in=ids, township__parent_id=case.township.parent_id
     ).select_related("township", "worker_user")
+
+
+def facts_ready_q() -> Q:
+    """Cases whose investigation facts are all in (check report returned, survey finished)
+    while the case still waits in an investigation state: the clerk can move it on now."""
+    return Q(state__in=FACTS_PENDING_STATES, check_status="returned", survey_status="complete")
+
+
+def facts_ready(case) -> bool:
+    """The same rule as ``facts_ready_q`` for one case in memory."""
+    return (
+        case.state in FACTS_PENDING_STATES
+        and case.check_status == "returned"
+        and case.survey_status == "complete"
+    )

@@ -113,6 +113,10 @@ CHECK_REQUEST_STATES = (
     CaseState.VISITING,
 )
 
+#: States in which the investigation's facts (the county's check report and the home-visit
+#: survey) are awaited; once both are in, the clerk's next step is due (cases.rules.facts_ready).
+FACTS_PENDING_STATES = CHECK_REQUEST_STATES
+
 #: States in which the notice period runs (the clock may pause there).
 NOTICE_STATES = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE)
 #: Leaving the pre-decision process without a decision also stops the clock.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from cases.models import CaseState
+from cases.rules import facts_ready
 from relief.models import Role
 
 register = template.Library()
@@ -44,3 +45,9 @@ def state_colour(state: str) -> str:
 @register.filter
 def state_label(value: str) -> str:
     return dict(CaseState.choices).get(value, value)
+
+
+@register.filter(name="facts_ready")
+def facts_ready_filter(case) -> bool:
+    """The case's check report and survey are both in while it still waits (cases.rules)."""
+    return facts_ready(case)

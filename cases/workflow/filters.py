@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from cases.models import Case, CaseState, Member
+from cases.rules import facts_ready_q
 from relief.models import AssistanceType, Region
 from relief.scoping import townships_for_user, villages_for_user
 
@@ -75,6 +76,12 @@ class CaseFilter(django_filters.FilterSet):
         label="时限",
         empty_label="全部",
     )
+    progress = django_filters.ChoiceFilter(
+        choices=[("facts_ready", "核对与入户已齐，待推进")],
+        method="filter_progress",
+        label="进度",
+        empty_label="全部",
+    )
     accepted_from = django_filters.DateFilter(
         field_name="accepted_on", lookup_expr="gte", label="受理日期从"
     )
@@ -138,6 +145,11 @@ class CaseFilter(django_filters.FilterSet):
             return queryset.filter(complaint_flag=True)
         if value == "any":
             return queryset.filter(Q(near_relative_flag=True) | Q(complaint_flag=True))
+        return queryset
+
+    def filter_progress(self, queryset, name, value):
+        if value == "facts_ready":
+            return queryset.filter(facts_ready_q())
         return queryset
 
     def filter_overdue(self, queryset, name, value):

@@ -8,10 +8,12 @@ of the same callback send nothing.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CaseState
+from cases.rules import facts_ready
 from relief.models import Notification, Role, User
 
 S = CaseState
@@ -103,3 +105,44 @@ def notify_next_actors(case_id: int, event_id: int, **kwargs) -> int:
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+FACTS_READY_VERB = "案件{number}（{name}）核对报告已返回、入户调查已完成，请办理下一步"
+#: The fields whose change can complete an investigation's facts.
+FACT_FIELDS = frozenset({"check_status", "survey_status"})
+
+
+def notify_facts_ready(sender, instance: Case, update_fields=None, **kwargs) -> None:
+    """Receiver of Case ``post_save``: when the last of the facts an investigation waits for
+    comes in (check report returned, survey finished), the township's clerks hear of it
+    after commit, once per case and state."""
+    if update_fields is not None and not (FACT_FIELDS & set(update_fields)):
+        return
+    if not facts_ready(instance):
+        return
+    case_id, state = instance.pk, instance.state
+    transaction.on_commit(lambda: _send_facts_ready(case_id, state))
+
+
+def _send_facts_ready(case_id: int, state: str) -> None:
+    case = Case.objects.select_related("applicant").get(pk=case_id)
+    if case.state != state or not facts_ready(case):
+        return  # moved on already (the check's return can finish the check step itself)
+    clerks = User.objects.filter(
+        Q(role=Role.TOWNSHIP_CLERK) | Q(extra_role=Role.TOWNSHIP_CLERK),
+        region_id=case.township_id,
+        is_active=True,
+    )
+    verb = FACTS_READY_VERB.format(
+        number=case.number, name=case.applicant.name if case.applicant_id else ""
+    )
+    url = reverse("cases:detail", args=[case.pk])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=u, verb=verb[:200], url=url, dedupe_key=f"facts-ready:{case.pk}:{state}"
+            )
+            for u in clerks
+        ],
+        ignore_conflicts=True,
+    )

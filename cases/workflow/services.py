@@ -62,6 +62,8 @@ class TransitionOption:
     #: When the confirmation needs the review panel: (meeting id, label) of each meeting
     #: that reviewed the case, for the approver to name one.
     panel_meetings: list[tuple[int, str]] | None = None
+    #: The roles that may take the transition (for "on whom" the next step waits).
+    roles: tuple[str, ...] = ()
 
     @property
     def is_exit(self) -> bool:
@@ -148,6 +150,7 @@ def available_transitions(*, case: Case, user: User) -> list[TransitionOption]:
                 reasons=reasons,
                 opinion_required=bool(t.custom.get("opinion")),
                 panel_meetings=meetings,
+                roles=tuple(t.custom.get("roles", ())),
             )
         )
     return options

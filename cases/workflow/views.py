@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.states import COUNTY_VISIT_STATES
+from cases.workflow.next_step import case_next_step
 from cases.workflow.selectors import (
     case_detail_for_user,
     case_events,
@@ -83,6 +84,7 @@ def _detail_context(request, case) -> dict:
         "members": list(case.household.members.all()),
         "events": list(case_events(case=case)),
         "options": options,
+        "next_step": case_next_step(case=case, user=request.user, options=options),
         "needs_county_visit": needs_visit,
         "can_record_visit": needs_visit
         and not case.county_visit_done
