@@ -21,6 +21,7 @@ from cases.intake.models import (
     Survey,
     TekunAssessment,
 )
+from cases.notices.models import NoticeBatch, NoticeEntry, Objection
 from cases.panel.models import PanelMeeting, PanelReview
 from cases.states import CaseState
 from cases.workflow.models import Case, CaseEvent
@@ -44,6 +45,9 @@ __all__ = [
     "IncomeItem",
     "Member",
     "NearRelative",
+    "NoticeBatch",
+    "NoticeEntry",
+    "Objection",
     "PanelMeeting",
     "PanelReview",
     "Spending",

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from relief.masking import MASK_RULE_CHOICES
 from relief.models import PolicySetting, Region
 
 
@@ -356,6 +357,48 @@ KEYS: tuple[PolicyKey, ...] = (
         "A Art.19; seed 002",
         group="流程",
         choices=NOTICE_TIMING_CHOICES,
+    ),
+    PolicyKey(
+        "notice_mask_rule",
+        "公示姓名遮蔽规则",
+        "choice",
+        "stars",
+        "A Art.24; F §4(2); DOMAIN §8 (保留姓氏)",
+        group="公示",
+        choices=MASK_RULE_CHOICES,
+    ),
+    PolicyKey(
+        "notice_rows_per_page",
+        "公示每页户数",
+        "int",
+        25,
+        "",
+        group="公示",
+        unit="户",
+        minimum=5,
+        maximum=60,
+    ),
+    PolicyKey(
+        "notice_photo_warning_wd",
+        "张贴照片未上传提醒",
+        "int",
+        1,
+        "",
+        group="公示",
+        unit="工作日",
+        minimum=1,
+        maximum=10,
+    ),
+    PolicyKey(
+        "objection_rate_limit",
+        "在线异议每地址每小时上限",
+        "int",
+        5,
+        "",
+        group="公示",
+        unit="件",
+        minimum=1,
+        maximum=100,
     ),
     PolicyKey(
         "evaluation_mode",
