@@ -1,0 +1,548 @@
+"""Writes of the public notice: batches (create, remove a case, publish, withdraw, the
+posting photo, the daily close) and objections (recorded at the township or sent from the
+public page, then answered). Every state change of a case goes through
+``cases.workflow.services.case_transition``, the same transitions a clerk uses."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from archive.models import Document
+from archive.services import document_upload, read_checked_upload
+from archive.sniff import JPEG, PNG
+from cases.access import case_require_actor
+from cases.models import Case, CaseState
+from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, NoticeKind, Objection
+from cases.workflow import guards
+from cases.workflow.services import case_log_event, case_transition
+from relief.masking import mask_name
+from relief.models import Region, Role, User
+from relief.notifications import notify
+from relief.policy import policy_for
+
+BATCH_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
+OBJECTION_ROLES = (Role.TOWNSHIP_CLERK,)
+#: The longest objection text accepted (characters): a notice objection is a short statement.
+OBJECTION_MAX_CHARS = 1000
+#: The social-assistance hotline printed on every notice (E item 22).
+HOTLINE = "12349"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORDS = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+# --- helpers -------------------------------------------------------------------------------
+def system_actor(township: Region) -> User:
+    """The account that signs what the system does by itself in ``township`` (the daily
+    close, objections sent from the public page): a township clerk that cannot log in."""
+    user, created = User.objects.get_or_create(
+        username=f"system-{township.code}",
+        defaults={
+            "role": Role.TOWNSHIP_CLERK,
+            "region": township,
+            "first_name": "系统自动",
+            "is_active": False,
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def notice_kind_of(case: Case) -> str | None:
+    """Which notice the case waits for (its policy snapshot decides), or None."""
+    if case.state == CaseState.PRE_NOTICE:
+        return NoticeKind.PRE
+    if case.state == CaseState.RESULT_NOTICE:
+        return NoticeKind.RESULT
+    if case.state == CaseState.CONFIRMED and guards.notice_after_confirmation(case):
+        return NoticeKind.RESULT
+    return None
+
+
+def _in_active_batch(case: Case, *, exclude: NoticeBatch | None = None) -> NoticeBatch | None:
+    qs = NoticeEntry.objects.filter(
+        case=case,
+        outcome="",
+        batch__state__in=(BatchState.DRAFT, BatchState.PUBLISHED),
+    ).select_related("batch")
+    if exclude is not None:
+        qs = qs.exclude(batch=exclude)
+    entry = qs.first()
+    return entry.batch if entry else None
+
+
+def _amount_text(case: Case, kind: str) -> str:
+    if kind == NoticeKind.PRE or case.monthly_amount is None:
+        return "拟保障"
+    return f"{Decimal(case.monthly_amount):.2f}"
+
+
+def _next_number(village: Region, starts_on: datetime.date) -> str:
+    prefix = f"GS{village.code}-{starts_on:%Y%m%d}-"
+    taken = NoticeBatch.objects.filter(number__startswith=prefix).count()
+    return f"{prefix}{taken + 1:02d}"
+
+
+def _require_village_actor(actor: User, village: Region) -> None:
+    if not actor.has_role(*BATCH_ROLES):
+        raise ValidationError("公示批次须由乡镇民政经办人或本村协理员办理")
+    region = actor.region
+    if region is None:
+        raise ValidationError("您的账号未设置所属区划")
+    if actor.has_role(Role.TOWNSHIP_CLERK) and region.pk == village.parent_id:
+        return
+    if region.pk == village.pk:
+        return
+    raise ValidationError("该村(社区)不在您的管辖范围内")
+
+
+def _check_case(case: Case, *, village: Region, kind: str, actor: User) -> str | None:
+    if case.village_id != village.pk:
+        return f"案件{case.number}不属于{village.name}，不能列入本村公示"
+    if notice_kind_of(case) != kind:
+        return (
+            f"案件{case.number}当前为“{case.get_state_display()}”，不是待{NoticeKind(kind).label}"
+        )
+    other = _in_active_batch(case)
+    if other is not None:
+        return f"案件{case.number}已在公示批次{other.number}中"
+    case_require_actor(case=case, actor=actor, roles=BATCH_ROLES)
+    return None
+
+
+# --- batches -------------------------------------------------------------------------------
+@transaction.atomic
+def batch_create(
+    *,
+    actor: User,
+    village: Region,
+    kind: str,
+    cases: Iterable[Case],
+    starts_on: datetime.date,
+    place: str,
+    phone: str,
+    days: int | None = None,
+) -> NoticeBatch:
+    """A draft batch of the village's cases waiting for the same notice. The period is
+    calendar days (A Art.19, C Art.15), never shorter than the policy of the township or of
+    any case's snapshot. Nothing is saved when one case is refused."""
+    _require_village_actor(actor, village)
+    errors: dict[str, list[str]] = {}
+    if kind not in NoticeKind.values:
+        errors["kind"] = ["请选择公示类别"]
+    cases = list(cases)
+    if not cases:
+        errors["cases"] = ["请至少选择一户"]
+    problems = [p for p in (_check_case(c, village=village, kind=kind, actor=actor) for c in cases)]
+    problems = [p for p in problems if p]
+    if problems:
+        errors["cases"] = problems
+    minimum = max(
+        [policy_for(village, starts_on).notice_days] + [c.policy.notice_days for c in cases]
+    )
+    days = minimum if days is None else days
+    if days < minimum:
+        errors["days"] = [f"公示期不得少于{minimum}天"]
+    if starts_on < timezone.localdate():
+        errors["starts_on"] = ["公示开始日期不能早于今天"]
+    place = (place or "").strip()
+    phone = (phone or "").strip()
+    if not place:
+        errors["place"] = ["请填写张贴地点"]
+    if not phone:
+        errors["phone"] = ["请填写乡镇异议受理电话"]
+    if errors:
+        raise ValidationError(errors)
+    batch = NoticeBatch.objects.create(
+        number=_next_number(village, starts_on),
+        kind=kind,
+        township=village.parent,
+        village=village,
+        starts_on=starts_on,
+        days=days,
+        place=place[:100],
+        phone=phone[:40],
+        created_by=actor,
+    )
+    NoticeEntry.objects.bulk_create(
+        NoticeEntry(batch=batch, case=c, position=i + 1) for i, c in enumerate(cases)
+    )
+    return batch
+
+
+def _locked(batch: NoticeBatch) -> NoticeBatch:
+    return (
+        NoticeBatch.objects.select_for_update()
+        .select_related("village", "township")
+        .get(pk=batch.pk)
+    )
+
+
+@transaction.atomic
+def batch_remove_case(*, batch: NoticeBatch, case: Case, actor: User) -> None:
+    """Before publication only: after it the paper is on the wall."""
+    batch = _locked(batch)
+    _require_village_actor(actor, batch.village)
+    if batch.state != BatchState.DRAFT:
+        raise ValidationError("公示已发布，不能再移出案件")
+    deleted, _ = NoticeEntry.objects.filter(batch=batch, case=case).delete()
+    if not deleted:
+        raise ValidationError("该户不在本批公示名单中")
+
+
+@transaction.atomic
+def batch_publish(*, batch: NoticeBatch, actor: User, client_address: str | None = None):
+    """Publish: freeze what the paper shows (masked name, household size, amount), start the
+    notice of every case on the batch's first day (cases confirmed under a post-confirmation
+    policy enter 结果公示 by the clerk's own transition), signed by the publisher."""
+    batch = _locked(batch)
+    _require_village_actor(actor, batch.village)
+    if batch.state != BatchState.DRAFT:
+        raise ValidationError(f"公示批次当前为“{batch.get_state_display()}”，不能发布")
+    entries = list(batch.entries.select_related("case", "case__applicant", "case__assistance_type"))
+    if not entries:
+        raise ValidationError("公示批次中没有案件")
+    rule = policy_for(batch.village, batch.starts_on).notice_mask_rule
+    problems = []
+    for entry in entries:
+        case = entry.case
+        if notice_kind_of(case) != batch.kind:
+            problems.append(
+                f"案件{case.number}已不是待公示状态（当前为“{case.get_state_display()}”）"
+            )
+        elif _in_active_batch(case, exclude=batch) is not None:
+            problems.append(f"案件{case.number}已在另一公示批次中")
+    if problems:
+        raise ValidationError({"cases": problems})
+    for entry in entries:
+        case = entry.case
+        if case.state == CaseState.CONFIRMED:
+            case_transition(
+                case=case,
+                name="publish_result",
+                actor=actor,
+                client_address=client_address,
+                on=batch.starts_on,
+                data={"notice_batch": batch.number},
+            )
+        Case.objects.filter(pk=case.pk).update(notice_started_on=batch.starts_on)
+        case.notice_started_on = batch.starts_on
+        case_log_event(
+            case=case,
+            name="notice_published",
+            label="张贴公示",
+            actor=actor,
+            roles=BATCH_ROLES,
+            opinion=f"公示批次{batch.number}，{batch.starts_on:%Y年%m月%d日}起{batch.days}天",
+            client_address=client_address,
+            data={"notice_batch": batch.number, "starts_on": batch.starts_on.isoformat()},
+        )
+        entry.masked_name = mask_name(case.applicant.name if case.applicant else "", rule)
+        entry.household_size = case.household.members.count()
+        entry.amount_text = _amount_text(case, batch.kind)
+    NoticeEntry.objects.bulk_update(entries, ["masked_name", "household_size", "amount_text"])
+    batch.state = BatchState.PUBLISHED
+    batch.published_by = actor
+    batch.published_at = timezone.now()
+    batch.save(update_fields=["state", "published_by", "published_at"])
+    return batch
+
+
+@transaction.atomic
+def batch_withdraw(*, batch: NoticeBatch, actor: User, reason: str) -> NoticeBatch:
+    """Withdraw a batch before its first day, with a reason; its cases may join another."""
+    batch = _locked(batch)
+    _require_village_actor(actor, batch.village)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请填写撤回理由"]})
+    if batch.state not in (BatchState.DRAFT, BatchState.PUBLISHED):
+        raise ValidationError(f"公示批次当前为“{batch.get_state_display()}”，不能撤回")
+    if batch.state == BatchState.PUBLISHED and timezone.localdate() >= batch.starts_on:
+        raise ValidationError("公示已开始，不能撤回；如有问题请登记异议")
+    batch.state = BatchState.WITHDRAWN
+    batch.withdrawn_reason = reason[:200]
+    batch.save(update_fields=["state", "withdrawn_reason"])
+    return batch
+
+
+@transaction.atomic
+def batch_upload_photo(*, batch: NoticeBatch, actor: User, uploaded_file: UploadedFile) -> int:
+    """The photo of the posted notice (JPEG or PNG by content) goes into every case's file;
+    answers how many files were stored."""
+    batch = _locked(batch)
+    _require_village_actor(actor, batch.village)
+    if batch.state != BatchState.PUBLISHED:
+        raise ValidationError("公示发布后才能上传张贴照片")
+    try:
+        content, content_type = read_checked_upload(uploaded_file, allowed=(JPEG, PNG))
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages})
+    name = getattr(uploaded_file, "name", "") or "photo"
+    stored = 0
+    for entry in batch.entries.select_related("case"):
+        document_upload(
+            case=entry.case,
+            kind=Document.Kind.OTHER,
+            uploaded_file=SimpleUploadedFile(name, content, content_type=content_type),
+            actor=actor,
+            title=f"公示张贴照片（{batch.number}）",
+            allowed=(JPEG, PNG),
+        )
+        stored += 1
+    batch.photo_uploaded_at = timezone.now()
+    batch.save(update_fields=["photo_uploaded_at"])
+    return stored
+
+
+@dataclass
+class CloseResult:
+    batches: list[str] = field(default_factory=list)
+    closed_cases: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "batches": self.batches,
+            "closed_cases": self.closed_cases,
+            "skipped": self.skipped,
+        }
+
+
+_CLOSE_TRANSITION = {
+    CaseState.PRE_NOTICE: "close_notice",
+    CaseState.RESULT_NOTICE: "close_result_notice",
+}
+
+
+def batches_close_due(*, today: datetime.date | None = None) -> CloseResult:
+    """Daily: close every published batch whose period is over and move each case still on
+    notice to its next state with the clerk's own transition, signed by the system with the
+    batch number as the reason. A closed batch is never touched again (safe to run twice)."""
+    today = today or timezone.localdate()
+    result = CloseResult()
+    due = NoticeBatch.objects.filter(
+        state=BatchState.PUBLISHED,
+        starts_on__lte=today - datetime.timedelta(days=1),
+    ).order_by("starts_on", "pk")
+    for batch in due:
+        if batch.closes_on > today:
+            continue
+        _close_one(batch, today=today, result=result)
+    return result
+
+
+@transaction.atomic
+def _close_one(batch: NoticeBatch, *, today: datetime.date, result: CloseResult) -> None:
+    batch = _locked(batch)
+    if batch.state != BatchState.PUBLISHED:
+        return
+    actor = system_actor(batch.township)
+    reason = f"公示批次{batch.number}期满无异议"
+    closed = 0
+    for entry in batch.entries.select_related("case").filter(outcome=""):
+        case = entry.case
+        name = _CLOSE_TRANSITION.get(case.state)
+        if name is None or not guards.notice_period_over(case):
+            result.skipped.append(case.number)
+            continue
+        case_transition(
+            case=case,
+            name=name,
+            actor=actor,
+            opinion=reason,
+            on=today,
+            data={"notice_batch": batch.number},
+        )
+        entry.outcome = "closed"
+        entry.save(update_fields=["outcome"])
+        closed += 1
+    batch.state = BatchState.CLOSED
+    batch.closed_at = timezone.now()
+    batch.save(update_fields=["state", "closed_at"])
+    result.batches.append(batch.number)
+    result.closed_cases += closed
+    clerks = User.objects.filter(region=batch.township, role=Role.TOWNSHIP_CLERK, is_active=True)
+    notify(
+        clerks,
+        verb=f"{batch.village.name}公示批次{batch.number}已期满结束，{closed}户转入下一步",
+        url=f"/cases/notices/{batch.pk}/",
+        dedupe_key=f"notice-closed-{batch.pk}",
+    )
+
+
+# --- objections ----------------------------------------------------------------------------
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["请填写异议内容"]})
+    if len(text) > OBJECTION_MAX_CHARS:
+        raise ValidationError({"text": [f"异议内容不能超过{OBJECTION_MAX_CHARS}字"]})
+    if _CONTROL.search(text) or not _WORDS.search(text):
+        raise ValidationError({"text": ["异议内容须为文字，不能包含控制字符或文件内容"]})
+    return text
+
+
+@dataclass
+class ObjectionOutcome:
+    objection: Objection
+    message: str
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    case: Case,
+    text: str,
+    actor: User | None,
+    batch: NoticeBatch | None = None,
+    channel: str = Objection.Channel.TOWNSHIP,
+    raised_by: str = "",
+    contact: str = "",
+    anonymous: bool = False,
+    client_address: str | None = None,
+) -> ObjectionOutcome:
+    """An objection to one household (A Art.19, C Art.15). During the period it moves the
+    case into 异议复查 (re-investigation, then a new notice, or refusal / revocation); after
+    it, or with no open notice, it is recorded and handled as a complaint (A Art.20: the
+    county visits). ``actor`` None: sent from the public page, signed by the system."""
+    text = _clean_text(text)
+    raised_by = "" if anonymous else (raised_by or "").strip()[:40]
+    contact = (contact or "").strip()[:60]
+    if actor is not None:
+        case_require_actor(case=case, actor=actor, roles=OBJECTION_ROLES)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    entry = None
+    if batch is not None:
+        entry = NoticeEntry.objects.filter(batch=batch, case=case).first()
+        if entry is None or batch.state in (BatchState.DRAFT, BatchState.WITHDRAWN):
+            raise ValidationError({"case": ["该户不在本批公示名单中"]})
+    today = timezone.localdate()
+    during = (
+        entry is not None
+        and batch is not None
+        and batch.is_open_on(today)
+        and entry.outcome == ""
+        and case.state in _CLOSE_TRANSITION
+    )
+    signer = actor or system_actor(case.township)
+    objection = Objection.objects.create(
+        batch=batch,
+        case=case,
+        channel=channel,
+        is_complaint=not during,
+        anonymous=anonymous,
+        raised_by=raised_by,
+        contact=contact,
+        text=text,
+        recorded_by=actor,
+        client_address=client_address,
+    )
+    data = {"objection": objection.pk, **({"notice_batch": batch.number} if batch else {})}
+    if during:
+        assert entry is not None and batch is not None
+        case_transition(
+            case=case,
+            name="raise_objection",
+            actor=signer,
+            opinion=f"公示批次{batch.number}收到异议（{objection.get_channel_display()}）：{text[:200]}",
+            client_address=client_address,
+            data=data,
+        )
+        entry.outcome = "objection"
+        entry.save(update_fields=["outcome"])
+        message = "异议已登记，案件转入异议复查"
+    else:
+        Case.objects.filter(pk=case.pk).update(complaint_flag=True)
+        case_log_event(
+            case=case,
+            name="late_objection",
+            label="公示期外异议按投诉登记",
+            actor=signer,
+            roles=OBJECTION_ROLES,
+            opinion=text[:200],
+            client_address=client_address,
+            data=data,
+        )
+        message = "该户公示期已结束或未在公示中，已按投诉举报登记并转县级核查"
+    clerks = User.objects.filter(region=case.township, role=Role.TOWNSHIP_CLERK, is_active=True)
+    notify(
+        clerks,
+        verb=f"案件{case.number}收到{'投诉' if objection.is_complaint else '公示异议'}",
+        url=f"/cases/{case.pk}/",
+        dedupe_key=f"objection-{objection.pk}",
+    )
+    return ObjectionOutcome(objection=objection, message=message)
+
+
+def objection_rate_limited(*, client_address: str | None, township: Region) -> bool:
+    """Captcha-free limit on the public form: at most the policy's number per client
+    address and hour; counts the attempt."""
+    limit = policy_for(township, timezone.localdate()).objection_rate_limit
+    key = f"objection-rate:{client_address or 'unknown'}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > limit
+
+
+def objection_submit_public(
+    *,
+    batch: NoticeBatch,
+    case_id: int,
+    text: str,
+    contact: str = "",
+    raised_by: str = "",
+    client_address: str | None = None,
+) -> ObjectionOutcome:
+    """From the QR page, no login: the household is chosen among the batch's entries."""
+    if objection_rate_limited(client_address=client_address, township=batch.township):
+        raise ValidationError("提交过于频繁，请一小时后再试，或致电乡镇民政办、12349反映")
+    case = Case.objects.filter(pk=case_id, notice_entries__batch=batch).first()
+    if case is None:
+        raise ValidationError({"case": ["该户不在本批公示名单中"]})
+    return objection_record(
+        case=case,
+        batch=batch,
+        text=text,
+        actor=None,
+        channel=Objection.Channel.ONLINE,
+        raised_by=raised_by,
+        contact=contact,
+        anonymous=not raised_by.strip(),
+        client_address=client_address,
+    )
+
+
+@transaction.atomic
+def objection_feedback(*, objection: Objection, actor: User, feedback: str) -> Objection:
+    """The handling ends with feedback to the person who objected, where they left a way to
+    reach them (A Art.36–37)."""
+    case_require_actor(case=objection.case, actor=actor, roles=OBJECTION_ROLES)
+    feedback = (feedback or "").strip()
+    if not feedback:
+        raise ValidationError({"feedback": ["请填写处理结果与反馈内容"]})
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.status != Objection.Status.OPEN:
+        raise ValidationError("该异议已办结")
+    objection.feedback = feedback
+    objection.feedback_by = actor
+    objection.feedback_at = timezone.now()
+    objection.status = Objection.Status.ANSWERED if objection.contact else Objection.Status.CLOSED
+    objection.save(update_fields=["feedback", "feedback_by", "feedback_at", "status"])
+    return objection
