@@ -41,47 +41,47 @@ def _help_clock(demo, start_at: datetime.datetime) -> CaseClock:
 
 def test_24_hours_from_friday_night_end_on_saturday_night_not_after_the_weekend(demo, travel):
     start = datetime.datetime(2026, 3, 6, 22, 30, tzinfo=BJ)  # a Friday, 22:30 Beijing
-    if travel(start) is None:
-        clock = _help_clock(demo, start)
+    travel(start)
+    clock = _help_clock(demo, start)
     assert clock.step_due_at == datetime.datetime(2026, 3, 7, 22, 30, tzinfo=BJ)
     assert clock.step_due == D(2026, 3, 7)  # across midnight, on the Saturday
-    if travel(datetime.datetime(2026, 3, 7, 19, 0, tzinfo=BJ)) is None:
-        result = scan_deadlines()
-        assert result.step_due_soon_marked == 1 and result.step_overdue_marked == 0
-    if travel(datetime.datetime(2026, 3, 7, 22, 31, tzinfo=BJ)) is None:
-        result = scan_deadlines()
-        assert result.step_overdue_marked == 1
-        clock.refresh_from_db()
-        assert clock.step_overdue and not clock.step_due_soon
-        assert Notification.objects.filter(verb__contains="先行救助").exists()
-        again = scan_deadlines()
-        assert again.step_overdue_marked == 0 and again.notifications == 0
+    travel(datetime.datetime(2026, 3, 7, 19, 0, tzinfo=BJ))
+    result = scan_deadlines()
+    assert result.step_due_soon_marked == 1 and result.step_overdue_marked == 0
+    travel(datetime.datetime(2026, 3, 7, 22, 31, tzinfo=BJ))
+    result = scan_deadlines()
+    assert result.step_overdue_marked == 1
+    clock.refresh_from_db()
+    assert clock.step_overdue and not clock.step_due_soon
+    assert Notification.objects.filter(verb__contains="先行救助").exists()
+    again = scan_deadlines()
+    assert again.step_overdue_marked == 0 and again.notifications == 0
 
 
 def test_an_hours_step_is_not_overdue_on_its_due_day_before_its_due_hour(demo, travel):
     start = datetime.datetime(2026, 3, 9, 9, 0, tzinfo=BJ)
-    if travel(start) is None:
-        clock = _help_clock(demo, start)
-    if travel(datetime.datetime(2026, 3, 10, 8, 59, tzinfo=BJ)) is None:
-        scan_deadlines()
-        clock.refresh_from_db()
-        assert not clock.step_overdue
+    travel(start)
+    clock = _help_clock(demo, start)
+    travel(datetime.datetime(2026, 3, 10, 8, 59, tzinfo=BJ))
+    scan_deadlines()
+    clock.refresh_from_db()
+    assert not clock.step_overdue
 
 
 def test_the_paperwork_step_after_help_counts_5_working_days_across_the_qingming_holiday(
     demo, travel
 ):
     start = datetime.datetime(2026, 4, 2, 10, 0, tzinfo=BJ)  # Thursday; 4/4–4/6 are off
-    if travel(start) is None:
-        clock = _help_clock(demo, start)
-        clocks.clock_set_step(
-            clock,
-            kind=StepKind.EMERGENCY_FILE,
-            start=D(2026, 4, 2),
-            workdays=5,
-            today=D(2026, 4, 2),
-        )
-        clock.save()
+    travel(start)
+    clock = _help_clock(demo, start)
+    clocks.clock_set_step(
+        clock,
+        kind=StepKind.EMERGENCY_FILE,
+        start=D(2026, 4, 2),
+        workdays=5,
+        today=D(2026, 4, 2),
+    )
+    clock.save()
     # 4/3 Fri, 4/7 Tue, 4/8, 4/9, 4/10 → the fifth working day is Friday 4/10.
     assert clock.step_due == D(2026, 4, 10) and clock.step_due_at is None
     assert scan_deadlines(today=D(2026, 4, 10)).step_overdue_marked == 0
