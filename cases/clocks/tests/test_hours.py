@@ -84,5 +84,9 @@ def test_the_paperwork_step_after_help_counts_5_working_days_across_the_qingming
     clock.save()
     # 4/3 Fri, 4/7 Tue, 4/8, 4/9, 4/10 → the fifth working day is Friday 4/10.
     assert clock.step_due == D(2026, 4, 10) and clock.step_due_at is None
-    assert scan_deadlines(today=D(2026, 4, 10)).step_overdue_marked == 0
-    assert scan_deadlines(today=D(2026, 4, 11)).step_overdue_marked == 1
+    scan_deadlines(today=D(2026, 4, 10))
+    clock.refresh_from_db()
+    assert not clock.step_overdue
+    scan_deadlines(today=D(2026, 4, 11))
+    clock.refresh_from_db()
+    assert clock.step_overdue
