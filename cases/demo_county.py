@@ -169,7 +169,8 @@ def _try(case: Case, name: str, actors: _Actors, on: datetime.date, opinion: str
         try:
             case_transition(case=case, name=name, actor=actor, opinion=opinion, on=on)
             return True
-        except (TransitionRefused, ValidationError):
+        except (TransitionRefused, ValidationError) as exc:
+            _REFUSALS[f"{name}: {exc}"[:160]] += 1
             case.refresh_from_db()
             continue
     return False
@@ -234,6 +235,10 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
     exit_name = EXITS.get(target)
     for _step in range(14):
         if case.state == target:
+            if target in (CaseState.CHECKING, CaseState.INVESTIGATING) and (
+                case.check_status in ("", "none", None)
+            ):
+                check_request(case=case, actor=clerk)
             return
         if exit_name and _try(case, exit_name, actors, day, _exit_opinion(target)):
             if case.state == target:
@@ -258,10 +263,12 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
         day += datetime.timedelta(days=2 if case.state not in _NOTICE else 1)
         if case.state in _NOTICE:
             day += datetime.timedelta(days=8)  # the notice ran its period: it has ended
-            day = min(day, timezone.localdate())
+        day = min(day, timezone.localdate())
 
 
 _NOTICE = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE)
+_REFUSALS: Counter[str] = Counter()
+_PAID = (CaseState.PAYING, CaseState.RESULT_NOTICE, CaseState.REVOKED, CaseState.CONFIRMED)
 
 
 def _exit_opinion(target: str) -> str:
@@ -293,8 +300,11 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
         villages = list(township.children.order_by("code"))
         village = villages[n % len(villages)]
         type_code = TYPE_CODES[(n // len(townships)) % len(TYPE_CODES)]
-        target = TARGETS[n % len(TARGETS)]
-        start = today - datetime.timedelta(days=5 + (n * 7) % 60)
+        target = TARGETS[(n + n // len(TARGETS)) % len(TARGETS)]
+        if target in _PAID and not type_code.startswith("dibao"):
+            # payment needs a computed monthly amount: the 低保 route computes it itself
+            type_code = "dibao_urban" if n % 2 else "dibao_rural"
+        start = today - datetime.timedelta(days=25 + (n * 7) % 50)
         try:
             case = application_create(
                 actor=clerk,

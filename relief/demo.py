@@ -80,6 +80,8 @@ ACCOUNTS = [
     DemoAccount("assistant_wuxi", "郑桂兰", Role.VILLAGE_ASSISTANT, "340521102201"),
     DemoAccount("clerk_shiqiao", "黄文斌", Role.TOWNSHIP_CLERK, "340521103000"),
     DemoAccount("approver_shiqiao", "徐春梅", Role.TOWNSHIP_APPROVER, "340521103000"),
+    DemoAccount("clerk_taibai", "何立新", Role.TOWNSHIP_CLERK, "340521104000"),
+    DemoAccount("approver_taibai", "罗美玲", Role.TOWNSHIP_APPROVER, "340521104000"),
 ]
 
 
