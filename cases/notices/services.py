@@ -145,8 +145,8 @@ def batch_create(
     cases = list(cases)
     if not cases:
         errors["cases"] = ["请至少选择一户"]
-    problems = [p for p in (_check_case(c, village=village, kind=kind, actor=actor) for c in cases)]
-    problems = [p for p in problems if p]
+    checked = [_check_case(c, village=village, kind=kind, actor=actor) for c in cases]
+    problems = [p for p in checked if p]
     if problems:
         errors["cases"] = problems
     minimum = max(
@@ -163,8 +163,11 @@ def batch_create(
         errors["place"] = ["请填写张贴地点"]
     if not phone:
         errors["phone"] = ["请填写乡镇异议受理电话"]
+    if village.parent is None:
+        errors["village"] = ["该村(社区)未归属乡镇(街道)"]
     if errors:
         raise ValidationError(errors)
+    assert village.parent is not None  # checked above; tells the type checker
     batch = NoticeBatch.objects.create(
         number=_next_number(village, starts_on),
         kind=kind,
@@ -203,7 +206,9 @@ def batch_remove_case(*, batch: NoticeBatch, case: Case, actor: User) -> None:
 
 
 @transaction.atomic
-def batch_publish(*, batch: NoticeBatch, actor: User, client_address: str | None = None):
+def batch_publish(
+    *, batch: NoticeBatch, actor: User, client_address: str | None = None
+) -> NoticeBatch:
     """Publish: freeze what the paper shows (masked name, household size, amount), start the
     notice of every case on the batch's first day (cases confirmed under a post-confirmation
     policy enter 结果公示 by the clerk's own transition), signed by the publisher."""
