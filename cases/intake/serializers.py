@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cases.intake.idnumbers import mask
 from relief.api_errors import ErrorSerializer
 
 
@@ -119,10 +120,18 @@ class DeactivateInputSerializer(serializers.Serializer):
 # --- output ------------------------------------------------------------------------------
 
 
+class MaskedIdNumberField(serializers.CharField):
+    """An ID number answered masked (3401**********123X): sensitive personal data is never
+    sent in full by default."""
+
+    def to_representation(self, value):
+        return mask(str(value)) if value else ""
+
+
 class MemberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    id_number = serializers.CharField()
+    id_number = MaskedIdNumberField(help_text="身份证号（脱敏）")
     relation = serializers.CharField()
     sex = serializers.CharField()
     birth_date = serializers.DateField()
@@ -295,7 +304,7 @@ class NearRelativeSerializer(serializers.Serializer):
     worker_name = serializers.CharField()
     worker_position = serializers.CharField()
     relative_name = serializers.CharField()
-    relative_id_number = serializers.CharField()
+    relative_id_number = MaskedIdNumberField(help_text="亲属身份证号（脱敏）")
     relation = serializers.CharField()
     active = serializers.BooleanField()
 
