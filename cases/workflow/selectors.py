@@ -38,9 +38,10 @@ def case_page_list_for_user(
 
 
 def case_detail_for_user(*, user: User, pk: int) -> Case:
-    """One case for its page: region-scoped (404 outside), members prefetched."""
+    """One case for its page: region-scoped (404 outside), members prefetched, the clock
+    (read by the 下一步 panel) joined."""
     qs = case_list_for_user(user=user).select_related(
-        "accepted_by", "created_by", "township__parent"
+        "accepted_by", "created_by", "township__parent", "clock"
     )
     return get_object_or_404(qs.prefetch_related("household__members"), pk=pk)
 

@@ -29,9 +29,9 @@ def cases(demo):
     return [*made, case]
 
 
-def test_the_case_page_runs_32_queries(demo, client, cases):
+def test_the_case_page_runs_31_queries(demo, client, cases):
     client.force_login(demo.user("clerk"))
-    assert queries_of(client, reverse("cases:detail", args=[cases[-1].pk])) == 32
+    assert queries_of(client, reverse("cases:detail", args=[cases[-1].pk])) == 31
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
