@@ -177,6 +177,11 @@ def no_result_notice(case) -> bool:
     return case.short_route or case.policy.notice_timing == "before"
 
 
+@guard("复核案件的决定直接变更在册对象，无需纳入发放")
+def not_a_review(case) -> bool:
+    return case.purpose != case.Purpose.REVIEW
+
+
 @guard("案件已作出确认决定，不能撤回或终止；如需停止救助请由县级依法纠正")
 def not_decided(case) -> bool:
     return not case.is_decided

@@ -481,7 +481,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=CaseState.CONFIRMED,
         target=CaseState.PAYING,
-        conditions=[g.no_result_notice],
+        conditions=[g.no_result_notice, g.not_a_review],
         custom={"label": "纳入发放", "roles": ("township_clerk",), "opinion": False},
     )
     def start_payment(self, *, on, **kw):

@@ -9,13 +9,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from archive.pdf import render_pdf
 from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
+from cases.workflow.services import case_log_event
 from funds.dynamic.models import (
     PhaseOut,
     ReviewCampaign,
@@ -26,8 +28,9 @@ from funds.dynamic.models import (
 )
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.services import first_of_month, next_month, recipient_change
-from relief.models import AssistanceType, Region, User
+from relief.models import AssistanceType, Region, Role, User
 from relief.policy import Policy, policy_for
+from relief.scoping import scope_by_region
 from relief.workdays import add_workdays, workdays_between
 
 
@@ -113,6 +116,18 @@ def _review_clock(
     )
 
 
+#: Who opens a review of a recipient: the village assistant who reports a change, the
+#: township's clerk who finds one, the county supervisor (each within their region).
+REVIEW_OPEN_ROLES = (Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.COUNTY_SUPERVISOR)
+
+
+def _require_review_opener(actor: User, recipient: Recipient) -> None:
+    if not actor.has_role(*REVIEW_OPEN_ROLES):
+        raise PermissionDenied("只有村(居)协理员、乡镇经办人或县级监管人员可以启动复核")
+    if not scope_by_region(Recipient.objects.filter(pk=recipient.pk), actor).exists():
+        raise Http404("在册对象不在您的管辖区域内")
+
+
 def _review_case(
     recipient: Recipient,
     *,
@@ -155,6 +170,7 @@ def review_open(
 ) -> ReviewCase:
     """A change of circumstance (or the schedule) opens a review case in 已受理, due by the
     policy's date. A death date in the future is refused."""
+    _require_review_opener(actor, recipient)
     today = timezone.localdate()
     on = on or today
     errors: dict[str, str] = {}
@@ -180,6 +196,17 @@ def review_open(
     detail = (note or "").strip()
     if died_on is not None:
         detail = f"{died_on:%Y年%m月%d日}死亡。{detail}"
+    case_log_event(
+        case=case,
+        name="open_review",
+        label="启动复核",
+        actor=actor,
+        roles=REVIEW_OPEN_ROLES,
+        opinion=f"{ReviewTrigger(trigger).label}：{detail}"
+        if detail
+        else ReviewTrigger(trigger).label,
+        data={"on": on.isoformat(), "due_on": due.isoformat(), "recipient": recipient.pk},
+    )
     return ReviewCase.objects.create(
         case=case, recipient=recipient, trigger=trigger, trigger_note=detail[:300], due_on=due
     )

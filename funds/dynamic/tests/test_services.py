@@ -8,7 +8,8 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Member
@@ -96,6 +97,42 @@ def test_a_death_date_in_the_future_is_refused_and_nothing_is_saved(demo):
         )
     assert "死亡日期不能晚于今天" in str(err.value)
     assert not ReviewCase.objects.exists()
+
+
+def test_opening_a_review_is_signed_in_the_case_log_and_refused_outside_the_region(demo):
+    recipient = registered(demo)
+    with pytest.raises(Http404):
+        review_open(
+            recipient=recipient, actor=demo.user("clerk_huangchi"), trigger=ReviewTrigger.INCOME
+        )
+    with pytest.raises(PermissionDenied):
+        review_open(recipient=recipient, actor=demo.user("approver"), trigger=ReviewTrigger.INCOME)
+    assert not ReviewCase.objects.exists()
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME, note="增收"
+    )
+    (event,) = review.case.events.all()
+    assert (event.transition, event.label, event.actor) == (
+        "open_review",
+        "启动复核",
+        demo.user("clerk"),
+    )
+    assert "增收" in event.opinion and event.hash
+
+
+def test_a_decided_review_offers_no_payment_step(demo):
+    recipient = registered(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = review.case
+    Case.objects.filter(pk=case.pk).update(
+        state=CaseState.CONFIRMED, decided_on=timezone.localdate()
+    )
+    case.refresh_from_db()
+    with pytest.raises(ValidationError) as err:
+        case_transition(case=case, name="start_payment", actor=demo.user("clerk"))
+    assert "无需纳入发放" in str(err.value)
 
 
 def _to_decision(demo, review):
