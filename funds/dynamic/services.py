@@ -224,6 +224,9 @@ def review_campaign_open(
 ) -> ReviewCampaign:
     """集中复核: one review case per recipient of ``recipients`` not stopped and without an
     open review, inserted in batches (a few statements per thousand recipients)."""
+    if not actor.has_role(Role.TOWNSHIP_CLERK, Role.COUNTY_SUPERVISOR):
+        raise PermissionDenied("只有乡镇经办人或县级监管人员可以开展集中复核")
+    recipients = scope_by_region(recipients, actor)  # never another township's recipients
     on = on or timezone.localdate()
     if not (name or "").strip():
         raise ValidationError({"name": "请填写集中复核名称"})

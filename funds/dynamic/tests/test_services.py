@@ -280,3 +280,23 @@ def test_the_demo_seeds_schedules_and_reviews_and_runs_twice(demo):
     assert seed_dynamic(actor=demo.user("clerk"), reviews=2) == 2
     assert ReviewSchedule.objects.count() == 2
     assert seed_dynamic(actor=demo.user("clerk"), reviews=2) == 0
+
+
+def test_a_campaign_takes_only_the_actors_recipients_and_needs_a_clerk_or_supervisor(demo):
+    registered(demo)  # a recipient of 姑孰镇
+    with pytest.raises(PermissionDenied):
+        review_campaign_open(
+            county=demo.county,
+            recipients=Recipient.objects.all(),
+            actor=demo.user("approver"),
+            name="集中复核",
+            due_on=_month(3),
+        )
+    campaign = review_campaign_open(
+        county=demo.county,
+        recipients=Recipient.objects.all(),
+        actor=demo.user("clerk_huangchi"),
+        name="集中复核",
+        due_on=_month(3),
+    )
+    assert campaign.opened == 0 and not ReviewCase.objects.exists()
