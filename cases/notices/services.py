@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from archive.models import Document
@@ -29,6 +30,7 @@ from relief.masking import mask_name
 from relief.models import Region, Role, User
 from relief.notifications import notify
 from relief.policy import policy_for
+from relief.scoping import villages_for_user
 
 BATCH_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
 OBJECTION_ROLES = (Role.TOWNSHIP_CLERK,)
@@ -96,16 +98,11 @@ def _next_number(village: Region, starts_on: datetime.date) -> str:
 
 
 def _require_village_actor(actor: User, village: Region) -> None:
+    """The township's clerk or the village's assistant (relief.scoping: 404 outside)."""
     if not actor.has_role(*BATCH_ROLES):
-        raise ValidationError("公示批次须由乡镇民政经办人或本村协理员办理")
-    region = actor.region
-    if region is None:
-        raise ValidationError("您的账号未设置所属区划")
-    if actor.has_role(Role.TOWNSHIP_CLERK) and region.pk == village.parent_id:
-        return
-    if region.pk == village.pk:
-        return
-    raise ValidationError("该村(社区)不在您的管辖范围内")
+        raise PermissionDenied("公示批次须由乡镇民政经办人或本村协理员办理")
+    if not villages_for_user(actor).filter(pk=village.pk).exists():
+        raise Http404("该村(社区)不在您的管辖范围内")
 
 
 def _check_case(case: Case, *, village: Region, kind: str, actor: User) -> str | None:

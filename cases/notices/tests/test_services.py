@@ -1,0 +1,143 @@
+"""Notice batches: refused input saves nothing, publication freezes masked rows, the daily
+close moves each case once however often it runs, an objection during the period opens the
+objection route."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import CaseState
+from cases.notices.models import BatchState, NoticeBatch, NoticeKind
+from cases.notices.services import (
+    batch_create,
+    batch_publish,
+    batches_close_due,
+    objection_record,
+)
+from cases.workflow.tests.helpers import make_case
+from relief.models import Region
+
+
+def _village_of(case):
+    return Region.objects.get(pk=case.village_id)
+
+
+def _batch(demo, cases, **kw):
+    kw.setdefault("starts_on", timezone.localdate())
+    return batch_create(
+        actor=demo.user("clerk"),
+        village=_village_of(cases[0]),
+        kind=NoticeKind.PRE,
+        cases=cases,
+        place="村委会公示栏",
+        phone="0555-1234567",
+        **kw,
+    )
+
+
+def _shift(monkeypatch, days: int) -> datetime.date:
+    moved = timezone.now() + datetime.timedelta(days=days)
+    monkeypatch.setattr(timezone, "now", lambda: moved)
+    return timezone.localdate()
+
+
+@pytest.mark.django_db
+def test_a_case_not_ready_or_a_short_period_is_refused_and_nothing_is_saved(demo):
+    ready = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    not_ready = make_case(demo.gushu, force_state=CaseState.REVIEW)
+    with pytest.raises(ValidationError) as err:
+        _batch(demo, [ready, not_ready], days=1)
+    messages = err.value.message_dict
+    assert messages["cases"] == [f"案件{not_ready.number}当前为“待审核确认”，不是待确认前公示"]
+    assert "公示期不得少于" in messages["days"][0]
+    assert not NoticeBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_the_townships_clerk_or_the_villages_assistant_may_gather_a_batch(demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    with pytest.raises(Http404):
+        batch_create(
+            actor=demo.user("clerk_huangchi"),
+            village=_village_of(case),
+            kind=NoticeKind.PRE,
+            cases=[case],
+            starts_on=timezone.localdate(),
+            place="公示栏",
+            phone="12345",
+        )
+    with pytest.raises(PermissionDenied):
+        batch_create(
+            actor=demo.user("approver"),
+            village=_village_of(case),
+            kind=NoticeKind.PRE,
+            cases=[case],
+            starts_on=timezone.localdate(),
+            place="公示栏",
+            phone="12345",
+        )
+    assert not NoticeBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_publication_freezes_masked_rows_and_the_close_moves_each_case_once(demo, monkeypatch):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_batch(demo, [case]), actor=demo.user("clerk"))
+    assert batch.state == BatchState.PUBLISHED
+    (entry,) = batch.entries.all()
+    name = case.applicant.name
+    assert entry.masked_name.startswith(name[0]) and name not in entry.masked_name
+    assert entry.amount_text == "拟保障"
+    case.refresh_from_db()
+    assert case.notice_started_on == timezone.localdate()
+    assert case.events.filter(transition="notice_published").count() == 1
+
+    assert batches_close_due().closed_cases == 0  # still on the wall
+    today = _shift(monkeypatch, batch.days + 1)
+    first = batches_close_due(today=today)
+    second = batches_close_due(today=today)
+    assert (first.closed_cases, first.batches) == (1, [batch.number])
+    assert (second.closed_cases, second.batches) == (0, [])
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEW
+    closing = case.events.get(transition="close_notice")
+    assert batch.number in closing.opinion
+    batch.refresh_from_db()
+    assert batch.state == BatchState.CLOSED
+
+
+@pytest.mark.django_db
+def test_an_objection_during_the_period_opens_the_objection_route(demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_batch(demo, [case]), actor=demo.user("clerk"))
+    outcome = objection_record(
+        case=case,
+        batch=batch,
+        text="该户有两套住房",
+        actor=demo.user("clerk"),
+        raised_by="王某",
+        contact="13800000000",
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.OBJECTION
+    assert not outcome.objection.is_complaint and "异议复查" in outcome.message
+
+
+@pytest.mark.django_db
+def test_an_objection_for_a_household_not_in_the_batch_or_without_words_is_refused(demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    other = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_batch(demo, [case]), actor=demo.user("clerk"))
+    with pytest.raises(ValidationError) as err:
+        objection_record(case=other, batch=batch, text="有异议", actor=demo.user("clerk"))
+    assert "不在本批公示名单中" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        objection_record(case=case, batch=batch, text="\x00\x01", actor=demo.user("clerk"))
+    assert "须为文字" in str(err.value)
+    case.refresh_from_db()
+    assert case.state == CaseState.PRE_NOTICE
