@@ -15,6 +15,7 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseState
 from cases.rules import facts_ready
 from relief.models import Notification, Role, User
+from relief.notifications import notify
 
 S = CaseState
 #: Who acts next when a case arrives in a state, and at which level of its region.
@@ -137,12 +138,6 @@ def _send_facts_ready(case_id: int, state: str) -> None:
         number=case.number, name=case.applicant.name if case.applicant_id else ""
     )
     url = reverse("cases:detail", args=[case.pk])
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u, verb=verb[:200], url=url, dedupe_key=f"facts-ready:{case.pk}:{state}"
-            )
-            for u in clerks
-        ],
-        ignore_conflicts=True,
+    notify(
+        clerks, verb=verb, url=url, dedupe_key=f"facts-ready:{case.pk}:{state}", after_commit=False
     )
