@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import time
 from collections import Counter
 
@@ -37,6 +38,8 @@ TYPE_CODES = [
     "elderly_subsidy",
     "disability_subsidy",
 ]
+logger = logging.getLogger(__name__)
+
 #: How far each demo case goes; spread over townships and types by position.
 TARGETS = [
     CaseState.DRAFT,
@@ -170,7 +173,7 @@ def _try(case: Case, name: str, actors: _Actors, on: datetime.date, opinion: str
             case_transition(case=case, name=name, actor=actor, opinion=opinion, on=on)
             return True
         except (TransitionRefused, ValidationError) as exc:
-            _REFUSALS[f"{name}: {exc}"[:160]] += 1
+            logger.debug("demo: %s refused for %s: %s", name, case.number, exc)
             case.refresh_from_db()
             continue
     return False
@@ -262,12 +265,12 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
             return
         day += datetime.timedelta(days=2 if case.state not in _NOTICE else 1)
         if case.state in _NOTICE:
-            day += datetime.timedelta(days=8)  # the notice ran its period: it has ended
+            # the notice ran its period (the policy's days): it has ended
+            day += datetime.timedelta(days=int(case.policy.notice_days) + 1)
         day = min(day, timezone.localdate())
 
 
 _NOTICE = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE)
-_REFUSALS: Counter[str] = Counter()
 _PAID = (CaseState.PAYING, CaseState.RESULT_NOTICE, CaseState.REVOKED, CaseState.CONFIRMED)
 
 
