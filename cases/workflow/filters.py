@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import connections
 from django.db.models import Q
 
 from cases.models import Case, CaseState, Member
 from cases.rules import facts_ready_q
+from relief import paging
 from relief.models import AssistanceType, Region
 from relief.scoping import townships_for_user, villages_for_user
 
@@ -41,6 +43,28 @@ def case_ids_matching(value: str):
     )
     by_member = Case.objects.filter(household_id__in=households).order_by().values("pk")
     return by_number.union(by_member)
+
+
+def _ids_cap(db: str) -> int:
+    """How many matching ids the search hands on as a list: the list's count cap, less on a
+    backend that takes few query parameters (Django's SQLite declares 999)."""
+    limit = connections[db].features.max_query_params
+    return paging.COUNT_CAP if limit is None else min(paging.COUNT_CAP, limit - 100)
+
+
+def search_cases(queryset, value: str):
+    """``queryset`` narrowed to the cases ``value`` finds, ids first: the matching ids of the
+    user's region are read on their own (index lookups, no joins), then the list pages on
+    ``pk IN (ids)``. Folding the UNION into the list's row query, with its seven joins, lets
+    the planner (past ``join_collapse_limit``) scan the whole table: 5 s on 1M cases against
+    12 ms for the match alone. A term matching more cases than the cap keeps the subquery
+    (its page is still exact; only its cost grows)."""
+    matching = queryset.filter(pk__in=case_ids_matching(value))
+    cap = _ids_cap(queryset.db)
+    ids = list(matching.order_by().values_list("pk", flat=True)[: cap + 1])
+    if len(ids) > cap:
+        return matching
+    return queryset.filter(pk__in=ids)
 
 
 class ChineseOrderingFilter(django_filters.OrderingFilter):
@@ -136,7 +160,7 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(pk__in=case_ids_matching(value))
+        return search_cases(queryset, value)
 
     def filter_flagged(self, queryset, name, value):
         if value == "near_relative":

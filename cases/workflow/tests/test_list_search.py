@@ -7,9 +7,12 @@ import importlib
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.workflow.tests.helpers import make_case
+from cases.workflow import filters, selectors
+from cases.workflow.tests.helpers import fast_passwords, make_case  # noqa: F401
+from relief import paging
 from tests.factories import MemberFactory
 
 search_migration = importlib.import_module("cases.migrations.0004_search_trigram_indexes")
@@ -75,3 +78,60 @@ def test_the_migration_builds_trigram_and_pattern_indexes_on_postgresql(db):
     finally:
         with connection.schema_editor() as editor:
             search_migration.remove_search_indexes(apps, editor)
+
+
+def _old_search(queryset, value: str):
+    """The search before ids-first: the UNION folded into the row query."""
+    return queryset.filter(pk__in=filters.case_ids_matching(value))
+
+
+@pytest.fixture
+def many(demo):
+    made = []
+    for i, name in enumerate(["王建国", "王建军", "李建国", "王小明", "欧阳建"] * 3):
+        case = make_case(demo.gushu if i % 2 else demo.wuxi)
+        MemberFactory(household=case.household, name=name, id_number=f"3405211980010{i:04d}X")
+        made.append(case)
+    return made
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor"])
+def test_ids_first_finds_exactly_what_the_folded_search_found(demo, many, username):
+    user = demo.user(username)
+    terms = ["王建", "建国", "王", "欧阳建", "0001", "3405211980010", many[3].number, "无此人"]
+    terms += [many[0].number[:4]]
+    base = selectors.case_page_list_for_user(user=user).queryset.order_by("-created_at", "-id")
+    found = {}
+    for term in terms:
+        before = list(_old_search(base, term).values_list("pk", flat=True))
+        after = list(filters.search_cases(base, term).values_list("pk", flat=True))
+        assert after == before, term
+        found[term] = len(after)
+    assert found["无此人"] == 0 and found["王"] > found["王建"] > 0 and found[many[3].number] == 1
+
+
+def test_a_term_matching_more_than_the_cap_keeps_the_subquery(demo, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    base = selectors.case_page_list_for_user(user=demo.user("supervisor")).queryset
+    narrowed = filters.search_cases(base, "王")
+    assert "UNION" in str(narrowed.query)  # too broad for a list of ids
+    assert set(narrowed) == set(_old_search(base, "王"))
+    monkeypatch.setattr(paging, "COUNT_CAP", 10_000)
+    assert "UNION" not in str(filters.search_cases(base, "王").query)
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor"])
+def test_a_search_costs_the_list_plus_one_query_for_the_ids(demo, client, many, username):
+    client.force_login(demo.user(username))
+    url = reverse("cases:list")
+    client.get(url)  # warm caches
+    with CaptureQueriesContext(connection) as plain:
+        client.get(url)
+    with CaptureQueriesContext(connection) as searched:
+        response = client.get(url, {"q": "王建"})
+    assert response.context["page_obj"].count > 0
+    assert len(searched.captured_queries) == len(plain.captured_queries) + 1 == 16
+    rows = [q["sql"] for q in searched.captured_queries if "UNION" in q["sql"]]
+    assert len(rows) == 1  # the match runs once, on its own, not inside the page or its count
+    # the ids query joins at most the region of the scoping, not the list's seven tables
+    assert rows[0].split("WHERE")[0].count(" JOIN ") <= 1
