@@ -204,11 +204,18 @@ def batch_remove_case(*, batch: NoticeBatch, case: Case, actor: User) -> None:
 
 @transaction.atomic
 def batch_publish(
-    *, batch: NoticeBatch, actor: User, client_address: str | None = None
+    *,
+    batch: NoticeBatch,
+    actor: User,
+    client_address: str | None = None,
+    starts_on: datetime.date | None = None,
+    place: str | None = None,
 ) -> NoticeBatch:
     """Publish: freeze what the paper shows (masked name, household size, amount), start the
     notice of every case on the batch's first day (cases confirmed under a post-confirmation
-    policy enter 结果公示 by the clerk's own transition), signed by the publisher."""
+    policy enter 结果公示 by the clerk's own transition), signed by the publisher.
+    ``starts_on`` / ``place`` replace the draft's (the day and board it is really posted on);
+    the period never starts before today and never falls short of the policy."""
     batch = _locked(batch)
     _require_village_actor(actor, batch.village)
     if batch.state != BatchState.DRAFT:
@@ -216,6 +223,7 @@ def batch_publish(
     entries = list(batch.entries.select_related("case", "case__applicant", "case__assistance_type"))
     if not entries:
         raise ValidationError("公示批次中没有案件")
+    _set_period(batch, entries, starts_on=starts_on, place=place)
     rule = policy_for(batch.village, batch.starts_on).notice_mask_rule
     problems = []
     for entry in entries:
@@ -260,6 +268,33 @@ def batch_publish(
     batch.published_at = timezone.now()
     batch.save(update_fields=["state", "published_by", "published_at"])
     return batch
+
+
+def _set_period(
+    batch: NoticeBatch,
+    entries: list[NoticeEntry],
+    *,
+    starts_on: datetime.date | None,
+    place: str | None,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if starts_on is not None:
+        batch.starts_on = starts_on
+    if place is not None:
+        place = place.strip()
+        if not place:
+            errors["place"] = ["请填写张贴地点"]
+        batch.place = place[:100]
+    if batch.starts_on < timezone.localdate():
+        errors["starts_on"] = ["公示开始日期不能早于今天"]
+    minimum = max(
+        [policy_for(batch.village, batch.starts_on).notice_days]
+        + [e.case.policy.notice_days for e in entries]
+    )
+    if errors:
+        raise ValidationError(errors)
+    batch.days = max(batch.days, minimum)
+    batch.save(update_fields=["starts_on", "place", "days"])
 
 
 @transaction.atomic
