@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "RosterRunStateEnum": "funds.rosters.models.RunState",
         "RecipientStatusEnum": "funds.recipients.models.RecipientStatus",
         "BankAccountKindEnum": "funds.recipients.models.AccountKind",
+        "NoticeKindEnum": "cases.notices.models.NoticeKind",
+        "NoticeBatchStateEnum": "cases.notices.models.BatchState",
     },
 }
 
