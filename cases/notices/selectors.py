@@ -4,12 +4,22 @@ another township's batch or objection is not in the queryset (404)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+import datetime
 
-from cases.notices.models import NoticeBatch, NoticeEntry, Objection
-from relief.models import User
-from relief.scoping import scope_by_region
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from cases.models import Case, CaseState
+from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, Objection
+from cases.notices.services import notice_kind_of
+from relief.models import Region, User
+from relief.policy import policy_for
+from relief.scoping import scope_by_region, townships_for_user
+from relief.workdays import add_workdays
+
+#: States a case may wait for a notice in (``notice_kind_of`` decides which one).
+READY_STATES = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE, CaseState.CONFIRMED)
 
 
 def notice_batches_for_user(*, user: User) -> QuerySet[NoticeBatch]:
@@ -35,3 +45,95 @@ def objections_for_user(*, user: User) -> QuerySet[Objection]:
 
 def objection_get_for_user(*, user: User, pk: int) -> Objection:
     return get_object_or_404(objections_for_user(user=user), pk=pk)
+
+
+# --- the staff pages (cases/notices/views.py) ------------------------------------------------
+def notice_ready_cases_for_user(*, user: User, village: Region) -> list[tuple[Case, str]]:
+    """The village's cases waiting for a notice (确认前公示, or 结果公示 after confirmation
+    where the case's policy snapshot says so) and in no draft or published batch, each with
+    the kind of notice it waits for (``cases.notices.services.notice_kind_of``)."""
+    active = NoticeEntry.objects.filter(
+        case=OuterRef("pk"),
+        outcome="",
+        batch__state__in=(BatchState.DRAFT, BatchState.PUBLISHED),
+    )
+    cases = (
+        scope_by_region(Case.objects.all(), user)
+        .filter(village=village, state__in=READY_STATES)
+        .exclude(Exists(active))
+        .select_related("applicant", "assistance_type", "household")
+        .order_by("number", "pk")
+    )
+    out = []
+    for case in cases:
+        kind = notice_kind_of(case)
+        if kind is not None:
+            out.append((case, kind))
+    return out
+
+
+def photo_warning_due_on(batch: NoticeBatch) -> datetime.date | None:
+    """The day a published batch without its posting photo is flagged to the clerk: the
+    policy's working days (``notice_photo_warning_wd``) after publication; None when the
+    photo is in or the batch is not on the wall."""
+    if batch.state != BatchState.PUBLISHED or batch.photo_uploaded_at or not batch.published_at:
+        return None
+    published = timezone.localdate(batch.published_at)
+    days = policy_for(batch.township, published).notice_photo_warning_wd
+    return add_workdays(published, days)
+
+
+def photo_missing(batch: NoticeBatch, *, today: datetime.date | None = None) -> bool:
+    due = photo_warning_due_on(batch)
+    return due is not None and (today or timezone.localdate()) >= due
+
+
+def batches_photo_missing(*, today: datetime.date | None = None) -> list[NoticeBatch]:
+    """Published batches, any township, whose posting photo is overdue (the daily task)."""
+    today = today or timezone.localdate()
+    qs = NoticeBatch.objects.filter(
+        state=BatchState.PUBLISHED, photo_uploaded_at__isnull=True
+    ).select_related("township", "village")
+    return [b for b in qs if photo_missing(b, today=today)]
+
+
+def notice_counts_by_township(*, user: User) -> list[dict]:
+    """Per township in the user's scope: batches on the wall, drafts, objections still being
+    handled and objections this year (the county dashboard). Two grouped queries."""
+    year_start = timezone.localdate().replace(month=1, day=1)
+    batches = {
+        row["township"]: row
+        for row in notice_batches_for_user(user=user)
+        .order_by()
+        .values("township")
+        .annotate(
+            published=Count("pk", filter=Q(state=BatchState.PUBLISHED)),
+            drafts=Count("pk", filter=Q(state=BatchState.DRAFT)),
+        )
+    }
+    objections = {
+        row["case__township"]: row
+        for row in objections_for_user(user=user)
+        .order_by()
+        .values("case__township")
+        .annotate(
+            open=Count("pk", filter=Q(status=Objection.Status.OPEN)),
+            year=Count("pk", filter=Q(received_at__date__gte=year_start)),
+            complaints=Count("pk", filter=Q(is_complaint=True, status=Objection.Status.OPEN)),
+        )
+    }
+    rows = []
+    for township in townships_for_user(user).order_by("code"):
+        b = batches.get(township.pk, {})
+        o = objections.get(township.pk, {})
+        rows.append(
+            {
+                "township": township,
+                "published": b.get("published", 0),
+                "drafts": b.get("drafts", 0),
+                "objections_open": o.get("open", 0),
+                "complaints_open": o.get("complaints", 0),
+                "objections_year": o.get("year", 0),
+            }
+        )
+    return rows
