@@ -7,6 +7,7 @@ from funds.dynamic.models import (
     ReviewCase,
     ReviewSchedule,
 )
+from funds.publicity.models import StandingList
 from funds.recipients.models import (
     AccountReveal,
     BankAccount,
@@ -47,6 +48,7 @@ __all__ = [
     "RosterExport",
     "RosterLine",
     "RosterRun",
+    "StandingList",
     "StandardAdjustmentLine",
     "StandardAdjustmentRun",
     "TekunStandard",
