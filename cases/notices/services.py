@@ -86,9 +86,22 @@ def _in_active_batch(case: Case, *, exclude: NoticeBatch | None = None) -> Notic
 
 
 def _amount_text(case: Case, kind: str) -> str:
-    if kind == NoticeKind.PRE or case.monthly_amount is None:
+    """The amount column: the monthly amount after confirmation; before it 拟保障, with the
+    computed amount when there is one."""
+    if case.monthly_amount is None:
         return "拟保障"
-    return f"{Decimal(case.monthly_amount):.2f}"
+    amount = f"{Decimal(case.monthly_amount):.2f}"
+    return f"拟保障{amount}" if kind == NoticeKind.PRE else amount
+
+
+def notice_row_values(case: Case, *, kind: str, rule: str) -> dict:
+    """What one household's row on the paper shows (frozen on the entry at publication):
+    the masked name, the household size, the amount; never an ID number or address."""
+    return {
+        "masked_name": mask_name(case.applicant.name if case.applicant else "", rule),
+        "household_size": case.household.members.count(),
+        "amount_text": _amount_text(case, kind),
+    }
 
 
 def _next_number(village: Region, starts_on: datetime.date) -> str:
@@ -259,9 +272,8 @@ def batch_publish(
             client_address=client_address,
             data={"notice_batch": batch.number, "starts_on": batch.starts_on.isoformat()},
         )
-        entry.masked_name = mask_name(case.applicant.name if case.applicant else "", rule)
-        entry.household_size = case.household.members.count()
-        entry.amount_text = _amount_text(case, batch.kind)
+        for name, value in notice_row_values(case, kind=batch.kind, rule=rule).items():
+            setattr(entry, name, value)
     NoticeEntry.objects.bulk_update(entries, ["masked_name", "household_size", "amount_text"])
     batch.state = BatchState.PUBLISHED
     batch.published_by = actor
