@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -386,3 +388,54 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class DataReveal(models.Model):
+    """One reveal of a masked personal value (PIPL: ID numbers, bank accounts, health and
+    disability details are sensitive): who saw whose value of which kind, when, on which page
+    or API call, from which address. Written by ``relief.personal_data.reveal_record`` in the
+    same transaction as the answer that carries the value; never changed or deleted."""
+
+    append_only = True  # relief/dbroles.py: INSERT and SELECT only for the application role
+
+    class Kind(models.TextChoices):
+        ID_NUMBER = "id_number", "身份证号"
+        BANK_ACCOUNT = "bank_account", "银行账号"
+        HEALTH = "health", "健康状况"
+        DISABILITY = "disability", "残疾情况"
+
+    user = models.ForeignKey(
+        User, verbose_name="查看人", on_delete=models.PROTECT, related_name="data_reveals"
+    )
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    kind = models.CharField("信息类别", max_length=20, choices=Kind.choices)
+    subject_type = models.ForeignKey(
+        ContentType, verbose_name="对象类型", on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField("对象编号")
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_name = models.CharField("信息主体", max_length=60)
+    township = models.ForeignKey(
+        Region,
+        verbose_name="所属乡镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    path = models.CharField("页面/接口", max_length=300, blank=True)
+    view_name = models.CharField("功能", max_length=120, blank=True)
+    client_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
+    purpose = models.CharField("用途", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="datareveal_subject"),
+            models.Index(fields=["township", "at"], name="datareveal_township_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} 查看 {self.subject_name} 的{self.get_kind_display()}"
