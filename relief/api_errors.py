@@ -8,7 +8,8 @@ Every error body is ``{"detail": "…", "code": "…", "errors": {"field": ["…
 - ``errors`` — the messages per field (``non_field_errors`` for the request as a whole); empty
   when the error is not about fields.
 
-Services raise Django's ``ValidationError`` (400), ``PermissionDenied`` (403), ``Http404`` (404)
+Services raise Django's ``ValidationError`` (400; a :class:`relief.errors.Refused` adds its own
+``detail`` and extra body fields), ``PermissionDenied`` (403), ``Http404`` (404)
 or a :class:`relief.errors.Conflict` (409: the object changed under the user); the API views
 let them through and :func:`api_exception_handler` (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``)
 answers them.
@@ -28,7 +29,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from relief.errors import INVALID_SUMMARY, NON_FIELD, Conflict, django_errors, error_body
+from relief.errors import (
+    INVALID_SUMMARY,
+    NON_FIELD,
+    Conflict,
+    Refused,
+    django_errors,
+    error_body,
+)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -65,6 +73,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body(detail=exc.detail, code=exc.code, **exc.extra),
             status=status.HTTP_409_CONFLICT,
         )
+    refused = exc if isinstance(exc, Refused) else None
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors(exc))
     elif isinstance(exc, DjangoPermissionDenied) and not exc.args:
@@ -80,7 +89,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         errors = {k: [v] if isinstance(v, str) else v for k, v in errors.items()}
         general = _flat(errors.get(NON_FIELD, []))
         detail = "；".join(general) if general else INVALID_SUMMARY
-        response.data = error_body(detail=detail, code=_code_of(errors, "invalid"), errors=errors)
+        extra = {}
+        if refused is not None:
+            detail, extra = refused.detail or detail, refused.extra
+        response.data = error_body(
+            detail=detail, code=_code_of(errors, "invalid"), errors=errors, **extra
+        )
     else:
         message = data.get("detail", data) if isinstance(data, dict) else data
         default = getattr(exc, "default_code", "error")

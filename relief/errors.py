@@ -21,6 +21,19 @@ class Conflict(Exception):
         self.extra = extra or {}
 
 
+class Refused(DjangoValidationError):
+    """Bad input refused with more to say than its field errors: ``detail`` is one sentence
+    for the whole request, ``extra`` adds fields to the error body (e.g. the rows of a file
+    that were refused). A ValidationError (the API answers 400), so a form shows it too."""
+
+    def __init__(
+        self, errors: Any, *, detail: str | None = None, extra: dict[str, Any] | None = None
+    ):
+        super().__init__(errors)
+        self.detail = detail
+        self.extra = extra or {}
+
+
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 INVALID_SUMMARY = "提交的内容有误，请按标出的字段修改"
 

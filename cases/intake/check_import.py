@@ -47,6 +47,7 @@ from cases.intake.selectors import checks_for_user
 from cases.intake.services.checks import check_return
 from cases.intake.services.common import parse_money
 from cases.models import Case, CheckImportBatch, EconomicCheck
+from relief.errors import Refused
 from relief.models import Role
 from relief.scoping import scope_by_region
 from relief.uploadlimits import (
@@ -79,12 +80,21 @@ YES = {"是", "有", "y", "yes", "1", "true"}
 NO = {"否", "无", "n", "no", "0", "false", ""}
 
 
-class ImportRejected(Exception):
-    """The file is refused; ``errors`` is [(row number or None, reason)]."""
+class ImportRejected(Refused):
+    """The file is refused; ``errors`` is [(row number or None, reason)]. The API answers 400
+    with each reason at the ``file`` field and the rows in ``rejected``."""
 
     def __init__(self, errors: list[tuple[int | None, str]]):
-        super().__init__("；".join(f"第{r}行：{m}" if r else m for r, m in errors))
+        reasons = [m if r is None else f"第{r}行：{m}" for r, m in errors]
+        super().__init__(
+            {"file": reasons},
+            detail="导入未执行：文件中有错误，请修改后重新导入",
+            extra={"rejected": [{"row": r, "reason": m} for r, m in errors]},
+        )
         self.errors = errors
+
+    def __str__(self) -> str:
+        return "；".join(f"第{r}行：{m}" if r else m for r, m in self.errors)
 
 
 @dataclass

@@ -1,14 +1,22 @@
 """Input and output shapes of the intake API under /api/intake/, as documented in
-``/api/schema/``. The services decide what is valid: the input serializers describe the fields
-they read (the views pass the request data on unchanged), and the output serializers describe
-exactly what each view answers."""
+``/api/schema/``. The input serializers check the shape and types of what a client sends
+(:func:`validated` answers a field error in the same names the services use); the services
+decide what is valid. The output serializers render exactly what each view answers."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.intake.idnumbers import mask
+from cases.rules import missing_items
 from relief.api_errors import ErrorSerializer
+from relief.errors import NON_FIELD
+from relief.parsing import MAX_PK
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -17,55 +25,129 @@ def _money(**kwargs) -> serializers.DecimalField:
     )
 
 
+def _text(**kwargs) -> serializers.CharField:
+    """Text the service checks (required or not, its length): blank passes on to it, so the
+    service's own message answers at the field."""
+    return serializers.CharField(required=False, allow_blank=True, **kwargs)
+
+
+def _pk(message: str, **kwargs) -> serializers.IntegerField:
+    """An object's number: anything that is not one (a list, "abc", too large for the column)
+    answers ``message`` at the field."""
+    errors = dict.fromkeys(("invalid", "min_value", "max_value", "max_string_length"), message)
+    return serializers.IntegerField(min_value=1, max_value=MAX_PK, error_messages=errors, **kwargs)
+
+
+def _flat_errors(detail: dict, prefix: str = "") -> dict[str, Any]:
+    """DRF's nested errors in the names the services and forms use: a nested object's fields
+    by their own name (``address``, ``proxy_name``), the n-th row of a list of objects as
+    ``members-n-name`` (a formset's prefix), an error about a whole value at that value's name,
+    the bad items of a list of values as one list of messages at the list's name."""
+    out: dict[str, Any] = {}
+    for name, value in detail.items():
+        key = prefix if name == NON_FIELD and prefix else str(name)
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            value = dict(enumerate(value))  # rows of a list of objects (older DRF)
+        if isinstance(value, dict) and value and all(isinstance(i, int) for i in value):
+            for i, row in value.items():
+                if isinstance(row, dict):
+                    for k, v in row.items():
+                        out[f"{key}-{i}" if k == NON_FIELD else f"{key}-{i}-{k}"] = v
+                elif row:
+                    out.setdefault(key, []).extend(f"第{i + 1}项：{m}" for m in row)
+        elif isinstance(value, dict):
+            out.update(_flat_errors(value, prefix=key))
+        else:
+            out[key] = value
+    return out
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs) -> dict:
+    """The request data checked by ``serializer_class``: its validated data, or a 400 with the
+    errors at the fields (see :func:`_flat_errors`)."""
+    serializer = serializer_class(data=data, **kwargs)
+    if not serializer.is_valid():
+        raise serializers.ValidationError(_flat_errors(serializer.errors))
+    return dict(serializer.validated_data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class JsonArrayField(serializers.Field):
+    """A JSON array, sent as a list in a JSON body or as its JSON text in a multipart form."""
+
+    default_error_messages = {"invalid": "核对结果须为JSON数组"}
+
+    def to_internal_value(self, data: Any) -> list:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data) if data.strip() else []
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, list):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+
 # --- input -------------------------------------------------------------------------------
 
 
 class MemberInputSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, help_text="姓名")
-    id_number = serializers.CharField(required=False, help_text="身份证号")
-    relation = serializers.CharField(required=False, help_text="与申请人关系")
-    sex = serializers.CharField(required=False, help_text="性别（M/F）")
-    birth_date = serializers.DateField(required=False, help_text="出生日期")
-    hukou_type = serializers.CharField(required=False, help_text="户籍类型")
-    disability_type = serializers.CharField(required=False, allow_blank=True)
+    name = _text(help_text="姓名")
+    id_number = _text(help_text="身份证号")
+    relation = _text(help_text="与申请人关系")
+    sex = _text(help_text="性别（M/F）；不填时由身份证号推出")
+    birth_date = serializers.DateField(
+        required=False, allow_null=True, help_text="出生日期；不填时由身份证号推出"
+    )
+    hukou_type = _text(help_text="户籍类型")
+    hukou_place = _text(help_text="户籍所在地")
+    residence = _text(help_text="经常居住地")
+    disability_type = _text()
     disability_grade = serializers.IntegerField(required=False, allow_null=True)
-    serious_illness = serializers.CharField(required=False, allow_blank=True)
-    work_capacity = serializers.CharField(required=False, allow_blank=True)
+    serious_illness = _text()
+    work_capacity = _text()
     is_student = serializers.BooleanField(required=False)
-    employment = serializers.CharField(required=False, allow_blank=True)
+    employment = _text()
     covered = serializers.BooleanField(required=False)
 
 
 class HouseholdInputSerializer(serializers.Serializer):
-    address = serializers.CharField(required=False, help_text="居住地址")
-    hukou_type = serializers.CharField(required=False, help_text="户籍类型")
-    phone = serializers.CharField(required=False, allow_blank=True)
-    bank_name = serializers.CharField(required=False, allow_blank=True)
-    bank_account = serializers.CharField(required=False, allow_blank=True)
+    address = _text(help_text="居住地址")
+    hukou_type = _text(help_text="户籍类型")
+    phone = _text()
+    bank_name = _text()
+    bank_account = _text()
 
 
 class ProxyInputSerializer(serializers.Serializer):
-    proxy_name = serializers.CharField(required=False, allow_blank=True)
-    proxy_id_number = serializers.CharField(required=False, allow_blank=True)
-    proxy_relation = serializers.CharField(required=False, allow_blank=True)
+    proxy_name = _text()
+    proxy_id_number = _text()
+    proxy_relation = _text()
 
 
 class ApplicationInputSerializer(serializers.Serializer):
-    village = serializers.IntegerField(help_text="村（居）编号，须在本人辖区内")
+    village = _pk("请选择村(社区)", help_text="村（居）编号，须在本人辖区内")
     assistance_type = serializers.CharField(help_text="救助类型代码")
     household = HouseholdInputSerializer()
     members = MemberInputSerializer(many=True)
-    source = serializers.CharField(required=False, help_text="来源，默认为本人申请")
+    source = _text(help_text="来源，默认为本人申请")
     proxy = ProxyInputSerializer(required=False)
 
 
 class HouseholdItemInputSerializer(serializers.Serializer):
-    member = serializers.IntegerField(required=False, allow_null=True, help_text="家庭成员编号")
-    category = serializers.CharField(required=False, help_text="收入或支出类别")
-    kind = serializers.CharField(required=False, help_text="收入计算口径，或财产类别")
-    description = serializers.CharField(required=False, allow_blank=True)
+    member = _pk("请选择本户成员", required=False, allow_null=True, help_text="家庭成员编号")
+    category = _text(help_text="收入或支出类别")
+    kind = _text(help_text="收入计算口径，或财产类别")
+    description = _text()
     monthly_amount = _money(required=False, help_text="月均金额（收入、支出）")
-    quantity = serializers.IntegerField(required=False, help_text="数量（财产）")
+    quantity = serializers.IntegerField(
+        required=False,
+        error_messages=dict.fromkeys(("invalid", "max_string_length"), "数量应为1至1000的整数"),
+        help_text="数量（财产）",
+    )
     value = _money(required=False, help_text="价值（财产）")
 
 
@@ -76,9 +158,9 @@ class ChecklistInputSerializer(serializers.Serializer):
 class SurveyInputSerializer(serializers.Serializer):
     visit_date = serializers.DateField(required=False, allow_null=True)
     investigators = serializers.ListField(child=serializers.CharField(), required=False)
-    housing = serializers.CharField(required=False, allow_blank=True)
-    living_conditions = serializers.CharField(required=False, allow_blank=True)
-    findings = serializers.CharField(required=False, allow_blank=True)
+    housing = _text()
+    living_conditions = _text()
+    findings = _text()
     finish = serializers.BooleanField(required=False, help_text="true 时完成入户调查")
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="照片（multipart 时）"
@@ -86,35 +168,38 @@ class SurveyInputSerializer(serializers.Serializer):
 
 
 class DocumentUploadSerializer(serializers.Serializer):
-    kind = serializers.CharField(required=False, help_text="材料类别")
-    title = serializers.CharField(required=False, allow_blank=True)
-    file = serializers.FileField()
+    kind = _text(help_text="材料类别")
+    title = _text()
+    file = serializers.FileField(error_messages={"required": "请选择要上传的文件"})
 
 
 class CheckReturnInputSerializer(serializers.Serializer):
     conclusion = serializers.CharField(help_text="核对结论")
-    conclusion_note = serializers.CharField(required=False, allow_blank=True)
-    results = serializers.CharField(required=False, help_text="各成员核对结果，JSON 数组")
+    conclusion_note = _text()
+    results = JsonArrayField(required=False, help_text="各成员核对结果，JSON 数组")
     report = serializers.FileField(required=False, help_text="核对报告")
 
 
 class CheckImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="核对结果文件（CSV 或 XLSX）")
+    file = serializers.FileField(
+        error_messages={"required": "请选择要导入的文件"},
+        help_text="核对结果文件（CSV 或 XLSX）",
+    )
 
 
 class NearRelativeInputSerializer(serializers.Serializer):
-    township = serializers.IntegerField(required=False, allow_null=True)
-    village = serializers.IntegerField(required=False, allow_null=True)
-    worker_name = serializers.CharField(required=False)
-    worker_position = serializers.CharField(required=False)
-    worker_user = serializers.IntegerField(required=False, allow_null=True)
-    relative_name = serializers.CharField(required=False)
-    relative_id_number = serializers.CharField(required=False)
-    relation = serializers.CharField(required=False)
+    township = _pk("请选择本辖区的乡镇(街道)", required=False, allow_null=True)
+    village = _pk("请选择村(社区)", required=False, allow_null=True)
+    worker_name = _text()
+    worker_position = _text()
+    worker_user = _pk("请选择本县的系统账号", required=False, allow_null=True)
+    relative_name = _text()
+    relative_id_number = _text()
+    relation = _text()
 
 
 class DeactivateInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, help_text="撤销理由")
+    reason = _text(help_text="撤销理由")
 
 
 # --- output ------------------------------------------------------------------------------
@@ -146,7 +231,7 @@ class MemberSerializer(serializers.Serializer):
 
 
 class SurveySerializer(serializers.Serializer):
-    """The survey; every field is null when the case has none yet."""
+    """The survey; every field is null when the case has none yet (:data:`NO_SURVEY`)."""
 
     visit_date = serializers.DateField(allow_null=True)
     investigators = serializers.ListField(child=serializers.CharField(), allow_null=True)
@@ -164,7 +249,7 @@ class HouseholdSerializer(serializers.Serializer):
 
 class IncomeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    member = serializers.IntegerField(allow_null=True)
+    member = serializers.IntegerField(source="member_id", allow_null=True)
     category = serializers.CharField()
     kind = serializers.CharField()
     excluded = serializers.BooleanField()
@@ -173,14 +258,14 @@ class IncomeSerializer(serializers.Serializer):
 
 class SpendingSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    member = serializers.IntegerField(allow_null=True)
+    member = serializers.IntegerField(source="member_id", allow_null=True)
     category = serializers.CharField()
     monthly_amount = _money()
 
 
 class AssetSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    member = serializers.IntegerField(allow_null=True)
+    member = serializers.IntegerField(source="member_id", allow_null=True)
     kind = serializers.CharField()
     quantity = serializers.IntegerField(allow_null=True)
     value = _money()
@@ -208,30 +293,33 @@ class ComputationSerializer(serializers.Serializer):
 
 class DuplicateSerializer(serializers.Serializer):
     number = serializers.CharField()
-    township = serializers.CharField()
+    township = serializers.CharField(source="township.name")
 
 
 class HouseholdEditSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    actor = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+    actor = serializers.CharField(source="actor_name")
     action = serializers.CharField()
-    entity = serializers.CharField()
+    entity = serializers.CharField(source="entity_label")
     changes = serializers.DictField(child=serializers.JSONField())
 
 
 class IntakeCaseSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.CharField()
-    state = serializers.CharField()
-    assistance_type = serializers.CharField()
-    township = serializers.CharField()
-    village = serializers.CharField()
-    source = serializers.CharField()
-    near_relative_flag = serializers.BooleanField()
-    documents_complete = serializers.BooleanField()
-    check_status = serializers.CharField()
-    survey_status = serializers.CharField()
-    monthly_amount = _money(allow_null=True)
+    """A case with its intake: renders ``{"case": case, **case_intake_context(case, user)}``
+    (:func:`intake_case_data`)."""
+
+    id = serializers.IntegerField(source="case.pk")
+    number = serializers.CharField(source="case.number")
+    state = serializers.CharField(source="case.state")
+    assistance_type = serializers.CharField(source="case.assistance_type.code")
+    township = serializers.CharField(source="case.township.name")
+    village = serializers.CharField(source="case.village.name")
+    source = serializers.CharField(source="case.source")
+    near_relative_flag = serializers.BooleanField(source="case.near_relative_flag")
+    documents_complete = serializers.BooleanField(source="case.documents_complete")
+    check_status = serializers.CharField(source="case.check_status")
+    survey_status = serializers.CharField(source="case.survey_status")
+    monthly_amount = _money(source="case.monthly_amount", allow_null=True)
     household = HouseholdSerializer()
     members = MemberSerializer(many=True)
     incomes = IncomeSerializer(many=True)
@@ -250,8 +338,14 @@ class CreatedSerializer(serializers.Serializer):
 
 
 class ChecklistResultSerializer(serializers.Serializer):
+    """A case's checklist state: whether it is complete and the required items missing."""
+
     documents_complete = serializers.BooleanField()
-    missing = serializers.ListField(child=serializers.CharField(), help_text="缺少的必需材料")
+    missing = serializers.SerializerMethodField(help_text="缺少的必需材料")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_missing(self, case) -> list[str]:
+        return [r["name"] for r in missing_items(case)]
 
 
 class CheckStatusSerializer(serializers.Serializer):
@@ -273,11 +367,11 @@ class QueueMemberSerializer(serializers.Serializer):
 
 class CheckQueueSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case = serializers.IntegerField()
-    case_number = serializers.CharField()
-    township = serializers.CharField()
+    case = serializers.IntegerField(source="case_id")
+    case_number = serializers.CharField(source="case.number")
+    township = serializers.CharField(source="case.township.name")
     requested_at = serializers.DateTimeField()
-    members = QueueMemberSerializer(many=True)
+    members = QueueMemberSerializer(source="case.household.members", many=True)
 
 
 class CheckImportResultSerializer(serializers.Serializer):
@@ -300,7 +394,7 @@ class CheckImportRejectedSerializer(ErrorSerializer):
 
 class NearRelativeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    township = serializers.CharField()
+    township = serializers.CharField(source="township.name")
     worker_name = serializers.CharField()
     worker_position = serializers.CharField()
     relative_name = serializers.CharField()
@@ -312,3 +406,13 @@ class NearRelativeSerializer(serializers.Serializer):
 class DeactivatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     active = serializers.BooleanField()
+
+
+#: What GET …/survey/ answers for a case without a survey: the same shape, every field null.
+NO_SURVEY: dict[str, None] = dict.fromkeys(SurveySerializer().fields)
+
+
+def intake_case_data(case, context: dict) -> dict:
+    """A case rendered by :class:`IntakeCaseSerializer`; ``context`` is
+    ``case_intake_context(case, user)``."""
+    return IntakeCaseSerializer({"case": case, **context}).data
