@@ -48,6 +48,17 @@ class FundsConfig(AppConfig):
             ),
             navigation.NavItem("调标", "recipients:adjustments", (Role.COUNTY_SUPERVISOR,), 51),
             navigation.NavItem(
+                "长期公示",
+                "publicity:villages",
+                (
+                    Role.VILLAGE_ASSISTANT,
+                    Role.TOWNSHIP_CLERK,
+                    Role.TOWNSHIP_APPROVER,
+                    Role.COUNTY_SUPERVISOR,
+                ),
+                55,
+            ),
+            navigation.NavItem(
                 "发放花名册",
                 "rosters:list",
                 (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),

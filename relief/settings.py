@@ -172,6 +172,8 @@ UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 10, minimum=1)
 # Spreadsheet imports (relief/uploadlimits.py): file size, XLSX size once unpacked, data rows.
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 5, minimum=1)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50, minimum=1)
+# Public notice pages (/public/…): how long browsers and proxies may keep them (seconds).
+PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 300, minimum=0)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -220,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "archive-exports-expire-daily": {
         "task": "archive.tasks.delete_expired_exports",
         "schedule": crontab(hour=2, minute=10),
+    },
+    "standing-lists-monthly": {
+        "task": "funds.publicity.tasks.regenerate_standing_lists",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
     },
 }
 

@@ -31,6 +31,9 @@ urlpatterns = [
     path("funds/recipients/", include("funds.recipients.urls")),
     path("api/", include("funds.recipients.api_urls")),
     path("funds/rosters/", include("funds.rosters.urls")),
+    path("funds/publicity/", include("funds.publicity.urls")),
+    # Public, no login: a village's notices and standing list, each batch's QR page.
+    path("public/", include("funds.publicity.public_urls")),
     path("api/", include("funds.rosters.api_urls")),
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
