@@ -159,6 +159,28 @@ def add_workdays(start: datetime.date, n: int) -> datetime.date:
     return add_workdays_info(start, n).date
 
 
+def workdays_back(end: datetime.date, n: int) -> datetime.date:
+    """The latest start for which ``add_workdays(start, n) <= end``: a period of ``n``
+    working days begun on that day or earlier is over by ``end``. One query, so a list can
+    compare every row's start with it instead of counting working days per row."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    if n == 0:
+        return end
+    window_start = end - datetime.timedelta(days=n * 2 + 40)
+    cal = _Calendar(window_start, end)
+    day, counted = end, 0
+    while True:
+        if day < window_start:  # pathological override data: extend the window
+            window_start = day - datetime.timedelta(days=n * 2 + 40)
+            cal.load(window_start, day)
+        if cal.info(day).is_workday:
+            counted += 1
+            if counted == n:
+                return day - _ONE
+        day -= _ONE
+
+
 def workdays_between(start: datetime.date, end: datetime.date) -> int:
     """Working days after ``start`` up to and including ``end`` (0 if end <= start).
     Used for processing-time statistics: the inverse of ``add_workdays``."""

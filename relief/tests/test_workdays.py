@@ -15,6 +15,7 @@ from relief.workdays import (
     is_confirmed,
     is_workday,
     month_days,
+    workdays_back,
     workdays_between,
     year_confirmed,
 )
@@ -118,6 +119,23 @@ def test_workdays_between_counts_after_start_up_to_and_including_end():
 )
 def test_workdays_between_is_the_inverse_of_add_workdays(start, n):
     assert workdays_between(start, add_workdays(start, n)) == n
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    end=st.dates(min_value=D(2025, 1, 1), max_value=D(2027, 6, 30)),
+    n=st.integers(min_value=0, max_value=20),
+)
+def test_workdays_back_is_the_latest_start_whose_period_is_over_by_the_end(end, n):
+    start = workdays_back(end, n)
+    assert add_workdays(start, n) <= end
+    assert add_workdays(start + datetime.timedelta(days=1), n) > end
+
+
+def test_one_working_day_back_from_a_monday_is_the_sunday_before():
+    # Published on Saturday or Sunday: one working day has passed by Monday.
+    assert workdays_back(D(2026, 3, 9), 1) == D(2026, 3, 8)
+    assert workdays_back(D(2026, 3, 10), 1) == D(2026, 3, 9)
 
 
 def test_the_month_view_marks_holidays_make_up_days_and_unconfirmed_dates():
