@@ -64,6 +64,20 @@ class FundsConfig(AppConfig):
                 (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
                 52,
             ),
+            navigation.NavItem(
+                "复核名单",
+                "dynamic:due",
+                (
+                    Role.VILLAGE_ASSISTANT,
+                    Role.TOWNSHIP_CLERK,
+                    Role.TOWNSHIP_APPROVER,
+                    Role.COUNTY_SUPERVISOR,
+                ),
+                53,
+            ),
+            navigation.NavItem(
+                "集中复核", "dynamic:campaigns", (Role.TOWNSHIP_CLERK, Role.COUNTY_SUPERVISOR), 54
+            ),
         ):
             if item.url_name not in registered:
                 navigation.register(item)

@@ -35,6 +35,8 @@ urlpatterns = [
     # Public, no login: a village's notices and standing list, each batch's QR page.
     path("public/", include("funds.publicity.public_urls")),
     path("api/", include("funds.rosters.api_urls")),
+    path("funds/dynamic/", include("funds.dynamic.urls")),
+    path("api/", include("funds.dynamic.api_urls")),
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
     path("manage/", include("relief.manage_urls")),

@@ -112,6 +112,11 @@ def _links(case, user) -> list[dict]:
         CaseState.PAYING,
     ):
         links.append({"url": reverse("review:correction", args=[case.pk]), "label": "依法纠正"})
+    # A review (复核, funds.dynamic) takes its conclusion and decision on its own page.
+    if case.purpose == case.Purpose.REVIEW:
+        links.insert(
+            0, {"url": reverse("dynamic:conclusion", args=[case.pk]), "label": "复核结论与决定"}
+        )
     # The recipient register (funds) links back by its reverse one-to-one ``recipient``.
     recipient = getattr(case, "recipient", None) if case.state == CaseState.PAYING else None
     if recipient is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -16,8 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from archive.pdf import render_pdf
+from cases.access import AccessRefused, case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
-from cases.workflow.services import case_log_event
+from cases.workflow.services import TransitionRefused, case_log_event, case_transition
 from funds.dynamic.models import (
     PhaseOut,
     ReviewCampaign,
@@ -28,6 +30,7 @@ from funds.dynamic.models import (
 )
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.services import first_of_month, next_month, recipient_change
+from funds.rosters.models import RosterRun, RunState
 from relief.models import AssistanceType, Region, Role, User
 from relief.policy import Policy, policy_for
 from relief.scoping import scope_by_region
@@ -351,10 +354,12 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
     if review.applied_at is not None:
         return
     if not review.outcome:
-        raise ValidationError("复核案件尚未填写复核结论，不能作出决定")
+        # TransitionRefused: the case page shows it as a refusal, not a server error.
+        raise TransitionRefused("复核案件尚未填写复核结论，请先在“复核结论”页填写后再作出决定")
     recipient = review.recipient
     day = _decision_day(event)
     month = max(review.effective_month or next_month(day), next_month(day), recipient.first_month)
+    month = first_open_month(recipient=recipient, month=month)
     label = f"复核案件 {review.case.number} {review.get_outcome_display()}"
     # recipient_change signs a None actor as the system (a decision logged without a user).
     actor = cast(User, event.actor)
@@ -422,6 +427,108 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
         ReviewSchedule.objects.filter(recipient=recipient).delete()
 
 
+def first_open_month(*, recipient: Recipient, month: datetime.date) -> datetime.date:
+    """``month``, or the first month after it whose regular roster of the recipient's
+    township and type is not locked yet: a locked roster never changes, so a change takes
+    effect from the next open month (one query)."""
+    locked = set(
+        RosterRun.objects.filter(
+            township_id=recipient.township_id,
+            assistance_type_id=recipient.assistance_type_id,
+            month__gte=month,
+            state=RunState.LOCKED,
+        ).values_list("month", flat=True)
+    )
+    while month in locked:
+        month = next_month(month)
+    return month
+
+
+#: Who records a review's conclusion: the township's clerk proposes it, the approver (or,
+#: on the county route, the county supervisor) takes it with the decision.
+CONCLUDE_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+#: States in which a conclusion may be recorded (the home visit under way or done).
+CONCLUDE_STATES = (
+    CaseState.VISITING,
+    CaseState.INVESTIGATING,
+    CaseState.REVIEW,
+    CaseState.COUNTY_REVIEW,
+)
+#: The decision transition of each state: the township's confirmation where it holds the
+#: power on the decision date (the guard asks ``holds_power``), else the county's approval.
+DECISION_TRANSITIONS = {CaseState.REVIEW: "confirm", CaseState.COUNTY_REVIEW: "county_approve"}
+
+
+@dataclass
+class ReviewConclusion:
+    review: ReviewCase
+    event: CaseEvent | None
+    #: The month asked for, when a locked roster moved the change to a later month.
+    moved_from: datetime.date | None = None
+
+
+@transaction.atomic
+def review_conclude(
+    *,
+    review: ReviewCase,
+    actor: User,
+    outcome: str,
+    reasons: str,
+    effective_month: datetime.date | None = None,
+    new_amount: Decimal | None = None,
+    phase_out_months: int | None = None,
+    then: str = "",
+    opinion: str = "",
+    client_address: str | None = None,
+    on: datetime.date | None = None,
+) -> ReviewConclusion:
+    """Record a review's conclusion (``review_decide``) and, with ``then`` "decide", take
+    the decision (审核确认 by the township, or 县级审批同意 on the county route) or, with
+    "refer", send it to the county (报县审批). One transaction: a refused decision (no
+    power on the decision date, four eyes, a missing opinion) saves no conclusion either;
+    the refusal's Chinese reasons are the error's messages."""
+    case = Case.objects.select_related("township", "assistance_type").get(pk=review.case_id)
+    review.case = case
+    if review.applied_at is not None:
+        raise ValidationError({"__all__": "本次复核已作出决定，不能再修改复核结论"})
+    if case.state not in CONCLUDE_STATES:
+        raise ValidationError(
+            {"__all__": f"案件当前状态为“{case.get_state_display()}”，不能填写复核结论"}
+        )
+    case_require_actor(case=case, actor=actor, roles=CONCLUDE_ROLES)
+    if case.state == CaseState.COUNTY_REVIEW and not actor.has_role(Role.COUNTY_SUPERVISOR):
+        raise AccessRefused(["本案已报县审批，复核结论由县民政局作出"])
+    if then not in ("", "decide", "refer"):
+        raise ValidationError({"then": "操作无效"})
+    review_decide(
+        review=review,
+        outcome=outcome,
+        reasons=reasons,
+        effective_month=effective_month,
+        new_amount=new_amount,
+        phase_out_months=phase_out_months,
+    )
+    asked = review.effective_month
+    if not then:
+        return ReviewConclusion(review=review, event=None)
+    name = DECISION_TRANSITIONS.get(case.state) if then == "decide" else "refer_to_county"
+    if name is None or (then == "refer" and case.state != CaseState.REVIEW):
+        raise TransitionRefused("入户调查完成（调查完成）后方可作出复核决定或报县审批")
+    text = (opinion or "").strip() or f"复核结论：{review.get_outcome_display()}" + (
+        f"。{review.reasons}" if review.reasons else ""
+    )
+    event = case_transition(
+        case=case, name=name, actor=actor, opinion=text, client_address=client_address, on=on
+    )
+    review.refresh_from_db()
+    moved = None
+    if review.applied_at is not None and review.effective_month is not None:
+        day = _decision_day(event)
+        wanted = max(asked or next_month(day), next_month(day), review.recipient.first_month)
+        moved = wanted if review.effective_month > wanted else None
+    return ReviewConclusion(review=review, event=event, moved_from=moved)
+
+
 def on_review_transitioned(sender: object, *, case: Case, event: CaseEvent, **kwargs: Any) -> None:
     """Receiver of ``case_transitioned``: a confirmed review applies its decision, inside
     the transition's transaction (a missing conclusion rolls the decision back)."""
@@ -438,26 +545,35 @@ def on_review_transitioned(sender: object, *, case: Case, event: CaseEvent, **kw
         review_apply(review=review, event=event)
 
 
-def termination_notice_pdf(*, review: ReviewCase, issued_on: datetime.date | None = None) -> bytes:
-    """The written notice of a suspension or stop, with its reasons and the right to ask
-    for re-examination (A Art.29, C Art.26); for 特困 it states the 7-day posting."""
+TERMINATION_NOTICE_TEMPLATE = "funds/dynamic/termination_notice_pdf.html"
+
+
+def termination_notice_context(
+    *, review: ReviewCase, issued_on: datetime.date | None = None
+) -> tuple[str, dict]:
+    """The template and context of the written notice of a suspension or stop, with its
+    reasons and the right to ask for re-examination (A Art.29, C Art.26); for 特困 it states
+    the 7-day posting."""
     if review.outcome not in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP, ReviewOutcome.PHASE_OUT):
         raise ValidationError("只有暂停、停保或渐退的复核结论需要出具书面通知")
     recipient = review.recipient
     stop = review.outcome != ReviewOutcome.SUSPEND
     tekun = recipient.assistance_type.workflow == AssistanceType.Workflow.TEKUN
     posting = int(review.case.policy.tekun_termination_notice_days) if tekun and stop else 0
-    return render_pdf(
-        "funds/dynamic/termination_notice_pdf.html",
-        {
-            "title": "停止救助通知书" if stop else "暂停救助通知书",
-            "page_title": "停止救助通知书" if stop else "暂停救助通知书",
-            "verb": {"suspend": "暂停发放", "stop": "停止发放", "phase_out": "渐退并到期停止发放"}[
-                review.outcome
-            ],
-            "review": review,
-            "recipient": recipient,
-            "posting_days": posting,
-            "issued_on": issued_on or timezone.localdate(),
-        },
-    )
+    return TERMINATION_NOTICE_TEMPLATE, {
+        "title": "停止救助通知书" if stop else "暂停救助通知书",
+        "page_title": "停止救助通知书" if stop else "暂停救助通知书",
+        "verb": {"suspend": "暂停发放", "stop": "停止发放", "phase_out": "渐退并到期停止发放"}[
+            review.outcome
+        ],
+        "review": review,
+        "recipient": recipient,
+        "posting_days": posting,
+        "issued_on": issued_on or timezone.localdate(),
+    }
+
+
+def termination_notice_pdf(*, review: ReviewCase, issued_on: datetime.date | None = None) -> bytes:
+    """The notice (``termination_notice_context``) as a PDF (WeasyPrint, CJK)."""
+    template, context = termination_notice_context(review=review, issued_on=issued_on)
+    return render_pdf(template, context)

@@ -1,0 +1,250 @@
+"""动态管理 API under /api/: the due list (schedules with their marks), reviews (list,
+detail, open one for a change of circumstance, record the conclusion and decide), the
+household timeline, campaigns (list, preview count, open). Same selectors, services and
+scoping as the pages: another region's recipient, township or review is a 404."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from cases.workflow.services import client_address_of
+from funds.dynamic.selectors import (
+    DueFilters,
+    campaign_recipients_for_user,
+    campaigns_for_user,
+    due_filters_for_user,
+    household_timeline,
+    open_reviews_for_user,
+    review_get_for_user,
+    reviews_for_user,
+    schedule_rows,
+    scheduled_reviews_for_user,
+)
+from funds.dynamic.serializers import (
+    CampaignFilterInputSerializer,
+    CampaignInputSerializer,
+    CampaignPreviewSerializer,
+    DueScheduleSerializer,
+    ReviewCampaignSerializer,
+    ReviewConcludeInputSerializer,
+    ReviewConcludeOutputSerializer,
+    ReviewOpenInputSerializer,
+    ReviewSerializer,
+    TimelineEntrySerializer,
+)
+from funds.dynamic.services import review_campaign_open, review_conclude, review_open
+from funds.recipients.selectors import recipient_get_for_user
+from relief.models import AssistanceType, Region, Role
+
+DUE_PARAMETERS = [
+    OpenApiParameter("township", OpenApiTypes.INT, description="乡镇(街道)；辖区外为404"),
+    OpenApiParameter("village", OpenApiTypes.INT, description="村(社区)；辖区外为404"),
+    OpenApiParameter("assistance_type", OpenApiTypes.INT, description="救助类型"),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="只看已超期"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="户主姓名/身份证号"),
+]
+DUE_ROLES = (
+    Role.VILLAGE_ASSISTANT,
+    Role.TOWNSHIP_CLERK,
+    Role.TOWNSHIP_APPROVER,
+    Role.COUNTY_SUPERVISOR,
+)
+CAMPAIGN_ROLES = (Role.TOWNSHIP_CLERK, Role.COUNTY_SUPERVISOR)
+
+
+def _require(user, roles, message: str) -> None:
+    if not user.has_role(*roles):
+        raise PermissionDenied(message)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="计划复核名单（本辖区，尚未启动复核；含临期、超期标记）",
+        parameters=DUE_PARAMETERS,
+    )
+)
+class DueScheduleViewSet(viewsets.GenericViewSet):
+    serializer_class = DueScheduleSerializer
+
+    def get_queryset(self):
+        filters = due_filters_for_user(user=self.request.user, params=self.request.query_params)
+        return scheduled_reviews_for_user(user=self.request.user, filters=filters)
+
+    def list(self, request):
+        _require(request.user, DUE_ROLES, "您的角色不能查看复核名单")
+        page = self.paginate_queryset(self.get_queryset())
+        rows = schedule_rows(page if page is not None else [], user=request.user)
+        return self.get_paginated_response(DueScheduleSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="复核案件（本辖区；open=1 只看进行中，按截止日）",
+        parameters=[
+            OpenApiParameter("open", OpenApiTypes.BOOL, description="只看进行中的复核"),
+            *DUE_PARAMETERS,
+        ],
+    ),
+    retrieve=extend_schema(summary="复核案件详情"),
+)
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list" and self.request.query_params.get("open") in ("1", "true"):
+            filters = due_filters_for_user(user=user, params=self.request.query_params)
+            return open_reviews_for_user(user=user, filters=filters)
+        return reviews_for_user(user=user)
+
+    @extend_schema(
+        summary="报告情况变化，启动复核（死亡日期不能晚于今天；死亡后3个月内复核）",
+        request=ReviewOpenInputSerializer,
+        responses={201: ReviewSerializer},
+    )
+    def create(self, request):
+        data = ReviewOpenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        recipient = recipient_get_for_user(user=request.user, pk=values["recipient"])
+        review = review_open(
+            recipient=recipient,
+            actor=request.user,
+            trigger=values["trigger"],
+            note=values["note"],
+            died_on=values["died_on"],
+        )
+        review = review_get_for_user(user=request.user, pk=review.pk)
+        return Response(ReviewSerializer(review).data, status=201)
+
+    @extend_schema(
+        summary="填写复核结论；then=decide 作出决定（乡镇有权时审核确认，否则县级审批），"
+        "then=refer 报县审批",
+        request=ReviewConcludeInputSerializer,
+        responses=ReviewConcludeOutputSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def conclude(self, request, pk=None):
+        review = review_get_for_user(user=request.user, pk=pk)
+        data = ReviewConcludeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = review_conclude(
+            review=review,
+            actor=request.user,
+            outcome=values["outcome"],
+            reasons=values["reasons"],
+            effective_month=values.get("effective_month"),
+            new_amount=values.get("new_amount"),
+            phase_out_months=values.get("phase_out_months"),
+            then=values["then"],
+            opinion=values["opinion"],
+            client_address=client_address_of(request),
+        )
+        fresh = review_get_for_user(user=request.user, pk=review.pk)
+        return Response(
+            {
+                "review": ReviewSerializer(fresh).data,
+                "event": result.event.pk if result.event is not None else None,
+                "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+            }
+        )
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="家庭档案时间线（申请、确认、每次复核、每次变更、每月发放，按日期）",
+        responses=TimelineEntrySerializer(many=True),
+    )
+)
+class TimelineViewSet(viewsets.GenericViewSet):
+    serializer_class = TimelineEntrySerializer
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+
+    def retrieve(self, request, pk=None):
+        recipient = recipient_get_for_user(user=request.user, pk=pk)
+        entries = household_timeline(recipient=recipient)
+        return Response(TimelineEntrySerializer(entries, many=True).data)
+
+
+def _campaign_filters(request, values) -> DueFilters:
+    params = {k: v for k, v in values.items() if k in ("township", "village") and v is not None}
+    filters = due_filters_for_user(user=request.user, params=params)
+    type_id = values.get("assistance_type")
+    if type_id is not None:
+        kind = AssistanceType.objects.filter(pk=type_id).first()
+        if kind is None:
+            raise Http404("救助类型不存在")
+        filters = DueFilters(
+            township=filters.township, village=filters.village, assistance_type=kind
+        )
+    return filters
+
+
+@extend_schema_view(
+    list=extend_schema(summary="集中复核（本县）"),
+)
+class ReviewCampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewCampaignSerializer
+
+    def get_queryset(self):
+        return campaigns_for_user(user=self.request.user)
+
+    def _chosen(self, request, values):
+        _require(request.user, CAMPAIGN_ROLES, "只有乡镇经办人或县级监管人员可以开展集中复核")
+        filters = _campaign_filters(request, values)
+        return campaign_recipients_for_user(
+            user=request.user,
+            township=filters.township,
+            village=filters.village,
+            assistance_type=filters.assistance_type,
+        )
+
+    @extend_schema(
+        summary="预览集中复核户数（不生成案件）",
+        request=CampaignFilterInputSerializer,
+        responses=CampaignPreviewSerializer,
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        data = CampaignFilterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"count": self._chosen(request, data.validated_data).count()})
+
+    @extend_schema(
+        summary="开展集中复核（按条件批量生成复核案件）",
+        request=CampaignInputSerializer,
+        responses={201: ReviewCampaignSerializer},
+    )
+    def create(self, request):
+        data = CampaignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        chosen = self._chosen(request, values)
+        region = request.user.region
+        county = region if region.level == Region.Level.COUNTY else region.parent
+        campaign = review_campaign_open(
+            county=county,
+            recipients=chosen,
+            actor=request.user,
+            name=values["name"],
+            due_on=values["due_on"],
+            on=timezone.localdate(),
+        )
+        return Response(ReviewCampaignSerializer(campaign).data, status=201)
+
+
+def register(router) -> None:
+    router.register("dynamic/due", DueScheduleViewSet, basename="dynamic-due")
+    router.register("dynamic/reviews", ReviewViewSet, basename="dynamic-review")
+    router.register("dynamic/timelines", TimelineViewSet, basename="dynamic-timeline")
+    router.register("dynamic/campaigns", ReviewCampaignViewSet, basename="dynamic-campaign")

@@ -1,0 +1,140 @@
+"""Forms of 动态管理: opening a review (a change of circumstance), a review's conclusion,
+a campaign. Field checks only; the services refuse with their Chinese reasons, which the
+views put at the fields (relief.forms.errors_at_fields)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from funds.dynamic.models import ReviewOutcome
+from funds.dynamic.selectors import CIRCUMSTANCES
+from relief.forms import DateInput
+from relief.models import AssistanceType, Region
+from relief.scoping import townships_for_user, villages_for_user
+
+
+class ReviewOpenForm(forms.Form):
+    trigger = forms.ChoiceField(
+        label="情况变化",
+        choices=[("", "请选择"), *CIRCUMSTANCES],
+        error_messages={"required": "请选择情况变化"},
+    )
+    died_on = forms.DateField(
+        label="死亡日期",
+        required=False,
+        widget=DateInput(),
+        help_text="成员死亡时必填，不能晚于今天；须在死亡后3个月内完成复核（以政策设置为准）",
+        error_messages={"invalid": "请填写有效日期"},
+    )
+    note = forms.CharField(
+        label="情况说明",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "情况说明不能超过300字"},
+    )
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+class MonthField(forms.DateField):
+    """A month (``YYYY-MM``, or a full date), as the 1st of that month."""
+
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MonthInput())
+        kwargs.setdefault("error_messages", {"invalid": "请填写有效月份（如 2026-07）"})
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+class ReviewConclusionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="复核结论",
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择复核结论"},
+    )
+    new_amount = forms.DecimalField(
+        label="调整后月发放额(元)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "invalid": "请填写金额",
+            "min_value": "金额不能为负数",
+            "max_decimal_places": "金额最多保留两位小数",
+        },
+    )
+    effective_month = MonthField(
+        label="生效月份",
+        required=False,
+        help_text="不填则自决定的次月起；该月花名册已锁定的，自下一个未锁定月份起",
+    )
+    phase_out_months = forms.IntegerField(
+        label="渐退月数",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "请填写整数月数", "min_value": "渐退月数至少为1"},
+    )
+    reasons = forms.CharField(
+        label="理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="暂停、停保、渐退须写明理由，将载入书面通知",
+    )
+    opinion = forms.CharField(
+        label="审批意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="作出决定时签署；不填则以复核结论为意见",
+    )
+    then = forms.ChoiceField(
+        choices=[("", "保存结论"), ("decide", "作出决定"), ("refer", "报县审批")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100, required=False)
+    due_on = forms.DateField(
+        label="复核截止日",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "请填写有效日期"},
+    )
+    township = forms.ModelChoiceField(
+        label="乡镇(街道)", queryset=Region.objects.none(), required=False, empty_label="全部"
+    )
+    village = forms.ModelChoiceField(
+        label="村(社区)", queryset=Region.objects.none(), required=False, empty_label="全部"
+    )
+    assistance_type = forms.ModelChoiceField(
+        label="救助类型",
+        queryset=AssistanceType.objects.filter(active=True),
+        required=False,
+        empty_label="全部",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = townships_for_user(user)  # type: ignore[attr-defined]
+        self.fields["village"].queryset = villages_for_user(user)  # type: ignore[attr-defined]
+
+    def clean(self):
+        data = super().clean()
+        township, village = data.get("township"), data.get("village")
+        if township is not None and village is not None and village.parent_id != township.pk:
+            self.add_error("village", "该村(社区)不属于所选乡镇(街道)")
+        return data

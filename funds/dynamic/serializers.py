@@ -1,0 +1,155 @@
+"""Typed serializers of the 动态管理 API (funds/dynamic/apis.py)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from funds.dynamic.models import ReviewCampaign, ReviewCase, ReviewOutcome
+from funds.dynamic.selectors import CIRCUMSTANCES
+
+
+class DueScheduleSerializer(serializers.Serializer):
+    """A schedule of the due list (``selectors.DueRow`` of a schedule)."""
+
+    recipient = serializers.IntegerField(source="recipient.pk")
+    head_name = serializers.CharField(source="recipient.head_name")
+    township = serializers.IntegerField(source="recipient.township_id")
+    village = serializers.IntegerField(source="recipient.village_id")
+    village_name = serializers.CharField(source="recipient.village.name")
+    assistance_type = serializers.IntegerField(source="recipient.assistance_type_id")
+    assistance_type_name = serializers.CharField(source="recipient.assistance_type.name")
+    interval_months = serializers.IntegerField(source="schedule.interval_months")
+    basis = serializers.CharField(source="schedule.basis")
+    due_on = serializers.DateField()
+    workdays_left = serializers.IntegerField(help_text="距截止日的工作日数（已超期为负）")
+    due_soon = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    case_state = serializers.CharField(source="case.state", read_only=True)
+    case_state_label = serializers.CharField(source="case.get_state_display", read_only=True)
+    head_name = serializers.CharField(source="recipient.head_name", read_only=True)
+    village = serializers.IntegerField(source="recipient.village_id", read_only=True)
+    trigger_label = serializers.CharField(source="get_trigger_display", read_only=True)
+    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+    clock_due = serializers.SerializerMethodField()
+    due_soon = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewCase
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "case_state",
+            "case_state_label",
+            "recipient",
+            "head_name",
+            "village",
+            "trigger",
+            "trigger_label",
+            "trigger_note",
+            "due_on",
+            "campaign",
+            "outcome",
+            "outcome_label",
+            "new_amount",
+            "effective_month",
+            "phase_out_months",
+            "reasons",
+            "applied_at",
+            "clock_due",
+            "due_soon",
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def _clock(self, review):
+        return getattr(review.case, "clock", None)
+
+    def get_clock_due(self, review) -> str | None:
+        clock = self._clock(review)
+        return clock.overall_due.isoformat() if clock is not None else None
+
+    def get_due_soon(self, review) -> bool:
+        clock = self._clock(review)
+        return bool(clock and clock.due_soon)
+
+    def get_overdue(self, review) -> bool:
+        clock = self._clock(review)
+        return bool(clock and clock.overdue)
+
+
+class ReviewOpenInputSerializer(serializers.Serializer):
+    recipient = serializers.IntegerField()
+    trigger = serializers.ChoiceField(choices=CIRCUMSTANCES)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    died_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReviewConcludeInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    new_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    effective_month = serializers.DateField(required=False, allow_null=True)
+    phase_out_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    then = serializers.ChoiceField(
+        choices=[("", "仅保存结论"), ("decide", "作出决定"), ("refer", "报县审批")],
+        required=False,
+        default="",
+        allow_blank=True,
+    )
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewConcludeOutputSerializer(serializers.Serializer):
+    review = ReviewSerializer()
+    event = serializers.IntegerField(allow_null=True, help_text="签署的办理记录（决定或报县）")
+    moved_from = serializers.DateField(
+        allow_null=True, help_text="所选月份花名册已锁定时原定的生效月份"
+    )
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    kind = serializers.ChoiceField(
+        choices=[
+            ("application", "申请"),
+            ("confirmation", "审核确认"),
+            ("review", "复核"),
+            ("change", "在册变更"),
+            ("paid", "花名册发放"),
+        ]
+    )
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
+class ReviewCampaignSerializer(serializers.ModelSerializer):
+    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True)
+
+    class Meta:
+        model = ReviewCampaign
+        fields = ["id", "county", "name", "due_on", "opened", "created_by", "created_by_name"]
+        read_only_fields = fields
+
+
+class CampaignFilterInputSerializer(serializers.Serializer):
+    township = serializers.IntegerField(required=False, allow_null=True)
+    village = serializers.IntegerField(required=False, allow_null=True)
+    assistance_type = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CampaignInputSerializer(CampaignFilterInputSerializer):
+    name = serializers.CharField(max_length=100, allow_blank=True)
+    due_on = serializers.DateField()
+
+
+class CampaignPreviewSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
