@@ -8,11 +8,12 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: apps.py is loaded before the model registry is
         # ready, and these modules import models.
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from cases.clocks.services import clock_on_transition
         from cases.intake.services.application import checklist_freeze_on_request
-        from cases.models import Case
+        from cases.models import Case, CaseClock
+        from cases.stats import services as stats
         from cases.workflow.hooks import case_transition_committed, case_transitioned
         from cases.workflow.notifications import notify_facts_ready, notify_next_actors
 
@@ -30,3 +31,15 @@ class CasesConfig(AppConfig):
         case_transition_committed.connect(notify_next_actors, dispatch_uid="cases.notify_next")
         # 2. when a case's check report and survey are both in, its clerks hear of it.
         post_save.connect(notify_facts_ready, sender=Case, dispatch_uid="cases.facts_ready")
+        # The dashboards' summary tables follow every save of a case or its clock, in the
+        # saving transaction (a transition's own: its rollback takes the counts back too).
+        post_save.connect(stats.tally_on_case_saved, sender=Case, dispatch_uid="cases.stats.case")
+        post_save.connect(
+            stats.tally_on_clock_saved, sender=CaseClock, dispatch_uid="cases.stats.clock"
+        )
+        pre_delete.connect(
+            stats.tally_on_case_deleted, sender=Case, dispatch_uid="cases.stats.case_deleted"
+        )
+        post_delete.connect(
+            stats.tally_on_clock_deleted, sender=CaseClock, dispatch_uid="cases.stats.clock_del"
+        )

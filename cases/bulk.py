@@ -25,6 +25,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from cases.models import Case, CaseState, Household, HukouType, Member
+from cases.stats.services import rebuild_summaries
 from relief.delegation import holds_power_map, power_from_map
 from relief.models import AssistanceType, Region, Role, User
 from relief.policy import policy_for
@@ -505,4 +506,6 @@ def bulk_create_households(
         done += size
         if stdout is not None:
             stdout.write(f"  {done}/{n} households")
+    # Bulk inserts send no signal: the dashboards' summaries are refilled from the tables.
+    rebuild_summaries()
     return n

@@ -24,6 +24,7 @@ from cases.intake.models import (
 from cases.notices.models import NoticeBatch, NoticeEntry, Objection
 from cases.panel.models import PanelMeeting, PanelReview
 from cases.states import CaseState
+from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark
 from cases.workflow.models import Case, CaseEvent
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ChecklistEntry",
     "ChecklistItem",
     "CheckMemberResult",
+    "DecisionTally",
     "DocumentNotice",
     "EconomicCheck",
     "Household",
@@ -48,10 +50,13 @@ __all__ = [
     "NoticeBatch",
     "NoticeEntry",
     "Objection",
+    "OpenTally",
     "PanelMeeting",
     "PanelReview",
     "Spending",
+    "StateTally",
     "StepKind",
     "Survey",
+    "TallyMark",
     "TekunAssessment",
 ]

@@ -74,4 +74,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
             # Test set-up only: bypass the protected FSM field with a queryset update.
             model_class.objects.filter(pk=case.pk).update(state=force_state)
             case.refresh_from_db()
+            # A queryset update sends no signal: the dashboards' summaries follow by hand.
+            from cases.stats.services import retally_case
+
+            retally_case(case.pk)
         return case

@@ -13,8 +13,14 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cases.models import Case, CaseClock, CaseState
+from cases.models import CaseClock, CaseState
 from cases.states import OPEN_STATES
+from cases.stats.selectors import (
+    decision_histogram,
+    median_of,
+    open_by_state_and_start,
+    percentile_of,
+)
 from relief.models import Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
 
@@ -79,14 +85,13 @@ def on_time_counts(
     date_from: datetime.date,
     date_to: datetime.date,
 ) -> dict[int, tuple[int, int]]:
-    """Per township id: (decided on time, decided) over ``decided_clocks``."""
-    rows = (
-        decided_clocks(townships=townships, date_from=date_from, date_to=date_to)
-        .values("case__township_id")
-        .annotate(on_time=Count("pk", filter=Q(on_time=True)), decided=Count("pk"))
-        .order_by()
-    )
-    return {r["case__township_id"]: (r["on_time"], r["decided"]) for r in rows}
+    """Per township id: (decided on time, decided) over ``decided_clocks``, read from the
+    decision summary (cases/stats), which a full recount proves equal (check_summaries)."""
+    histogram = decision_histogram(townships=townships, date_from=date_from, date_to=date_to)
+    return {
+        township_id: (sum(n for (_, ok), n in bins.items() if ok), sum(bins.values()))
+        for township_id, bins in histogram.items()
+    }
 
 
 def township_statistics(*, user: User, year: int, today: datetime.date | None = None) -> list[dict]:
@@ -95,18 +100,15 @@ def township_statistics(*, user: User, year: int, today: datetime.date | None = 
     today = today or timezone.localdate()
     townships = list(townships_for_user(user).order_by("code"))
     clocks = clocks_for_user(user=user)
-    decided = decided_clocks(
+    # Decisions of the year from the decision summary: the working-days histogram gives
+    # the median and the 90th percentile without reading one clock.
+    histogram = decision_histogram(
         townships=townships,
         date_from=datetime.date(year, 1, 1),
         date_to=datetime.date(year, 12, 31),
     )
-    elapsed: dict[int, list[int]] = defaultdict(list)
-    on_time: dict[int, int] = defaultdict(int)
-    for township_id, elapsed_wd, ok in decided.values_list(
-        "case__township_id", "elapsed_wd", "on_time"
-    ).iterator():
-        elapsed[township_id].append(elapsed_wd or 0)
-        on_time[township_id] += 1 if ok else 0
+    # The running clocks' flags move with the daily scan: counted on the partial index of
+    # running clocks (clock_open_flags), whose size is the open cases, not the table.
     running = (
         clocks.filter(stopped_on__isnull=True)
         .values("case__township_id")
@@ -121,16 +123,21 @@ def township_statistics(*, user: User, year: int, today: datetime.date | None = 
     now = {r["case__township_id"]: r for r in running}
     rows = []
     for township in townships:
-        days = elapsed.get(township.pk, [])
+        days: dict[int, int] = defaultdict(int)
+        on_time = 0
+        for (elapsed_wd, ok), n in histogram.get(township.pk, {}).items():
+            days[elapsed_wd] += n
+            on_time += n if ok else 0
+        decided = sum(days.values())
         current = now.get(township.pk, {})
         rows.append(
             {
                 "township": township,
-                "decided": len(days),
-                "on_time": on_time.get(township.pk, 0),
-                "on_time_rate": (on_time.get(township.pk, 0) / len(days)) if days else None,
-                "median_wd": median(days),
-                "p90_wd": percentile(days, 90),
+                "decided": decided,
+                "on_time": on_time,
+                "on_time_rate": (on_time / decided) if decided else None,
+                "median_wd": median_of(days),
+                "p90_wd": percentile_of(days, 90),
                 "open": current.get("n_open", 0),
                 "overdue": current.get("n_overdue", 0),
                 "due_soon": current.get("n_due_soon", 0),
@@ -144,21 +151,19 @@ def open_cases_by_stage(*, user: User, today: datetime.date | None = None) -> di
     """Open (accepted, undecided) cases per township × stage, and per township × age bucket."""
     today = today or timezone.localdate()
     townships = list(townships_for_user(user).order_by("code"))
-    cases = scope_by_region(Case.objects.all(), user).filter(
-        state__in=STAGES, clock__stopped_on__isnull=True
-    )
-    by_stage: dict[int, dict[str, int]] = defaultdict(dict)
-    for r in cases.values("township_id", "state").annotate(n=Count("pk")).order_by():
-        by_stage[r["township_id"]][r["state"]] = r["n"]
-    aggregates = {}
-    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
-        cond = Q(clock__started_on__lte=today - datetime.timedelta(days=low))
-        if high is not None:
-            cond &= Q(clock__started_on__gte=today - datetime.timedelta(days=high))
-        aggregates[f"age{i}"] = Count("pk", filter=cond)
-    by_age = {
-        r["township_id"]: r for r in cases.values("township_id").annotate(**aggregates).order_by()
-    }
+    # From the open-clock summary: per (state, day of 受理); the age buckets are sums over
+    # day ranges, so they move with today's date without a nightly rewrite.
+    tallies = open_by_state_and_start(user=user, states=STAGES)
+    by_stage: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_age: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for township_id, tally in tallies.items():
+        for (state, started_on), n in tally.items():
+            by_stage[township_id][state] += n
+            for i, (_label, low, high) in enumerate(AGE_BUCKETS):
+                if started_on <= today - datetime.timedelta(days=low) and (
+                    high is None or started_on >= today - datetime.timedelta(days=high)
+                ):
+                    by_age[township_id][f"age{i}"] += n
     stages = [(s.value, s.label) for s in STAGES]
     rows = []
     for township in townships:

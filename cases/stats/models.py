@@ -1,0 +1,110 @@
+"""Summary tables of the dashboards and statistics (issue 17): counts kept up to date with
+every write of a case or its clock, so that a county's figures are read from a few hundred
+summary rows instead of a recount over a million cases.
+
+- ``StateTally`` — cases per township × village × assistance type × state (the home pages).
+- ``OpenTally`` — cases whose clock runs, per township × type × state × day of 受理 (the
+  dashboard's open cases by stage and by age: the age buckets are sums over ``started_on``
+  ranges, so they move with the date without a nightly rewrite).
+- ``DecisionTally`` — decided cases with a verdict on their clock, per township × type ×
+  decision date × working days taken × on time (on-time counts over any period, and the
+  processing-days histogram the median and the 90th percentile are read from).
+- ``TallyMark`` — per case, the keys it is counted under now, so that a write moves the case
+  from its old keys to its new ones (−1, +1) without recounting anything.
+
+cases/stats/services.py keeps them; ``manage.py check_summaries`` proves they equal a full
+recount."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class StateTally(models.Model):
+    township = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    village = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        "relief.AssistanceType", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    state = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "案件状态汇总"
+        verbose_name_plural = "案件状态汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "village", "assistance_type", "state"],
+                name="state_tally_key",
+            )
+        ]
+
+
+class OpenTally(models.Model):
+    township = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        "relief.AssistanceType", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    state = models.CharField(max_length=30)
+    started_on = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "在办时限汇总"
+        verbose_name_plural = "在办时限汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "assistance_type", "state", "started_on"],
+                name="open_tally_key",
+            )
+        ]
+
+
+class DecisionTally(models.Model):
+    township = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        "relief.AssistanceType", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    decided_on = models.DateField()
+    elapsed_wd = models.IntegerField()
+    on_time = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "办结时限汇总"
+        verbose_name_plural = "办结时限汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "assistance_type", "decided_on", "elapsed_wd", "on_time"],
+                name="decision_tally_key",
+            )
+        ]
+        indexes = [models.Index(fields=["decided_on"], name="decision_tally_day")]
+
+
+class TallyMark(models.Model):
+    """The keys one case is counted under (null: not counted in that summary)."""
+
+    case = models.OneToOneField(
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="tally_mark"
+    )
+    township_id = models.IntegerField()
+    village_id = models.IntegerField()
+    assistance_type_id = models.IntegerField()
+    state = models.CharField(max_length=30)
+    started_on = models.DateField(null=True)
+    decided_on = models.DateField(null=True)
+    elapsed_wd = models.IntegerField(null=True)
+    on_time = models.BooleanField(null=True)
+
+    class Meta:
+        verbose_name = "案件汇总标记"
+        verbose_name_plural = "案件汇总标记"

@@ -1,0 +1,282 @@
+"""Keeping the summary tables (cases/stats/models.py) equal to a recount.
+
+Every save of a case or of its clock (inside the transition's transaction when a transition
+saves them) moves the case from the keys its ``TallyMark`` records to the keys it has now:
+one read, then one ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` per summary
+whose key changed (PostgreSQL and SQLite alike). Bulk inserts bypass the signals, so the
+bulk seeds call ``rebuild_summaries()`` at the end; ``check_summaries`` compares the tables
+with a recount from the base tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import connection, models, transaction
+from django.db.models import Count, F, IntegerField, Value
+from django.db.models.functions import Coalesce
+
+from cases.models import Case, CaseClock
+from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark
+from cases.stats.sql import rebuild_sql
+
+#: Summary model → its key columns (the unique constraint), in order.
+KEYS: dict[type[models.Model], tuple[str, ...]] = {
+    StateTally: ("township_id", "village_id", "assistance_type_id", "state"),
+    OpenTally: ("township_id", "assistance_type_id", "state", "started_on"),
+    DecisionTally: ("township_id", "assistance_type_id", "decided_on", "elapsed_wd", "on_time"),
+}
+MARK_FIELDS = (
+    "township_id",
+    "village_id",
+    "assistance_type_id",
+    "state",
+    "started_on",
+    "decided_on",
+    "elapsed_wd",
+    "on_time",
+)
+#: Case fields a summary depends on: a save touching none of them is not looked at.
+CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on"}
+CLOCK_FIELDS = {"started_on", "stopped_on", "elapsed_wd", "on_time"}
+
+
+def _mark_of(row: dict) -> dict | None:
+    """The mark of a case from its row and its clock's (``clock__…`` keys)."""
+    if row.get("township_id") is None:
+        return None
+    has_clock = row["clock__case_id"] is not None
+    running = has_clock and row["clock__stopped_on"] is None
+    decided = row["decided_on"] is not None and has_clock and row["clock__on_time"] is not None
+    return {
+        "township_id": row["township_id"],
+        "village_id": row["village_id"],
+        "assistance_type_id": row["assistance_type_id"],
+        "state": row["state"],
+        "started_on": row["clock__started_on"] if running else None,
+        "decided_on": row["decided_on"] if decided else None,
+        "elapsed_wd": (row["clock__elapsed_wd"] or 0) if decided else None,
+        "on_time": row["clock__on_time"] if decided else None,
+    }
+
+
+def _keys_of(mark: dict | None) -> dict[type[models.Model], tuple | None]:
+    """Summary → the key a case with ``mark`` is counted under (None: not counted)."""
+    if mark is None:
+        return dict.fromkeys(KEYS)
+    keys: dict[type[models.Model], tuple | None] = {
+        StateTally: tuple(mark[c] for c in KEYS[StateTally])
+    }
+    keys[OpenTally] = (
+        tuple(mark[c] for c in KEYS[OpenTally]) if mark["started_on"] is not None else None
+    )
+    keys[DecisionTally] = (
+        tuple(mark[c] for c in KEYS[DecisionTally]) if mark["decided_on"] is not None else None
+    )
+    return keys
+
+
+def _add(model: type[models.Model], deltas: Counter) -> None:
+    """Add ``deltas`` (key → ±n) to ``model``'s counts in one upsert."""
+    rows = [(key, n) for key, n in deltas.items() if n]
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    cols = KEYS[model]
+    placeholders = ", ".join("(" + ", ".join(["%s"] * (len(cols) + 1)) + ")" for _ in rows)
+    params: list = []
+    for key, n in rows:
+        params += [*key, n]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}, {qn('n')}) "
+        f"VALUES {placeholders} "
+        f"ON CONFLICT ({', '.join(qn(c) for c in cols)}) "
+        f"DO UPDATE SET {qn('n')} = {table}.{qn('n')} + excluded.{qn('n')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _move(old: dict | None, new: dict | None) -> None:
+    old_keys, new_keys = _keys_of(old), _keys_of(new)
+    for model in KEYS:
+        if old_keys[model] == new_keys[model]:
+            continue
+        deltas: Counter = Counter()
+        if old_keys[model] is not None:
+            deltas[old_keys[model]] -= 1
+        if new_keys[model] is not None:
+            deltas[new_keys[model]] += 1
+        _add(model, deltas)
+
+
+_ROW_FIELDS = (
+    "township_id",
+    "village_id",
+    "assistance_type_id",
+    "state",
+    "decided_on",
+    "clock__case_id",
+    "clock__started_on",
+    "clock__stopped_on",
+    "clock__elapsed_wd",
+    "clock__on_time",
+    *(f"tally_mark__{f}" for f in MARK_FIELDS),
+    "tally_mark__case_id",
+)
+
+
+@transaction.atomic
+def retally_case(case_id: int, *, deleted: bool = False) -> None:
+    """Move case ``case_id`` in the summaries from its recorded keys to its keys now (one
+    read; a write per summary whose key changed)."""
+    row = Case.objects.filter(pk=case_id).values(*_ROW_FIELDS).first()
+    if row is None:
+        return
+    old = (
+        {f: row[f"tally_mark__{f}"] for f in MARK_FIELDS}
+        if row["tally_mark__case_id"] is not None
+        else None
+    )
+    new = None if deleted else _mark_of(row)
+    if old == new:
+        return
+    _move(old, new)
+    if new is None:
+        TallyMark.objects.filter(case_id=case_id).delete()
+    elif old is None:
+        TallyMark.objects.create(case_id=case_id, **new)
+    else:
+        TallyMark.objects.filter(case_id=case_id).update(**new)
+
+
+def _touches(update_fields: Iterable[str] | None, fields: set[str]) -> bool:
+    return update_fields is None or bool(set(update_fields) & fields)
+
+
+def tally_on_case_saved(
+    sender: type,
+    *,
+    instance: Case,
+    update_fields: Iterable[str] | None = None,
+    raw: bool = False,
+    **kwargs: object,
+) -> None:
+    """post_save of Case: the summaries follow the case's state, region, type, decision."""
+    if raw or not _touches(update_fields, CASE_FIELDS):
+        return
+    retally_case(instance.pk)
+
+
+def tally_on_clock_saved(
+    sender: type,
+    *,
+    instance: CaseClock,
+    update_fields: Iterable[str] | None = None,
+    raw: bool = False,
+    **kwargs: object,
+) -> None:
+    """post_save of CaseClock: the open and decided summaries follow the clock."""
+    if raw or not _touches(update_fields, CLOCK_FIELDS):
+        return
+    retally_case(instance.case_id)
+
+
+def tally_on_case_deleted(sender: type, *, instance: Case, **kwargs: object) -> None:
+    """pre_delete of Case: its counts leave the summaries before its mark goes."""
+    retally_case(instance.pk, deleted=True)
+
+
+def tally_on_clock_deleted(sender: type, *, instance: CaseClock, **kwargs: object) -> None:
+    """post_delete of CaseClock: the case is counted without its clock."""
+    retally_case(instance.case_id)
+
+
+# --- recount, compare, rebuild ----------------------------------------------------------
+
+
+def recount() -> dict[type[models.Model], Counter]:
+    """Every summary recounted from the cases and their clocks (GROUP BY over the base
+    tables; what the summaries must equal)."""
+    cases = Case.objects.order_by()
+    state = cases.values("township_id", "village_id", "assistance_type_id", "state")
+    open_ = cases.filter(clock__isnull=False, clock__stopped_on__isnull=True).values(
+        "township_id", "assistance_type_id", "state", started_on=F("clock__started_on")
+    )
+    decided = cases.filter(decided_on__isnull=False, clock__on_time__isnull=False).values(
+        "township_id",
+        "assistance_type_id",
+        "decided_on",
+        elapsed_wd=Coalesce("clock__elapsed_wd", Value(0), output_field=IntegerField()),
+        on_time=F("clock__on_time"),
+    )
+    out: dict[type[models.Model], Counter] = {}
+    for model, qs in ((StateTally, state), (OpenTally, open_), (DecisionTally, decided)):
+        counts: Counter = Counter()
+        for row in qs.annotate(n=Count("pk")):
+            counts[tuple(row[c] for c in KEYS[model])] = row["n"]
+        out[model] = counts
+    return out
+
+
+def stored() -> dict[type[models.Model], Counter]:
+    """The summaries as stored (zero rows left out)."""
+    out: dict[type[models.Model], Counter] = {}
+    for model, cols in KEYS.items():
+        counts: Counter = Counter()
+        for *key, n in model._default_manager.exclude(n=0).values_list(*cols, "n"):
+            counts[tuple(key)] = n
+        out[model] = counts
+    return out
+
+
+def compare() -> list[str]:
+    """Readable differences between the summaries and a recount (empty: they are equal)."""
+    lines: list[str] = []
+    expected, actual = recount(), stored()
+    for model, cols in KEYS.items():
+        want, have = expected[model], actual[model]
+        for key in sorted(set(want) | set(have), key=repr):
+            if want.get(key, 0) != have.get(key, 0):
+                named = ", ".join(f"{c}={v}" for c, v in zip(cols, key, strict=True))
+                lines.append(
+                    f"{model.__name__}({named}): stored {have.get(key, 0)}, "
+                    f"recount {want.get(key, 0)}"
+                )
+    marks, cases = TallyMark.objects.count(), Case.objects.count()
+    if marks != cases:
+        lines.append(f"TallyMark: {marks} marks for {cases} cases")
+    return lines
+
+
+@transaction.atomic
+def rebuild_summaries() -> None:
+    """Recompute every summary from the base tables (bulk seeds, ``rebuild_summaries``)."""
+    with connection.cursor() as cursor:
+        rebuild_sql(cursor.execute)
+
+
+def count_new_cases(case_ids: Iterable[int]) -> None:
+    """Count cases inserted in bulk (``bulk_create`` sends no signal) into the summaries:
+    one read of the cases and their clocks, one upsert per summary, one bulk insert of the
+    marks. Cases already counted are left as they are."""
+    ids = list(case_ids)
+    if not ids:
+        return
+    counted = set(TallyMark.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    fields = [f for f in _ROW_FIELDS if not f.startswith("tally_mark__")]
+    marks = []
+    deltas: dict[type[models.Model], Counter] = {model: Counter() for model in KEYS}
+    for row in Case.objects.filter(pk__in=ids).values("pk", *fields):
+        mark = _mark_of(row)
+        if row["pk"] in counted or mark is None:
+            continue
+        marks.append(TallyMark(case_id=row["pk"], **mark))
+        for model, key in _keys_of(mark).items():
+            if key is not None:
+                deltas[model][key] += 1
+    with transaction.atomic():
+        for model, counts in deltas.items():
+            _add(model, counts)
+        TallyMark.objects.bulk_create(marks, batch_size=2000)
