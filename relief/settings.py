@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "BankAccountKindEnum": "funds.recipients.models.AccountKind",
         "NoticeKindEnum": "cases.notices.models.NoticeKind",
         "NoticeBatchStateEnum": "cases.notices.models.BatchState",
+        "StandingListTriggerEnum": "funds.publicity.models.StandingList.Trigger",
     },
 }
 

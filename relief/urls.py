@@ -34,6 +34,7 @@ urlpatterns = [
     path("funds/publicity/", include("funds.publicity.urls")),
     # Public, no login: a village's notices and standing list, each batch's QR page.
     path("public/", include("funds.publicity.public_urls")),
+    path("api/", include("funds.publicity.api_urls")),
     path("api/", include("funds.rosters.api_urls")),
     path("funds/dynamic/", include("funds.dynamic.urls")),
     path("api/", include("funds.dynamic.api_urls")),

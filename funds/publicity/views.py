@@ -22,7 +22,7 @@ READ_ROLES = (
 )
 
 
-def _require_read(user) -> None:
+def require_read(user) -> None:
     if not (user.is_superuser or user.has_role(*READ_ROLES)):
         raise PermissionDenied("您的角色无权查看长期公示名单")
 
@@ -30,7 +30,7 @@ def _require_read(user) -> None:
 @login_required
 @require_GET
 def village_list(request):
-    _require_read(request.user)
+    require_read(request.user)
     villages = selectors.standing_villages_for_user(user=request.user).select_related("parent")
     return render(
         request,
@@ -42,7 +42,7 @@ def village_list(request):
 @login_required
 @require_GET
 def village_detail(request, pk: int):
-    _require_read(request.user)
+    require_read(request.user)
     village = selectors.standing_village_get_for_user(user=request.user, pk=pk)
     versions = selectors.standing_lists_for_village(village=village)[:120]
     return render(
@@ -76,7 +76,7 @@ def village_generate(request, pk: int):
 @login_required
 @require_GET
 def version_download(request, pk: int):
-    _require_read(request.user)
+    require_read(request.user)
     version = selectors.standing_list_get_for_user(user=request.user, pk=pk)
     return FileResponse(
         version.file.open("rb"),

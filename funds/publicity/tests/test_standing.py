@@ -96,3 +96,29 @@ def test_the_monthly_run_makes_one_version_per_village_however_often_it_runs(dem
     assert (second.generated, second.skipped) == ([], 2)
     assert StandingList.objects.filter(trigger=StandingList.Trigger.MONTHLY).count() == 2
     assert StandingList.objects.get(village=other).rows[0]["name"] == "赵*"
+
+
+@pytest.mark.django_db
+def test_the_api_lists_versions_and_rows_with_the_same_scoping(demo):
+    from rest_framework.test import APIClient
+
+    recipient(demo.village, "张三丰")
+    api = APIClient()
+    api.force_authenticate(demo.user("clerk"))
+    created = api.post(f"/api/publicity/villages/{demo.village.pk}/generate/")
+    assert created.status_code == 201, created.json()
+    (row,) = created.json()["rows"]
+    assert (row["name"], row["persons"], row["amount"]) == ("张**", 2, "520.00")
+    versions = api.get(f"/api/publicity/villages/{demo.village.pk}/versions/").json()
+    assert [v["id"] for v in versions["results"]] == [created.json()["id"]]
+    listed = api.get("/api/publicity/villages/").json()
+    assert demo.village.code in {v["code"] for v in listed["results"]}
+    other = APIClient()
+    other.force_authenticate(demo.user("clerk_huangchi"))
+    assert other.get(f"/api/publicity/standing-lists/{created.json()['id']}/").status_code == 404
+    assert other.get(f"/api/publicity/villages/{demo.village.pk}/versions/").status_code == 404
+    assert other.post(f"/api/publicity/villages/{demo.village.pk}/generate/").status_code == 404
+    approver = APIClient()
+    approver.force_authenticate(demo.user("approver"))
+    assert approver.post(f"/api/publicity/villages/{demo.village.pk}/generate/").status_code == 403
+    assert StandingList.objects.count() == 1
