@@ -4,6 +4,7 @@ their ``ValidationError({field: message})`` is put back at the field by ``apply_
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from django import forms
@@ -41,29 +42,55 @@ class BootstrapForm(forms.Form):
 
 
 @contextmanager
-def errors_at_fields(form: forms.Form):
+def errors_at_fields(
+    form: forms.Form,
+    *,
+    rows: Mapping[str, forms.BaseForm] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> Iterator[None]:
     """Run a service call and what follows its success; a ValidationError it raises skips
     the rest of the block and lands at the form's fields (``apply_errors``)."""
     try:
         yield
     except ValidationError as error:
-        apply_errors(form, error)
+        apply_errors(form, error, rows=rows, rename=rename)
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: at the field it names, else on top."""
+def apply_errors(
+    form: forms.Form,
+    error: ValidationError,
+    *,
+    rows: Mapping[str, forms.BaseForm] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> None:
+    """Put a service's ValidationError on the form: at the field it names, else on top.
+
+    ``rename`` maps a service's key to the form's field (``{"file": "report"}``); ``rows``
+    maps a key prefix to the form of one row of a formset (``{"members-0-": form}``), so
+    ``members-0-id_number`` lands at that row's ``id_number``."""
+    rows, rename = rows or {}, rename or {}
+    touched = {id(form): form}
     if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
+        for key, errors in error.error_dict.items():
+            key = rename.get(key, key)
+            target, field = form, key
+            for prefix, row in rows.items():
+                if key.startswith(prefix) and key[len(prefix) :] in row.fields:
+                    target, field = row, key[len(prefix) :]
+                    break
+            if field not in target.fields:
+                target, field = form, None
+            touched[id(target)] = target
             for e in errors:
-                form.add_error(target, e.messages if hasattr(e, "messages") else e)
+                target.add_error(field, e.messages if hasattr(e, "messages") else e)
     else:
         form.add_error(None, error.messages)
-    for name in form.errors:
-        if name in form.fields:
-            css = form.fields[name].widget.attrs.get("class", "")
-            if "is-invalid" not in css:
-                form.fields[name].widget.attrs["class"] = f"{css} is-invalid".strip()
+    for target in touched.values():
+        for name in target.errors:
+            if name in target.fields:
+                css = target.fields[name].widget.attrs.get("class", "")
+                if "is-invalid" not in css:
+                    target.fields[name].widget.attrs["class"] = f"{css} is-invalid".strip()
 
 
 class DateInput(forms.DateInput):

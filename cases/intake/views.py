@@ -38,15 +38,14 @@ from cases.intake.services import survey as survey_services
 from cases.models import (
     Asset,
     Case,
-    EconomicCheck,
     IncomeItem,
     Member,
-    NearRelative,
     Spending,
     TekunAssessment,
 )
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import CaseChanged, TransitionRefused
+from relief.forms import errors_at_fields
 from relief.models import AssistanceType, Role, User
 from relief.scoping import regions_for_user, townships_for_user, villages_for_user
 
@@ -68,81 +67,44 @@ def _render(request, template: str, context: dict, status: int = 200):
 @login_required
 def application_new(request):
     """A clerk registers an application; a village assistant registers a discovered
-    household (主动发现) as a draft for the township clerk."""
+    household (主动发现) as a draft for the township clerk. Nothing is preselected that the
+    clerk must choose: the village (from the user's township), the relation of each row."""
     user = request.user
     if not user.has_role(Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT):
         raise PermissionDenied
-    villages = list(villages_for_user(user).order_by("code"))
-    types = list(AssistanceType.objects.filter(active=True))
-    errors: dict[str, str] = {}
-    data = {
-        "source": "discovered" if user.has_role(Role.VILLAGE_ASSISTANT) else "application",
-        "hukou_type": "rural",
-    }
-    rows = []
-    if request.method == "POST":
-        post = request.POST
-        data = {
-            k: post.get(k, "").strip()
-            for k in (
-                "village",
-                "assistance_type",
-                "source",
-                "address",
-                "hukou_type",
-                "phone",
-                "bank_name",
-                "bank_account",
-                "proxy_name",
-                "proxy_id_number",
-                "proxy_relation",
-            )
-        }
-        rows = f.member_rows_from_post(post)
-        village = next((v for v in villages if str(v.pk) == data["village"]), None)
-        atype = next((t for t in types if str(t.pk) == data["assistance_type"]), None)
-        try:
-            case = application_services.application_create(
-                actor=user,
-                village=village,
-                assistance_type=atype,
-                household=data,
-                members=[r["data"] for r in rows],
-                source=data["source"],
-                proxy=data,
-            )
-        except ValidationError as exc:
-            errors = f.renumber_member_errors(f.errors_of(exc), rows)
-        else:
+    villages = villages_for_user(user).select_related("parent").order_by("code")
+    types = AssistanceType.objects.filter(active=True)
+    data = request.POST if request.method == "POST" else None
+    form = f.ApplicationForm(
+        data,
+        villages=villages,
+        types=types,
+        initial={
+            "source": "discovered" if user.has_role(Role.VILLAGE_ASSISTANT) else "application",
+            "hukou_type": "rural",
+        },
+    )
+    formset = f.MemberRowsFormSet(data, prefix="members", initial=None)
+    if data is not None and form.is_valid() & formset.is_valid():
+        rows = f.member_rows(formset)
+        with errors_at_fields(form, rows={f"members-{i}-": r for i, r in enumerate(rows)}):
+            with transaction.atomic():
+                case = application_services.application_create(
+                    actor=user,
+                    village=form.cleaned_data["village"],
+                    assistance_type=form.cleaned_data["assistance_type"],
+                    household=form.cleaned_data,
+                    members=[r.service_data() for r in rows],
+                    source=form.cleaned_data["source"],
+                    proxy=form.cleaned_data,
+                )
             messages.success(request, f"已登记申请，案件编号 {case.number}")
             return redirect(_intake_url(case))
-    by_index = {r["index"]: r["data"] for r in rows}
-    member_rows = [
-        {
-            "index": i,
-            "prefix": f"members-{i}-",
-            "data": by_index.get(i, {"relation": "", "hukou_type": "rural", "covered": True}),
-            "errors": {
-                k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"members-{i}-")
-            },
-        }
-        for i in range(f.MEMBER_ROWS)
-    ]
     return _render(
         request,
         "cases/intake/application_form.html",
-        {
-            "page_title": "登记救助申请",
-            "villages": villages,
-            "type_choices": [("", "请选择"), *[(str(t.pk), t.name) for t in types]],
-            "data": data,
-            "errors": errors,
-            "member_rows": member_rows,
-            "member_total": f.MEMBER_ROWS,
-            "choices": f.CHOICES,
-            "sources": Case.Source.choices,
-        },
-        status=400 if errors else 200,
+        {"page_title": "登记救助申请", "form": form, "formset": formset},
+        status=400 if data is not None else 200,
     )
 
 
@@ -153,7 +115,6 @@ def case_intake(request, pk: int):
     context = {
         "case": case,
         "page_title": f"案件 {case.number} · 受理材料",
-        "choices": f.CHOICES,
         "intake": case_intake_context(case, request.user),
     }
     return _render(request, "cases/intake/case_intake.html", context)
@@ -163,30 +124,22 @@ def case_intake(request, pk: int):
 def household_edit(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     hh = case.household
-    data = {
-        k: getattr(hh, k) for k in ("address", "hukou_type", "phone", "bank_name", "bank_account")
-    }
-    errors = {}
-    if request.method == "POST":
-        data = {k: request.POST.get(k, "") for k in data}
-        try:
-            household_services.household_update(case=case, actor=request.user, data=data)
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-        else:
+    form = f.HouseholdForm(
+        request.POST if request.method == "POST" else None,
+        initial={k: getattr(hh, k) for k in f.HouseholdForm.base_fields},
+    )
+    if form.is_bound and form.is_valid():
+        with errors_at_fields(form), transaction.atomic():
+            household_services.household_update(
+                case=case, actor=request.user, data=form.cleaned_data
+            )
             messages.success(request, "家庭基本信息已保存")
             return redirect(_intake_url(case, "household"))
     return _render(
         request,
         "cases/intake/household_form.html",
-        {
-            "case": case,
-            "data": data,
-            "errors": errors,
-            "choices": f.CHOICES,
-            "page_title": "家庭基本信息",
-        },
-        status=400 if errors else 200,
+        {"case": case, "form": form, "page_title": "家庭基本信息"},
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -198,19 +151,17 @@ def member_edit(request, pk: int, member_pk: int | None = None):
         if member_pk
         else None
     )
-    data = (
-        {k: getattr(member, k) for k in f.MEMBER_INPUTS}
+    form = f.MemberForm(
+        request.POST if request.method == "POST" else None,
+        initial=f.MemberForm.initial_for(member)
         if member
-        else {"hukou_type": case.household.hukou_type, "covered": True}
+        else {"hukou_type": case.household.hukou_type},
     )
-    errors = {}
-    if request.method == "POST":
-        data = f.member_data_from_post(request.POST)
-        try:
-            household_services.member_save(case=case, actor=request.user, data=data, member=member)
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-        else:
+    if form.is_bound and form.is_valid():
+        with errors_at_fields(form), transaction.atomic():
+            household_services.member_save(
+                case=case, actor=request.user, data=form.service_data(), member=member
+            )
             messages.success(request, "家庭成员已保存")
             return redirect(_intake_url(case, "household"))
     return _render(
@@ -219,12 +170,10 @@ def member_edit(request, pk: int, member_pk: int | None = None):
         {
             "case": case,
             "member": member,
-            "data": data,
-            "errors": errors,
-            "choices": f.CHOICES,
+            "form": form,
             "page_title": "编辑家庭成员" if member else "添加家庭成员",
         },
-        status=400 if errors else 200,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -251,18 +200,18 @@ def item_edit(request, pk: int, kind: str, item_pk: int | None = None):
         if item_pk
         else None
     )
-    fields = ["member", "category", "kind", "description", "monthly_amount", "quantity", "value"]
-    data = {k: getattr(item, k + "_id" if k == "member" else k, "") for k in fields} if item else {}
-    errors = {}
-    if request.method == "POST":
-        data = {k: request.POST.get(k, "") for k in fields}
-        try:
+    form = f.ItemForm(
+        request.POST if request.method == "POST" else None,
+        kind=kind,
+        members=case.household.members.order_by("pk"),
+        initial=f.ItemForm.initial_for(item) if item else None,
+    )
+    if form.is_bound and form.is_valid():
+        data = {**form.cleaned_data, "member": getattr(form.cleaned_data["member"], "pk", None)}
+        with errors_at_fields(form), transaction.atomic():
             household_services.household_item_save(
                 case=case, actor=request.user, kind=kind, data=data, item=item
             )
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-        else:
             messages.success(request, f"{household_services.ITEM_LABELS[kind]}已保存")
             return redirect(_intake_url(case, "household"))
     return _render(
@@ -273,13 +222,10 @@ def item_edit(request, pk: int, kind: str, item_pk: int | None = None):
             "kind": kind,
             "kind_label": household_services.ITEM_LABELS[kind],
             "item": item,
-            "data": data,
-            "errors": errors,
-            "choices": f.CHOICES,
-            "members": case.household.members.order_by("pk"),
+            "form": form,
             "page_title": household_services.ITEM_LABELS[kind],
         },
-        status=400 if errors else 200,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -386,56 +332,35 @@ def survey(request, pk: int):
     """Phone-friendly home-visit survey: save as draft or finish (≥ 2 investigators)."""
     case = case_get_for_user(user=request.user, pk=pk)
     existing = getattr(case, "survey", None) if hasattr(case, "survey") else None
-    data = {
-        "visit_date": existing.visit_date.isoformat() if existing and existing.visit_date else "",
-        "investigators": list(existing.investigators) if existing else [],
-        "housing": existing.housing if existing else "",
-        "living_conditions": existing.living_conditions if existing else "",
-        "findings": existing.findings if existing else "",
-    }
-    errors = {}
-    if request.method == "POST":
-        data = {
-            "visit_date": request.POST.get("visit_date", ""),
-            "investigators": [n for n in request.POST.getlist("investigators") if n.strip()],
-            "housing": request.POST.get("housing", ""),
-            "living_conditions": request.POST.get("living_conditions", ""),
-            "findings": request.POST.get("findings", ""),
-        }
+    bound = request.method == "POST"
+    form = f.SurveyForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        initial=f.SurveyForm.initial_for(existing),
+    )
+    if bound and form.is_valid():
         finish = request.POST.get("action") == "finish"
-        try:
+        data = dict(form.cleaned_data)
+        photos = data.pop("photos")
+        with errors_at_fields(form, rename={"file": "photos"}), transaction.atomic():
             survey_services.survey_save(
-                case=case,
-                actor=request.user,
-                data=data,
-                finish=finish,
-                photos=request.FILES.getlist("photos"),
+                case=case, actor=request.user, data=data, finish=finish, photos=photos
             )
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-            if "file" in errors:
-                errors["photos"] = errors.pop("file")
-        else:
             messages.success(
                 request, "入户调查已完成" if finish else "入户调查草稿已保存，可稍后继续填写"
             )
             return redirect("cases:survey", pk=case.pk)
-    names = data["investigators"] + [""] * max(0, 3 - len(data["investigators"]))
-    photos = case.documents.filter(kind="survey_photo")
     return _render(
         request,
         "cases/intake/survey_form.html",
         {
             "case": case,
             "survey": existing,
-            "data": data,
-            "names": names,
-            "errors": errors,
-            "choices": f.CHOICES,
-            "photos": photos,
+            "form": form,
+            "photos": case.documents.filter(kind="survey_photo"),
             "page_title": "入户调查",
         },
-        status=400 if errors else 200,
+        status=400 if bound else 200,
     )
 
 
@@ -468,60 +393,37 @@ def check_return(request, check_pk: int):
         raise PermissionDenied
     case = check.case
     members = list(case.household.members.order_by("pk"))
-    errors = {}
-    results = [{"id_number": m.id_number, "name": m.name} for m in members]
-    data = {"conclusion": "", "conclusion_note": ""}
-    if request.method == "POST":
-        data = {
-            "conclusion": request.POST.get("conclusion", ""),
-            "conclusion_note": request.POST.get("conclusion_note", ""),
-        }
-        results = []
-        for i, m in enumerate(members):
-            row = {
-                k: request.POST.get(f"results-{i}-{k}", "") for k in checks_services.RESULT_FIELDS
-            }
-            row["business_registered"] = bool(request.POST.get(f"results-{i}-business_registered"))
-            row.update({"id_number": m.id_number, "name": m.name})
-            results.append(row)
-        try:
-            checks_services.check_return(
-                check=check,
-                actor=request.user,
-                conclusion=data["conclusion"],
-                conclusion_note=data["conclusion_note"],
-                member_results=results,
-                report_file=request.FILES.get("report"),
-            )
-        except (ValidationError, TransitionRefused) as exc:
-            errors = f.errors_of(exc)
-            if "file" in errors:
-                errors["report"] = errors.pop("file")
-        else:
+    bound = request.method == "POST"
+    form = f.CheckReturnForm(request.POST if bound else None, request.FILES if bound else None)
+    rows = f.CheckResultsRows(request.POST if bound else None, prefix="results", members=members)
+    if bound and form.is_valid() & rows.is_valid():
+        with errors_at_fields(
+            form,
+            rows={f"results-{i}-": row for i, row in enumerate(rows.forms)},
+            rename={"file": "report"},
+        ):
+            with transaction.atomic():
+                checks_services.check_return(
+                    check=check,
+                    actor=request.user,
+                    conclusion=form.cleaned_data["conclusion"],
+                    conclusion_note=form.cleaned_data["conclusion_note"],
+                    member_results=[row.service_row() for row in rows.forms],
+                    report_file=form.cleaned_data["report"],
+                )
             messages.success(request, f"案件 {case.number} 的核对报告已返回")
             return redirect("cases:check_queue")
-    rows = [
-        {
-            "data": r,
-            "errors": {
-                k.split("-", 2)[2]: v for k, v in errors.items() if k.startswith(f"results-{i}-")
-            },
-        }
-        for i, r in enumerate(results)
-    ]
     return _render(
         request,
         "cases/intake/check_return.html",
         {
             "check": check,
             "case": case,
+            "form": form,
             "rows": rows,
-            "data": data,
-            "errors": errors,
-            "conclusions": [("", "请选择"), *EconomicCheck.Conclusion.choices],
             "page_title": "录入核对报告",
         },
-        status=400 if errors else 200,
+        status=400 if bound else 200,
     )
 
 
@@ -530,28 +432,28 @@ def check_import(request):
     if not request.user.has_role(Role.COUNTY_VERIFIER):
         raise PermissionDenied
     result, rejected = None, None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            rejected = [(None, "请选择要导入的文件")]
-        else:
-            try:
-                result = check_results_import(
-                    actor=request.user, content=read_upload(upload), file_name=upload.name
-                )
-            except ImportRejected as exc:
-                rejected = exc.errors
+    bound = request.method == "POST"
+    form = f.ImportForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = check_results_import(
+                actor=request.user, content=read_upload(upload), file_name=upload.name
+            )
+        except ImportRejected as exc:
+            rejected = exc.errors
     return _render(
         request,
         "cases/intake/check_import.html",
         {
+            "form": form,
             "result": result,
             "rejected": rejected,
             "columns": list(COLUMNS),
             "required": REQUIRED,
             "page_title": "导入核对结果",
         },
-        status=400 if rejected else 200,
+        status=400 if rejected or form.errors else 200,
     )
 
 
@@ -562,55 +464,27 @@ def near_relatives(request):
         Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR
     ):
         raise PermissionDenied
-    errors, data = {}, {}
-    if request.method == "POST":
-        data = {
-            k: request.POST.get(k, "").strip()
-            for k in (
-                "township",
-                "village",
-                "worker_name",
-                "worker_position",
-                "worker_user",
-                "relative_name",
-                "relative_id_number",
-                "relation",
-            )
-        }
-        try:
-            near_relatives_services.near_relative_register(
-                actor=user,
-                data={
-                    k: (v or None) if k in ("township", "village", "worker_user") else v
-                    for k, v in data.items()
-                },
-            )
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-        else:
-            messages.success(request, "已登记近亲属备案，相关案件已自动标记")
-            return redirect("cases:near_relatives")
-
-    townships = list(townships_for_user(user).order_by("code"))
-    entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
-    for entry in entries:
-        entry.refusal = near_relative_entry_reason(entry=entry, actor=user)
     workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by(
         "region__code", "username"
     )
+    form = f.NearRelativeForm(
+        request.POST if request.method == "POST" else None,
+        townships=townships_for_user(user).order_by("code"),
+        workers=workers,
+    )
+    if form.is_bound and form.is_valid():
+        with errors_at_fields(form), transaction.atomic():
+            near_relatives_services.near_relative_register(actor=user, data=form.cleaned_data)
+            messages.success(request, "已登记近亲属备案，相关案件已自动标记")
+            return redirect("cases:near_relatives")
+    entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
+    for entry in entries:
+        entry.refusal = near_relative_entry_reason(entry=entry, actor=user)
     return _render(
         request,
         "cases/intake/near_relatives.html",
-        {
-            "entries": entries,
-            "errors": errors,
-            "data": data,
-            "townships": townships,
-            "workers": workers,
-            "positions": NearRelative.Position.choices,
-            "page_title": "近亲属备案",
-        },
-        status=400 if errors else 200,
+        {"entries": entries, "form": form, "page_title": "近亲属备案"},
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -651,33 +525,22 @@ def compute_amount(request, pk: int):
 def tekun_assessment(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     current = TekunAssessment.objects.filter(case=case).first()
-    errors = {}
-    if request.method == "POST":
-        data = {k: bool(request.POST.get(k)) for k, _ in TekunAssessment.ITEMS}
-        data.update({k: request.POST.get(k, "") for k in ("support_mode", "supporter_note")})
-        data["has_able_supporter"] = bool(request.POST.get("has_able_supporter"))
-        try:
-            amounts_services.tekun_assessment_save(case=case, actor=request.user, data=data)
-        except ValidationError as exc:
-            errors = f.errors_of(exc)
-        else:
+    form = f.TekunForm(
+        request.POST if request.method == "POST" else None,
+        initial=f.TekunForm.initial_for(current),
+    )
+    if form.is_bound and form.is_valid():
+        with errors_at_fields(form), transaction.atomic():
+            amounts_services.tekun_assessment_save(
+                case=case, actor=request.user, data=form.cleaned_data
+            )
             messages.success(request, "特困认定评估已保存")
             return redirect(_intake_url(case, "computation"))
-    items = [
-        (k, label, getattr(current, k) if current else True) for k, label in TekunAssessment.ITEMS
-    ]
     return _render(
         request,
         "cases/intake/tekun_form.html",
-        {
-            "case": case,
-            "current": current,
-            "items": items,
-            "errors": errors,
-            "modes": TekunAssessment.SupportMode.choices,
-            "page_title": "特困认定评估",
-        },
-        status=400 if errors else 200,
+        {"case": case, "current": current, "form": form, "page_title": "特困认定评估"},
+        status=400 if form.is_bound else 200,
     )
 
 

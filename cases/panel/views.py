@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from archive.pdf import pdf_response
+from cases.panel.forms import PanelMeetingForm
 from cases.panel.selectors import (
     panel_candidate_cases_for_user,
     panel_meeting_get_for_user,
@@ -16,6 +17,7 @@ from cases.panel.selectors import (
 )
 from cases.panel.services import PANEL_ROLES, panel_meeting_record
 from cases.workflow.services import client_address_of
+from relief.forms import errors_at_fields
 from relief.models import Role
 
 READ_ROLES = (*PANEL_ROLES, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR)
@@ -36,12 +38,6 @@ def _opinions(text: str) -> dict[str, str]:
     return out
 
 
-def _errors_of(exc: ValidationError) -> dict[str, str]:
-    if hasattr(exc, "error_dict"):
-        return {k: "；".join(v) for k, v in exc.message_dict.items()}
-    return {"all": "；".join(exc.messages)}
-
-
 @login_required
 def panel_meetings(request):
     user = request.user
@@ -49,17 +45,18 @@ def panel_meetings(request):
     candidates = (
         list(panel_candidate_cases_for_user(user=user)) if user.has_role(*PANEL_ROLES) else []
     )
-    errors, data = {}, {}
-    if request.method == "POST":
+    form = PanelMeetingForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
         _require(user, PANEL_ROLES)
+    if form.is_bound and form.is_valid():
         data = request.POST
         chosen = [c for c in candidates if data.get(f"case_{c.pk}")]
-        try:
+        with errors_at_fields(form):
             meeting = panel_meeting_record(
                 actor=user,
-                held_on=data.get("held_on", ""),
-                members=data.get("members", ""),
-                minutes=data.get("minutes", ""),
+                held_on=form.cleaned_data["held_on"],
+                members=form.cleaned_data["members"],
+                minutes=form.cleaned_data["minutes"],
                 reviews=[
                     {
                         "case": c,
@@ -70,9 +67,6 @@ def panel_meetings(request):
                 ],
                 client_address=client_address_of(request),
             )
-        except ValidationError as exc:
-            errors = _errors_of(exc)
-        else:
             messages.success(request, "已登记评审小组会议，审议结果已记入各案件日志")
             return redirect("cases:panel_meeting", pk=meeting.pk)
     return render(
@@ -82,11 +76,10 @@ def panel_meetings(request):
             "meetings": list(panel_meetings_for_user(user=user)[:200]),
             "candidates": candidates,
             "can_record": user.has_role(*PANEL_ROLES),
-            "errors": errors,
-            "data": data,
+            "form": form,
             "page_title": "评审小组集体研究",
         },
-        status=400 if errors else 200,
+        status=400 if form.is_bound else 200,
     )
 
 

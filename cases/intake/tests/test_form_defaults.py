@@ -47,7 +47,8 @@ def test_application_form_starts_with_no_village_and_no_relation_chosen(client, 
 
     post = {
         "address": "城东社区1号",
-        "members-TOTAL": 6,
+        "members-TOTAL_FORMS": 6,
+        "members-INITIAL_FORMS": 0,
         "members-0-name": "王德福",
         "members-0-id_number": "340521195001011234",
     }
