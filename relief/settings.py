@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "BankAccountKindEnum": "funds.recipients.models.AccountKind",
         "NoticeKindEnum": "cases.notices.models.NoticeKind",
         "NoticeBatchStateEnum": "cases.notices.models.BatchState",
+        "ReviewOutcomeEnum": "funds.dynamic.models.ReviewOutcome",
+        "ReviewTriggerEnum": "funds.dynamic.models.ReviewTrigger",
         "StandingListTriggerEnum": "funds.publicity.models.StandingList.Trigger",
     },
 }

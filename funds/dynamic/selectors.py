@@ -9,8 +9,10 @@ daily scan (cases.clocks); a schedule not yet opened is marked with the same rul
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -54,7 +56,7 @@ def _int(value: object) -> int | None:
         return None
 
 
-def due_filters_for_user(*, user: User, params) -> DueFilters:
+def due_filters_for_user(*, user: User, params: Mapping[str, Any]) -> DueFilters:
     """The filters of the due list from query parameters. A township or village outside
     the user's region is a 404 (as its page would be), never an empty list."""
     township = village = assistance_type = None
@@ -136,7 +138,7 @@ def _soon_thresholds(user: User, today: datetime.date) -> dict[int, datetime.dat
     township's ``due_soon_wd`` working days ahead)."""
     region = user.region
     if region is not None and region.level == Region.Level.VILLAGE:
-        townships = Region.objects.filter(pk=region.parent_id)
+        townships = Region.objects.filter(pk__in=[region.parent_id or 0])
     else:
         townships = townships_for_user(user)
     return {t.pk: add_workdays(today, int(policy_for(t, today).due_soon_wd)) for t in townships}
@@ -192,7 +194,9 @@ def _left(today: datetime.date, due: datetime.date) -> int:
     return workdays_between(today, due) if due >= today else -workdays_between(due, today)
 
 
-def open_review_rows(reviews, *, today: datetime.date | None = None) -> list[DueRow]:
+def open_review_rows(
+    reviews: Iterable[ReviewCase], *, today: datetime.date | None = None
+) -> list[DueRow]:
     today = today or timezone.localdate()
     rows = []
     for review in reviews:
@@ -211,7 +215,9 @@ def open_review_rows(reviews, *, today: datetime.date | None = None) -> list[Due
     return rows
 
 
-def schedule_rows(schedules, *, user: User, today: datetime.date | None = None) -> list[DueRow]:
+def schedule_rows(
+    schedules: Iterable[ReviewSchedule], *, user: User, today: datetime.date | None = None
+) -> list[DueRow]:
     today = today or timezone.localdate()
     soon = _soon_thresholds(user, today)
     rows = []
@@ -284,15 +290,14 @@ def campaign_recipients_for_user(
 
 def campaigns_for_user(*, user: User) -> QuerySet[ReviewCampaign]:
     """Campaigns of the user's county (a township user sees those of its county)."""
-    region = user.region
-    if region is None:
+    region = getattr(user, "region", None)
+    if region is None or region.level == Region.Level.VILLAGE:
         return ReviewCampaign.objects.none()
-    county_id = region.pk if region.level == Region.Level.COUNTY else region.parent_id
-    if region.level == Region.Level.VILLAGE:
-        county_id = Region.objects.filter(pk=region.parent_id).values("parent_id")[:1]
-    qs = ReviewCampaign.objects.filter(county_id=county_id).select_related("created_by")
-    if region.level != Region.Level.COUNTY:
-        qs = qs.filter(created_by__region=region)
+    qs = ReviewCampaign.objects.select_related("created_by")
+    if region.level == Region.Level.COUNTY:
+        qs = qs.filter(county=region)
+    else:  # a township sees the campaigns its own staff opened
+        qs = qs.filter(county_id=region.parent_id, created_by__region=region)
     return qs.order_by("-created_at", "-pk")
 
 

@@ -26,7 +26,7 @@ class DueScheduleSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewCaseSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
     case_state = serializers.CharField(source="case.state", read_only=True)
     case_state_label = serializers.CharField(source="case.get_state_display", read_only=True)
@@ -85,7 +85,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class ReviewOpenInputSerializer(serializers.Serializer):
     recipient = serializers.IntegerField()
-    trigger = serializers.ChoiceField(choices=CIRCUMSTANCES)
+    trigger = serializers.ChoiceField(choices=CIRCUMSTANCES, help_text="情况变化（复核原因）")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     died_on = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -108,7 +108,7 @@ class ReviewConcludeInputSerializer(serializers.Serializer):
 
 
 class ReviewConcludeOutputSerializer(serializers.Serializer):
-    review = ReviewSerializer()
+    review = ReviewCaseSerializer()
     event = serializers.IntegerField(allow_null=True, help_text="签署的办理记录（决定或报县）")
     moved_from = serializers.DateField(
         allow_null=True, help_text="所选月份花名册已锁定时原定的生效月份"
