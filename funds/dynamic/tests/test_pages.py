@@ -330,3 +330,22 @@ def test_the_due_api_marks_overdue_schedules(client, demo):
     assert row["workdays_left"] <= 0
     page = client.get(reverse("dynamic:due"), {"overdue": "1"}).content.decode()
     assert 'data-testid="mark-overdue"' in page
+
+
+def test_every_page_renders_for_the_roles_that_use_it_and_the_menu_links_them(client, demo):
+    recipient = _scheduled(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.MOVED_OUT
+    )
+    for username in ("assistant", "clerk", "approver", "supervisor"):
+        c = _client(client, demo, username)
+        home = c.get(reverse("dynamic:due"))
+        assert home.status_code == 200 and reverse("dynamic:due") in home.content.decode()
+        assert c.get(reverse("dynamic:conclusion", args=[review.case_id])).status_code == 200
+        assert c.get(reverse("dynamic:timeline", args=[recipient.pk])).status_code == 200
+        detail = c.get(reverse("recipients:detail", args=[recipient.pk])).content.decode()
+        assert reverse("dynamic:timeline", args=[recipient.pk]) in detail
+    for username in ("clerk", "supervisor"):
+        page = _client(client, demo, username).get(reverse("dynamic:campaigns"))
+        assert page.status_code == 200 and 'data-testid="campaign-form"' in page.content.decode()
+    assert _client(client, demo, "verifier").get(reverse("dynamic:due")).status_code == 403
