@@ -23,7 +23,7 @@ class ReviewOpenForm(forms.Form):
         label="死亡日期",
         required=False,
         widget=DateInput(),
-        help_text="成员死亡时必填，不能晚于今天；须在死亡后3个月内完成复核（以政策设置为准）",
+        help_text="成员死亡时必填，不能晚于今天",
         error_messages={"invalid": "请填写有效日期"},
     )
     note = forms.CharField(

@@ -44,6 +44,7 @@ from funds.dynamic.services import (
 from funds.recipients.selectors import recipient_get_for_user
 from relief.forms import errors_at_fields
 from relief.models import AssistanceType, Region, Role
+from relief.policy import policy_for
 from relief.scoping import villages_for_user
 
 #: Who sees the due list: whoever opens reviews, and the approver who decides them.
@@ -108,6 +109,10 @@ def review_open_view(request, pk: int):
     recipient = recipient_get_for_user(user=request.user, pk=pk)
     _require(request.user, REVIEW_OPEN_ROLES, OPEN_REFUSED)
     form = ReviewOpenForm(request.POST or None, initial={"trigger": request.GET.get("trigger")})
+    months = int(policy_for(recipient.township, timezone.localdate()).review_death_recheck_months)
+    form.fields[
+        "died_on"
+    ].help_text = f"成员死亡时必填，不能晚于今天；须在死亡后{months}个月内完成复核"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with errors_at_fields(form):

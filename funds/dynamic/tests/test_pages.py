@@ -163,7 +163,7 @@ def test_assistant_reports_a_death_and_the_approver_decides_a_reduced_amount(cli
     assistant = _client(client, demo, "assistant")
     died = timezone.localdate() - datetime.timedelta(days=5)
     form = assistant.get(reverse("dynamic:open", args=[recipient.pk]))
-    assert "成员死亡" in form.content.decode()
+    assert "成员死亡" in form.content.decode() and "死亡后3个月内完成复核" in form.content.decode()
     response = assistant.post(
         reverse("dynamic:open", args=[recipient.pk]),
         {"trigger": ReviewTrigger.DEATH, "died_on": died.isoformat(), "note": "户主配偶去世"},
