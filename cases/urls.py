@@ -1,7 +1,9 @@
-"""Case pages (namespace ``cases``): the case list and page, intake, and the clocks' dashboard."""
+"""Case pages (namespace ``cases``): the case list and page, intake, the clocks' dashboard,
+the review panel and the notices."""
 
 from cases.clocks import urls as clocks_urls
 from cases.intake import urls as intake_urls
+from cases.notices import urls as notices_urls
 from cases.panel import urls as panel_urls
 from cases.workflow import urls as workflow_urls
 
@@ -11,4 +13,5 @@ urlpatterns = [
     *workflow_urls.urlpatterns,
     *intake_urls.urlpatterns,
     *panel_urls.urlpatterns,
+    *notices_urls.urlpatterns,
 ]

@@ -1,0 +1,255 @@
+"""The staff pages of the notice: a clerk or village assistant gathers, publishes, prints
+and photographs a batch; bad input comes back at the field with nothing saved; another
+township's batch and another village's (for an assistant) answer 404; the list warns of a
+missing posting photo one working day after publication."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from archive.models import Document
+from cases.models import CaseState
+from cases.notices.models import BatchState, NoticeBatch, NoticeKind, Objection
+from cases.notices.services import batch_create, batch_publish
+from cases.workflow.tests.helpers import make_case, make_user
+from relief.models import Region, Role
+
+#: A Wednesday with working days around it (2026: no holiday that week).
+WEDNESDAY = datetime.datetime(2026, 3, 4, 9, 0, tzinfo=datetime.UTC)
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _draft(demo, cases, *, actor="clerk", starts_on=None):
+    return batch_create(
+        actor=demo.user(actor),
+        village=Region.objects.get(pk=cases[0].village_id),
+        kind=NoticeKind.PRE,
+        cases=cases,
+        starts_on=starts_on or timezone.localdate(),
+        place="城东社区公示栏",
+        phone="0555-6661234",
+    )
+
+
+def _png() -> io.BytesIO:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, format="PNG")
+    buf.seek(0)
+    buf.name = "posted.png"
+    return buf
+
+
+@pytest.mark.django_db
+def test_a_village_assistant_gathers_publishes_and_photographs_a_batch_of_their_village(
+    client, demo
+):
+    ready = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    not_ready = make_case(demo.gushu, force_state=CaseState.REVIEW)
+    _login(client, demo.user("assistant"))
+
+    page = client.get(reverse("cases:notice_batch_new"))  # one village: chosen already
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert ready.number in body and not_ready.number not in body
+    assert "12349" in body and "7 天" in body
+
+    response = client.post(
+        reverse("cases:notice_batch_new"),
+        {
+            "village": ready.village_id,
+            "kind": NoticeKind.PRE,
+            "cases": [ready.pk],
+            "starts_on": timezone.localdate().isoformat(),
+            "place": "城东社区公示栏",
+            "phone": "0555-6661234",
+        },
+    )
+    batch = NoticeBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:notice_batch", args=[batch.pk])
+
+    detail = client.get(response["Location"]).content.decode()
+    assert 'data-testid="publish-form"' in detail and "0555-6661234" in detail
+    response = client.post(
+        reverse("cases:notice_batch_publish", args=[batch.pk]),
+        {"starts_on": timezone.localdate().isoformat(), "place": "城东社区党群服务中心"},
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert (batch.state, batch.place) == (BatchState.PUBLISHED, "城东社区党群服务中心")
+
+    detail = client.get(reverse("cases:notice_batch", args=[batch.pk])).content.decode()
+    # A phone opens its camera on the file input; only images are offered.
+    assert 'accept="image/jpeg,image/png"' in detail and 'capture="environment"' in detail
+    response = client.post(reverse("cases:notice_batch_photo", args=[batch.pk]), {"file": _png()})
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.photo_uploaded_at is not None
+    assert Document.objects.filter(case=ready, title__contains=batch.number).count() == 1
+
+
+@pytest.mark.django_db
+def test_bad_input_comes_back_at_the_field_in_chinese_and_nothing_is_saved(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    _login(client, demo.user("clerk"))
+    response = client.post(
+        reverse("cases:notice_batch_new"),
+        {
+            "village": case.village_id,
+            "kind": NoticeKind.PRE,
+            "starts_on": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+            "place": "",
+            "phone": "0555-6661234",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "data-error-summary" in body
+    assert 'data-testid="error-cases"' in body and "请至少选择一户" in body
+    assert 'data-testid="error-place"' in body
+    assert not NoticeBatch.objects.exists()
+
+    # The service's own refusal (a start in the past) lands at its field too.
+    response = client.post(
+        reverse("cases:notice_batch_new"),
+        {
+            "village": case.village_id,
+            "kind": NoticeKind.PRE,
+            "cases": [case.pk],
+            "starts_on": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+            "place": "公示栏",
+            "phone": "0555-6661234",
+        },
+    )
+    assert response.status_code == 400
+    assert "公示开始日期不能早于今天" in response.content.decode()
+    assert not NoticeBatch.objects.exists()
+
+    batch = _draft(demo, [case])
+    response = client.post(
+        reverse("cases:notice_batch_photo", args=[batch.pk]),
+        {"file": io.BytesIO(b"%PDF-1.4 not a photo")},
+    )
+    assert response.status_code == 400
+    assert "公示发布后才能上传张贴照片" in response.content.decode()
+    response = client.post(reverse("cases:notice_batch_withdraw", args=[batch.pk]), {"reason": ""})
+    assert response.status_code == 400 and "请填写撤回理由" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.state == BatchState.DRAFT
+
+
+@pytest.mark.django_db
+def test_another_townships_batch_and_another_villages_for_an_assistant_answer_404(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = _draft(demo, [case])
+    other_village = Region.objects.filter(parent=demo.gushu).order_by("code")[1]
+    neighbour = make_user("assistant_next_door", Role.VILLAGE_ASSISTANT, other_village)
+    urls = [
+        reverse("cases:notice_batch", args=[batch.pk]),
+        reverse("cases:notice_batch_pdf", args=[batch.pk]),
+    ]
+    for user in (demo.user("clerk_huangchi"), neighbour):
+        _login(client, user)
+        for url in urls:
+            assert client.get(url).status_code == 404, (user, url)
+        response = client.post(
+            reverse("cases:notice_batch_publish", args=[batch.pk]),
+            {"starts_on": timezone.localdate().isoformat(), "place": "x"},
+        )
+        assert response.status_code == 404
+        listing = client.get(reverse("cases:notice_batches")).content.decode()
+        assert batch.number not in listing
+    batch.refresh_from_db()
+    assert batch.state == BatchState.DRAFT
+    # The township's own clerk and the village's assistant see it.
+    for user in (demo.user("clerk"), demo.user("assistant")):
+        assert _login(client, user).get(urls[0]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_draft_loses_a_case_before_publication_only(client, demo):
+    first = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    second = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = _draft(demo, [first, second])
+    _login(client, demo.user("clerk"))
+    client.post(reverse("cases:notice_batch_remove", args=[batch.pk, second.pk]))
+    assert list(batch.entries.values_list("case_id", flat=True)) == [first.pk]
+    batch_publish(batch=batch, actor=demo.user("clerk"))
+    response = client.post(reverse("cases:notice_batch_remove", args=[batch.pk, first.pk]))
+    assert response.status_code == 302
+    assert batch.entries.count() == 1
+    page = client.get(reverse("cases:notice_batch", args=[batch.pk])).content.decode()
+    assert "公示已发布，不能再移出案件" in page
+
+
+@pytest.mark.django_db
+def test_the_clerk_records_an_objection_at_the_township_and_its_feedback(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_draft(demo, [case]), actor=demo.user("clerk"))
+    _login(client, demo.user("clerk"))
+    url = reverse("cases:notice_batch_objection", args=[batch.pk])
+    response = client.post(url, {"case": case.pk, "text": "该户有营运车辆"})
+    assert response.status_code == 400
+    assert "请填写异议人姓名，或勾选匿名" in response.content.decode()
+    assert not Objection.objects.exists()
+
+    response = client.post(
+        url,
+        {"case": case.pk, "raised_by": "王五", "contact": "13900001111", "text": "该户有营运车辆"},
+    )
+    objection = Objection.objects.get()
+    assert response["Location"] == reverse("cases:notice_objection", args=[objection.pk])
+    case.refresh_from_db()
+    assert case.state == CaseState.OBJECTION
+
+    page = reverse("cases:notice_objection", args=[objection.pk])
+    assert client.post(page, {"feedback": ""}).status_code == 400
+    client.post(page, {"feedback": "经重新入户调查，车辆已于去年转让，维持原结论"})
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.ANSWERED
+    # The village assistant does not see who objected.
+    _login(client, demo.user("assistant"))
+    assert client.get(page).status_code == 403
+    assert "王五" not in client.get(reverse("cases:notice_batch", args=[batch.pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_list_warns_of_a_missing_posting_photo_after_one_working_day(client, demo):
+    with time_machine.travel(WEDNESDAY, tick=False):
+        case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+        batch = batch_publish(batch=_draft(demo, [case]), actor=demo.user("clerk"))
+        _login(client, demo.user("clerk"))
+        listing = client.get(reverse("cases:notice_batches")).content.decode()
+        assert 'data-testid="photo-missing"' not in listing
+    with time_machine.travel(WEDNESDAY + datetime.timedelta(days=1), tick=False):
+        _login(client, demo.user("clerk"))  # the session has expired overnight
+        listing = client.get(reverse("cases:notice_batches")).content.decode()
+        assert 'data-testid="photo-missing"' in listing
+        assert 'data-testid="photo-warning-summary"' in listing
+        detail = client.get(reverse("cases:notice_batch", args=[batch.pk])).content.decode()
+        assert 'data-testid="photo-warning"' in detail
+
+
+@pytest.mark.django_db
+def test_the_batch_list_answers_in_a_fixed_number_of_queries(
+    client, demo, django_assert_max_num_queries
+):
+    for _ in range(6):
+        case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+        batch_publish(batch=_draft(demo, [case]), actor=demo.user("clerk"))
+    _login(client, demo.user("clerk"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:notice_batches"))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="batch-row"') == 6
