@@ -99,7 +99,11 @@ class RectificationForm(forms.Form):
 
 class ResponseForm(forms.Form):
     body = forms.CharField(label="整改情况", widget=forms.Textarea)
-    evidence = forms.FileField(label="佐证材料(图片或PDF)", required=False)
+    evidence = forms.FileField(
+        label="佐证材料(图片或PDF)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
 
 
 class ReviewForm(forms.Form):

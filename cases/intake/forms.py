@@ -375,6 +375,15 @@ class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files under one name; each is checked as a file (contents: the service)."""
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class SurveyForm(forms.Form):
     """The home-visit survey; what finishing needs (≥ 2 investigators, the findings) is the
     service's rule, a draft may be incomplete."""
@@ -392,16 +401,13 @@ class SurveyForm(forms.Form):
         label="生活状况（家庭成员、收入、财产、生活条件）", widget=forms.Textarea, required=False
     )
     findings = forms.CharField(label="调查结论/发现", widget=forms.Textarea, required=False)
-    photos = forms.FileField(
+    photos = MultipleFileField(
         label="现场照片（JPEG/PNG，可多张）",
         required=False,
         widget=MultipleFileInput(
             attrs={"accept": "image/jpeg,image/png", "capture": "environment", "multiple": True}
         ),
     )
-
-    def clean_photos(self) -> list:
-        return self.files.getlist(self.add_prefix("photos")) if self.files else []
 
     @staticmethod
     def initial_for(survey: Survey | None) -> dict[str, Any]:

@@ -360,3 +360,58 @@ def test_near_relative_list_uses_constant_queries(client, demo, django_assert_ma
     with django_assert_max_num_queries(14):
         response = client.get(reverse("cases:near_relatives"))
     assert response.content.decode().count("工作人员") >= 4
+
+
+def test_correcting_an_id_on_the_member_page_derives_birth_date_and_sex_again(client, demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    spouse = case.household.members.get(relation="spouse")
+    login(client, clerk)
+    url = reverse("cases:member_edit", args=[case.pk, spouse.pk])
+    page = client.get(url).content.decode()
+    assert 'value="1961-08-02"' in page  # the page shows the date derived from the old number
+    corrected = make_id_number(birth=datetime.date(1963, 5, 4), male=True, seq=14)
+    post = {
+        "name": "李秀兰",
+        "id_number": corrected,
+        "relation": "spouse",
+        "hukou_type": "rural",
+        "sex": "F",  # both still as the page showed them for the old number
+        "birth_date": "1961-08-02",
+        "work_capacity": "full",
+        "covered": "on",
+    }
+    assert client.post(url, post).status_code == 302
+    spouse.refresh_from_db()
+    assert spouse.id_number == corrected
+    assert (spouse.birth_date, spouse.sex) == (datetime.date(1963, 5, 4), "M")
+
+
+def test_a_refused_member_page_post_saves_nothing_and_names_the_field(client, demo):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    login(client, clerk)
+    response = client.post(
+        reverse("cases:member_add", args=[case.pk]),
+        {
+            "name": "王" * 41,
+            "id_number": SPOUSE_ID,  # already in the household: the service's rule
+            "relation": "child",
+            "hukou_type": "rural",
+            "disability_grade": "7",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-error-for="name">不能超过40个字（现为41个字）' in html
+    assert 'data-error-for="disability_grade">残疾等级应为1至4级' in html
+    assert 'aria-invalid="true" aria-describedby="id_name_error"' in html
+    assert 'href="#id_name"' in html  # the summary links to the field
+    assert case.household.members.count() == 2
+    response = client.post(
+        reverse("cases:member_add", args=[case.pk]),
+        {"name": "王小宝", "id_number": SPOUSE_ID, "relation": "child", "hukou_type": "rural"},
+    )
+    assert response.status_code == 400
+    assert 'data-error-for="id_number">该身份证号已在本户登记' in response.content.decode()
+    assert case.household.members.count() == 2
