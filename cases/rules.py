@@ -90,6 +90,53 @@ def member_id_numbers(case) -> list[str]:
     )
 
 
+#: The signed case log row by which a county supervisor lets a case go on beside another open
+#: case of the same category for the same person; its ``data["cases"]`` names the other cases.
+DUPLICATE_OVERRIDE = "duplicate_override"
+
+
+def open_cases_by_id_number(
+    case_model, *, county_id, category: str, id_numbers, exclude_pk=None
+) -> dict[str, list]:
+    """For each ID number, the cases in the county and assistance category, in a blocking
+    state, whose household holds that person (DOMAIN: one open case per person and type).
+    ``case_model`` is the Case model (this module reads models without importing them)."""
+    ids = [n for n in id_numbers if n]
+    if not ids:
+        return {}
+    qs = case_model.objects.filter(
+        township__parent_id=county_id,
+        assistance_type__category=category,
+        state__in=BLOCKING_STATES,
+        household__members__id_number__in=ids,
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    pairs = list(qs.values_list("household__members__id_number", "pk").distinct())
+    cases = case_model.objects.select_related("township", "assistance_type").in_bulk(
+        {pk for _, pk in pairs}
+    )
+    out: dict[str, list] = {}
+    for number, pk in sorted(pairs, key=lambda p: (p[0], cases[p[1]].number)):
+        out.setdefault(number, []).append(cases[pk])
+    return out
+
+
+def duplicate_message(others) -> str:
+    """The field error for an ID number held in other open cases: names the type, the township
+    and the case number of each."""
+    parts = [
+        f"{o.assistance_type.name}申请：{o.township.name} 案件号 {o.number}"
+        f"（{o.get_state_display()}）"
+        for o in others
+    ]
+    return (
+        "该身份证号已有在办的"
+        + "；".join(parts)
+        + "。同一人同类救助只能有一件在办案件；确需另行办理的，须由县民政局监管人员填写理由同意"
+    )
+
+
 def duplicate_cases(case, *, id_numbers: list[str] | None = None) -> list:
     """Other cases in the same county and assistance category, in a blocking state, that
     include a member of this case's household (DOMAIN: one open case per person and type).
@@ -112,8 +159,25 @@ def duplicate_cases(case, *, id_numbers: list[str] | None = None) -> list:
     )
 
 
-def duplicate_reason(case) -> str:
+def overridden_case_numbers(case) -> set[str]:
+    """The other cases a county supervisor let this case go on beside (signed log rows)."""
+    if case.pk is None:
+        return set()
+    rows = case.events.filter(transition=DUPLICATE_OVERRIDE).values_list("data", flat=True)
+    return {str(n) for data in rows for n in (data or {}).get("cases", [])}
+
+
+def unresolved_duplicates(case) -> list:
+    """The duplicates (:func:`duplicate_cases`) no county override covers."""
     others = duplicate_cases(case)
+    if not others:
+        return []
+    allowed = overridden_case_numbers(case)
+    return [o for o in others if o.number not in allowed]
+
+
+def duplicate_reason(case) -> str:
+    others = unresolved_duplicates(case)
     if not others:
         return ""
     parts = [

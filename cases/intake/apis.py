@@ -83,6 +83,7 @@ class ApplicationViewSet(viewsets.ViewSet):
             members=data["members"],
             source=data.get("source") or Case.Source.APPLICATION,
             proxy=data.get("proxy") or {},
+            duplicate_override_reason=data.get("duplicate_override_reason", ""),
         )
         return Response(_case_data(case, request.user), status=status.HTTP_201_CREATED)
 
@@ -100,20 +101,23 @@ class IntakeCaseViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="添加家庭成员",
-        request=ser.MemberInputSerializer,
+        request=ser.MemberWriteInputSerializer,
         responses={201: ser.MemberSerializer},
     )
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         case = self._case(request, pk)
-        data = validated(ser.MemberInputSerializer, request.data)
-        member = household_services.member_save(case=case, actor=request.user, data=data)
+        data = validated(ser.MemberWriteInputSerializer, request.data)
+        override = data.pop("duplicate_override_reason", "")
+        member = household_services.member_save(
+            case=case, actor=request.user, data=data, duplicate_override_reason=override
+        )
         return Response(ser.MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["PUT", "PATCH"],
         summary="修改家庭成员",
-        request=ser.MemberInputSerializer,
+        request=ser.MemberWriteInputSerializer,
         responses=ser.MemberSerializer,
     )
     @extend_schema(methods=["DELETE"], summary="删除家庭成员", request=None, responses={204: None})
@@ -125,11 +129,16 @@ class IntakeCaseViewSet(viewsets.ViewSet):
             household_services.member_delete(case=case, actor=request.user, member=member)
             return Response(status=status.HTTP_204_NO_CONTENT)
         partial = request.method == "PATCH"
-        data = validated(ser.MemberInputSerializer, request.data, partial=partial)
+        data = validated(ser.MemberWriteInputSerializer, request.data, partial=partial)
+        override = data.pop("duplicate_override_reason", "")
         if partial:  # the fields not sent keep the member's values (ID number in full)
             data = {**ser.MemberInputSerializer(member).data, **data}
         member = household_services.member_save(
-            case=case, actor=request.user, data=data, member=member
+            case=case,
+            actor=request.user,
+            data=data,
+            member=member,
+            duplicate_override_reason=override,
         )
         return Response(ser.MemberSerializer(member).data)
 

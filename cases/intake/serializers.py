@@ -114,6 +114,15 @@ class MemberInputSerializer(serializers.Serializer):
     covered = serializers.BooleanField(required=False)
 
 
+OVERRIDE_HELP = "同意重复申请的理由：成员已有同类在办案件时，仅县民政局监管人员可填写，签入案件日志"
+
+
+class MemberWriteInputSerializer(MemberInputSerializer):
+    """A member added or edited on its own (not within a registration)."""
+
+    duplicate_override_reason = _text(help_text=OVERRIDE_HELP)
+
+
 class HouseholdInputSerializer(serializers.Serializer):
     address = _text(help_text="居住地址")
     hukou_type = _text(help_text="户籍类型")
@@ -135,6 +144,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     members = MemberInputSerializer(many=True)
     source = _text(help_text="来源，默认为本人申请")
     proxy = ProxyInputSerializer(required=False)
+    duplicate_override_reason = _text(help_text=OVERRIDE_HELP)
 
 
 class HouseholdItemInputSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from cases.rules import duplicate_cases, duplicate_reason
+from cases.rules import duplicate_reason, unresolved_duplicates
 from cases.states import WorkflowKind
 from cases.temporary.rules import COUNTY, TierDecision, tier_for
 from relief.delegation import holds_power
@@ -48,10 +48,11 @@ def _duplicate_reason(case) -> str:
 
 @guard(_duplicate_reason)
 def no_duplicate_open_case(case) -> bool:
-    """A person is in at most one open case of an assistance category in the county; the
-    reason names the township holding the other case (cases/rules.py)."""
+    """A person is in at most one open case of an assistance category in the county, unless a
+    county supervisor let this case go on beside the other (a signed override); the reason
+    names the township holding the other case (cases/rules.py)."""
 
-    return not duplicate_cases(case)
+    return not unresolved_duplicates(case)
 
 
 @guard("核对报告尚未返回")

@@ -20,6 +20,7 @@ from cases.intake.services.common import (
     _save_case,
     _today,
 )
+from cases.intake.services.duplicates import duplicate_errors, log_override, override_reason
 from cases.intake.services.household import clean_member_data
 from cases.intake.services.near_relatives import case_refresh_near_relative_flag
 from cases.models import (
@@ -32,7 +33,7 @@ from cases.models import (
     HukouType,
     Member,
 )
-from cases.rules import checklist_for_case, missing_items
+from cases.rules import checklist_for_case, missing_items, open_cases_by_id_number
 from cases.states import PRE_ACCEPTANCE_STATES
 from cases.workflow.services import case_transition
 from relief.models import AssistanceType, Region, Role, User
@@ -51,12 +52,19 @@ def _case_number(township: Region, on: datetime.date) -> str:
     return f"{prefix}{seq:05d}"
 
 
-def _check_village_for_actor(actor: User, village: Region) -> None:
+def _check_village_for_actor(actor: User, village: Region, *, overriding: bool = False) -> None:
     if village is None or village.level != Region.Level.VILLAGE:
         raise ValidationError({"village": ["请选择村(社区)"]})
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == village.parent_id:
         return
     if actor.has_role(Role.VILLAGE_ASSISTANT) and actor.region_id == village.pk:
+        return
+    if (
+        overriding
+        and actor.has_role(Role.COUNTY_SUPERVISOR)
+        and village.parent is not None
+        and actor.region_id == village.parent.parent_id
+    ):
         return
     raise ValidationError({"village": ["只能为本辖区的村(社区)登记"]})
 
@@ -70,18 +78,26 @@ def application_create(
     members: list[dict],
     source: str = Case.Source.APPLICATION,
     proxy: dict | None = None,
+    duplicate_override_reason: str = "",
 ) -> Case:
     """Register an application (A Art.4–6) or a household found by the village (主动发现):
     household + members + one applicant (relation "本人"), optionally a proxy with 委托.
-    The case starts in DRAFT; the township clerk then accepts it (受理) or returns it."""
-    _require_role(
-        actor,
-        Role.TOWNSHIP_CLERK,
-        Role.VILLAGE_ASSISTANT,
-        message="只有乡镇经办人或村协理员可以登记申请",
-    )
-    _check_village_for_actor(actor, village)
+    The case starts in DRAFT; the township clerk then accepts it (受理) or returns it.
+
+    A member already in another open case of the same category in the county is refused at
+    his or her ID number, naming that case (DOMAIN: one open case per person and type),
+    unless a county supervisor registers it with ``duplicate_override_reason``: the override
+    is signed in the new case's log (``duplicate_override``)."""
     errors: dict[str, Any] = {}
+    override = override_reason(actor, duplicate_override_reason, errors)
+    if not override:
+        _require_role(
+            actor,
+            Role.TOWNSHIP_CLERK,
+            Role.VILLAGE_ASSISTANT,
+            message="只有乡镇经办人或村协理员可以登记申请",
+        )
+    _check_village_for_actor(actor, village, overriding=bool(override))
     if assistance_type is None or not assistance_type.active:
         errors["assistance_type"] = "请选择救助类型"
     if source not in Case.Source.values:
@@ -125,6 +141,15 @@ def application_create(
             )
         seen.setdefault(m["id_number"], i)
         cleaned.append(m)
+    held: dict[str, list[Case]] = {}
+    if assistance_type is not None and village.parent is not None:
+        held = open_cases_by_id_number(
+            Case,
+            county_id=village.parent.parent_id,
+            category=assistance_type.category,
+            id_numbers=list(seen),
+        )
+    duplicate_errors(held, seen, override, errors, prefix="members-{}-")
     if not members:
         errors["members"] = "请至少登记一名家庭成员（申请人本人）"
     selves = [i for i, d in enumerate(members) if d.get("relation") == Member.Relation.SELF]
@@ -174,12 +199,17 @@ def application_create(
         else:  # pragma: no cover - five concurrent registrations in one township
             raise ValidationError("案件编号生成冲突，请重试")
         case_refresh_near_relative_flag(case)
-        if actor.has_role(Role.VILLAGE_ASSISTANT) and not actor.has_role(Role.TOWNSHIP_CLERK):
+        if override:
+            log_override(case, actor, override, held)
+        if not actor.has_role(Role.TOWNSHIP_CLERK):
             _notify_after_commit(
                 role=Role.TOWNSHIP_CLERK,
                 region_id=case.township_id,
                 verb=(
-                    f"{village.name}登记了"
+                    f"县民政局同意重复申请，登记了{village.name}的救助申请 {case.number}，"
+                    "请受理或退回"
+                    if override
+                    else f"{village.name}登记了"
                     f"{'主动发现' if source == Case.Source.DISCOVERED else ''}"
                     f"救助申请 {case.number}，请受理或退回"
                 ),

@@ -19,6 +19,7 @@ from cases.intake.services.common import (
     _save_case,
     parse_money,
 )
+from cases.intake.services.duplicates import duplicate_errors, log_override, override_reason
 from cases.intake.services.near_relatives import case_refresh_near_relative_flag
 from cases.models import (
     Asset,
@@ -30,6 +31,7 @@ from cases.models import (
     Member,
     Spending,
 )
+from cases.rules import open_cases_by_id_number, overridden_case_numbers
 from cases.states import EDITABLE_STATES, PRE_ACCEPTANCE_STATES
 from relief.models import Role, User
 from relief.parsing import bounded_text
@@ -123,11 +125,17 @@ def clean_member_data(data: dict, *, prefix: str = "") -> dict:
     return out
 
 
-def _editable_case(case: Case, actor: User) -> None:
+def _editable_case(case: Case, actor: User, *, overriding: bool = False) -> None:
     case_require_actor(case=case, actor=actor, roles=())
     if case.state not in EDITABLE_STATES:
         raise ValidationError(f"案件处于“{case.get_state_display()}”状态，家庭信息不能再修改")
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == case.township_id:
+        return
+    if (
+        overriding
+        and actor.has_role(Role.COUNTY_SUPERVISOR)
+        and actor.region_id == case.township.parent_id
+    ):
         return
     if actor.has_role(Role.VILLAGE_ASSISTANT) and actor.region_id == case.village_id:
         if case.state in PRE_ACCEPTANCE_STATES:
@@ -226,7 +234,6 @@ def household_update(*, case: Case, actor: User, data: dict) -> Household:
     return hh
 
 
-@transaction.atomic
 def _rederive_from_new_id(data: dict, member: Member | None) -> dict:
     """When an edit corrects a member's ID number, the sex and birth date still shown in the
     form are the ones derived from the old number: drop them, so that they are derived again
@@ -245,11 +252,38 @@ def _rederive_from_new_id(data: dict, member: Member | None) -> dict:
     return data
 
 
-def member_save(*, case: Case, actor: User, data: dict, member: Member | None = None) -> Member:
-    """Add a member or edit one; the ID number is validated and sex / birth date derived."""
-    _editable_case(case, actor)
+@transaction.atomic
+def member_save(
+    *,
+    case: Case,
+    actor: User,
+    data: dict,
+    member: Member | None = None,
+    duplicate_override_reason: str = "",
+) -> Member:
+    """Add a member or edit one; the ID number is validated and sex / birth date derived.
+    A new ID number held in another open case of the same category in the county is refused
+    at the field, naming that case, unless a county supervisor gives
+    ``duplicate_override_reason`` (signed in the case log, see ``application_create``)."""
+    errors: dict[str, Any] = {}
+    override = override_reason(actor, duplicate_override_reason, errors)
+    _editable_case(case, actor, overriding=bool(override))
     clean = clean_member_data(_rederive_from_new_id(data, member))
-    errors = {}
+    held: dict[str, list[Case]] = {}
+    if member is None or member.id_number != clean["id_number"]:
+        allowed = overridden_case_numbers(case)
+        held = {
+            number: kept
+            for number, others in open_cases_by_id_number(
+                Case,
+                county_id=case.township.parent_id,
+                category=case.assistance_type.category,
+                id_numbers=[clean["id_number"]],
+                exclude_pk=case.pk,
+            ).items()
+            if (kept := [o for o in others if o.number not in allowed])
+        }
+    duplicate_errors(held, {clean["id_number"]: 0}, override, errors, prefix="")
     others = Member.objects.filter(household_id=case.household_id)
     if member is not None:
         others = others.exclude(pk=member.pk)
@@ -292,6 +326,8 @@ def member_save(*, case: Case, actor: User, data: dict, member: Member | None = 
     if member.relation == Member.Relation.SELF and case.applicant_id != member.pk:
         case.applicant = member
         _save_case(case, "applicant")
+    if override:
+        log_override(case, actor, override, held)
     case_refresh_near_relative_flag(case)
     return member
 

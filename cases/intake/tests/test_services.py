@@ -157,9 +157,9 @@ def test_clerk_returns_a_village_draft_with_a_reason(demo):
 def test_a_person_in_an_open_case_in_another_township_blocks_acceptance_naming_that_township(demo):
     huangchi_clerk = demo.user("clerk_huangchi")
     other = application(huangchi_clerk, members=[member("李秀兰", SPOUSE_ID, "self")])
-    accepted(other, huangchi_clerk)
     clerk = demo.user("clerk")
-    case = application(clerk)  # 李秀兰 is the spouse here
+    case = application(clerk)  # 李秀兰 is the spouse here; registered while the other is a draft
+    accepted(other, huangchi_clerk)
     checklist_update(
         case=case, actor=clerk, provided=["id_card", "hukou", "authorisation", "application"]
     )
