@@ -174,6 +174,9 @@ IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 5, minimum=1)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50, minimum=1)
 # Public notice pages (/public/…): how long browsers and proxies may keep them (seconds).
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 300, minimum=0)
+# The address residents reach the public pages at (the QR code on the printed notice, e.g.
+# https://mz.example.gov.cn); empty: the address of the staff member's own request.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -222,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
     "archive-exports-expire-daily": {
         "task": "archive.tasks.delete_expired_exports",
         "schedule": crontab(hour=2, minute=10),
+    },
+    # Public notices: close the batches whose period is over, flag missing posting photos.
+    "notices-close-due-daily": {
+        "task": "cases.notices.tasks.close_due_batches",
+        "schedule": crontab(hour=0, minute=30),
     },
     "standing-lists-monthly": {
         "task": "funds.publicity.tasks.regenerate_standing_lists",

@@ -4,8 +4,6 @@ another township's batch or objection is not in the queryset (404)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,9 +12,7 @@ from cases.models import Case, CaseState
 from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, Objection
 from cases.notices.services import notice_kind_of
 from relief.models import Region, User
-from relief.policy import policy_for
 from relief.scoping import scope_by_region, townships_for_user
-from relief.workdays import add_workdays
 
 #: States a case may wait for a notice in (``notice_kind_of`` decides which one).
 READY_STATES = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE, CaseState.CONFIRMED)
@@ -70,31 +66,6 @@ def notice_ready_cases_for_user(*, user: User, village: Region) -> list[tuple[Ca
         if kind is not None:
             out.append((case, kind))
     return out
-
-
-def photo_warning_due_on(batch: NoticeBatch) -> datetime.date | None:
-    """The day a published batch without its posting photo is flagged to the clerk: the
-    policy's working days (``notice_photo_warning_wd``) after publication; None when the
-    photo is in or the batch is not on the wall."""
-    if batch.state != BatchState.PUBLISHED or batch.photo_uploaded_at or not batch.published_at:
-        return None
-    published = timezone.localdate(batch.published_at)
-    days = policy_for(batch.township, published).notice_photo_warning_wd
-    return add_workdays(published, days)
-
-
-def photo_missing(batch: NoticeBatch, *, today: datetime.date | None = None) -> bool:
-    due = photo_warning_due_on(batch)
-    return due is not None and (today or timezone.localdate()) >= due
-
-
-def batches_photo_missing(*, today: datetime.date | None = None) -> list[NoticeBatch]:
-    """Published batches, any township, whose posting photo is overdue (the daily task)."""
-    today = today or timezone.localdate()
-    qs = NoticeBatch.objects.filter(
-        state=BatchState.PUBLISHED, photo_uploaded_at__isnull=True
-    ).select_related("township", "village")
-    return [b for b in qs if photo_missing(b, today=today)]
 
 
 def notice_counts_by_township(*, user: User) -> list[dict]:

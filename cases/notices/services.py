@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from archive.sniff import JPEG, PNG
 from cases.access import case_require_actor
 from cases.models import Case, CaseState
 from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, NoticeKind, Objection
+from cases.notices.rules import PhotoCheck
 from cases.workflow import guards
 from cases.workflow.services import case_log_event, case_transition
 from relief.masking import mask_name
@@ -430,6 +432,33 @@ def _close_one(batch: NoticeBatch, *, today: datetime.date, result: CloseResult)
         url=f"/cases/notices/{batch.pk}/",
         dedupe_key=f"notice-closed-{batch.pk}",
     )
+
+
+def batches_warn_missing_photo(*, today: datetime.date | None = None) -> list[str]:
+    """Daily: tell the township's clerks (and the village's assistants, who post the paper)
+    of every published batch still without its posting photo the policy's working days after
+    publication. Once per batch and person (the notification's dedupe key); answers the
+    numbers of the batches flagged."""
+    check = PhotoCheck(today)
+    flagged = []
+    batches = NoticeBatch.objects.filter(
+        state=BatchState.PUBLISHED, photo_uploaded_at__isnull=True
+    ).select_related("township", "village")
+    for batch in batches:
+        if not check.missing(batch):
+            continue
+        people = User.objects.filter(is_active=True).filter(
+            Q(region=batch.township, role=Role.TOWNSHIP_CLERK)
+            | Q(region=batch.village, role=Role.VILLAGE_ASSISTANT)
+        )
+        notify(
+            people,
+            verb=f"{batch.village.name}公示批次{batch.number}已发布，仍未上传张贴照片，请尽快张贴并拍照上传",
+            url=f"/cases/notices/{batch.pk}/",
+            dedupe_key=f"notice-photo-{batch.pk}",
+        )
+        flagged.append(batch.number)
+    return flagged
 
 
 # --- objections ----------------------------------------------------------------------------

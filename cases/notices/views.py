@@ -27,15 +27,13 @@ from cases.notices.forms import (
 )
 from cases.notices.models import BatchState, NoticeBatch, NoticeKind, Objection
 from cases.notices.pdf import notice_pdf_response
+from cases.notices.rules import PhotoCheck, photo_missing, photo_warning_due_on
 from cases.notices.selectors import (
-    PhotoCheck,
     notice_batch_get_for_user,
     notice_batches_for_user,
     notice_ready_cases_for_user,
     objection_get_for_user,
     objections_for_user,
-    photo_missing,
-    photo_warning_due_on,
 )
 from cases.notices.services import (
     BATCH_ROLES,
