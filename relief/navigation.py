@@ -25,6 +25,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("案件", "cases:list", (Role.VILLAGE_ASSISTANT, *TOWNSHIP, *COUNTY), 10),
     NavItem("核对队列", "cases:check_queue", (Role.COUNTY_VERIFIER,), 20),
     NavItem("登记申请", "cases:application_new", (Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK), 11),
+    NavItem("公示", "cases:notice_batches", (Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK), 12),
     NavItem("导入核对结果", "cases:check_import", (Role.COUNTY_VERIFIER,), 21),
     NavItem(
         "近亲属备案",
