@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from cases.clocks import apis as clocks_apis
 from cases.intake import apis as intake_apis
+from cases.intake import reveal as intake_reveal
 from cases.notices import apis as notices_apis
 from cases.panel import apis as panel_apis
 from cases.workflow import apis as workflow_apis
@@ -14,4 +15,4 @@ workflow_apis.register(router)
 panel_apis.register(router)
 notices_apis.register(router)
 
-urlpatterns = [*router.urls, *clocks_apis.urlpatterns]
+urlpatterns = [*router.urls, *clocks_apis.urlpatterns, *intake_reveal.api_urlpatterns]

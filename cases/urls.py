@@ -2,6 +2,7 @@
 the review panel and the notices."""
 
 from cases.clocks import urls as clocks_urls
+from cases.intake import reveal as intake_reveal
 from cases.intake import urls as intake_urls
 from cases.notices import urls as notices_urls
 from cases.panel import urls as panel_urls
@@ -12,6 +13,7 @@ urlpatterns = [
     *clocks_urls.urlpatterns,
     *workflow_urls.urlpatterns,
     *intake_urls.urlpatterns,
+    *intake_reveal.page_urlpatterns,
     *panel_urls.urlpatterns,
     *notices_urls.urlpatterns,
 ]

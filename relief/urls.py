@@ -41,6 +41,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("api/", include("review.api_urls")),
     path("manage/", include("relief.manage_urls")),
+    path("personal-data/reveals/", include("relief.reveal_urls")),
     path("archive/", include("archive.urls")),
     path("cases/", include("archive.case_urls")),
     path("api/", include("archive.api_urls")),

@@ -4,6 +4,7 @@ sensitive personal data); only the first and last four characters stay readable.
 from django import template
 
 from cases.intake.idnumbers import mask
+from cases.intake.reveal import may_reveal_id_numbers as reveal_offered
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 @register.filter
 def id_mask(number: str | None) -> str:
     return mask(number) if number else ""
+
+
+@register.filter
+def may_reveal_id_numbers(user) -> bool:
+    """Whether to offer the 显示 button; the reveal itself checks region and role."""
+    return reveal_offered(user)
