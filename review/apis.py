@@ -92,11 +92,10 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=QueryOpenSerializer)
     def query(self, request, pk=None):
+        filing = self.get_object()  # another township's filing: 404 before the body's 400
         data = QueryOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        query = services.query_open(
-            filing=self.get_object(), actor=request.user, **data.validated_data
-        )
+        query = services.query_open(filing=filing, actor=request.user, **data.validated_data)
         return Response({"id": query.pk, "status": query.status}, status=status.HTTP_201_CREATED)
 
 
@@ -297,9 +296,9 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
     @action(detail=True, methods=["post"], serializer_class=RespondSerializer)
     def respond(self, request, pk=None):
+        order = self.get_object()  # another township's order: 404 before the body's 400
         data = RespondSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = self.get_object()
         services.rectification_respond(
             order=order,
             actor=request.user,
@@ -311,10 +310,11 @@ class RectificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def review(self, request, pk=None):
+        order = self.get_object()  # another township's order: 404 before the body's 400
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.rectification_review(
-            order=self.get_object(),
+            order=order,
             actor=request.user,
             **data.validated_data,
         )
@@ -405,10 +405,11 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=FeedbackSerializer)
     def feedback(self, request, pk=None):
+        complaint = self.get_object()  # another township's complaint: 404 before the 400
         data = FeedbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         complaint = services.complaint_record_feedback(
-            complaint=self.get_object(),
+            complaint=complaint,
             actor=request.user,
             **data.validated_data,
         )
