@@ -20,6 +20,7 @@ from cases.stats.selectors import (
     median_of,
     open_by_state_and_start,
     percentile_of,
+    running_clock_counts,
 )
 from relief.models import Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
@@ -99,7 +100,6 @@ def township_statistics(*, user: User, year: int, today: datetime.date | None = 
     and 90th percentile working days from 受理 to decision, open / overdue / due-soon now."""
     today = today or timezone.localdate()
     townships = list(townships_for_user(user).order_by("code"))
-    clocks = clocks_for_user(user=user)
     # Decisions of the year from the decision summary: the working-days histogram gives
     # the median and the 90th percentile without reading one clock.
     histogram = decision_histogram(
@@ -107,20 +107,9 @@ def township_statistics(*, user: User, year: int, today: datetime.date | None = 
         date_from=datetime.date(year, 1, 1),
         date_to=datetime.date(year, 12, 31),
     )
-    # The running clocks' flags move with the daily scan: counted on the partial index of
-    # running clocks (clock_open_flags), whose size is the open cases, not the table.
-    running = (
-        clocks.filter(stopped_on__isnull=True)
-        .values("case__township_id")
-        .annotate(
-            n_open=Count("pk"),
-            n_overdue=Count("pk", filter=Q(overdue=True)),
-            n_due_soon=Count("pk", filter=Q(due_soon=True, overdue=False)),
-            n_paused=Count("pk", filter=Q(paused_at__isnull=False)),
-        )
-        .order_by()
-    )
-    now = {r["case__township_id"]: r for r in running}
+    # Running clocks and their flags from the open-clock summary (the daily scan refreshes
+    # the flags it moves).
+    now = running_clock_counts(user=user)
     rows = []
     for township in townships:
         days: dict[int, int] = defaultdict(int)

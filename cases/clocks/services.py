@@ -33,6 +33,7 @@ from django.utils import timezone
 from cases.access import case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, StepKind
 from cases.states import CHECK_STATES, ENDED_STATES, NOTICE_STATES, WorkflowKind
+from cases.stats.services import refresh_running_flags
 from cases.workflow import services as workflow
 from relief.delegation import holds_power
 from relief.models import Notification, Role, User
@@ -646,6 +647,9 @@ def scan_deadlines(
         result.notifications += notes
         result.step_due_soon_marked, notes = _cross("step_soon", today, now)
         result.notifications += notes
+        # The flags moved by set-based updates (no signal): the dashboards' open-clock
+        # summary follows, reading the running clocks only.
+        refresh_running_flags()
         if settings.EMAIL_ENABLED and result.notifications:
             ids = list(
                 Notification.objects.filter(created_at=now, dedupe_key__startswith="clock:")

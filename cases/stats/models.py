@@ -3,9 +3,10 @@ every write of a case or its clock, so that a county's figures are read from a f
 summary rows instead of a recount over a million cases.
 
 - ``StateTally`` — cases per township × village × assistance type × state (the home pages).
-- ``OpenTally`` — cases whose clock runs, per township × type × state × day of 受理 (the
-  dashboard's open cases by stage and by age: the age buckets are sums over ``started_on``
-  ranges, so they move with the date without a nightly rewrite).
+- ``OpenTally`` — cases whose clock runs, per township × type × state × day of 受理 × the
+  clock's overdue / due-soon / paused flags (the dashboard's open cases by stage and by age:
+  the age buckets are sums over ``started_on`` ranges, so they move with the date without a
+  nightly rewrite; the flags move with the daily scan, which refreshes them).
 - ``DecisionTally`` — decided cases with a verdict on their clock, per township × type ×
   decision date × working days taken × on time (on-time counts over any period, and the
   processing-days histogram the median and the 90th percentile are read from).
@@ -53,6 +54,10 @@ class OpenTally(models.Model):
     )
     state = models.CharField(max_length=30)
     started_on = models.DateField()
+    #: The clock's flags as the daily scan (or the last save) left them.
+    overdue = models.BooleanField(default=False)
+    due_soon = models.BooleanField(default=False)
+    paused = models.BooleanField(default=False)
     n = models.IntegerField(default=0)
 
     class Meta:
@@ -60,8 +65,16 @@ class OpenTally(models.Model):
         verbose_name_plural = "在办时限汇总"
         constraints = [
             models.UniqueConstraint(
-                fields=["township", "assistance_type", "state", "started_on"],
-                name="open_tally_key",
+                fields=[
+                    "township",
+                    "assistance_type",
+                    "state",
+                    "started_on",
+                    "overdue",
+                    "due_soon",
+                    "paused",
+                ],
+                name="open_tally_flags_key",
             )
         ]
 
@@ -104,6 +117,9 @@ class TallyMark(models.Model):
     decided_on = models.DateField(null=True)
     elapsed_wd = models.IntegerField(null=True)
     on_time = models.BooleanField(null=True)
+    overdue = models.BooleanField(null=True)
+    due_soon = models.BooleanField(null=True)
+    paused = models.BooleanField(null=True)
 
     class Meta:
         verbose_name = "案件汇总标记"

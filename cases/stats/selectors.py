@@ -88,10 +88,33 @@ def open_by_state_and_start(
     """Per township id: (state, day of 受理) → cases of the user's region whose clock runs."""
     rows = (
         scope_by_region(OpenTally.objects.all(), user, village_field=None)
-        .filter(Q(state__in=list(states)), n__gt=0)
-        .values_list("township_id", "state", "started_on", "n")
+        .filter(Q(state__in=list(states)))
+        .values("township_id", "state", "started_on")
+        .annotate(total=Sum("n"))
+        .order_by()
     )
     out: dict[int, dict[tuple[str, datetime.date], int]] = defaultdict(dict)
-    for township_id, state, started_on, n in rows:
-        out[township_id][(state, started_on)] = n
+    for r in rows:
+        if r["total"]:
+            out[r["township_id"]][(r["state"], r["started_on"])] = r["total"]
     return out
+
+
+def running_clock_counts(*, user: User) -> dict[int, dict[str, int]]:
+    """Per township id of the user's region: running clocks (``n_open``), overdue, due soon
+    (and not overdue), paused for a notice, as the daily scan last flagged them."""
+    rows = (
+        scope_by_region(OpenTally.objects.all(), user, village_field=None)
+        .values("township_id")
+        .annotate(
+            n_open=Sum("n"),
+            n_overdue=Sum("n", filter=Q(overdue=True)),
+            n_due_soon=Sum("n", filter=Q(due_soon=True, overdue=False)),
+            n_paused=Sum("n", filter=Q(paused=True)),
+        )
+        .order_by()
+    )
+    return {
+        r["township_id"]: {k: r[k] or 0 for k in ("n_open", "n_overdue", "n_due_soon", "n_paused")}
+        for r in rows
+    }

@@ -13,17 +13,25 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 
 from cases.models import Case, CaseClock
 from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark
-from cases.stats.sql import rebuild_sql
+from cases.stats.sql import REBUILD_OPEN_SQL, REFRESH_FLAGS_SQL, rebuild_sql
 
 #: Summary model → its key columns (the unique constraint), in order.
 KEYS: dict[type[models.Model], tuple[str, ...]] = {
     StateTally: ("township_id", "village_id", "assistance_type_id", "state"),
-    OpenTally: ("township_id", "assistance_type_id", "state", "started_on"),
+    OpenTally: (
+        "township_id",
+        "assistance_type_id",
+        "state",
+        "started_on",
+        "overdue",
+        "due_soon",
+        "paused",
+    ),
     DecisionTally: ("township_id", "assistance_type_id", "decided_on", "elapsed_wd", "on_time"),
 }
 MARK_FIELDS = (
@@ -35,10 +43,21 @@ MARK_FIELDS = (
     "decided_on",
     "elapsed_wd",
     "on_time",
+    "overdue",
+    "due_soon",
+    "paused",
 )
 #: Case fields a summary depends on: a save touching none of them is not looked at.
 CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on"}
-CLOCK_FIELDS = {"started_on", "stopped_on", "elapsed_wd", "on_time"}
+CLOCK_FIELDS = {
+    "started_on",
+    "stopped_on",
+    "elapsed_wd",
+    "on_time",
+    "overdue",
+    "due_soon",
+    "paused_at",
+}
 
 
 def _mark_of(row: dict) -> dict | None:
@@ -57,6 +76,9 @@ def _mark_of(row: dict) -> dict | None:
         "decided_on": row["decided_on"] if decided else None,
         "elapsed_wd": (row["clock__elapsed_wd"] or 0) if decided else None,
         "on_time": row["clock__on_time"] if decided else None,
+        "overdue": row["clock__overdue"] if running else None,
+        "due_soon": row["clock__due_soon"] if running else None,
+        "paused": (row["clock__paused_at"] is not None) if running else None,
     }
 
 
@@ -122,6 +144,9 @@ _ROW_FIELDS = (
     "clock__stopped_on",
     "clock__elapsed_wd",
     "clock__on_time",
+    "clock__overdue",
+    "clock__due_soon",
+    "clock__paused_at",
     *(f"tally_mark__{f}" for f in MARK_FIELDS),
     "tally_mark__case_id",
 )
@@ -202,7 +227,13 @@ def recount() -> dict[type[models.Model], Counter]:
     cases = Case.objects.order_by()
     state = cases.values("township_id", "village_id", "assistance_type_id", "state")
     open_ = cases.filter(clock__isnull=False, clock__stopped_on__isnull=True).values(
-        "township_id", "assistance_type_id", "state", started_on=F("clock__started_on")
+        "township_id",
+        "assistance_type_id",
+        "state",
+        started_on=F("clock__started_on"),
+        overdue=F("clock__overdue"),
+        due_soon=F("clock__due_soon"),
+        paused=ExpressionWrapper(Q(clock__paused_at__isnull=False), BooleanField()),
     )
     decided = cases.filter(decided_on__isnull=False, clock__on_time__isnull=False).values(
         "township_id",
@@ -280,3 +311,17 @@ def count_new_cases(case_ids: Iterable[int]) -> None:
         for model, counts in deltas.items():
             _add(model, counts)
         TallyMark.objects.bulk_create(marks, batch_size=2000)
+
+
+def refresh_running_flags() -> int:
+    """After the daily scan's set-based flag updates (which send no signal): the marks of
+    the running clocks whose overdue / due-soon flag moved take the clock's flags, and the
+    open-clock summary is recounted from the marks when any did. Reads the running clocks
+    only (their number is the open cases, not the table); returns the marks moved."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(REFRESH_FLAGS_SQL)
+        moved = max(cursor.rowcount, 0)
+        if moved:
+            cursor.execute(f"DELETE FROM {OpenTally._meta.db_table}")
+            cursor.execute(REBUILD_OPEN_SQL)
+    return moved

@@ -206,3 +206,17 @@ def test_cases_inserted_in_bulk_are_counted_in_one_go(demo, moved):
     services.count_new_cases([c.pk for c in made if c.pk not in before])
     services.count_new_cases([c.pk for c in made])  # twice: counted once
     assert services.compare() == []
+
+
+def test_the_daily_scan_moves_the_flags_in_the_summary(demo):
+    from cases.clocks.services import scan_deadlines
+
+    late, soon = make_case(demo.gushu), make_case(demo.gushu)
+    go(late, "accept", "clerk", on=D(2026, 3, 2))
+    go(soon, "accept", "clerk", on=D(2026, 3, 16))
+    scan_deadlines(today=D(2026, 4, 10))
+    assert services.compare() == []
+    rows = clock_selectors.township_statistics(user=demo.user("supervisor"), year=2026)
+    gushu = next(r for r in rows if r["township"] == demo.gushu)
+    assert (gushu["open"], gushu["overdue"], gushu["due_soon"]) == (2, 1, 1)
+    assert services.refresh_running_flags() == 0  # a second look moves nothing
