@@ -16,6 +16,7 @@ from cases.clocks.selectors import monthly_throughput, open_cases_by_stage, town
 from cases.clocks.services import EXTEND_ROLES, clock_extend, clock_refusal_notice_served
 from cases.clocks.tasks import export_statistics
 from cases.models import CaseClock, CaseEvent, StepKind
+from cases.notices.selectors import notice_counts_by_township
 from cases.workflow.selectors import case_get_for_user
 from relief.jobs import job_start
 from relief.models import Job, Role
@@ -141,6 +142,9 @@ def dashboard(request):
         "stages": open_cases_by_stage(user=request.user),
         "throughput": monthly_throughput(user=request.user),
     }
+    context["notices"] = notice_counts_by_township(
+        user=request.user, townships=[r["township"] for r in context["rows"]]
+    )
     return render(request, "cases/dashboard.html", context)
 
 

@@ -4,6 +4,8 @@ another township's batch or objection is not in the queryset (404)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -68,9 +70,12 @@ def notice_ready_cases_for_user(*, user: User, village: Region) -> list[tuple[Ca
     return out
 
 
-def notice_counts_by_township(*, user: User) -> list[dict]:
-    """Per township in the user's scope: batches on the wall, drafts, objections still being
-    handled and objections this year (the county dashboard). Two grouped queries."""
+def notice_counts_by_township(
+    *, user: User, townships: Iterable[Region] | None = None
+) -> list[dict]:
+    """Per township in the user's scope (or of ``townships``, already read by the caller):
+    batches on the wall, drafts, objections still being handled and objections this year
+    (the county dashboard). Two grouped queries."""
     year_start = timezone.localdate().replace(month=1, day=1)
     batches = {
         row["township"]: row
@@ -94,7 +99,9 @@ def notice_counts_by_township(*, user: User) -> list[dict]:
         )
     }
     rows = []
-    for township in townships_for_user(user).order_by("code"):
+    if townships is None:
+        townships = townships_for_user(user).order_by("code")
+    for township in townships:
         b = batches.get(township.pk, {})
         o = objections.get(township.pk, {})
         rows.append(

@@ -104,6 +104,16 @@ CASE_LINKS = (
 )
 
 
+#: States in which the case page links to the case's notice batches, and who sees the link.
+NOTICE_LINK_STATES = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE, CaseState.OBJECTION)
+NOTICE_ROLES = (
+    Role.TOWNSHIP_CLERK,
+    Role.VILLAGE_ASSISTANT,
+    Role.TOWNSHIP_APPROVER,
+    Role.COUNTY_SUPERVISOR,
+)
+
+
 def _links(case, user) -> list[dict]:
     links = [{"url": reverse(name, args=[case.pk]), "label": label} for name, label in CASE_LINKS]
     if user.has_role(Role.COUNTY_SUPERVISOR) and case.state in (
@@ -116,6 +126,11 @@ def _links(case, user) -> list[dict]:
     if case.purpose == case.Purpose.REVIEW:
         links.insert(
             0, {"url": reverse("dynamic:conclusion", args=[case.pk]), "label": "复核结论与决定"}
+        )
+    # A case on notice (or under objection after one) links to its notice batches.
+    if case.state in NOTICE_LINK_STATES and user.has_role(*NOTICE_ROLES):
+        links.append(
+            {"url": f"{reverse('cases:notice_batches')}?case={case.pk}", "label": "公示批次"}
         )
     # The recipient register (funds) links back by its reverse one-to-one ``recipient``.
     recipient = getattr(case, "recipient", None) if case.state == CaseState.PAYING else None

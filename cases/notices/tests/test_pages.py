@@ -253,3 +253,36 @@ def test_the_batch_list_answers_in_a_fixed_number_of_queries(
         response = client.get(reverse("cases:notice_batches"))
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="batch-row"') == 6
+
+
+@pytest.mark.django_db
+def test_the_county_dashboard_counts_open_batches_and_objections_per_township(client, demo):
+    on_wall = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    objected = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_draft(demo, [on_wall, objected]), actor=demo.user("clerk"))
+    _draft(demo, [make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)])
+    _login(client, demo.user("clerk"))
+    client.post(
+        reverse("cases:notice_batch_objection", args=[batch.pk]),
+        {"case": objected.pk, "anonymous": "on", "text": "该户子女有稳定收入"},
+    )
+    response = _login(client, demo.user("supervisor")).get(reverse("cases:dashboard"))
+    rows = {r["township"].code: r for r in response.context["notices"]}
+    assert len(rows) == 5
+    gushu = rows[demo.gushu.code]
+    assert (gushu["published"], gushu["drafts"], gushu["objections_open"]) == (1, 1, 1)
+    assert rows[demo.huangchi.code]["published"] == 0
+    assert 'data-testid="notice-stats"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_case_on_notice_links_to_its_batches(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_draft(demo, [case]), actor=demo.user("clerk"))
+    other = _draft(demo, [make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)])
+    _login(client, demo.user("clerk"))
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    link = f"{reverse('cases:notice_batches')}?case={case.pk}"
+    assert f'href="{link}"' in page
+    listing = client.get(link).content.decode()
+    assert batch.number in listing and other.number not in listing
