@@ -36,6 +36,8 @@ def field_widget(field: BoundField, size: str = "") -> SafeString:
     if field.errors and "is-invalid" not in classes:
         classes.append("is-invalid")
     attrs = {"class": " ".join(classes)}
+    if isinstance(widget, forms.DateInput) and widget.input_type == "date":
+        widget.format = "%Y-%m-%d"  # what <input type="date"> reads, whatever the locale
     if isinstance(widget, forms.Textarea) and widget.attrs.get("rows") == _DEFAULT_TEXTAREA_ROWS:
         attrs["rows"] = "3"
     return field.as_widget(attrs=attrs)
