@@ -10,6 +10,7 @@ from django import forms
 from cases.notices.models import NoticeKind
 from cases.notices.services import OBJECTION_MAX_CHARS
 from relief.forms import BootstrapForm, DateInput
+from relief.models import Region
 
 #: Shown under the phone-friendly file input (it opens the camera on a phone).
 PHOTO_HELP = "用手机拍摄张贴后的公示栏照片，JPEG或PNG格式"
@@ -18,7 +19,9 @@ PHOTO_HELP = "用手机拍摄张贴后的公示栏照片，JPEG或PNG格式"
 class VillageForm(BootstrapForm):
     """Which village the new batch is for (a village assistant has only their own)."""
 
-    village = forms.ModelChoiceField(label="村(社区)", queryset=None, empty_label="请选择村(社区)")
+    village: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="村(社区)", queryset=Region.objects.none(), empty_label="请选择村(社区)"
+    )
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
