@@ -32,6 +32,11 @@ class FundsConfig(AppConfig):
         from funds.dynamic.services import on_review_transitioned
 
         case_transitioned.connect(on_review_transitioned, dispatch_uid="funds_dynamic_review")
+        # The daily deadline scan opens the scheduled reviews (one engine, cases.clocks).
+        from cases.clocks.hooks import deadline_scan_started
+        from funds.dynamic.services import on_deadline_scan
+
+        deadline_scan_started.connect(on_deadline_scan, dispatch_uid="funds_dynamic_scheduled")
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (

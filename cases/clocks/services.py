@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import case_require_actor
+from cases.clocks.hooks import deadline_scan_started
 from cases.models import Case, CaseClock, CaseEvent, CaseState, StepKind
 from cases.states import CHECK_STATES, ENDED_STATES, NOTICE_STATES, WorkflowKind
 from cases.stats.services import refresh_running_flags
@@ -395,6 +396,8 @@ class ScanResult:
     step_overdue_marked: int = 0
     step_due_soon_marked: int = 0
     notifications: int = 0
+    #: Cases the scan's receivers opened (cases.clocks.hooks.deadline_scan_started).
+    cases_opened: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -612,6 +615,9 @@ def scan_deadlines(
     today = today or timezone.localdate(now)
     result = ScanResult(today=today.isoformat())
     with transaction.atomic():
+        # Work folded into the scan by the apps above (funds: the scheduled reviews).
+        for _receiver, opened in deadline_scan_started.send(sender=CaseClock, today=today, now=now):
+            result.cases_opened += int(opened or 0)
         running = CaseClock.objects.filter(stopped_on__isnull=True, paused_at__isnull=True)
         # An extension (or a calendar correction) may have moved a due date back out.
         result.flags_cleared = running.filter(overdue=True, overall_due__gte=today).update(

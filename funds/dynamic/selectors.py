@@ -38,6 +38,16 @@ CIRCUMSTANCES: tuple[tuple[str, str], ...] = tuple(
 )
 
 
+def open_review_recipient_ids() -> QuerySet[ReviewCase, Any]:
+    """Recipients with a review under way (not decided, not ended otherwise), as a
+    subquery: no second review is opened for them."""
+    return (
+        ReviewCase.objects.filter(applied_at__isnull=True)
+        .exclude(case__state__in=EXIT_STATES)
+        .values("recipient_id")
+    )
+
+
 @dataclass(frozen=True)
 class DueFilters:
     """The due list's filters, already checked against the user's region."""
@@ -151,9 +161,6 @@ def scheduled_reviews_for_user(
     annotated ``mark`` "overdue" / "soon" / "" (same rule as the clock)."""
     filters = filters or DueFilters()
     today = today or timezone.localdate()
-    open_ids = ReviewCase.objects.filter(applied_at__isnull=True).exclude(
-        case__state__in=EXIT_STATES
-    )
     qs = (
         scope_by_region(
             ReviewSchedule.objects.all(),
@@ -162,7 +169,7 @@ def scheduled_reviews_for_user(
             village_field="recipient__village",
         )
         .exclude(recipient__status=RecipientStatus.STOPPED)
-        .exclude(recipient__in=open_ids.values("recipient_id"))
+        .exclude(recipient__in=open_review_recipient_ids())
         .filter(_recipient_q(filters, "recipient__"))
         .select_related(
             "recipient",
@@ -284,8 +291,7 @@ def campaign_recipients_for_user(
         qs = qs.filter(village=village)
     if assistance_type is not None:
         qs = qs.filter(assistance_type=assistance_type)
-    busy = ReviewCase.objects.filter(applied_at__isnull=True).values("recipient_id")
-    return qs.exclude(pk__in=busy)
+    return qs.exclude(pk__in=open_review_recipient_ids())
 
 
 def campaigns_for_user(*, user: User) -> QuerySet[ReviewCampaign]:

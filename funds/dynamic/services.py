@@ -5,14 +5,14 @@ through ``recipient_change`` when the review case is confirmed (F §1(3) 渐退)
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,11 +28,12 @@ from funds.dynamic.models import (
     ReviewSchedule,
     ReviewTrigger,
 )
+from funds.dynamic.selectors import open_review_recipient_ids
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.services import first_of_month, next_month, recipient_change
 from funds.rosters.models import RosterRun, RunState
 from relief.models import AssistanceType, Region, Role, User
-from relief.policy import Policy, policy_for
+from relief.policy import KEY_BY_NAME, Policy, policy_for
 from relief.scoping import scope_by_region
 from relief.workdays import add_workdays, workdays_between
 
@@ -215,6 +216,66 @@ def review_open(
     )
 
 
+_BULK_FIELDS = (
+    "pk",
+    "household_id",
+    "assistance_type_id",
+    "township_id",
+    "village_id",
+    "monthly_amount",
+    "case__applicant_id",
+)
+
+
+def _bulk_open(
+    rows: list[tuple[Recipient, datetime.date]],
+    *,
+    on: datetime.date,
+    actor: User | None,
+    number: Callable[[Recipient, datetime.date], str],
+    trigger: str,
+    campaign: ReviewCampaign | None = None,
+) -> list[Case]:
+    """One review case in 已受理 per (recipient, due date), with its clock (the one clock
+    engine, to the due date) and its ReviewCase: three bulk inserts in batches."""
+    snapshots: dict[int, dict] = {}
+    cases = []
+    for r, due in rows:
+        if r.township_id not in snapshots:
+            snapshots[r.township_id] = policy_for(Region(pk=r.township_id), on).as_snapshot()
+        case = _review_case(
+            r,
+            on=on,
+            number=number(r, due),
+            actor=cast(User, actor),  # None: opened by the system (the daily scan)
+            snapshot=snapshots[r.township_id],
+        )
+        cases.append(case)
+    Case.objects.bulk_create(cases, batch_size=2000)
+    limits: dict[datetime.date, int] = {}
+    soon: dict[tuple[int, datetime.date], datetime.date] = {}
+    clocks = []
+    for c, (_, due) in zip(cases, rows, strict=True):
+        if due not in limits:
+            limits[due] = max(1, workdays_between(on, due))
+        limit = limits[due]
+        key = (c.township_id, due)
+        if key not in soon:
+            soon[key] = add_workdays(on, max(0, limit - int(c.policy.due_soon_wd)))
+        clock = _review_clock(c, on=on, due_on=due, soon_from=soon[key])
+        clock.limit_wd = clock.limit_max_wd = limit
+        clocks.append(clock)
+    CaseClock.objects.bulk_create(clocks, batch_size=2000)
+    ReviewCase.objects.bulk_create(
+        [
+            ReviewCase(case=c, recipient=r, trigger=trigger, due_on=due, campaign=campaign)
+            for c, (r, due) in zip(cases, rows, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return cases
+
+
 @transaction.atomic
 def review_campaign_open(
     *,
@@ -238,62 +299,81 @@ def review_campaign_open(
     campaign = ReviewCampaign.objects.create(
         county=county, name=name.strip()[:100], due_on=due_on, created_by=actor
     )
-    open_ids = ReviewCase.objects.filter(applied_at__isnull=True).values("recipient_id")
     chosen = list(
         recipients.exclude(status=RecipientStatus.STOPPED)
-        .exclude(pk__in=open_ids)
+        .exclude(pk__in=open_review_recipient_ids())
         .select_related("case")
-        .only(
-            "pk",
-            "household_id",
-            "assistance_type_id",
-            "township_id",
-            "village_id",
-            "monthly_amount",
-            "case__applicant_id",
-        )
+        .only(*_BULK_FIELDS)
     )
-    snapshots: dict[int, dict] = {}
-    cases = []
-    for r in chosen:
-        if r.township_id not in snapshots:
-            snapshots[r.township_id] = policy_for(Region(pk=r.township_id), on).as_snapshot()
-        case = _review_case(
-            r,
-            on=on,
-            number=f"JZ{campaign.pk}-{r.pk}",
-            actor=actor,
-            snapshot=snapshots[r.township_id],
-        )
-        cases.append(case)
-    Case.objects.bulk_create(cases, batch_size=2000)
-    limit = max(1, workdays_between(on, due_on))
-    soon: dict[int, datetime.date] = {}
-    clocks = []
-    for c in cases:
-        if c.township_id not in soon:
-            wd = max(0, limit - int(c.policy.due_soon_wd))
-            soon[c.township_id] = add_workdays(on, wd)
-        clock = _review_clock(c, on=on, due_on=due_on, soon_from=soon[c.township_id])
-        clock.limit_wd = clock.limit_max_wd = limit
-        clocks.append(clock)
-    CaseClock.objects.bulk_create(clocks, batch_size=2000)
-    ReviewCase.objects.bulk_create(
-        [
-            ReviewCase(
-                case=c,
-                recipient=r,
-                trigger=ReviewTrigger.CAMPAIGN,
-                due_on=due_on,
-                campaign=campaign,
-            )
-            for c, r in zip(cases, chosen, strict=True)
-        ],
-        batch_size=2000,
+    cases = _bulk_open(
+        [(r, due_on) for r in chosen],
+        on=on,
+        actor=actor,
+        number=lambda r, due: f"JZ{campaign.pk}-{r.pk}",
+        trigger=ReviewTrigger.CAMPAIGN,
+        campaign=campaign,
     )
     ReviewCampaign.objects.filter(pk=campaign.pk).update(opened=len(cases))
     campaign.opened = len(cases)
     return campaign
+
+
+@transaction.atomic
+def review_scheduled_open(*, today: datetime.date | None = None) -> int:
+    """定期复核 (A Art.31), run by the daily deadline scan: a review case for every schedule
+    falling due within its township's ``review_open_ahead_days``, unless the recipient is
+    stopped, has a review under way, or had one opened for this very due date (so a second
+    run the same day opens nothing). Set-based: one read, then the bulk inserts."""
+    today = today or timezone.localdate()
+    # Only the townships with a schedule inside the longest window the setting allows ask
+    # for their policy (one query when nothing falls due: the scan's fixed cost stays).
+    longest = int(KEY_BY_NAME["review_open_ahead_days"].maximum or 0)
+    candidates = (
+        ReviewSchedule.objects.filter(next_due__lte=today + datetime.timedelta(days=longest))
+        .order_by()
+        .values_list("recipient__township_id", flat=True)
+        .distinct()
+    )
+    by_ahead: dict[int, list[int]] = {}
+    for township in Region.objects.filter(pk__in=list(candidates)).select_related("parent"):
+        ahead = int(policy_for(township, today).review_open_ahead_days)
+        by_ahead.setdefault(ahead, []).append(township.pk)
+    if not by_ahead:
+        return 0
+    window = Q()
+    for ahead, township_ids in by_ahead.items():
+        window |= Q(
+            recipient__township_id__in=township_ids,
+            next_due__lte=today + datetime.timedelta(days=ahead),
+        )
+    opened_for_due = ReviewCase.objects.filter(
+        recipient_id=OuterRef("recipient_id"),
+        trigger=ReviewTrigger.SCHEDULED,
+        due_on=OuterRef("next_due"),
+    )
+    schedules = list(
+        ReviewSchedule.objects.filter(window)
+        .exclude(recipient__status=RecipientStatus.STOPPED)
+        .exclude(recipient_id__in=open_review_recipient_ids())
+        .exclude(Exists(opened_for_due))
+        .select_related("recipient", "recipient__case")
+        .only("next_due", *(f"recipient__{f}" for f in _BULK_FIELDS if f != "pk"))
+        .order_by("pk")
+    )
+    cases = _bulk_open(
+        [(s.recipient, s.next_due) for s in schedules],
+        on=today,
+        actor=None,
+        number=lambda r, due: f"DQ{due:%y%m%d}-{r.pk}",
+        trigger=ReviewTrigger.SCHEDULED,
+    )
+    return len(cases)
+
+
+def on_deadline_scan(sender: object, *, today: datetime.date, **kwargs: Any) -> int:
+    """Receiver of ``cases.clocks.hooks.deadline_scan_started``: the scheduled reviews open
+    inside the one daily scan, whose marking then flags their clocks like any case's."""
+    return review_scheduled_open(today=today)
 
 
 @transaction.atomic
