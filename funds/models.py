@@ -9,7 +9,6 @@ from funds.dynamic.models import (
 )
 from funds.publicity.models import StandingList
 from funds.recipients.models import (
-    AccountReveal,
     BankAccount,
     Recipient,
     RecipientChange,
@@ -33,7 +32,6 @@ __all__ = [
     "ReviewCampaign",
     "ReviewCase",
     "ReviewSchedule",
-    "AccountReveal",
     "Area",
     "BankAccount",
     "DibaoBand",

@@ -6,7 +6,6 @@ from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
 from funds.recipients.models import (
-    AccountReveal,
     BankAccount,
     Recipient,
     RecipientChange,
@@ -58,13 +57,6 @@ class BankAccountAdmin(ReadOnlyAdmin):
     exclude = ("account_number",)
     readonly_fields = ("masked",)
     list_filter = ("bank", "kind", "is_active")
-
-
-@admin.register(AccountReveal)
-class AccountRevealAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "account", "client_address", "purpose")
-    list_select_related = ("user", "account")
-    date_hierarchy = "at"
 
 
 class StandardAdjustmentLineInline(admin.TabularInline):

@@ -11,7 +11,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from cases.models import Member
-from cases.workflow.services import client_address_of
 from funds.recipients import adjustments
 from funds.recipients.filters import RecipientFilter
 from funds.recipients.models import (
@@ -34,6 +33,7 @@ from funds.recipients.selectors import (
 from funds.recipients.services import bank_account_reveal, bank_account_set
 from funds.standards.models import Area
 from relief.models import AssistanceType, Role
+from relief.personal_data import reveal_where
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -243,8 +243,8 @@ class RecipientViewSet(viewsets.ReadOnlyModelViewSet):
         number = bank_account_reveal(
             account=recipient.bank_account,
             actor=request.user,
-            client_address=client_address_of(request),
             purpose=data.validated_data["purpose"],
+            **reveal_where(request),
         )
         response = Response({"account": recipient.bank_account_id, "account_number": number})
         response["Cache-Control"] = "no-store"

@@ -58,7 +58,8 @@ class AccountKind(models.TextChoices):
 class BankAccount(models.Model):
     """The account a household's money is paid into. The holder is a member, or an agent
     (代领人) with a reason. ``account_number`` holds digits only; pages show ``masked()``
-    except to the roles that export rosters, and every reveal is logged (AccountReveal)."""
+    except to the roles that export rosters, and every reveal is logged (the core's
+    ``relief.DataReveal``)."""
 
     household = models.ForeignKey(
         "cases.Household",
@@ -217,25 +218,6 @@ class RecipientChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.get_kind_display()} {self.effective_month:%Y-%m}"
-
-
-class AccountReveal(models.Model):
-    """Who saw a full account number, when, from where, and why (append-only)."""
-
-    account = models.ForeignKey(
-        BankAccount, verbose_name="账户", on_delete=models.PROTECT, related_name="reveals"
-    )
-    user = models.ForeignKey(
-        User, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField("时间", default=timezone.now)
-    client_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
-    purpose = models.CharField("用途", max_length=200)
-
-    class Meta:
-        verbose_name = "账号查看记录"
-        verbose_name_plural = "账号查看记录"
-        ordering = ["-at", "-pk"]
 
 
 class StandardAdjustmentRun(models.Model):

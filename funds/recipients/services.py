@@ -22,7 +22,6 @@ from funds.recipients.accounts import account_number_errors, normalize_account_n
 from funds.recipients.models import (
     UNPAID_STATUSES,
     AccountKind,
-    AccountReveal,
     Bank,
     BankAccount,
     ChangeKind,
@@ -32,7 +31,8 @@ from funds.recipients.models import (
     StandardAdjustmentRun,
 )
 from funds.recipients.selectors import last_paid_amount_before, state_for_month
-from relief.models import AssistanceType, Role, User
+from relief.models import AssistanceType, DataReveal, Role, User
+from relief.personal_data import reveal_record
 from relief.scoping import scope_by_region
 
 #: Roles that change the register and export rosters: the township's clerk and approver,
@@ -412,11 +412,17 @@ def may_reveal(*, user: User, account: BankAccount) -> bool:
 
 @transaction.atomic
 def bank_account_reveal(
-    *, account: BankAccount, actor: User, client_address: str | None, purpose: str
+    *,
+    account: BankAccount,
+    actor: User,
+    client_address: str | None,
+    purpose: str,
+    path: str = "",
+    view_name: str = "",
 ) -> str:
-    """The full account number, for the roles that export rosters; every reveal is logged
-    (who, when, from where, why). Another region's account is a 404, a role that may not
-    see it a 403."""
+    """The full account number, for the roles that export rosters; every reveal is one row
+    of the core's reveal log (relief.personal_data: who, whose, when, where, from which
+    address, why). Another region's account is a 404, a role that may not see it a 403."""
     if not scope_by_region(Household.objects.filter(pk=account.household_id), actor).exists():
         raise Http404("账户不在您的管辖区域内")
     if not may_reveal(user=actor, account=account):
@@ -424,7 +430,15 @@ def bank_account_reveal(
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError({"purpose": "请填写查看完整账号的用途"})
-    AccountReveal.objects.create(
-        account=account, user=actor, client_address=client_address or None, purpose=purpose[:200]
+    reveal_record(
+        user=actor,
+        kind=DataReveal.Kind.BANK_ACCOUNT,
+        subject=account,
+        subject_name=account.holder_name,
+        township=account.household.township,
+        path=path,
+        view_name=view_name,
+        client_address=client_address,
+        purpose=purpose,
     )
     return account.account_number

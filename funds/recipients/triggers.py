@@ -1,12 +1,13 @@
 """Database objects beyond tables, installed after every ``migrate`` (as cases/signals.py
-does for the case log): on PostgreSQL the register's change log and the account reveal log
-are append-only at the database level too. UPDATE and DELETE raise, whoever asks."""
+does for the case log): on PostgreSQL the register's change log is append-only at the
+database level too. UPDATE and DELETE raise, whoever asks. (The account reveal log is the
+core's ``relief.DataReveal``, append-only through relief/dbroles.py.)"""
 
 from __future__ import annotations
 
 from django.db import connections
 
-APPEND_ONLY_TABLES = ("funds_recipientchange", "funds_accountreveal")
+APPEND_ONLY_TABLES = ("funds_recipientchange",)
 
 _SQL = """
 CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$

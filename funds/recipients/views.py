@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.models import Member
-from cases.workflow.services import client_address_of
 from funds.recipients import adjustments
 from funds.recipients.exports import recipients_xlsx
 from funds.recipients.forms import AdjustmentPreviewForm, BankAccountForm, RevealForm
@@ -37,6 +36,7 @@ from funds.recipients.services import (
 )
 from relief.forms import apply_errors, errors_at_fields
 from relief.models import Role
+from relief.personal_data import reveal_where
 
 PAGE_SIZES = (20, 50, 100)
 
@@ -133,8 +133,8 @@ def account_reveal(request, pk):
             revealed = bank_account_reveal(
                 account=recipient.bank_account,
                 actor=request.user,
-                client_address=client_address_of(request),
                 purpose=form.cleaned_data["purpose"],
+                **reveal_where(request),
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from funds.recipients.models import AccountReveal, Bank
+from funds.recipients.models import Bank
 from funds.recipients.services import bank_account_set
 from funds.recipients.tests.support import luhn_complete, registered
+from relief.models import DataReveal
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_account_set_and_reveal_through_the_api(client, demo):
         f"{url}reveal/", {"purpose": "导出花名册前核对"}, content_type="application/json"
     )
     assert revealed.json()["account_number"] == CARD
-    assert AccountReveal.objects.get().purpose == "导出花名册前核对"
+    assert DataReveal.objects.get(kind=DataReveal.Kind.BANK_ACCOUNT).purpose == "导出花名册前核对"
     client.force_login(demo.user("assistant"))
     assert (
         client.post(

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from funds.recipients.models import AccountReveal, Bank
+from funds.recipients.models import Bank
 from funds.recipients.services import bank_account_set
 from funds.recipients.tests.support import luhn_complete, registered
+from relief.models import DataReveal
 
 
 @pytest.mark.browser
@@ -44,4 +45,4 @@ def test_clerk_filters_the_register_and_reveals_an_account(
         page.wait_for_load_state()
         assert page.locator("[data-testid=account-revealed]").inner_text() == card
         page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
-    assert AccountReveal.objects.get().purpose == "核对花名册账号"
+    assert DataReveal.objects.get(kind=DataReveal.Kind.BANK_ACCOUNT).purpose == "核对花名册账号"

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from funds.recipients.models import AccountReveal, Bank, Recipient
+from funds.recipients.models import Bank, Recipient
 from funds.recipients.services import bank_account_set
 from funds.recipients.tests.support import luhn_complete, registered
+from relief.models import DataReveal
 
 pytestmark = pytest.mark.django_db
 
@@ -94,12 +95,15 @@ def test_reveal_shows_the_number_once_and_logs_it(client, demo):
     response = client.post(url, {"purpose": "核对花名册"}, REMOTE_ADDR="10.1.2.3")
     assert CARD in response.content.decode()
     assert response["Cache-Control"] == "no-store"
-    reveal = AccountReveal.objects.get()
+    reveal = DataReveal.objects.get(kind=DataReveal.Kind.BANK_ACCOUNT)
     assert (reveal.user.username, reveal.client_address, reveal.purpose) == (
         "clerk",
         "10.1.2.3",
         "核对花名册",
     )
+    recipient.refresh_from_db()
+    assert reveal.subject == recipient.bank_account and reveal.township == demo.gushu
+    assert (reveal.path, reveal.view_name) == (url, "recipients:reveal")
 
 
 def test_a_village_assistant_sees_the_recipient_but_not_the_number(client, demo):
@@ -111,7 +115,7 @@ def test_a_village_assistant_sees_the_recipient_but_not_the_number(client, demo)
     url = reverse("recipients:reveal", args=[recipient.pk])
     assert client.post(url, {"purpose": "看看"}).status_code == 403
     assert client.get(reverse("recipients:account", args=[recipient.pk])).status_code == 403
-    assert not AccountReveal.objects.exists()
+    assert not DataReveal.objects.exists()
 
 
 def test_the_account_form_puts_the_check_digit_message_at_its_field(client, demo):

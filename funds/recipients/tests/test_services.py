@@ -8,7 +8,6 @@ from django.http import Http404
 from cases.workflow.services import case_transition
 from funds.recipients.models import (
     AccountKind,
-    AccountReveal,
     Bank,
     ChangeKind,
     Recipient,
@@ -23,6 +22,7 @@ from funds.recipients.services import (
     recipient_register_from_case,
 )
 from funds.recipients.tests.support import luhn_complete, paying_case, registered
+from relief.models import DataReveal
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +272,7 @@ def test_reveal_is_logged_for_the_roles_that_export_rosters(demo):
             purpose="核对花名册",
         )
         assert number == UNIONPAY
-    reveals = AccountReveal.objects.order_by("pk")
+    reveals = DataReveal.objects.order_by("pk")
     assert [r.user.username for r in reveals] == ["clerk", "approver", "supervisor"]
     assert {(r.client_address, r.purpose) for r in reveals} == {("10.0.0.8", "核对花名册")}
 
@@ -292,7 +292,7 @@ def test_reveal_is_refused_to_others_and_needs_a_purpose(demo):
         bank_account_reveal(
             account=account, actor=demo.user("clerk"), client_address=None, purpose=" "
         )
-    assert not AccountReveal.objects.exists()
+    assert not DataReveal.objects.exists()
 
 
 def test_a_case_entering_payment_through_the_workflow_registers_its_household(demo):
