@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from relief import selectors
 from relief.models import (
     AssistanceType,
+    DataReveal,
     Delegation,
     DelegationEvent,
     Notification,
@@ -191,3 +192,13 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
             .get_queryset(request)
             .filter(recipient__in=selectors.user_list_for_user(user=request.user))
         )
+
+
+@admin.register(DataReveal)
+class DataRevealAdmin(ReadOnly, admin.ModelAdmin):
+    """The reveal log, read-only (the county reviews it at /personal-data/reveals/)."""
+
+    list_display = ["at", "user", "kind", "subject_name", "township", "path", "client_address"]
+    list_select_related = ["user", "township"]
+    list_filter = ["kind"]
+    date_hierarchy = "at"

@@ -36,6 +36,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("备案收件箱", "review:inbox", (Role.COUNTY_SUPERVISOR,), 40),
     NavItem("统计", "review:stats", (Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR), 60),
     NavItem("时限看板", "cases:dashboard", (*TOWNSHIP, *COUNTY, Role.ADMINISTRATOR), 61),
+    NavItem("信息查看记录", "reveals:list", (Role.COUNTY_SUPERVISOR, Role.TOWNSHIP_CLERK), 62),
     NavItem("失败任务", "cases:failed_tasks", (Role.ADMINISTRATOR,), 89),
     NavItem("区划", "manage:regions", (Role.ADMINISTRATOR,), 80),
     NavItem("用户", "manage:users", (Role.ADMINISTRATOR,), 81),

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, Transition
 
@@ -30,6 +29,7 @@ from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
 from relief.errors import Conflict
+from relief.http import client_address_of as client_address_of  # re-exported: one helper
 from relief.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -335,9 +335,3 @@ def _acting_role(actor: User, roles: tuple[str, ...]) -> str:
         if role and role in roles:
             return role
     return actor.role
-
-
-def client_address_of(request: HttpRequest) -> str | None:
-    """The client IP for the signature. REMOTE_ADDR only: a forwarded header can be forged
-    unless a trusted proxy sets it (gunicorn behind nginx passes REMOTE_ADDR through)."""
-    return request.META.get("REMOTE_ADDR") or None
