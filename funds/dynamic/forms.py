@@ -61,7 +61,7 @@ class ReviewConclusionForm(forms.Form):
     outcome = forms.ChoiceField(
         label="复核结论",
         choices=ReviewOutcome.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择复核结论"},
     )
     new_amount = forms.DecimalField(
