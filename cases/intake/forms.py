@@ -598,3 +598,38 @@ class ImportForm(forms.Form):
         error_messages={"required": "请选择要导入的文件"},
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
+
+
+# --- all items of one kind on one page ---------------------------------------------------------
+NEW_ITEM_ROWS = 3  # blank rows under the household's items
+MAX_NEW_ITEM_ROWS = 20
+
+
+class ItemRowsFormSet(forms.BaseFormSet):
+    """The household's income items (or spendings, or assets) as rows, then blank rows for new
+    ones. Row ``i`` of the first ``len(items)`` is ``items[i]``: the page never says which item
+    a row is, so a row cannot reach another household's item."""
+
+    def __init__(self, *args: Any, items: list[models.Model], **kwargs: Any) -> None:
+        self.items = items
+        kwargs.setdefault("initial", [ItemForm.initial_for(i) for i in items])
+        super().__init__(*args, **kwargs)
+
+    def initial_form_count(self) -> int:
+        return len(self.items)
+
+    def total_form_count(self) -> int:
+        total = super().total_form_count()
+        return max(len(self.items), min(total, len(self.items) + MAX_NEW_ITEM_ROWS))
+
+    def rows(self) -> list[tuple[ItemForm, models.Model | None]]:
+        """(row, its item or None for a new one)."""
+        return [
+            (form, self.items[i] if i < len(self.items) else None)  # type: ignore[misc]
+            for i, form in enumerate(self.forms)
+        ]
+
+
+ItemRows = forms.formset_factory(
+    ItemForm, formset=ItemRowsFormSet, extra=NEW_ITEM_ROWS, can_delete=True, can_delete_extra=False
+)

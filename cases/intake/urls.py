@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/members/add/", v.member_edit, name="member_add"),
     path("<int:pk>/members/<int:member_pk>/", v.member_edit, name="member_edit"),
     path("<int:pk>/members/<int:member_pk>/delete/", v.member_delete, name="member_delete"),
+    path("<int:pk>/items/<str:kind>/", v.items_edit, name="items_edit"),
     path("<int:pk>/items/<str:kind>/add/", v.item_edit, name="item_add"),
     path("<int:pk>/items/<str:kind>/<int:item_pk>/", v.item_edit, name="item_edit"),
     path("<int:pk>/items/<str:kind>/<int:item_pk>/delete/", v.item_delete, name="item_delete"),

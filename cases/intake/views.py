@@ -45,7 +45,7 @@ from cases.models import (
 )
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import CaseChanged, TransitionRefused
-from relief.forms import errors_at_fields
+from relief.forms import apply_errors, errors_at_fields
 from relief.models import AssistanceType, Role, User
 from relief.scoping import regions_for_user, townships_for_user, villages_for_user
 
@@ -226,6 +226,66 @@ def item_edit(request, pk: int, kind: str, item_pk: int | None = None):
             "page_title": household_services.ITEM_LABELS[kind],
         },
         status=400 if form.is_bound else 200,
+    )
+
+
+def _item_data(form) -> dict:
+    data = {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+    data["member"] = getattr(data.get("member"), "pk", None)
+    return data
+
+
+@login_required
+def items_edit(request, pk: int, kind: str):
+    """Every income item (or spending, or asset) of the household on one page, with blank rows
+    for new ones; one save writes all rows or, if any row is refused, none."""
+    if kind not in ITEM_MODELS:
+        raise Http404
+    case = case_get_for_user(user=request.user, pk=pk)
+    items = list(ITEM_MODELS[kind].objects.filter(household_id=case.household_id).order_by("pk"))
+    bound = request.method == "POST"
+    rows = f.ItemRows(
+        request.POST if bound else None,
+        prefix="items",
+        items=items,
+        form_kwargs={"kind": kind, "members": case.household.members.order_by("pk")},
+    )
+    if bound and rows.is_valid():
+        refused = False
+        with transaction.atomic():
+            for form, item in rows.rows():
+                try:
+                    if item is not None and form.cleaned_data.get("DELETE"):
+                        household_services.household_item_delete(
+                            case=case, actor=request.user, kind=kind, item=item
+                        )
+                    elif form.has_changed():
+                        household_services.household_item_save(
+                            case=case,
+                            actor=request.user,
+                            kind=kind,
+                            data=_item_data(form),
+                            item=item,
+                        )
+                except ValidationError as error:
+                    apply_errors(form, error)
+                    refused = True
+            if refused:
+                transaction.set_rollback(True)
+        if not refused:
+            messages.success(request, f"{household_services.ITEM_LABELS[kind]}已保存")
+            return redirect(_intake_url(case, "household"))
+    return _render(
+        request,
+        "cases/intake/items_form.html",
+        {
+            "case": case,
+            "kind": kind,
+            "kind_label": household_services.ITEM_LABELS[kind],
+            "rows": rows,
+            "page_title": household_services.ITEM_LABELS[kind],
+        },
+        status=400 if bound else 200,
     )
 
 

@@ -415,3 +415,67 @@ def test_a_refused_member_page_post_saves_nothing_and_names_the_field(client, de
     assert response.status_code == 400
     assert 'data-error-for="id_number">该身份证号已在本户登记' in response.content.decode()
     assert case.household.members.count() == 2
+
+
+def items_post(rows: list[dict], initial: int) -> dict:
+    post = {"items-TOTAL_FORMS": len(rows), "items-INITIAL_FORMS": initial}
+    for i, row in enumerate(rows):
+        post.update({f"items-{i}-{k}": v for k, v in row.items()})
+    return post
+
+
+def test_the_income_page_saves_every_row_or_none(client, demo):
+    from cases.intake.services.household import household_item_save
+
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    wage = household_item_save(
+        case=case, actor=clerk, kind="income", data={"category": "wage", "monthly_amount": "800"}
+    )
+    login(client, clerk)
+    url = reverse("cases:items_edit", args=[case.pk, "income"])
+    page = client.get(url).content.decode()
+    assert 'name="items-0-monthly_amount"' in page and 'value="800.00"' in page
+    assert 'name="items-3-monthly_amount"' in page  # three blank rows under the one item
+    kept = {"category": "wage", "kind": "ordinary", "monthly_amount": "800.00"}
+
+    refused = items_post(
+        [
+            {**kept, "monthly_amount": "900"},
+            {"category": "transfer", "kind": "ordinary", "monthly_amount": "12.345"},
+            {"kind": "ordinary"},
+        ],
+        initial=1,
+    )
+    response = client.post(url, refused)
+    assert response.status_code == 400
+    assert (
+        'data-error-for="items-1-monthly_amount">金额最多保留两位小数' in response.content.decode()
+    )
+    wage.refresh_from_db()
+    assert str(wage.monthly_amount) == "800.00" and case.household.income_items.count() == 1
+
+    saved = items_post(
+        [
+            {**kept, "monthly_amount": "900"},
+            {"category": "transfer", "kind": "ordinary", "monthly_amount": "120"},
+            {"kind": "ordinary"},
+        ],
+        initial=1,
+    )
+    assert client.post(url, saved).status_code == 302
+    wage.refresh_from_db()
+    assert str(wage.monthly_amount) == "900.00"
+    assert sorted(str(i.monthly_amount) for i in case.household.income_items.all()) == [
+        "120.00",
+        "900.00",
+    ]
+    deleted = items_post(
+        [
+            {**kept, "monthly_amount": "900.00", "DELETE": "on"},
+            {"category": "transfer", "kind": "ordinary", "monthly_amount": "120.00"},
+        ],
+        initial=2,
+    )
+    assert client.post(url, deleted).status_code == 302
+    assert not case.household.income_items.filter(pk=wage.pk).exists()
