@@ -62,3 +62,29 @@ def test_village_assistant_enters_a_survey_on_a_phone(
     page.goto(f"{live_server.url}/cases/new/")
     assert page.locator("h1").inner_text() == "登记救助申请"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_a_refused_application_on_a_phone_opens_on_the_summary_that_leads_to_the_field(
+    transactional_db, demo, live_server, phone_page, login_as
+):
+    page = phone_page
+    login_as("clerk", page=page)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.select_option("#id_assistance_type", label="农村最低生活保障")
+    page.select_option("#id_village", str(demo.village.pk))
+    page.fill("#id_address", "城东社区1号")
+    page.fill("#id_members-0-name", "王德福")
+    page.fill("#id_members-0-id_number", "130402198207290622")  # wrong check digit
+    page.select_option("#id_members-0-relation", "self")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    summary = page.locator("[data-error-summary]")
+    assert "身份证号校验码错误" in summary.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    field = page.locator("#id_members-0-id_number")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "id_members-0-id_number_error" in field.get_attribute("aria-describedby")
+    summary.locator("a").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_members-0-id_number"
+    assert page.input_value("#id_members-0-name") == "王德福"  # what was typed stays
