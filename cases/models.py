@@ -24,7 +24,7 @@ from cases.intake.models import (
 from cases.notices.models import NoticeBatch, NoticeEntry, Objection
 from cases.panel.models import PanelMeeting, PanelReview
 from cases.states import CaseState
-from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark
+from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark, ThroughputTally
 from cases.workflow.models import Case, CaseEvent
 
 __all__ = [
@@ -59,4 +59,5 @@ __all__ = [
     "Survey",
     "TallyMark",
     "TekunAssessment",
+    "ThroughputTally",
 ]

@@ -9,8 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import CaseClock, CaseState
@@ -21,6 +20,7 @@ from cases.stats.selectors import (
     open_by_state_and_start,
     percentile_of,
     running_clock_counts,
+    throughput_by_month,
 )
 from relief.models import Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
@@ -175,30 +175,19 @@ def monthly_throughput(*, user: User, months: int = 12, today: datetime.date | N
     first = today.replace(day=1)
     for _ in range(months - 1):
         first = (first - datetime.timedelta(days=1)).replace(day=1)
-    clocks = clocks_for_user(user=user)
-    labels, cursor = [], first
+    labels, firsts, cursor = [], [], first
     while cursor <= today:
         labels.append(cursor.strftime("%Y-%m"))
+        firsts.append(cursor)
         cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
-
-    def per_month(field: str, extra: Q | None = None) -> dict[str, int]:
-        rows = (
-            clocks.filter(extra or Q(), **{f"{field}__gte": first})
-            .annotate(m=TruncMonth(field))
-            .values("m")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        return {r["m"].strftime("%Y-%m"): r["n"] for r in rows}
-
-    accepted = per_month("started_on")
-    decided = per_month("stopped_on", Q(on_time__isnull=False))
-    late = per_month("stopped_on", Q(on_time=False))
+    # From the monthly summary (cases/stats): a few rows per township and month.
+    counts = throughput_by_month(user=user, since=first)
     return {
         "months": labels,
-        "accepted": [accepted.get(m, 0) for m in labels],
-        "decided": [decided.get(m, 0) for m in labels],
-        "late": [late.get(m, 0) for m in labels],
+        **{
+            kind: [counts.get(kind, {}).get(m, 0) for m in firsts]
+            for kind in ("accepted", "decided", "late")
+        },
     }
 
 

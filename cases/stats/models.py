@@ -10,6 +10,8 @@ summary rows instead of a recount over a million cases.
 - ``DecisionTally`` — decided cases with a verdict on their clock, per township × type ×
   decision date × working days taken × on time (on-time counts over any period, and the
   processing-days histogram the median and the 90th percentile are read from).
+- ``ThroughputTally`` — clocks started, decided and decided late per township × type ×
+  month (the dashboard's monthly chart).
 - ``TallyMark`` — per case, the keys it is counted under now, so that a write moves the case
   from its old keys to its new ones (−1, +1) without recounting anything.
 
@@ -103,6 +105,36 @@ class DecisionTally(models.Model):
         indexes = [models.Index(fields=["decided_on"], name="decision_tally_day")]
 
 
+class ThroughputTally(models.Model):
+    """Clocks started (``accepted``), decided with a verdict (``decided``) and decided late
+    (``late``) per township × type × month: the dashboard's monthly chart."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", "受理"
+        DECIDED = "decided", "办结"
+        LATE = "late", "超期办结"
+
+    township = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        "relief.AssistanceType", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    month = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "月度办理汇总"
+        verbose_name_plural = "月度办理汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "assistance_type", "kind", "month"],
+                name="throughput_tally_key",
+            )
+        ]
+
+
 class TallyMark(models.Model):
     """The keys one case is counted under (null: not counted in that summary)."""
 
@@ -120,6 +152,10 @@ class TallyMark(models.Model):
     overdue = models.BooleanField(null=True)
     due_soon = models.BooleanField(null=True)
     paused = models.BooleanField(null=True)
+    #: The clock's start (any clock) and, for a decision with a verdict, its stop and lateness.
+    accepted_on = models.DateField(null=True)
+    closed_on = models.DateField(null=True)
+    late = models.BooleanField(null=True)
 
     class Meta:
         verbose_name = "案件汇总标记"

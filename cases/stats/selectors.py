@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, Sum
 
-from cases.stats.models import DecisionTally, OpenTally, StateTally
+from cases.stats.models import DecisionTally, OpenTally, StateTally, ThroughputTally
 from relief.models import Region, User
 from relief.scoping import scope_by_region
 
@@ -118,3 +118,19 @@ def running_clock_counts(*, user: User) -> dict[int, dict[str, int]]:
         r["township_id"]: {k: r[k] or 0 for k in ("n_open", "n_overdue", "n_due_soon", "n_paused")}
         for r in rows
     }
+
+
+def throughput_by_month(*, user: User, since: datetime.date) -> dict[str, dict[datetime.date, int]]:
+    """Kind (accepted / decided / late) → first day of the month → clocks of the user's
+    region, from ``since`` (a first of the month) on."""
+    rows = (
+        scope_by_region(ThroughputTally.objects.all(), user, village_field=None)
+        .filter(month__gte=since)
+        .values("kind", "month")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    out: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    for r in rows:
+        out[r["kind"]][r["month"]] = r["total"] or 0
+    return out

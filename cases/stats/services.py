@@ -9,15 +9,16 @@ with a recount from the base tables."""
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, models, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
 from cases.models import Case, CaseClock
-from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark
+from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark, ThroughputTally
 from cases.stats.sql import REBUILD_OPEN_SQL, REFRESH_FLAGS_SQL, rebuild_sql
 
 #: Summary model → its key columns (the unique constraint), in order.
@@ -33,6 +34,7 @@ KEYS: dict[type[models.Model], tuple[str, ...]] = {
         "paused",
     ),
     DecisionTally: ("township_id", "assistance_type_id", "decided_on", "elapsed_wd", "on_time"),
+    ThroughputTally: ("township_id", "assistance_type_id", "kind", "month"),
 }
 MARK_FIELDS = (
     "township_id",
@@ -46,6 +48,9 @@ MARK_FIELDS = (
     "overdue",
     "due_soon",
     "paused",
+    "accepted_on",
+    "closed_on",
+    "late",
 )
 #: Case fields a summary depends on: a save touching none of them is not looked at.
 CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on"}
@@ -66,7 +71,8 @@ def _mark_of(row: dict) -> dict | None:
         return None
     has_clock = row["clock__case_id"] is not None
     running = has_clock and row["clock__stopped_on"] is None
-    decided = row["decided_on"] is not None and has_clock and row["clock__on_time"] is not None
+    verdict = has_clock and row["clock__on_time"] is not None
+    decided = row["decided_on"] is not None and verdict
     return {
         "township_id": row["township_id"],
         "village_id": row["village_id"],
@@ -79,22 +85,34 @@ def _mark_of(row: dict) -> dict | None:
         "overdue": row["clock__overdue"] if running else None,
         "due_soon": row["clock__due_soon"] if running else None,
         "paused": (row["clock__paused_at"] is not None) if running else None,
+        "accepted_on": row["clock__started_on"] if has_clock else None,
+        "closed_on": row["clock__stopped_on"] if verdict else None,
+        "late": (row["clock__on_time"] is False) if verdict else None,
     }
 
 
-def _keys_of(mark: dict | None) -> dict[type[models.Model], tuple | None]:
-    """Summary → the key a case with ``mark`` is counted under (None: not counted)."""
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _keys_of(mark: dict | None) -> dict[type[models.Model], list[tuple]]:
+    """Summary → the keys a case with ``mark`` is counted under (one each, none when it is
+    not counted there)."""
+    keys: dict[type[models.Model], list[tuple]] = {model: [] for model in KEYS}
     if mark is None:
-        return dict.fromkeys(KEYS)
-    keys: dict[type[models.Model], tuple | None] = {
-        StateTally: tuple(mark[c] for c in KEYS[StateTally])
-    }
-    keys[OpenTally] = (
-        tuple(mark[c] for c in KEYS[OpenTally]) if mark["started_on"] is not None else None
-    )
-    keys[DecisionTally] = (
-        tuple(mark[c] for c in KEYS[DecisionTally]) if mark["decided_on"] is not None else None
-    )
+        return keys
+    keys[StateTally].append(tuple(mark[c] for c in KEYS[StateTally]))
+    if mark["started_on"] is not None:
+        keys[OpenTally].append(tuple(mark[c] for c in KEYS[OpenTally]))
+    if mark["decided_on"] is not None:
+        keys[DecisionTally].append(tuple(mark[c] for c in KEYS[DecisionTally]))
+    place = (mark["township_id"], mark["assistance_type_id"])
+    if mark["accepted_on"] is not None:
+        keys[ThroughputTally].append((*place, "accepted", _month(mark["accepted_on"])))
+    if mark["closed_on"] is not None:
+        keys[ThroughputTally].append((*place, "decided", _month(mark["closed_on"])))
+        if mark["late"]:
+            keys[ThroughputTally].append((*place, "late", _month(mark["closed_on"])))
     return keys
 
 
@@ -125,11 +143,8 @@ def _move(old: dict | None, new: dict | None) -> None:
     for model in KEYS:
         if old_keys[model] == new_keys[model]:
             continue
-        deltas: Counter = Counter()
-        if old_keys[model] is not None:
-            deltas[old_keys[model]] -= 1
-        if new_keys[model] is not None:
-            deltas[new_keys[model]] += 1
+        deltas: Counter = Counter(new_keys[model])
+        deltas.subtract(Counter(old_keys[model]))
         _add(model, deltas)
 
 
@@ -248,6 +263,22 @@ def recount() -> dict[type[models.Model], Counter]:
         for row in qs.annotate(n=Count("pk")):
             counts[tuple(row[c] for c in KEYS[model])] = row["n"]
         out[model] = counts
+    throughput: Counter = Counter()
+    clocks = CaseClock.objects.order_by()
+    for kind, field, cond in (
+        ("accepted", "started_on", Q()),
+        ("decided", "stopped_on", Q(on_time__isnull=False)),
+        ("late", "stopped_on", Q(on_time=False)),
+    ):
+        rows = (
+            clocks.filter(cond)
+            .values("case__township_id", "case__assistance_type_id", month=TruncMonth(field))
+            .annotate(n=Count("pk"))
+        )
+        for r in rows:
+            key = (r["case__township_id"], r["case__assistance_type_id"], kind, r["month"])
+            throughput[key] = r["n"]
+    out[ThroughputTally] = throughput
     return out
 
 
@@ -281,11 +312,41 @@ def compare() -> list[str]:
     return lines
 
 
+def rebuild_throughput(mark_model: type[models.Model], tally_model: type[models.Model]) -> None:
+    """The monthly throughput from the marks (grouped with TruncMonth, which every backend
+    spells differently; shared with the data migration, which passes its historical
+    models)."""
+    marks = mark_model._default_manager.order_by()
+    rows = []
+    for kind, field, cond in (
+        ("accepted", "accepted_on", Q(accepted_on__isnull=False)),
+        ("decided", "closed_on", Q(closed_on__isnull=False)),
+        ("late", "closed_on", Q(closed_on__isnull=False, late=True)),
+    ):
+        grouped = (
+            marks.filter(cond)
+            .values("township_id", "assistance_type_id", month=TruncMonth(field))
+            .annotate(n=Count("pk"))
+        )
+        rows += [
+            tally_model(
+                township_id=r["township_id"],
+                assistance_type_id=r["assistance_type_id"],
+                kind=kind,
+                month=r["month"],
+                n=r["n"],
+            )
+            for r in grouped
+        ]
+    tally_model._default_manager.bulk_create(rows, batch_size=2000)
+
+
 @transaction.atomic
 def rebuild_summaries() -> None:
     """Recompute every summary from the base tables (bulk seeds, ``rebuild_summaries``)."""
     with connection.cursor() as cursor:
         rebuild_sql(cursor.execute)
+    rebuild_throughput(TallyMark, ThroughputTally)
 
 
 def count_new_cases(case_ids: Iterable[int]) -> None:
@@ -304,8 +365,8 @@ def count_new_cases(case_ids: Iterable[int]) -> None:
         if row["pk"] in counted or mark is None:
             continue
         marks.append(TallyMark(case_id=row["pk"], **mark))
-        for model, key in _keys_of(mark).items():
-            if key is not None:
+        for model, keys in _keys_of(mark).items():
+            for key in keys:
                 deltas[model][key] += 1
     with transaction.atomic():
         for model, counts in deltas.items():

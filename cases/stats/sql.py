@@ -9,7 +9,7 @@ from collections.abc import Callable
 REBUILD_MARKS_SQL = """
 INSERT INTO cases_tallymark (case_id, township_id, village_id, assistance_type_id, state,
                              started_on, decided_on, elapsed_wd, on_time,
-                             overdue, due_soon, paused)
+                             overdue, due_soon, paused, accepted_on, closed_on, late)
 SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.started_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL THEN c.decided_on END,
@@ -19,7 +19,10 @@ SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.overdue END,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.due_soon END,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL
-            THEN k.paused_at IS NOT NULL END
+            THEN k.paused_at IS NOT NULL END,
+       k.started_on,
+       CASE WHEN k.on_time IS NOT NULL THEN k.stopped_on END,
+       CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END
 FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id
 """
 #: The open-clock summary from the marks (also after the daily scan moved the flags).
@@ -53,8 +56,16 @@ REBUILD_TALLIES_SQL = [
 def rebuild_sql(execute: Callable[[str], object]) -> None:
     """Refill marks and summaries from the base tables with set-based SQL (shared with the
     data migration): ``execute(sql)`` runs one statement."""
-    for table in ("cases_statetally", "cases_opentally", "cases_decisiontally", "cases_tallymark"):
+    for table in (
+        "cases_statetally",
+        "cases_opentally",
+        "cases_decisiontally",
+        "cases_throughputtally",
+        "cases_tallymark",
+    ):
         execute(f"DELETE FROM {table}")
     execute(REBUILD_MARKS_SQL)
     for sql in REBUILD_TALLIES_SQL:
         execute(sql)
+    # (the monthly throughput is grouped by month with the ORM's TruncMonth, which every
+    # backend spells differently: rebuild_throughput)

@@ -40,7 +40,7 @@ def add(demo, n: int) -> None:
     [
         ("review:inbox", None, 11),
         ("review:stats", None, 15),
-        ("cases:dashboard", None, 15),
+        ("cases:dashboard", None, 13),
     ],
 )
 def test_supervision_pages_run_a_pinned_number_of_queries(client, demo, name, params, pinned):

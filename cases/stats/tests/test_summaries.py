@@ -220,3 +220,12 @@ def test_the_daily_scan_moves_the_flags_in_the_summary(demo):
     gushu = next(r for r in rows if r["township"] == demo.gushu)
     assert (gushu["open"], gushu["overdue"], gushu["due_soon"]) == (2, 1, 1)
     assert services.refresh_running_flags() == 0  # a second look moves nothing
+
+
+def test_the_monthly_chart_from_the_summary_counts_what_the_clocks_say(demo, moved):
+    chart = clock_selectors.monthly_throughput(user=demo.user("supervisor"))
+    clocks = CaseClock.objects.all()
+    this_month = chart["months"].index(max(chart["months"]))
+    assert sum(chart["accepted"]) == clocks.count() == 5
+    assert sum(chart["decided"]) == clocks.filter(on_time__isnull=False).count() == 3
+    assert chart["accepted"][this_month] == 5 and sum(chart["late"]) == 0
