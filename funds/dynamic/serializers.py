@@ -33,6 +33,9 @@ class ReviewCaseSerializer(serializers.ModelSerializer):
     head_name = serializers.CharField(source="recipient.head_name", read_only=True)
     village = serializers.IntegerField(source="recipient.village_id", read_only=True)
     trigger_label = serializers.CharField(source="get_trigger_display", read_only=True)
+    outcome = serializers.CharField(
+        read_only=True, help_text="复核结论：continue/amount/phase_out/suspend/stop，未填写为空"
+    )
     outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
     clock_due = serializers.SerializerMethodField()
     due_soon = serializers.SerializerMethodField()
