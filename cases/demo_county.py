@@ -21,6 +21,14 @@ from cases.intake.services.application import application_create, checklist_upda
 from cases.intake.services.checks import check_request, check_return
 from cases.intake.services.survey import survey_save
 from cases.models import Case, CaseState, EconomicCheck, Member
+from cases.notices.services import (
+    batch_create,
+    batch_publish,
+    batch_upload_photo,
+    notice_kind_of,
+    objection_record,
+)
+from cases.notices.tasks import close_due_batches
 from cases.rules import checklist_for_case
 from cases.workflow.services import TransitionRefused, case_transition
 from relief.models import AssistanceType, Region, Role, User
@@ -334,6 +342,9 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
             continue
         case.refresh_from_db()
         reached[case.state] += 1
+    for case in _seed_notices(actors, first=count, stdout=stdout):
+        case.refresh_from_db()
+        reached[case.state] += 1
     if stdout is not None:
         summary = "，".join(f"{CaseState(s).label}{k}" for s, k in sorted(reached.items()))
         stdout.write(
@@ -341,3 +352,93 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
             f"耗时 {time.monotonic() - began:.1f} 秒" + (f"，{failed} 件失败" if failed else "")
         )
     return sum(reached.values())
+
+
+#: The living demo's notice batches (公示): households of the village assistant's village
+#: brought to 确认前公示, one batch that ran its period and was closed by the daily task, one
+#: on the wall with an objection recorded at the township.
+NOTICE_VILLAGE = "340521100201"
+NOTICE_HOUSEHOLDS = 5
+
+
+def _seed_notices(actors: _Actors, *, first: int, stdout=None) -> list[Case]:
+    """Through the notice services and the daily task, as a clerk and an assistant would."""
+    village = Region.objects.filter(code=NOTICE_VILLAGE).select_related("parent").first()
+    if village is None or village.parent is None:
+        return []
+    clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, village.parent.pk))
+    assistant = actors.by_role.get((Role.VILLAGE_ASSISTANT, village.pk))
+    if clerk is None or assistant is None:
+        return []
+    today = timezone.localdate()
+    dibao = AssistanceType.objects.get(code="dibao_rural")
+    ready = []
+    for i in range(NOTICE_HOUSEHOLDS):
+        n = first + i
+        case = application_create(
+            actor=clerk,
+            village=village,
+            assistance_type=dibao,
+            household={
+                "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
+                "hukou_type": "rural",
+                "phone": f"1390555{n:04d}",
+            },
+            members=_members(n, "dibao_rural"),
+        )
+        codes = [r["code"] for r in checklist_for_case(case) if r["required"]]
+        checklist_update(
+            case=case,
+            actor=clerk,
+            provided=codes,
+            notes=dict.fromkeys(codes, "原件已核验，复印件存档"),
+        )
+        _drive(case, CaseState.PRE_NOTICE, actors, today - datetime.timedelta(days=40), n)
+        case.refresh_from_db()
+        if notice_kind_of(case) is not None:
+            ready.append(case)
+    if len(ready) < 3:
+        return ready
+    kind = notice_kind_of(ready[0])
+    days = int(ready[0].policy.notice_days)
+    # Ended: posted long enough ago to have run its period; the daily task closes it.
+    began = today - datetime.timedelta(days=days + 3)
+    ended = batch_create(
+        actor=assistant,
+        village=village,
+        kind=kind,
+        cases=ready[:2],
+        starts_on=began,
+        place=f"{village.name}村务公开栏",
+        phone="0555-6812345",
+        on=began,
+    )
+    ended = batch_publish(batch=ended, actor=assistant, on=began)
+    batch_upload_photo(batch=ended, actor=assistant, uploaded_file=_jpeg(first))
+    close_due_batches()
+    # On the wall: the rest, posted today; one household meets an objection at the township.
+    rest = ready[2:]
+    open_batch = batch_create(
+        actor=clerk,
+        village=village,
+        kind=kind,
+        cases=rest,
+        starts_on=today,
+        place=f"{village.name}党群服务中心公示栏",
+        phone="0555-6812345",
+    )
+    open_batch = batch_publish(batch=open_batch, actor=clerk)
+    objection_record(
+        case=rest[0],
+        batch=open_batch,
+        text="该户家中有一辆营运货车，收入未如实申报",
+        actor=clerk,
+        raised_by="本村村民",
+        contact="13905550000",
+    )
+    if stdout is not None:
+        stdout.write(
+            f"演示公示：{village.name} 2 个批次（1 个期满由每日任务结束，1 个公示中），"
+            f"{len(ready)} 户"
+        )
+    return ready

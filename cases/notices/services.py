@@ -146,10 +146,12 @@ def batch_create(
     place: str,
     phone: str,
     days: int | None = None,
+    on: datetime.date | None = None,
 ) -> NoticeBatch:
     """A draft batch of the village's cases waiting for the same notice. The period is
     calendar days (A Art.19, C Art.15), never shorter than the policy of the township or of
-    any case's snapshot. Nothing is saved when one case is refused."""
+    any case's snapshot. Nothing is saved when one case is refused. ``on``: the business
+    date of the act when it is recorded afterwards (the living demo), like a transition's."""
     _require_village_actor(actor, village)
     errors: dict[str, list[str]] = {}
     if kind not in NoticeKind.values:
@@ -167,7 +169,7 @@ def batch_create(
     days = minimum if days is None else days
     if days < minimum:
         errors["days"] = [f"公示期不得少于{minimum}天"]
-    if starts_on < timezone.localdate():
+    if starts_on < (on or timezone.localdate()):
         errors["starts_on"] = ["公示开始日期不能早于今天"]
     place = (place or "").strip()
     phone = (phone or "").strip()
@@ -225,12 +227,14 @@ def batch_publish(
     client_address: str | None = None,
     starts_on: datetime.date | None = None,
     place: str | None = None,
+    on: datetime.date | None = None,
 ) -> NoticeBatch:
     """Publish: freeze what the paper shows (masked name, household size, amount), start the
     notice of every case on the batch's first day (cases confirmed under a post-confirmation
     policy enter 结果公示 by the clerk's own transition), signed by the publisher.
     ``starts_on`` / ``place`` replace the draft's (the day and board it is really posted on);
-    the period never starts before today and never falls short of the policy."""
+    the period never starts before today (``on``, the business date, as in ``batch_create``)
+    and never falls short of the policy."""
     batch = _locked(batch)
     _require_village_actor(actor, batch.village)
     if batch.state != BatchState.DRAFT:
@@ -238,7 +242,7 @@ def batch_publish(
     entries = list(batch.entries.select_related("case", "case__applicant", "case__assistance_type"))
     if not entries:
         raise ValidationError("公示批次中没有案件")
-    _set_period(batch, entries, starts_on=starts_on, place=place)
+    _set_period(batch, entries, starts_on=starts_on, place=place, today=on)
     rule = policy_for(batch.village, batch.starts_on).notice_mask_rule
     problems = []
     for entry in entries:
@@ -290,6 +294,7 @@ def _set_period(
     *,
     starts_on: datetime.date | None,
     place: str | None,
+    today: datetime.date | None = None,
 ) -> None:
     errors: dict[str, list[str]] = {}
     if starts_on is not None:
@@ -299,7 +304,7 @@ def _set_period(
         if not place:
             errors["place"] = ["请填写张贴地点"]
         batch.place = place[:100]
-    if batch.starts_on < timezone.localdate():
+    if batch.starts_on < (today or timezone.localdate()):
         errors["starts_on"] = ["公示开始日期不能早于今天"]
     minimum = max(
         [policy_for(batch.village, batch.starts_on).notice_days]
