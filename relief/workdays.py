@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -193,6 +194,26 @@ def workdays_between(start: datetime.date, end: datetime.date) -> int:
         if cal.info(day).is_workday:
             count += 1
     return count
+
+
+def workdays_left(today: datetime.date, dues: Iterable[datetime.date]) -> dict[datetime.date, int]:
+    """For each due date: the working days from ``today`` up to it (``workdays_between``),
+    negative for one already past (the working days since). One calendar read for them
+    all, so a list shows every row's count without a query per row."""
+    dues = set(dues)
+    if not dues:
+        return {}
+    low, high = min(min(dues), today), max(max(dues), today)
+    cal = _Calendar(low, high)
+    counts: dict[datetime.date, int] = {}
+    running, day = 0, low
+    while day < high:  # working days after ``low`` up to each day
+        day += _ONE
+        if cal.info(day).is_workday:
+            running += 1
+        counts[day] = running
+    counts[low] = 0
+    return {due: counts[due] - counts[today] for due in dues}
 
 
 def month_days(year: int, month: int) -> list[DayInfo]:

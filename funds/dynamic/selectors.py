@@ -27,7 +27,7 @@ from funds.rosters.models import LineResult, RosterLine, RunState
 from relief.models import AssistanceType, Region, User
 from relief.policy import policy_for
 from relief.scoping import scope_by_region, townships_for_user, villages_for_user
-from relief.workdays import add_workdays, workdays_between
+from relief.workdays import add_workdays, workdays_left
 
 #: The changes of circumstance a village assistant reports or a clerk finds (the data the
 #: opening form lists); the schedule and a campaign open reviews by themselves.
@@ -197,23 +197,25 @@ class DueRow:
     schedule: ReviewSchedule | None = None
 
 
-def _left(today: datetime.date, due: datetime.date) -> int:
-    return workdays_between(today, due) if due >= today else -workdays_between(due, today)
-
-
 def open_review_rows(
     reviews: Iterable[ReviewCase], *, today: datetime.date | None = None
 ) -> list[DueRow]:
     today = today or timezone.localdate()
+    reviews = list(reviews)
+    dues = {}
+    for review in reviews:
+        clock = getattr(review.case, "clock", None)
+        dues[review.pk] = clock.overall_due if clock is not None else review.due_on
+    left = workdays_left(today, dues.values())
     rows = []
     for review in reviews:
         clock = getattr(review.case, "clock", None)
-        due = clock.overall_due if clock is not None else review.due_on
+        due = dues[review.pk]
         rows.append(
             DueRow(
                 recipient=review.recipient,
                 due_on=due,
-                workdays_left=_left(today, due),
+                workdays_left=left[due],
                 overdue=bool(clock and clock.overdue),
                 due_soon=bool(clock and clock.due_soon),
                 review=review,
@@ -227,6 +229,8 @@ def schedule_rows(
 ) -> list[DueRow]:
     today = today or timezone.localdate()
     soon = _soon_thresholds(user, today)
+    schedules = list(schedules)
+    left = workdays_left(today, (s.next_due for s in schedules))
     rows = []
     for schedule in schedules:
         recipient = schedule.recipient
@@ -236,7 +240,7 @@ def schedule_rows(
             DueRow(
                 recipient=recipient,
                 due_on=due,
-                workdays_left=_left(today, due),
+                workdays_left=left[due],
                 overdue=today > due,
                 due_soon=today <= due <= threshold,
                 schedule=schedule,

@@ -349,3 +349,37 @@ def test_every_page_renders_for_the_roles_that_use_it_and_the_menu_links_them(cl
         page = _client(client, demo, username).get(reverse("dynamic:campaigns"))
         assert page.status_code == 200 and 'data-testid="campaign-form"' in page.content.decode()
     assert _client(client, demo, "verifier").get(reverse("dynamic:due")).status_code == 403
+
+
+def test_the_due_list_reads_a_fixed_number_of_queries_whatever_its_length(client, demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(reverse("dynamic:due")).status_code == 200
+        return len(ctx.captured_queries)
+
+    c = _client(client, demo, "clerk")
+    for _ in range(2):
+        recipient = _scheduled(demo)
+        review_open(recipient=_scheduled(demo), actor=demo.user("clerk"), trigger="income")
+    few = count()
+    for _ in range(4):
+        _scheduled(demo)
+        review_open(recipient=_scheduled(demo), actor=demo.user("clerk"), trigger="income")
+    assert count() == few
+    assert recipient.head_name
+
+
+def test_workdays_left_agrees_with_workdays_between_both_ways(db):
+    from relief.workdays import workdays_between, workdays_left
+
+    today = datetime.date(2026, 9, 28)  # before the National Day week
+    dues = [today + datetime.timedelta(days=n) for n in (-40, -3, 0, 1, 9, 15, 200)]
+    left = workdays_left(today, dues)
+    for due in dues:
+        expected = (
+            workdays_between(today, due) if due >= today else -workdays_between(due, today)
+        )
+        assert left[due] == expected, due
