@@ -18,6 +18,8 @@ from archive.models import ArchiveExport, Document
 from cases.models import CaseEvent, CaseState, EconomicCheck, IncomeItem, NearRelative
 from cases.notices.models import NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.panel.models import PanelMeeting
+from funds.dynamic.models import ReviewCase
+from funds.publicity.models import StandingList
 from funds.recipients.models import (
     Bank,
     BankAccount,
@@ -141,6 +143,23 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         head_id_number=paying.applicant.id_number,
         bank_account=account,
     )
+    review_case = ReviewCase.objects.create(
+        case=CaseFactory(
+            household=paying.household, assistance_type=dibao, force_state=CaseState.INVESTIGATING
+        ),
+        recipient=recipient,
+        trigger=ReviewCase._meta.get_field("trigger").choices[0][0],
+        due_on=datetime.date(2026, 12, 31),
+    )
+    standing_list = StandingList.objects.create(
+        township=township,
+        village=village,
+        as_of=datetime.date(2026, 11, 1),
+        trigger=StandingList._meta.get_field("trigger").choices[0][0],
+        monthly_total=Decimal("500"),
+        file=ContentFile(b"%PDF-1.4 matrix", name=f"standing-{n}.pdf"),
+        sha256=f"{n:064x}",
+    )
     adjustment = StandardAdjustmentRun.objects.create(
         county=county,
         assistance_type=dibao,
@@ -244,6 +263,8 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         account=account,
         recipient=recipient,
         adjustment=adjustment,
+        review_case=review_case,
+        standing_list=standing_list,
         roster=roster,
         roster_job=roster_job,
         roster_export=roster_export,
