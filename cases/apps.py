@@ -10,8 +10,12 @@ class CasesConfig(AppConfig):
         # ready, and these modules import models.
         from django.db.models.signals import post_delete, post_save, pre_delete
 
+        from archive.models import Document
         from cases.clocks.services import clock_on_transition
-        from cases.intake.services.application import checklist_freeze_on_request
+        from cases.intake.services.application import (
+            checklist_freeze_on_request,
+            documents_complete_on_document_change,
+        )
         from cases.models import Case, CaseClock
         from cases.stats import services as stats
         from cases.workflow.hooks import case_transition_committed, case_transitioned
@@ -27,6 +31,14 @@ class CasesConfig(AppConfig):
         case_transitioned.connect(
             checklist_freeze_on_request, dispatch_uid="cases.intake.checklist"
         )
+        # The checklist follows the documents: attaching or removing one of an item's kind
+        # changes whether the case's documents are complete (in the upload's transaction).
+        for signal, uid in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(
+                documents_complete_on_document_change,
+                sender=Document,
+                dispatch_uid=f"cases.intake.checklist_document_{uid}",
+            )
         # After commit: 1. the people who act next are notified.
         case_transition_committed.connect(notify_next_actors, dispatch_uid="cases.notify_next")
         # 2. when a case's check report and survey are both in, its clerks hear of it.

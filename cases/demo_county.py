@@ -329,10 +329,12 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
                 members=_members(n, type_code),
             )
             if target not in (CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS):
+                codes = [r["code"] for r in checklist_for_case(case) if r["required"]]
                 checklist_update(
                     case=case,
                     actor=clerk,
-                    provided=[r["code"] for r in checklist_for_case(case) if r["required"]],
+                    provided=codes,
+                    notes=dict.fromkeys(codes, "原件已核验，复印件存档"),
                 )
             _drive(case, target, actors, start, n)
         except (ValidationError, TransitionRefused) as exc:

@@ -4,6 +4,9 @@ and other apps share one answer without importing each other."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from cases.intake.models import ChecklistEntry, ChecklistItem, Member, NearRelative
@@ -58,30 +61,50 @@ def ensure_checklist_items() -> None:
         )
 
 
-def checklist_for_case(case) -> list[dict]:
-    """Every active item that applies to the case's category, with whether it is provided."""
+#: The signed case log rows of the checklist: a clerk records that an item's original was
+#: seen (``data["item"]`` its code, the opinion the note), or withdraws that record.
+VERIFY_ORIGINAL = "verify_original"
+WITHDRAW_VERIFICATION = "withdraw_verification"
+
+
+def checklist_for_case(case, *, document_kinds: Iterable[str] | None = None) -> list[dict]:
+    """Every active item that applies to the case's category. An item is present when a
+    document of its kind is attached (the item's code names an archive ``Document`` kind:
+    id_card, hukou, authorisation, application) or when a clerk recorded 原件已核验 with a
+    note (``ChecklistEntry.provided``, signed in the case log); it is never ticked by hand.
+    ``document_kinds``: the kinds of the case's documents, when the caller has them already."""
     ensure_checklist_items()
     entries = {e.item_id: e for e in ChecklistEntry.objects.filter(case=case)}
+    if document_kinds is None:
+        document_kinds = case.documents.values_list("kind", flat=True) if case.pk else []
+    attached = Counter(document_kinds)
     rows = []
     for item in ChecklistItem.objects.filter(active=True):
         if not item.applies_to(case.assistance_type.category):
             continue
         entry = entries.get(item.pk)
+        verified = bool(entry and entry.provided)
         rows.append(
             {
                 "item": item,
                 "code": item.code,
                 "name": item.name,
                 "required": item.required,
-                "provided": bool(entry and entry.provided),
+                "attached": attached.get(item.code, 0),
+                "verified": verified,
+                "provided": attached.get(item.code, 0) > 0 or verified,
                 "note": entry.note if entry else "",
             }
         )
     return rows
 
 
-def missing_items(case) -> list[dict]:
-    return [r for r in checklist_for_case(case) if r["required"] and not r["provided"]]
+def missing_items(case, *, document_kinds: Iterable[str] | None = None) -> list[dict]:
+    return [
+        r
+        for r in checklist_for_case(case, document_kinds=document_kinds)
+        if r["required"] and not r["provided"]
+    ]
 
 
 def member_id_numbers(case) -> list[str]:

@@ -9,7 +9,7 @@ serializers' and the services', answer through relief.api_errors in one shape, a
   POST /api/intake/cases/{id}/members/              add a member
   PUT|DELETE /api/intake/cases/{id}/members/{mid}/  edit / remove a member
   POST /api/intake/cases/{id}/items/{kind}/         add income | spending | asset
-  POST /api/intake/cases/{id}/checklist/            {"provided": [codes]}
+  POST /api/intake/cases/{id}/checklist/            {"provided": [codes], "notes": {code: note}}
   GET|PUT /api/intake/cases/{id}/survey/            home-visit survey; {"finish": true} completes it
   POST /api/intake/cases/{id}/check-request/        request the economic check
   POST /api/intake/cases/{id}/compute-amount/       eligibility and amount
@@ -157,7 +157,7 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         return Response(ser.CreatedSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="登记已提供的材料",
+        summary="记录原件核验（未上传的材料须填写说明）",
         request=ser.ChecklistInputSerializer,
         responses=ser.ChecklistResultSerializer,
     )
@@ -166,7 +166,11 @@ class IntakeCaseViewSet(viewsets.ViewSet):
         case = self._case(request, pk)
         data = validated(ser.ChecklistInputSerializer, request.data)
         application_services.checklist_update(
-            case=case, actor=request.user, provided=data["provided"]
+            case=case,
+            actor=request.user,
+            provided=data["provided"],
+            notes=data.get("notes", {}),
+            client_address=client_address_of(request),
         )
         return Response(ser.ChecklistResultSerializer(case).data)
 

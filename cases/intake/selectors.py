@@ -112,7 +112,10 @@ def case_intake_context(case: Case, user: User) -> dict:
     household = household_for_case(case)
     members = list(household.members.all())
     id_numbers = [m.id_number for m in members]
-    checklist = checklist_for_case(case)
+    documents = list(
+        case.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
+    )
+    checklist = checklist_for_case(case, document_kinds=[d.kind for d in documents])
     recused = is_recused(case, user)
     checks = list(
         case.economic_checks.select_related(
@@ -129,9 +132,7 @@ def case_intake_context(case: Case, user: User) -> dict:
         "checklist": checklist,
         "missing": [r for r in checklist if r["required"] and not r["provided"]],
         "notices": list(case.document_notices.all()),
-        "documents": list(
-            case.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
-        ),
+        "documents": documents,
         "survey": survey_for_case(case),
         "checks": checks,
         "open_check": next((c for c in checks if c.status == EconomicCheck.Status.REQUESTED), None),

@@ -162,7 +162,15 @@ class HouseholdItemInputSerializer(serializers.Serializer):
 
 
 class ChecklistInputSerializer(serializers.Serializer):
-    provided = serializers.ListField(child=serializers.CharField(), help_text="已提供材料的代码")
+    provided = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="经办人已核验原件的材料代码；已上传同类文件的材料不论是否列出都算已提供",
+    )
+    notes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="各材料的说明（材料代码 → 说明）；未上传而核验原件的材料须填写",
+    )
 
 
 class SurveyInputSerializer(serializers.Serializer):
@@ -285,7 +293,9 @@ class ChecklistRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     required = serializers.BooleanField()
-    provided = serializers.BooleanField()
+    provided = serializers.BooleanField(help_text="已上传同类文件，或已记录原件核验")
+    attached = serializers.IntegerField(help_text="已上传的同类文件数")
+    verified = serializers.BooleanField(help_text="经办人已记录原件核验（签名留痕）")
 
 
 class CheckBriefSerializer(serializers.Serializer):

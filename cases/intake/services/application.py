@@ -28,14 +28,21 @@ from cases.models import (
     CaseEvent,
     CaseState,
     ChecklistEntry,
+    ChecklistItem,
     DocumentNotice,
     Household,
     HukouType,
     Member,
 )
-from cases.rules import checklist_for_case, missing_items, open_cases_by_id_number
+from cases.rules import (
+    VERIFY_ORIGINAL,
+    WITHDRAW_VERIFICATION,
+    checklist_for_case,
+    missing_items,
+    open_cases_by_id_number,
+)
 from cases.states import PRE_ACCEPTANCE_STATES
-from cases.workflow.services import case_transition
+from cases.workflow.services import case_log_event, case_transition
 from relief.models import AssistanceType, Region, Role, User
 from relief.parsing import bounded_text
 
@@ -220,34 +227,172 @@ def application_create(
     return case
 
 
-@transaction.atomic
-def checklist_update(
-    *, case: Case, actor: User, provided: Iterable[str], notes: dict[str, str] | None = None
-) -> list[dict]:
-    """Tick the document checklist (A Art.9–10); keeps ``case.documents_complete``."""
+#: What a clerk writes when recording that an item's original was seen.
+NOTE_REQUIRED = "请填写核验说明（如：原件已核验，复印件已存档）"
+
+
+def _checklist_editable(case: Case, actor: User) -> None:
     case_require_actor(case=case, actor=actor, roles=(Role.TOWNSHIP_CLERK,))
     if case.state not in PRE_ACCEPTANCE_STATES:
         raise ValidationError("案件已受理，材料清单不能再修改")
-    provided = set(provided)
-    notes = notes or {}
+
+
+def checklist_refresh(case: Case) -> bool:
+    """Keep ``case.documents_complete`` equal to the checklist rule (cases.rules) while the
+    case is before 受理; after it, the state recorded at acceptance stays."""
+    if case.state not in PRE_ACCEPTANCE_STATES:
+        return case.documents_complete
+    complete = not missing_items(case)
+    if complete != case.documents_complete:
+        case.documents_complete = complete
+        _save_case(case, "documents_complete")
+    return complete
+
+
+def documents_complete_on_document_change(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Receiver of the archive ``Document``'s post_save and post_delete: an attached or
+    removed document changes whether its checklist item is present."""
+    if not ChecklistItem.objects.filter(code=instance.kind, active=True).exists():
+        return  # a survey photo, a check report …: no checklist item is of its kind
+    case = Case.objects.filter(pk=instance.case_id).select_related("assistance_type").first()
+    if case is not None:
+        checklist_refresh(case)
+
+
+def _record_verification(
+    case: Case, actor: User, row: dict, note: str, client_address: str | None
+) -> None:
+    ChecklistEntry.objects.update_or_create(
+        case=case,
+        item=row["item"],
+        defaults={
+            "provided": True,
+            "note": note,
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    case_log_event(
+        case=case,
+        name=VERIFY_ORIGINAL,
+        label="原件已核验",
+        actor=actor,
+        roles=(Role.TOWNSHIP_CLERK,),
+        opinion=f"{row['name']}：{note}",
+        client_address=client_address,
+        data={"item": row["code"]},
+    )
+
+
+def _withdraw_verification(
+    case: Case, actor: User, row: dict, reason: str, client_address: str | None
+) -> None:
+    ChecklistEntry.objects.filter(case=case, item=row["item"]).update(
+        provided=False, updated_by=actor, updated_at=timezone.now()
+    )
+    case_log_event(
+        case=case,
+        name=WITHDRAW_VERIFICATION,
+        label="撤销原件核验",
+        actor=actor,
+        roles=(Role.TOWNSHIP_CLERK,),
+        opinion=f"{row['name']}：{reason}",
+        client_address=client_address,
+        data={"item": row["code"]},
+    )
+
+
+def _checklist_row(rows: list[dict], code: str) -> dict:
+    row = next((r for r in rows if r["code"] == code), None)
+    if row is None:
+        raise ValidationError({"item": [f"未知的材料项：{code}"]})
+    return row
+
+
+@transaction.atomic
+def checklist_verify_original(
+    *, case: Case, actor: User, code: str, note: str, client_address: str | None = None
+) -> list[dict]:
+    """原件已核验 (A Art.9–10): the clerk who saw an item's original records it with a note,
+    signed in the case log; the item then counts as present without an uploaded copy."""
+    _checklist_editable(case, actor)
+    row = _checklist_row(checklist_for_case(case), code)
+    errors: dict[str, Any] = {}
+    note = bounded_text({"note": note}, "note", 200, errors)
+    if not note and "note" not in errors:
+        errors["note"] = NOTE_REQUIRED
+    if row["verified"]:
+        errors["item"] = f"“{row['name']}”已记录原件核验"
+    _errors(errors)
+    _record_verification(case, actor, row, note, client_address)
+    checklist_refresh(case)
+    return checklist_for_case(case)
+
+
+@transaction.atomic
+def checklist_withdraw_verification(
+    *, case: Case, actor: User, code: str, reason: str, client_address: str | None = None
+) -> list[dict]:
+    """Withdraw a 原件已核验 record (signed, with the reason); an attached document of the
+    item's kind still counts."""
+    _checklist_editable(case, actor)
+    row = _checklist_row(checklist_for_case(case), code)
+    errors: dict[str, Any] = {}
+    reason = bounded_text({"reason": reason}, "reason", 200, errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "请填写撤销原因"
+    if not row["verified"]:
+        errors["item"] = f"“{row['name']}”没有原件核验记录"
+    _errors(errors)
+    _withdraw_verification(case, actor, row, reason, client_address)
+    checklist_refresh(case)
+    return checklist_for_case(case)
+
+
+@transaction.atomic
+def checklist_update(
+    *,
+    case: Case,
+    actor: User,
+    provided: Iterable[str],
+    notes: dict[str, str] | None = None,
+    client_address: str | None = None,
+) -> list[dict]:
+    """The checklist form (A Art.9–10). ``provided``: the items whose original the clerk saw.
+    An item with a document of its kind attached is present whatever the form says; for an
+    item without one, ticking it records 原件已核验 with its note (``notes[code]``, required:
+    refused at ``note-<code>``), signed; un-ticking a recorded item withdraws the record,
+    signed. Notes on items not ticked are kept for the 一次性告知. All or nothing."""
+    _checklist_editable(case, actor)
+    provided = {str(c) for c in provided}
+    notes = {str(k): v for k, v in (notes or {}).items()}
     rows = checklist_for_case(case)
     unknown = provided - {r["code"] for r in rows}
     if unknown:
         raise ValidationError({"provided": [f"未知的材料项：{'、'.join(sorted(unknown))}"]})
-    now = timezone.now()
+    errors: dict[str, Any] = {}
+    clean = {
+        r["code"]: bounded_text(notes, r["code"], 200, errors, key=f"note-{r['code']}")
+        for r in rows
+    }
+    verify = [r for r in rows if r["code"] in provided and not r["verified"] and not r["attached"]]
+    for row in verify:
+        if not clean[row["code"]] and f"note-{row['code']}" not in errors:
+            errors[f"note-{row['code']}"] = f"“{row['name']}”未上传，{NOTE_REQUIRED}"
+    _errors(errors)
     for row in rows:
-        ChecklistEntry.objects.update_or_create(
-            case=case,
-            item=row["item"],
-            defaults={
-                "provided": row["code"] in provided,
-                "note": str(notes.get(row["code"], "") or "")[:200],
-                "updated_by": actor,
-                "updated_at": now,
-            },
-        )
-    case.documents_complete = all(r["code"] in provided for r in rows if r["required"])
-    _save_case(case, "documents_complete")
+        code, note = row["code"], clean[row["code"]]
+        if row in verify:
+            _record_verification(case, actor, row, note, client_address)
+        elif row["verified"] and code not in provided:
+            _withdraw_verification(case, actor, row, note or "经办人取消勾选", client_address)
+        elif not row["verified"] and note != row["note"]:
+            ChecklistEntry.objects.update_or_create(
+                case=case,
+                item=row["item"],
+                defaults={"note": note, "updated_by": actor, "updated_at": timezone.now()},
+            )
+    checklist_refresh(case)
     return checklist_for_case(case)
 
 

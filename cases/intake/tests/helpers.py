@@ -51,12 +51,14 @@ def force(case: Case, state: str, **fields) -> Case:
     return case
 
 
+def originals_seen(case: Case) -> dict:
+    """The checklist form's input recording every required original as seen, with notes."""
+    codes = [r["code"] for r in checklist_for_case(case) if r["required"]]
+    return {"provided": codes, "notes": dict.fromkeys(codes, "原件已核验，复印件存档")}
+
+
 def accepted(case: Case, clerk: User) -> Case:
-    checklist_update(
-        case=case,
-        actor=clerk,
-        provided=[r["code"] for r in checklist_for_case(case) if r["required"]],
-    )
+    checklist_update(case=case, actor=clerk, **originals_seen(case))
     case_accept(case=case, actor=clerk)
     assert case.state == CaseState.ACCEPTED
     return case

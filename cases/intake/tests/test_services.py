@@ -23,6 +23,7 @@ from cases.intake.tests.helpers import (
     application,
     force,
     member,
+    originals_seen,
 )
 from cases.models import (
     Case,
@@ -122,7 +123,7 @@ def test_proxy_application_needs_the_proxys_valid_id_and_relation(demo):
 def test_missing_documents_are_listed_once_and_the_case_waits(demo):
     clerk = demo.user("clerk")
     case = application(clerk)
-    checklist_update(case=case, actor=clerk, provided=["id_card"])
+    checklist_update(case=case, actor=clerk, provided=["id_card"], notes={"id_card": "原件已核验"})
     assert not case.documents_complete
     notice = case_issue_document_notice(case=case, actor=clerk)
     assert case.state == CaseState.AWAITING_DOCUMENTS and case.accepted_on is None
@@ -160,9 +161,7 @@ def test_a_person_in_an_open_case_in_another_township_blocks_acceptance_naming_t
     clerk = demo.user("clerk")
     case = application(clerk)  # 李秀兰 is the spouse here; registered while the other is a draft
     accepted(other, huangchi_clerk)
-    checklist_update(
-        case=case, actor=clerk, provided=["id_card", "hukou", "authorisation", "application"]
-    )
+    checklist_update(case=case, actor=clerk, **originals_seen(case))
     options = {o.name: o for o in available_transitions(case=case, user=clerk)}
     assert not options["accept"].allowed
     assert any("黄池镇" in r and other.number in r for r in options["accept"].reasons)

@@ -192,8 +192,13 @@ def test_document_notice_page_lists_missing_items(client, demo):
     clerk = demo.user("clerk")
     case = application(clerk)
     login(client, clerk)
-    client.post(
-        reverse("cases:checklist", args=[case.pk]), {"provided": ["id_card", "application"]}
+    client.post(  # originals seen, each recorded with its note (no upload, no bare tick)
+        reverse("cases:checklist", args=[case.pk]),
+        {
+            "provided": ["id_card", "application"],
+            "note-id_card": "原件已核验",
+            "note-application": "原件已核验",
+        },
     )
     response = client.post(reverse("cases:document_notice", args=[case.pk]), follow=True)
     html = response.content.decode()
