@@ -11,7 +11,7 @@ across townships, only never to 5xx and never to let a role that is refused chan
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from relief.models import Role
 
@@ -56,8 +56,6 @@ OBJECT_KWARG = re.compile(r"^(pk|id|number|code|object_id|.+_pk|.+_id)$")
 class Entry:
     kwargs: dict[str, str]
     shared: str = ""
-    #: Methods not tried, with the reason (e.g. a download that streams a file).
-    skip: dict[str, str] = field(default_factory=dict)
 
 
 def E(shared: str = "", **kwargs: str) -> Entry:

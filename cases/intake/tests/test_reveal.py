@@ -5,10 +5,13 @@ logs one DataReveal row; another township's subject answers 404, a role without 
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError, connection, transaction
+from django.template.loader import render_to_string
 from rest_framework.test import APIClient
 
 from cases.models import EconomicCheck, NearRelative
 from cases.workflow.tests.helpers import make_case
+from relief.dbroles import install_append_only_triggers
 from relief.models import DataReveal
 from relief.personal_data import reveal_export_rows, reveals_for_user
 
@@ -112,8 +115,6 @@ def test_id_numbers_are_masked_by_default_in_the_api_and_on_the_page(demo, clien
 
 
 def test_the_reveal_button_renders_masked_and_points_at_the_logged_reveal(demo, rf):
-    from django.template.loader import render_to_string
-
     member = make_case(demo.gushu).applicant
     request = rf.get("/")
     request.user = demo.user("clerk")
@@ -150,3 +151,35 @@ def test_the_log_is_reviewed_by_the_county_and_each_township_sees_its_own(demo, 
     assert len(reveal_export_rows(reveals_for_user(user=demo.user("supervisor")))) == 2
     client.force_login(demo.user("approver"))
     assert client.get("/personal-data/reveals/").status_code == 403
+
+
+def test_the_review_page_reads_a_fixed_number_of_queries(
+    demo, client, django_assert_max_num_queries
+):
+    clerk = api(demo.user("clerk"))
+    for _ in range(3):
+        member = make_case(demo.gushu).applicant
+        clerk.post(f"/api/personal-data/members/{member.pk}/id-number/reveal/")
+    client.force_login(demo.user("supervisor"))
+    client.get("/personal-data/reveals/")  # warm the session and the content types
+    with django_assert_max_num_queries(9) as queries:
+        assert client.get("/personal-data/reveals/").status_code == 200
+    few = len(queries)
+    for _ in range(5):
+        member = make_case(demo.gushu).applicant
+        clerk.post(f"/api/personal-data/members/{member.pk}/id-number/reveal/")
+    with django_assert_max_num_queries(few):
+        assert client.get("/personal-data/reveals/").status_code == 200
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_a_reveal(demo):
+    assert "relief_datareveal" in install_append_only_triggers(connection)
+    member = make_case(demo.gushu).applicant
+    api(demo.user("clerk")).post(f"/api/personal-data/members/{member.pk}/id-number/reveal/")
+    reveal = DataReveal.objects.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        DataReveal.objects.filter(pk=reveal.pk).update(subject_name="改写")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        DataReveal.objects.filter(pk=reveal.pk).delete()
+    assert DataReveal.objects.get().subject_name == member.name
