@@ -24,7 +24,14 @@ from cases.intake.models import (
 from cases.notices.models import NoticeBatch, NoticeEntry, Objection
 from cases.panel.models import PanelMeeting, PanelReview
 from cases.states import CaseState
-from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark, ThroughputTally
+from cases.stats.models import (
+    DecidedStateTally,
+    DecisionTally,
+    OpenTally,
+    StateTally,
+    TallyMark,
+    ThroughputTally,
+)
 from cases.workflow.models import Case, CaseEvent
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "ChecklistEntry",
     "ChecklistItem",
     "CheckMemberResult",
+    "DecidedStateTally",
     "DecisionTally",
     "DocumentNotice",
     "EconomicCheck",

@@ -11,8 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cases.clocks.selectors import on_time_counts
-from cases.models import Case, CaseClock
+from cases.models import CaseClock
 from cases.states import CONFIRMED_STATES
+from cases.stats.selectors import decided_in_states
 from relief.models import AssistanceType, Delegation, Region, Role, User
 from relief.scoping import scope_by_region, townships_for_user
 from relief.statistics import township_figures
@@ -204,16 +205,10 @@ def supervision_stats(*, user: User, date_from: datetime.date, date_to: datetime
 
     # Newly confirmed and still standing: the same population the spot-check frame samples.
 
-    confirmed = (
-        Case.objects.filter(
-            township__in=townships,
-            decided_on__range=(date_from, date_to),
-            state__in=CONFIRMED_STATES,
-        )
-        .values("township_id")
-        .annotate(n=Count("pk"))
+    # (from the decided-state summary of cases/stats, which check_summaries proves)
+    confirmed_by = decided_in_states(
+        townships=townships, date_from=date_from, date_to=date_to, states=CONFIRMED_STATES
     )
-    confirmed_by = {r["township_id"]: r["n"] for r in confirmed}
     items = (
         SpotCheckItem.objects.filter(
             township__in=townships, case__decided_on__range=(date_from, date_to)

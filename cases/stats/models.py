@@ -12,6 +12,8 @@ summary rows instead of a recount over a million cases.
   processing-days histogram the median and the 90th percentile are read from).
 - ``ThroughputTally`` — clocks started, decided and decided late per township × type ×
   month (the dashboard's monthly chart).
+- ``DecidedStateTally`` — decided cases per township × type × decision date × state now
+  (the statistics page's newly confirmed and still standing).
 - ``TallyMark`` — per case, the keys it is counted under now, so that a write moves the case
   from its old keys to its new ones (−1, +1) without recounting anything.
 
@@ -135,6 +137,31 @@ class ThroughputTally(models.Model):
         ]
 
 
+class DecidedStateTally(models.Model):
+    """Decided cases (with a decision date, verdict on the clock or not) per township × type
+    × decision date × state now: the statistics page's "newly confirmed and still standing"."""
+
+    township = models.ForeignKey(
+        "relief.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        "relief.AssistanceType", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    decided_on = models.DateField()
+    state = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "决定状态汇总"
+        verbose_name_plural = "决定状态汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "assistance_type", "decided_on", "state"],
+                name="decided_state_tally_key",
+            )
+        ]
+
+
 class TallyMark(models.Model):
     """The keys one case is counted under (null: not counted in that summary)."""
 
@@ -156,6 +183,8 @@ class TallyMark(models.Model):
     accepted_on = models.DateField(null=True)
     closed_on = models.DateField(null=True)
     late = models.BooleanField(null=True)
+    #: The case's decision date, verdict or not.
+    case_decided_on = models.DateField(null=True)
 
     class Meta:
         verbose_name = "案件汇总标记"

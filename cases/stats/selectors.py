@@ -10,7 +10,13 @@ from collections.abc import Iterable
 
 from django.db.models import Q, Sum
 
-from cases.stats.models import DecisionTally, OpenTally, StateTally, ThroughputTally
+from cases.stats.models import (
+    DecidedStateTally,
+    DecisionTally,
+    OpenTally,
+    StateTally,
+    ThroughputTally,
+)
 from relief.models import Region, User
 from relief.scoping import scope_by_region
 
@@ -134,3 +140,25 @@ def throughput_by_month(*, user: User, since: datetime.date) -> dict[str, dict[d
     for r in rows:
         out[r["kind"]][r["month"]] = r["total"] or 0
     return out
+
+
+def decided_in_states(
+    *,
+    townships: Iterable[Region] | Iterable[int],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    states: Iterable[str],
+) -> dict[int, int]:
+    """Per township id: cases decided from ``date_from`` to ``date_to`` that are in one of
+    ``states`` now."""
+    rows = (
+        DecidedStateTally.objects.filter(
+            township_id__in=_township_ids(townships),
+            decided_on__range=(date_from, date_to),
+            state__in=list(states),
+        )
+        .values("township_id")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    return {r["township_id"]: r["total"] for r in rows if r["total"]}

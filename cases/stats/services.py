@@ -18,7 +18,14 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce, TruncMonth
 
 from cases.models import Case, CaseClock
-from cases.stats.models import DecisionTally, OpenTally, StateTally, TallyMark, ThroughputTally
+from cases.stats.models import (
+    DecidedStateTally,
+    DecisionTally,
+    OpenTally,
+    StateTally,
+    TallyMark,
+    ThroughputTally,
+)
 from cases.stats.sql import REBUILD_OPEN_SQL, REFRESH_FLAGS_SQL, rebuild_sql
 
 #: Summary model → its key columns (the unique constraint), in order.
@@ -35,6 +42,7 @@ KEYS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     DecisionTally: ("township_id", "assistance_type_id", "decided_on", "elapsed_wd", "on_time"),
     ThroughputTally: ("township_id", "assistance_type_id", "kind", "month"),
+    DecidedStateTally: ("township_id", "assistance_type_id", "decided_on", "state"),
 }
 MARK_FIELDS = (
     "township_id",
@@ -51,6 +59,7 @@ MARK_FIELDS = (
     "accepted_on",
     "closed_on",
     "late",
+    "case_decided_on",
 )
 #: Case fields a summary depends on: a save touching none of them is not looked at.
 CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on"}
@@ -88,6 +97,7 @@ def _mark_of(row: dict) -> dict | None:
         "accepted_on": row["clock__started_on"] if has_clock else None,
         "closed_on": row["clock__stopped_on"] if verdict else None,
         "late": (row["clock__on_time"] is False) if verdict else None,
+        "case_decided_on": row["decided_on"],
     }
 
 
@@ -107,6 +117,8 @@ def _keys_of(mark: dict | None) -> dict[type[models.Model], list[tuple]]:
     if mark["decided_on"] is not None:
         keys[DecisionTally].append(tuple(mark[c] for c in KEYS[DecisionTally]))
     place = (mark["township_id"], mark["assistance_type_id"])
+    if mark["case_decided_on"] is not None:
+        keys[DecidedStateTally].append((*place, mark["case_decided_on"], mark["state"]))
     if mark["accepted_on"] is not None:
         keys[ThroughputTally].append((*place, "accepted", _month(mark["accepted_on"])))
     if mark["closed_on"] is not None:
@@ -279,6 +291,15 @@ def recount() -> dict[type[models.Model], Counter]:
             key = (r["case__township_id"], r["case__assistance_type_id"], kind, r["month"])
             throughput[key] = r["n"]
     out[ThroughputTally] = throughput
+    decided_states: Counter = Counter()
+    for r in (
+        cases.filter(decided_on__isnull=False)
+        .values("township_id", "assistance_type_id", "decided_on", "state")
+        .annotate(n=Count("pk"))
+    ):
+        key = (r["township_id"], r["assistance_type_id"], r["decided_on"], r["state"])
+        decided_states[key] = r["n"]
+    out[DecidedStateTally] = decided_states
     return out
 
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 REBUILD_MARKS_SQL = """
 INSERT INTO cases_tallymark (case_id, township_id, village_id, assistance_type_id, state,
                              started_on, decided_on, elapsed_wd, on_time,
-                             overdue, due_soon, paused, accepted_on, closed_on, late)
+                             overdue, due_soon, paused, accepted_on, closed_on, late,
+                             case_decided_on)
 SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.started_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL THEN c.decided_on END,
@@ -22,7 +23,8 @@ SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
             THEN k.paused_at IS NOT NULL END,
        k.started_on,
        CASE WHEN k.on_time IS NOT NULL THEN k.stopped_on END,
-       CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END
+       CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END,
+       c.decided_on
 FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id
 """
 #: The open-clock summary from the marks (also after the daily scan moved the flags).
@@ -50,6 +52,10 @@ REBUILD_TALLIES_SQL = [
        SELECT township_id, assistance_type_id, decided_on, elapsed_wd, on_time, COUNT(*)
        FROM cases_tallymark WHERE decided_on IS NOT NULL
        GROUP BY township_id, assistance_type_id, decided_on, elapsed_wd, on_time""",
+    """INSERT INTO cases_decidedstatetally (township_id, assistance_type_id, decided_on, state, n)
+       SELECT township_id, assistance_type_id, case_decided_on, state, COUNT(*)
+       FROM cases_tallymark WHERE case_decided_on IS NOT NULL
+       GROUP BY township_id, assistance_type_id, case_decided_on, state""",
 ]
 
 
@@ -61,6 +67,7 @@ def rebuild_sql(execute: Callable[[str], object]) -> None:
         "cases_opentally",
         "cases_decisiontally",
         "cases_throughputtally",
+        "cases_decidedstatetally",
         "cases_tallymark",
     ):
         execute(f"DELETE FROM {table}")
