@@ -11,9 +11,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from cases.models import Member
 from cases.workflow.services import client_address_of
 from funds.dynamic.models import ReviewCampaign
 from funds.dynamic.selectors import (
@@ -117,12 +118,20 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         values = data.validated_data
         recipient = recipient_get_for_user(user=request.user, pk=values["recipient"])
+        member = None
+        if values["member"] is not None:
+            member = Member.objects.filter(
+                pk=values["member"], household_id=recipient.household_id
+            ).first()
+            if member is None:
+                raise ValidationError({"member": "去世成员须为本家庭成员"})
         review = review_open(
             recipient=recipient,
             actor=request.user,
             trigger=values["trigger"],
             note=values["note"],
             died_on=values["died_on"],
+            member=member,
         )
         review = review_get_for_user(user=request.user, pk=review.pk)
         return Response(ReviewCaseSerializer(review).data, status=201)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
-from funds.dynamic.models import ReviewOutcome
+from cases.models import Member
+from funds.dynamic.models import ReviewOutcome, ReviewTrigger
 from funds.dynamic.selectors import CIRCUMSTANCES
 from relief.forms import DateInput
 from relief.models import AssistanceType, Region
@@ -26,6 +27,14 @@ class ReviewOpenForm(forms.Form):
         help_text="成员死亡时必填，不能晚于今天",
         error_messages={"invalid": "请填写有效日期"},
     )
+    member = forms.ModelChoiceField(
+        label="去世成员",
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label="请选择",
+        help_text="成员死亡时必选：自死亡次月起不再计入保障成员；唯一保障成员死亡的自动停保",
+        error_messages={"invalid_choice": "去世成员须为本家庭成员"},
+    )
     note = forms.CharField(
         label="情况说明",
         required=False,
@@ -33,6 +42,16 @@ class ReviewOpenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "情况说明不能超过300字"},
     )
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = household.members.order_by("pk")  # type: ignore[attr-defined]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("trigger") == ReviewTrigger.DEATH and not data.get("member"):
+            self.add_error("member", "请选择去世的成员")
+        return data
 
 
 class MonthInput(forms.DateInput):

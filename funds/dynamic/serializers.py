@@ -91,6 +91,12 @@ class ReviewOpenInputSerializer(serializers.Serializer):
     trigger = serializers.ChoiceField(choices=CIRCUMSTANCES, help_text="情况变化（复核原因）")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     died_on = serializers.DateField(required=False, allow_null=True, default=None)
+    member = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="去世成员（成员死亡时）：自死亡次月起不再计入保障成员，唯一保障成员的自动停保",
+    )
 
 
 class ReviewConcludeInputSerializer(serializers.Serializer):

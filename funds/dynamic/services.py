@@ -30,6 +30,7 @@ from funds.dynamic.models import (
 )
 from funds.dynamic.selectors import open_review_recipient_ids
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
+from funds.recipients.selectors import state_for_month
 from funds.recipients.services import first_of_month, next_month, recipient_change
 from funds.rosters.models import RosterRun, RunState
 from relief.models import AssistanceType, Region, Role, User
@@ -171,9 +172,16 @@ def review_open(
     note: str = "",
     on: datetime.date | None = None,
     died_on: datetime.date | None = None,
+    member: Member | None = None,
 ) -> ReviewCase:
     """A change of circumstance (or the schedule) opens a review case in 已受理, due by the
-    policy's date. A death date in the future is refused."""
+    policy's date. A death date in the future is refused.
+
+    A death naming the covered ``member`` who died is an automatic exit (DOMAIN §7): from
+    the month after the death (the first whose roster is not locked) the member is no longer
+    covered, signed by the system; when they were the household's only covered member the
+    support stops there and the review carries that decision (the approver's confirmation
+    then closes the record)."""
     _require_review_opener(actor, recipient)
     today = timezone.localdate()
     on = on or today
@@ -187,6 +195,10 @@ def review_open(
             errors["died_on"] = "死亡日期不能晚于今天"
     if recipient.status == RecipientStatus.STOPPED:
         errors["recipient"] = "该对象已停保，无需复核"
+    if member is not None and (
+        trigger != ReviewTrigger.DEATH or member.household_id != recipient.household_id
+    ):
+        errors["member"] = "去世成员须为本家庭成员，且仅在成员死亡时填写"
     if errors:
         raise ValidationError(errors)
     policy = policy_for(recipient.township, on)
@@ -211,9 +223,56 @@ def review_open(
         else ReviewTrigger(trigger).label,
         data={"on": on.isoformat(), "due_on": due.isoformat(), "recipient": recipient.pk},
     )
-    return ReviewCase.objects.create(
+    review = ReviewCase.objects.create(
         case=case, recipient=recipient, trigger=trigger, trigger_note=detail[:300], due_on=due
     )
+    if member is not None and died_on is not None:
+        _death_exit(review=review, member=member, died_on=died_on)
+    return review
+
+
+def _death_exit(*, review: ReviewCase, member: Member, died_on: datetime.date) -> None:
+    """The automatic exit of a member's death (see ``review_open``)."""
+    recipient = review.recipient
+    month = first_open_month(
+        recipient=recipient, month=max(next_month(died_on), recipient.first_month)
+    )
+    state = state_for_month(recipient=recipient, month=month)
+    covered = list(state.covered_member_ids or []) if state is not None else []
+    if member.pk not in covered:
+        return
+    label = f"复核案件 {review.case.number} 成员死亡"
+    rest = [pk for pk in covered if pk != member.pk]
+    if rest:
+        recipient_change(
+            recipient=recipient,
+            actor=cast(User, None),  # the system: a rule, not a person's decision
+            effective_month=month,
+            reason=(
+                f"成员{member.name}于{died_on:%Y年%m月%d日}死亡，"
+                f"自{month:%Y年%m月}起不再计入保障成员（金额待复核核定）"
+            ),
+            kind=ChangeKind.MEMBERS,
+            source_label=label,
+            covered_member_ids=rest,
+        )
+        return
+    reason = f"唯一保障成员{member.name}于{died_on:%Y年%m月%d日}死亡，自{month:%Y年%m月}起停止发放"
+    recipient_change(
+        recipient=recipient,
+        actor=cast(User, None),
+        effective_month=month,
+        reason=reason,
+        kind=ChangeKind.STATUS,
+        source_label=label,
+        status=RecipientStatus.STOPPED,
+    )
+    review.outcome = ReviewOutcome.STOP
+    review.reasons = reason
+    review.effective_month = month
+    review.applied_at = timezone.now()
+    review.save(update_fields=["outcome", "reasons", "effective_month", "applied_at"])
+    ReviewSchedule.objects.filter(recipient=recipient).delete()
 
 
 _BULK_FIELDS = (
@@ -508,20 +567,22 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
 
 
 def first_open_month(*, recipient: Recipient, month: datetime.date) -> datetime.date:
-    """``month``, or the first month after it whose regular roster of the recipient's
-    township and type is not locked yet: a locked roster never changes, so a change takes
-    effect from the next open month (one query)."""
-    locked = set(
+    """``month``, or the month after the latest locked regular roster of the recipient's
+    township and type from ``month`` on: a locked roster never changes (and a roster of
+    month X settles X and every month before it), so a change takes effect from the next
+    open month (one query)."""
+    latest = (
         RosterRun.objects.filter(
             township_id=recipient.township_id,
             assistance_type_id=recipient.assistance_type_id,
             month__gte=month,
             state=RunState.LOCKED,
-        ).values_list("month", flat=True)
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
     )
-    while month in locked:
-        month = next_month(month)
-    return month
+    return next_month(latest) if latest is not None else month
 
 
 #: Who records a review's conclusion: the township's clerk proposes it, the approver (or,

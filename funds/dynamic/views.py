@@ -108,7 +108,11 @@ def review_open_view(request, pk: int):
     a phone; the clerk records what he found)."""
     recipient = recipient_get_for_user(user=request.user, pk=pk)
     _require(request.user, REVIEW_OPEN_ROLES, OPEN_REFUSED)
-    form = ReviewOpenForm(request.POST or None, initial={"trigger": request.GET.get("trigger")})
+    form = ReviewOpenForm(
+        request.POST or None,
+        initial={"trigger": request.GET.get("trigger")},
+        household=recipient.household,
+    )
     months = int(policy_for(recipient.township, timezone.localdate()).review_death_recheck_months)
     form.fields[
         "died_on"
@@ -122,12 +126,17 @@ def review_open_view(request, pk: int):
                 trigger=data["trigger"],
                 note=data["note"],
                 died_on=data["died_on"] if data["trigger"] == ReviewTrigger.DEATH else None,
+                member=data["member"] if data["trigger"] == ReviewTrigger.DEATH else None,
             )
             messages.success(
                 request,
                 f"已启动复核（{review.get_trigger_display()}），"
                 f"须于{review.due_on:%Y年%m月%d日}前完成",
             )
+            if review.applied_at is not None:
+                messages.info(request, f"{review.reasons}，已自动载入在册对象变更记录")
+            elif data["trigger"] == ReviewTrigger.DEATH and data["member"] is not None:
+                messages.info(request, f"{data['member'].name}自死亡次月起不再计入保障成员")
             return redirect("cases:detail", pk=review.case_id)
     return render(
         request,

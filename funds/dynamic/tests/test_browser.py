@@ -43,6 +43,8 @@ def test_a_death_reported_on_a_phone_ends_in_a_reduced_amount_on_next_months_ros
         assistant.wait_for_selector("[data-testid=open-form]")
         assistant.select_option("#id_trigger", "death")
         assistant.fill("#id_died_on", died.isoformat())
+        spouse = recipient.household.members.exclude(pk=recipient.case.applicant_id).first()
+        assistant.select_option("#id_member", str(spouse.pk))
         assistant.fill("#id_note", "户主配偶病故")
         assistant.click("[data-testid=open-submit]")
         assistant.wait_for_selector("[data-testid=case-state]:has-text('已受理')")

@@ -17,6 +17,7 @@ from cases.models import Case, CaseState
 from funds.dynamic.models import PhaseOut, ReviewCase, ReviewOutcome, ReviewTrigger
 from funds.dynamic.services import add_months, review_open, review_schedule_refresh
 from funds.recipients.selectors import state_for_month
+from funds.recipients.services import next_month
 from funds.recipients.tests.support import registered
 from relief.delegation import delegation_change_status
 from relief.models import Delegation, Region
@@ -37,6 +38,10 @@ def _scheduled(demo, **kwargs):
     recipient = registered(demo, **kwargs)
     review_schedule_refresh(recipient=recipient, from_day=recipient.first_month)
     return recipient
+
+
+def _spouse(recipient):
+    return recipient.household.members.exclude(pk=recipient.case.applicant_id).first()
 
 
 def _post_transition(client, case, name, opinion="同意"):
@@ -109,7 +114,12 @@ def test_a_death_date_in_the_future_is_refused_at_the_field_and_nothing_is_saved
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     page = c.post(
         reverse("dynamic:open", args=[recipient.pk]),
-        {"trigger": ReviewTrigger.DEATH, "died_on": tomorrow.isoformat(), "note": "户主去世"},
+        {
+            "trigger": ReviewTrigger.DEATH,
+            "died_on": tomorrow.isoformat(),
+            "member": _spouse(recipient).pk,
+            "note": "户主去世",
+        },
     )
     assert page.status_code == 200
     assert "死亡日期不能晚于今天" in page.content.decode()
@@ -164,14 +174,25 @@ def test_assistant_reports_a_death_and_the_approver_decides_a_reduced_amount(cli
     died = timezone.localdate() - datetime.timedelta(days=5)
     form = assistant.get(reverse("dynamic:open", args=[recipient.pk]))
     assert "成员死亡" in form.content.decode() and "死亡后3个月内完成复核" in form.content.decode()
+    spouse = _spouse(recipient)
     response = assistant.post(
         reverse("dynamic:open", args=[recipient.pk]),
-        {"trigger": ReviewTrigger.DEATH, "died_on": died.isoformat(), "note": "户主配偶去世"},
+        {
+            "trigger": ReviewTrigger.DEATH,
+            "died_on": died.isoformat(),
+            "member": spouse.pk,
+            "note": "户主配偶去世",
+        },
     )
     review = ReviewCase.objects.get(recipient=recipient)
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:detail", args=[review.case_id])
     assert review.due_on == add_months(died, 3)
+    # The member's death takes them out of the covered members from the next month.
+    later = state_for_month(recipient=recipient, month=next_month(died))
+    assert spouse.pk not in later.covered_member_ids and later.status == "active"
+    death_month = died.replace(day=1)
+    assert spouse.pk in state_for_month(recipient=recipient, month=death_month).covered_member_ids
     case_page = assistant.get(response["Location"]).content.decode()
     assert reverse("dynamic:conclusion", args=[review.case_id]) in case_page
 
@@ -379,7 +400,36 @@ def test_workdays_left_agrees_with_workdays_between_both_ways(db):
     dues = [today + datetime.timedelta(days=n) for n in (-40, -3, 0, 1, 9, 15, 200)]
     left = workdays_left(today, dues)
     for due in dues:
-        expected = (
-            workdays_between(today, due) if due >= today else -workdays_between(due, today)
-        )
+        expected = workdays_between(today, due) if due >= today else -workdays_between(due, today)
         assert left[due] == expected, due
+
+
+def test_the_death_of_the_only_covered_member_stops_support_from_the_next_month(client, demo):
+    recipient = _scheduled(demo, members=1)
+    (only,) = recipient.household.members.all()
+    died = timezone.localdate() - datetime.timedelta(days=2)
+    c = _client(client, demo, "assistant")
+    missing = c.post(
+        reverse("dynamic:open", args=[recipient.pk]),
+        {"trigger": ReviewTrigger.DEATH, "died_on": died.isoformat()},
+    )
+    assert "请选择去世的成员" in missing.content.decode()
+    assert not ReviewCase.objects.exists()
+    done = c.post(
+        reverse("dynamic:open", args=[recipient.pk]),
+        {"trigger": ReviewTrigger.DEATH, "died_on": died.isoformat(), "member": only.pk},
+        follow=True,
+    )
+    assert "唯一保障成员" in done.content.decode()
+    review = ReviewCase.objects.get(recipient=recipient)
+    assert review.outcome == ReviewOutcome.STOP and review.applied_at is not None
+    assert state_for_month(recipient=recipient, month=next_month(died)).status == "stopped"
+    assert state_for_month(recipient=recipient, month=died.replace(day=1)).status == "active"
+    change = recipient.changes.order_by("-pk").first()
+    assert change.actor_role == "system" and change.actor is None
+    # The record is closed by the ordinary decision, which changes the register no further.
+    case = _visited(client, demo, review)
+    _post_transition(_client(client, demo, "approver"), case, "confirm", opinion="同意结案")
+    case.refresh_from_db()
+    assert case.state == CaseState.CONFIRMED
+    assert recipient.changes.count() == 2
