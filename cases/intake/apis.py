@@ -39,6 +39,7 @@ from cases.intake.selectors import (
     check_queue_for_user,
     near_relative_get_for_user,
     near_relatives_for_user,
+    survey_for_case,
 )
 from cases.intake.serializers import validated
 from cases.intake.services import amounts as amounts_services
@@ -190,7 +191,7 @@ class IntakeCaseViewSet(viewsets.ViewSet):
     def survey(self, request, pk=None):
         case = self._case(request, pk)
         if request.method == "GET":
-            survey = getattr(case, "survey", None) if hasattr(case, "survey") else None
+            survey = survey_for_case(case)
             return Response(ser.SurveySerializer(survey).data if survey else ser.NO_SURVEY)
         data = validated(ser.SurveyInputSerializer, request.data)
         survey = survey_services.survey_save(
