@@ -48,7 +48,9 @@ class PublicObjectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.batch = batch
         self.entries = list(batch.entries.all())
-        self.fields["household"].choices = [("", "请选择")] + [
+        household = self.fields["household"]
+        assert isinstance(household, forms.TypedChoiceField)
+        household.choices = [("", "请选择")] + [
             (e.position, f"{e.position}. {e.masked_name}") for e in self.entries
         ]
 

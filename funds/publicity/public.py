@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.notices.models import BatchState, NoticeBatch
 from cases.notices.services import HOTLINE, objection_submit_public
@@ -41,7 +41,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def village_page(request, code: str):
     """One village: its open batches (masked rows) and its current standing list. A fixed
     set of queries whatever the number of households; a matching If-None-Match costs two."""
@@ -81,7 +81,7 @@ def _batch_etag(batch: NoticeBatch) -> str:
     return f'"{batch.token}-{batch.state}-{timezone.localdate():%Y%m%d}"'
 
 
-@require_GET
+@require_safe
 def batch_page(request, token: str):
     batch = selectors.public_batch_get(token=token)
     etag = _batch_etag(batch)
