@@ -433,3 +433,19 @@ def test_the_death_of_the_only_covered_member_stops_support_from_the_next_month(
     case.refresh_from_db()
     assert case.state == CaseState.CONFIRMED
     assert recipient.changes.count() == 2
+
+
+def test_confirming_a_review_without_a_conclusion_on_the_case_page_is_refused_in_chinese(
+    client, demo
+):
+    recipient = _scheduled(demo)
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _visited(client, demo, review)
+    page = _post_transition(_client(client, demo, "approver"), case, "confirm")
+    assert page.status_code == 302
+    shown = client.get(page["Location"]).content.decode()
+    assert "复核案件尚未填写复核结论" in shown
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEW
