@@ -122,6 +122,7 @@ class RosterLineSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     account = serializers.CharField(source="masked_account", read_only=True)
     why = serializers.SerializerMethodField()
+    detail = serializers.SerializerMethodField()
 
     class Meta:
         model = RosterLine
@@ -149,6 +150,9 @@ class RosterLineSerializer(serializers.ModelSerializer):
 
     def get_why(self, line) -> str:
         return selectors.line_why(line)
+
+    def get_detail(self, line) -> dict:
+        return line.why_detail
 
 
 class RosterExportSerializer(serializers.ModelSerializer):

@@ -13,7 +13,8 @@ A month with a non-zero amount becomes one line: the run's own month with nothin
 before → 当月发放 (regular); any other positive amount → 补发 (back pay: months before the
 first roster that included the recipient, or a raise with an earlier effective month); a
 negative amount → 追缴 (recovery), offset in the bank file or collected separately by the
-county's setting.
+county's setting. Each line keeps its why in columns: the change in force (``change_id``),
+``in_force`` and ``already`` (``RosterLine.why_detail`` renders them).
 
 The window: from the first month when no roster of the township × type is locked yet;
 otherwise from the month after the latest locked roster, or earlier — the earliest
@@ -133,26 +134,6 @@ def line_channel(*, kind: str, recovery_mode: str, has_account: bool) -> str:
     return Channel.BANK if has_account else Channel.HELD
 
 
-def change_detail(*, month: datetime.date, change: dict | None, in_force, already, amount) -> dict:
-    """The "why" of a change-log line, the same keys from both implementations."""
-    return {
-        "month": month_label(month),
-        "status": change["status"] if change else None,
-        "in_force": money(in_force),
-        "already": money(already),
-        "amount": money(amount),
-        "change": None
-        if change is None
-        else {
-            "id": change["id"],
-            "kind": change["kind"],
-            "effective_month": month_label(change["effective_month"]),
-            "reason": change["reason"],
-            "source": change["source_label"],
-        },
-    }
-
-
 def insert_change_lines(run: RosterRun, window: Window) -> int:
     """Insert the run's change-log lines; returns how many (line numbers 1…n)."""
     if connection.vendor == "postgresql":
@@ -227,15 +208,13 @@ def _insert_change_lines_sql(run: RosterRun, window: Window) -> int:
         FROM scope s JOIN unnest(%(months)s::date[]) AS mm(m) ON mm.m >= s.start_month
     ),
     due AS (
-        SELECT mo.*, c.id AS change_id, c.kind AS change_kind, c.status,
-               c.effective_month AS change_month, c.reason AS change_reason, c.source_label,
+        SELECT mo.*, c.id AS change_id,
                (CASE WHEN c.id IS NULL OR c.status = ANY(%(unpaid)s) THEN 0
                      ELSE c.monthly_amount END)::numeric(12, 2) AS in_force,
                ({already})::numeric(12, 2) AS already
         FROM months mo{already_join}
         LEFT JOIN LATERAL (
-            SELECT c.id, c.kind, c.status, c.effective_month, c.reason, c.source_label,
-                   c.monthly_amount
+            SELECT c.id, c.status, c.monthly_amount
             FROM funds_recipientchange c
             WHERE c.recipient_id = mo.id AND c.effective_month <= mo.m
             ORDER BY c.effective_month DESC, c.id DESC
@@ -255,25 +234,14 @@ def _insert_change_lines_sql(run: RosterRun, window: Window) -> int:
     )
     INSERT INTO funds_rosterline (
         run_id, line_no, line_id, recipient_id, village_id, kind, source, month, name,
-        id_number, bank, account_number, amount, channel, detail, result, result_reason)
+        id_number, bank, account_number, amount, channel, change_id, in_force, already, detail,
+        result, result_reason)
     SELECT %(run)s, seq, %(number)s || '-' || lpad(seq::text, 7, '0'), id, village_id, kind,
            'changes', m, COALESCE(holder_name, head_name), COALESCE(holder_id, head_id_number),
            COALESCE(bank, ''), COALESCE(account_number, ''), amount,
            CASE WHEN kind = 'recovery' AND %(mode)s = 'separate' THEN 'separate'
                 WHEN account_id IS NULL THEN 'held' ELSE 'bank' END,
-           jsonb_build_object(
-               'month', to_char(m, 'YYYY-MM'),
-               'status', status,
-               'in_force', in_force::text,
-               'already', already::text,
-               'amount', amount::text,
-               'change', CASE WHEN change_id IS NULL THEN NULL ELSE jsonb_build_object(
-                   'id', change_id,
-                   'kind', change_kind,
-                   'effective_month', to_char(change_month, 'YYYY-MM'),
-                   'reason', change_reason,
-                   'source', source_label) END),
-           'pending', ''
+           change_id, in_force, already, '{{}}'::jsonb, 'pending', ''
     FROM numbered
     """
     with connection.cursor() as cursor:
@@ -328,11 +296,8 @@ def _plan_change_lines(run: RosterRun, window: Window) -> Iterator[tuple[tuple, 
         .values(
             "id",
             "recipient_id",
-            "kind",
             "status",
             "effective_month",
-            "reason",
-            "source_label",
             "monthly_amount",
         )
     ):
@@ -398,9 +363,9 @@ def _plan_change_lines(run: RosterRun, window: Window) -> Iterator[tuple[tuple, 
                     channel=line_channel(
                         kind=kind, recovery_mode=run.recovery_mode, has_account=bool(account)
                     ),
-                    detail=change_detail(
-                        month=month, change=change, in_force=in_force, already=paid, amount=amount
-                    ),
+                    change_id=change["id"] if change else None,
+                    in_force=Decimal(in_force).quantize(CENT),
+                    already=Decimal(paid).quantize(CENT),
                 )
                 yield (r["village__code"], r["id"], month), line
             month = add_months(month, 1)

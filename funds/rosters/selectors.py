@@ -51,7 +51,7 @@ def roster_run_get_for_user(*, user: User, pk: int) -> RosterRun:
 def roster_lines(
     run: RosterRun, *, kind: str = "", channel: str = "", result: str = ""
 ) -> QuerySet[RosterLine]:
-    qs = run.lines.select_related("village").order_by("line_no")
+    qs = run.lines.select_related("village", "change").order_by("line_no")
     if kind:
         qs = qs.filter(kind=kind)
     if channel:
@@ -134,8 +134,8 @@ KIND_WHY: dict[str, str] = {
 
 
 def line_why(line: RosterLine) -> str:
-    """The line's explanation in Chinese, from its stored ``detail``."""
-    d = line.detail or {}
+    """The line's explanation in Chinese, from its why (``RosterLine.why_detail``)."""
+    d = line.why_detail
     month = d.get("month", "")
     if line.source == LineSource.CHANGES:
         change = d.get("change") or {}

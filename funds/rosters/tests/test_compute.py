@@ -65,11 +65,11 @@ def test_a_standard_raised_with_an_earlier_effective_month_pays_the_difference_b
     ]
     assert run.bank_amount == Decimal("620.00")
     back = run.lines.get(month=d(2026, 9))
-    assert back.detail["in_force"] == "540.00"
-    assert back.detail["already"] == "500.00"
-    assert back.detail["amount"] == "40.00"
-    assert back.detail["change"]["effective_month"] == "2026-09"
-    assert back.detail["change"]["reason"] == "提高农村低保标准"
+    assert back.why_detail["in_force"] == "540.00"
+    assert back.why_detail["already"] == "500.00"
+    assert back.why_detail["amount"] == "40.00"
+    assert back.why_detail["change"]["effective_month"] == "2026-09"
+    assert back.why_detail["change"]["reason"] == "提高农村低保标准"
 
 
 def test_a_reduction_found_later_gives_a_recovery_line_offset_in_the_bank_file(world):

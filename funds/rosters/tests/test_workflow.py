@@ -126,6 +126,32 @@ def test_postgresql_refuses_any_change_to_a_locked_roster(world):
 
 
 @pytest.mark.postgres
+def test_postgresql_checks_the_keys_of_lines_once_per_statement(world):
+    """The run, carried-from and result-file keys are not foreign keys checked row by row
+    but statement-level triggers: the same refusals."""
+    from django.db import DatabaseError, transaction
+
+    world.recipient(confirmed_on=d(2026, 8, 3), amount="500")
+    run = world.run(d(2026, 9))  # computed, not locked
+    line = run.lines.get()
+    missing = RosterRun.objects.order_by("-pk").values_list("pk", flat=True)[0] + 100
+    for statement in (
+        lambda: RosterLine.objects.filter(pk=line.pk).update(run_id=missing),
+        lambda: RosterLine.objects.filter(pk=line.pk).update(carried_from_id=line.pk + 100),
+        lambda: RosterLine.objects.filter(pk=line.pk).update(result_import_id=12345),
+    ):
+        with pytest.raises(DatabaseError, match="refers to no"), transaction.atomic():
+            statement()
+    with pytest.raises(DatabaseError, match="still has roster lines"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM funds_rosterrun WHERE id = %s", [run.pk])
+    # A line that refers to existing rows is accepted; the run goes once its lines went.
+    RosterLine.objects.filter(pk=line.pk).update(carried_from_id=None, result_import_id=None)
+    services.roster_discard(run=run, actor=world.clerk)
+    assert not RosterRun.objects.filter(pk=run.pk).exists()
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_started_at_the_same_moment_give_one_run(demo):
     world = World(demo)
