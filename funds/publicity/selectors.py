@@ -19,7 +19,7 @@ from relief.models import Region, User
 from relief.scoping import scope_by_region, villages_for_user
 
 #: What the public pages read of an entry: the frozen, masked columns of the paper.
-PUBLIC_ENTRY_FIELDS = ("batch_id", "position", "masked_name", "household_size", "amount_text")
+PUBLIC_ENTRY_FIELDS = ("batch", "case", "position", "masked_name", "household_size", "amount_text")
 PUBLIC_BATCH_STATES = (BatchState.PUBLISHED, BatchState.CLOSED)
 
 
@@ -67,10 +67,21 @@ def public_village_get(*, code: str) -> Region:
 
 
 def _public_entries() -> Prefetch:
-    return Prefetch(
-        "entries",
-        queryset=NoticeEntry.objects.only("pk", *PUBLIC_ENTRY_FIELDS).order_by("position", "pk"),
+    """The rows as the paper prints them (cases/notices/pdf.py): the frozen columns, the
+    assistance type and the near-relative mark; nothing else of the case is read."""
+    rows = (
+        NoticeEntry.objects.select_related("case__assistance_type")
+        .only(
+            "pk",
+            *PUBLIC_ENTRY_FIELDS,
+            "case__state",  # the state machine reads it when a case row is loaded; not shown
+            "case__near_relative_flag",
+            "case__assistance_type",
+            "case__assistance_type__name",
+        )
+        .order_by("position", "pk")
     )
+    return Prefetch("entries", queryset=rows)
 
 
 def public_open_batches(*, village: Region, today: datetime.date) -> list[NoticeBatch]:

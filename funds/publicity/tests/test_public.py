@@ -49,6 +49,7 @@ def test_the_pages_need_no_login_and_show_masked_names_only(demo, client):
         assert response.status_code == 200, url
         body = response.content.decode()
         assert "李*" in body and "张***" in body
+        assert one.assistance_type.name in body  # the paper's columns: type, size, amount
         for secret in ("张三丰华", "三丰华", one.applicant.id_number, four.applicant.id_number):
             assert secret not in body
         assert one.household.address not in body and one.number not in body
