@@ -98,3 +98,19 @@ def mask(number: str) -> str:
     if len(number) < 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+#: The label under which a household edit (``HouseholdEdit.changes``, keyed by the fields'
+#: verbose names) records a member's ID number: ``Member.id_number``'s verbose name.
+CHANGE_LABEL = "身份证号"
+
+
+def mask_changes(changes: dict | None) -> dict:
+    """A household edit's changes as shown on a page or answered by the API: an ID number's
+    old and new values masked (:func:`mask`), everything else as recorded."""
+    return {
+        label: [mask(str(v)) if v else "" for v in values]
+        if label == CHANGE_LABEL and isinstance(values, list | tuple)
+        else values
+        for label, values in (changes or {}).items()
+    }

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.intake.idnumbers import mask
+from cases.intake.idnumbers import mask, mask_changes
 from cases.rules import missing_items
 from relief.api_errors import ErrorSerializer
 from relief.errors import NON_FIELD
@@ -231,6 +231,13 @@ class MaskedIdNumberField(serializers.CharField):
         return mask(str(value)) if value else ""
 
 
+class MaskedChangesField(serializers.DictField):
+    """A household edit's changes (field label → [old, new]) with ID numbers masked."""
+
+    def to_representation(self, value):
+        return super().to_representation(mask_changes(value))
+
+
 class MemberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -321,7 +328,9 @@ class HouseholdEditSerializer(serializers.Serializer):
     actor = serializers.CharField(source="actor_name")
     action = serializers.CharField()
     entity = serializers.CharField(source="entity_label")
-    changes = serializers.DictField(child=serializers.JSONField())
+    changes = MaskedChangesField(
+        child=serializers.JSONField(), help_text="修改内容（字段 → [原值, 新值]，身份证号脱敏）"
+    )
 
 
 class IntakeCaseSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ sensitive personal data); only the first and last four characters stay readable.
 
 from django import template
 
-from cases.intake.idnumbers import mask
+from cases.intake.idnumbers import mask, mask_changes
 from cases.intake.reveal import may_reveal_id_numbers as reveal_offered
 
 register = template.Library()
@@ -18,3 +18,10 @@ def id_mask(number: str | None) -> str:
 def may_reveal_id_numbers(user) -> bool:
     """Whether to offer the 显示 button; the reveal itself checks region and role."""
     return reveal_offered(user)
+
+
+@register.filter
+def masked_changes(changes: dict | None) -> list[tuple[str, list]]:
+    """A household edit's changes, ID numbers masked:
+    ``{% for k, v in e.changes|masked_changes %}``."""
+    return list(mask_changes(changes).items())
