@@ -72,9 +72,13 @@ def checklist_for_case(case, *, document_kinds: Iterable[str] | None = None) -> 
     document of its kind is attached (the item's code names an archive ``Document`` kind:
     id_card, hukou, authorisation, application) or when a clerk recorded 原件已核验 with a
     note (``ChecklistEntry.provided``, signed in the case log); it is never ticked by hand.
-    ``document_kinds``: the kinds of the case's documents, when the caller has them already."""
+    ``document_kinds``: the kinds of the case's documents, when the caller has them already.
+    Each row: item, code, name, required, attached (how many documents of its kind),
+    verified, provided, note, verified_by, verified_at."""
     ensure_checklist_items()
-    entries = {e.item_id: e for e in ChecklistEntry.objects.filter(case=case)}
+    entries = {
+        e.item_id: e for e in ChecklistEntry.objects.filter(case=case).select_related("updated_by")
+    }
     if document_kinds is None:
         document_kinds = case.documents.values_list("kind", flat=True) if case.pk else []
     attached = Counter(document_kinds)
@@ -94,6 +98,9 @@ def checklist_for_case(case, *, document_kinds: Iterable[str] | None = None) -> 
                 "verified": verified,
                 "provided": attached.get(item.code, 0) > 0 or verified,
                 "note": entry.note if entry else "",
+                # who recorded 原件已核验 and when (the entry's last change is the record)
+                "verified_by": str(entry.updated_by or "") if verified and entry else "",
+                "verified_at": entry.updated_at if verified and entry else None,
             }
         )
     return rows

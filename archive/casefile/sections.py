@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from archive.models import Document
 from cases.models import AmountComputation, Case, CaseEvent, CaseState
+from cases.rules import checklist_for_case
 from relief.models import Role
 
 #: The parts of the file in their order (DOMAIN §8, seeds 000, 001); ``key`` is the anchor.
@@ -155,9 +156,8 @@ def case_file_context(
         .order_by("requested_at", "pk")
     )
     computation = AmountComputation.objects.filter(case=case).select_related("computed_by").first()
-    checklist = list(
-        case.checklist_entries.select_related("item").order_by("item__sort_order", "item__pk")
-    )
+    # present through an uploaded document of the item's kind or a signed 原件已核验 record
+    checklist = checklist_for_case(case)
     survey = getattr(case, "survey", None)  # the reverse one-to-one raises AttributeError
     evaluation = [e for e in events if e.transition == "finish_evaluation"]
     return {

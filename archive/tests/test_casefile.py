@@ -176,3 +176,29 @@ def test_a_village_assistant_may_not_generate_the_file(demo, client):
     case = full_case(demo, scans=False)
     client.force_login(demo.user("assistant"))
     assert client.get(reverse("casefile:pdf", args=[case.pk])).status_code == 403
+
+
+def test_the_checklist_part_counts_an_upload_or_a_verified_original_as_present(demo):
+    """Part 4 reads the checklist rule (cases.rules.checklist_for_case): an item is present
+    through an uploaded document of its kind or a signed 原件已核验 record with its note."""
+    from django.template.loader import render_to_string
+
+    from archive.casefile.sections import case_file_context
+    from cases.intake.services.application import checklist_verify_original
+    from cases.intake.tests.helpers import application
+
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    upload(case, clerk, "id.png", png_bytes(), kind="id_card")
+    checklist_verify_original(case=case, actor=clerk, code="hukou", note="户口簿原件已核验")
+    context = case_file_context(case, scans=[], survey_scans=[], check_scans=[])
+    rows = {r["code"]: r for r in context["checklist"]}
+    assert rows["id_card"]["provided"] and rows["id_card"]["attached"] == 1
+    assert rows["hukou"]["provided"] and rows["hukou"]["verified"]
+    assert rows["hukou"]["note"] == "户口簿原件已核验"
+    assert not rows["application"]["provided"]
+    html = render_to_string("archive/casefile/file.html", context)
+    part = html[html.index('id="part-documents"') : html.index('id="part-survey"')]
+    assert "已上传 1 份" in part
+    assert f"原件已核验：{clerk}" in part and "户口簿原件已核验" in part
+    assert part.count("未提供") == sum(1 for r in rows.values() if not r["provided"])
