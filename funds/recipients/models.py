@@ -9,6 +9,8 @@ effective_month <= M; rosters read that, never the Recipient's current fields.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 
@@ -205,6 +207,11 @@ class RecipientChange(models.Model):
     actor_role = models.CharField("签署角色", max_length=30, blank=True)
     actor_name = models.CharField("签署人姓名", max_length=60, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
+
+    #: Set by ``recipient_change``, not stored: the month asked for when a locked roster
+    #: moved the change to the next open month, and the message saying so.
+    moved_from: datetime.date | None = None
+    moved_notice: str = ""
 
     class Meta:
         verbose_name = "在册变更记录"

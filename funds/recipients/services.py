@@ -19,6 +19,7 @@ from django.utils import timezone
 from cases.models import AmountComputation, Case, CaseEvent, Household, Member
 from cases.rules import case_area
 from funds.recipients.accounts import account_number_errors, normalize_account_number
+from funds.recipients.hooks import locked_roster_months
 from funds.recipients.models import (
     UNPAID_STATUSES,
     AccountKind,
@@ -229,11 +230,22 @@ def recipient_change(
     monthly_amount: Decimal | None = None,
     covered_member_ids: list[int] | None = None,
     adjustment_run: StandardAdjustmentRun | None = None,
+    move_out_of_locked: bool = True,
 ) -> RecipientChange:
     """A dated, signed change of a recipient, in force from ``effective_month`` (any day of
     it; stored as the 1st). Unspecified fields carry over from the state in force that
     month. 暂停 and 停保 carry an amount of 0; resuming without an amount takes the last
     amount paid before. ``actor`` None means the system (e.g. a scheduled 渐退 end).
+
+    A month whose roster is locked is settled (issue 14): with ``move_out_of_locked`` (the
+    default: reviews, revocations, 渐退) a change effective in or before the latest locked
+    roster month of the recipient's township and type takes effect from the next open
+    month instead, and says so — ``change.moved_from`` is the month asked for and
+    ``change.moved_notice`` the message ("2026年10月花名册已锁定，变更自2026年12月起生效"),
+    also appended to the change's reason. ``move_out_of_locked=False`` keeps the month: a
+    correction meant to reach back (e.g. a 追缴 decision); the next roster then pays the
+    difference for the locked months as 补发 or 追缴 lines, as 调标 does (its changes are
+    written by ``standard_adjustment_apply`` and stay retroactive).
 
     Raises ValidationError (field → Chinese message) for a month before the first month,
     a missing reason, a negative or non-decimal amount, members not of the household, or a
@@ -270,6 +282,14 @@ def recipient_change(
                 errors["covered_member_ids"] = "保障成员须为本家庭成员"
     if errors:
         raise ValidationError(errors)
+
+    moved_from, notice = None, ""
+    if move_out_of_locked:
+        open_month, locked_month = first_open_month(recipient=locked, month=effective_month)
+        if open_month != effective_month:
+            moved_from, effective_month = effective_month, open_month
+            notice = f"{locked_month:%Y年%m月}花名册已锁定，变更自{open_month:%Y年%m月}起生效"
+            reason = f"{reason}（{notice}）"
 
     prior = state_for_month(recipient=locked, month=effective_month)
     if prior is None:  # cannot happen after the first-month check; kept for a clear message
@@ -312,7 +332,28 @@ def recipient_change(
     _sync_current(locked)
     recipient.status, recipient.monthly_amount = locked.status, locked.monthly_amount
     recipient.covered_count = locked.covered_count
+    change.moved_from, change.moved_notice = moved_from, notice
     return change
+
+
+def first_open_month(
+    *, recipient: Recipient, month: datetime.date
+) -> tuple[datetime.date, datetime.date | None]:
+    """(the first month from ``month`` that no locked roster settled, the locked roster
+    month that moved it or None). Every month up to the latest locked roster of the
+    recipient's township and type is settled: a roster of month X pays X and every earlier
+    month, so a change effective in or before it would reach into a locked roster. The
+    rosters answer through ``hooks.locked_roster_months`` (one query)."""
+    month = first_of_month(month)
+    locked: set[datetime.date] = set()
+    for _receiver, months in locked_roster_months.send(
+        sender=Recipient, recipient=recipient, month=month
+    ):
+        locked.update(months or ())
+    if not locked:
+        return month, None
+    latest = max(locked)
+    return next_month(latest), (month if month in locked else latest)
 
 
 # --- bank accounts ---------------------------------------------------------------------

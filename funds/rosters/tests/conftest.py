@@ -110,6 +110,10 @@ class World:
         return recipient
 
     def change(self, recipient, *, month: datetime.date, reason="调整", **fields):
+        """A change as of ``month`` even when its roster is locked (as a 追缴 decision or a
+        correction reaching back would be): what the roster computes from backdated changes
+        is what these tests are about. ``move_out_of_locked=True`` moves it like a review."""
+        fields.setdefault("move_out_of_locked", False)
         kind = ChangeKind.STATUS if "status" in fields else ChangeKind.AMOUNT
         if "monthly_amount" in fields:
             fields["monthly_amount"] = Decimal(fields["monthly_amount"])
