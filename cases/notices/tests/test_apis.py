@@ -156,3 +156,29 @@ def test_an_objection_recorded_through_the_api_opens_the_route_and_gets_feedback
         "/api/notices/objections/", {"case": case.pk, "text": "字" * 1001}, format="json"
     )
     assert too_long.status_code == 400 and too_long.json()["errors"]["text"]
+
+
+@pytest.mark.django_db
+def test_the_list_apis_cost_a_fixed_set_of_queries(demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = _api(demo.user("clerk"))
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _create(api, demo.village, [_case(demo.village)])
+    first = _case(demo.village)
+    api.post("/api/notices/objections/", {"case": first.pk, "text": "有异议"}, format="json")
+    urls = ("/api/notices/batches/", "/api/notices/objections/")
+    before = [count(url) for url in urls]
+    for _ in range(3):
+        batch = _create(api, demo.village, [_case(demo.village)]).json()
+        api.post(f"/api/notices/batches/{batch['id']}/publish/")
+    case = _case(demo.village)
+    api.post("/api/notices/objections/", {"case": case.pk, "text": "有异议"}, format="json")
+    api.post("/api/notices/objections/", {"case": case.pk, "text": "又有异议"}, format="json")
+    assert [count(url) for url in urls] == before

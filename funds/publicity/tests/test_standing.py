@@ -122,3 +122,24 @@ def test_the_api_lists_versions_and_rows_with_the_same_scoping(demo):
     approver.force_authenticate(demo.user("approver"))
     assert approver.post(f"/api/publicity/villages/{demo.village.pk}/generate/").status_code == 403
     assert StandingList.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_staff_pages_cost_a_fixed_set_of_queries(demo, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    recipient(demo.village, "张三丰")
+    standing_list_generate(village=demo.village, actor=demo.user("clerk"))
+    client.force_login(demo.user("clerk"))
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    pages = ("/funds/publicity/", f"/funds/publicity/villages/{demo.village.pk}/")
+    before = [count(url) for url in pages]
+    for _ in range(3):
+        standing_list_generate(village=demo.village, actor=demo.user("clerk"))
+    assert [count(url) for url in pages] == before
