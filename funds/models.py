@@ -2,10 +2,13 @@
 gathered here so Django finds them and ``from funds.models import X`` works for each."""
 
 from funds.dynamic.models import (
+    DishonestyPerson,
+    DishonestyRecord,
     PhaseOut,
     ReviewCampaign,
     ReviewCase,
     ReviewSchedule,
+    TerminationPosting,
 )
 from funds.publicity.models import StandingList
 from funds.recipients.models import (
@@ -28,10 +31,13 @@ from funds.rosters.models import (
 from funds.standards.models import Area, DibaoBand, LivingStandard, TekunStandard
 
 __all__ = [
+    "DishonestyPerson",
+    "DishonestyRecord",
     "PhaseOut",
     "ReviewCampaign",
     "ReviewCase",
     "ReviewSchedule",
+    "TerminationPosting",
     "Area",
     "BankAccount",
     "DibaoBand",

@@ -84,6 +84,22 @@ class ReviewCase(models.Model):
     effective_month = models.DateField("生效月份", null=True, blank=True)
     phase_out_months = models.PositiveSmallIntegerField("渐退月数", null=True, blank=True)
     reasons = models.TextField("理由", blank=True)
+    #: 失信: the false information the review found (a record is made on confirmation).
+    dishonesty_note = models.TextField("查实的虚假信息", blank=True)
+    #: 追缴 decided in the review: amount and the months paid without right.
+    recovery_amount = models.DecimalField(
+        "追缴金额(元)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    recovery_from = models.DateField("追缴起始月", null=True, blank=True)
+    recovery_to = models.DateField("追缴截止月", null=True, blank=True)
+    recovery_order = models.OneToOneField(
+        "funds.RecoveryOrder",
+        verbose_name="追缴决定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     applied_at = models.DateTimeField("执行时间", null=True, blank=True)
 
     class Meta:
@@ -107,3 +123,107 @@ class PhaseOut(models.Model):
     class Meta:
         verbose_name = "渐退计划"
         verbose_name_plural = "渐退计划"
+
+
+class FindingSource(models.TextChoices):
+    """Where the false information was found."""
+
+    REVIEW = "review", "复核"
+    SPOT_CHECK = "spot_check", "入户抽查"
+    COMPLAINT = "complaint", "举报投诉"
+
+
+class DishonestyRecord(models.Model):
+    """失信记录 (seed 002: 守信承诺和失信记录制度): a review, a spot check or a complaint found
+    that the household gave false information. What, when, by whom and the amount to
+    recover; the members' ID numbers at the time (``DishonestyPerson``) let any later case
+    in the county of one of them show it to the clerk until ``expires_on`` (the policy's
+    ``dishonesty_expiry_months`` from ``found_on``)."""
+
+    recipient = models.ForeignKey(
+        "funds.Recipient", verbose_name="在册对象", on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "cases.Household", verbose_name="家庭", on_delete=models.PROTECT, related_name="+"
+    )
+    county = models.ForeignKey(
+        Region, verbose_name="县(区)", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField("发现途径", max_length=20, choices=FindingSource.choices)
+    review = models.OneToOneField(
+        ReviewCase,
+        verbose_name="复核",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dishonesty",
+    )
+    #: The finding it rests on (the review case's number, or the spot check / complaint).
+    reference = models.CharField("依据的核查结论", max_length=200)
+    what = models.TextField("虚假信息情形")
+    found_on = models.DateField("认定日期")
+    recorded_by = models.ForeignKey(
+        User, verbose_name="认定人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_name = models.CharField("认定人姓名", max_length=60)
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+    recovery_amount = models.DecimalField(
+        "应追缴金额(元)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    recovery_order = models.OneToOneField(
+        "funds.RecoveryOrder",
+        verbose_name="追缴决定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expires_on = models.DateField("有效期至", db_index=True)
+
+    class Meta:
+        verbose_name = "失信记录"
+        verbose_name_plural = "失信记录"
+        ordering = ["-found_on", "-pk"]
+
+
+class DishonestyPerson(models.Model):
+    """A member of the household when the record was made (name and ID number frozen)."""
+
+    record = models.ForeignKey(DishonestyRecord, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField("姓名", max_length=40)
+    id_number = models.CharField("身份证号", max_length=18, db_index=True)
+
+    class Meta:
+        verbose_name = "失信记录涉及人员"
+        verbose_name_plural = "失信记录涉及人员"
+
+
+class TerminationPosting(models.Model):
+    """特困 终止 (C Art.25): the stop is posted in the village for the policy's
+    ``tekun_termination_notice_days`` (calendar days, the first day counted) before it takes
+    effect; the daily deadline scan ends the posting and writes the stop from the month
+    after its last day (``effective_month``)."""
+
+    review = models.OneToOneField(ReviewCase, on_delete=models.PROTECT, related_name="posting")
+    recipient = models.ForeignKey(
+        "funds.Recipient", verbose_name="在册对象", on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField("公示开始日期")
+    days = models.PositiveSmallIntegerField("公示天数")
+    ends_on = models.DateField("公示截止日期")
+    #: The month the decision asked for (the stop takes the later of it and the month
+    #: after the posting).
+    requested_month = models.DateField("决定的生效月份", null=True, blank=True)
+    ended_at = models.DateTimeField("公示结束时间", null=True, blank=True)
+    effective_month = models.DateField("停保生效月份", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "特困终止公示"
+        verbose_name_plural = "特困终止公示"
+        indexes = [
+            models.Index(
+                fields=["ends_on"],
+                condition=models.Q(ended_at__isnull=True),
+                name="termposting_open_end",
+            )
+        ]
