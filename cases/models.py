@@ -32,6 +32,7 @@ from cases.stats.models import (
     TallyMark,
     ThroughputTally,
 )
+from cases.temporary.models import Emergency, EmergencyGrant, GrantBody, GrantKind
 from cases.workflow.models import Case, CaseEvent
 
 __all__ = [
@@ -49,6 +50,10 @@ __all__ = [
     "DecisionTally",
     "DocumentNotice",
     "EconomicCheck",
+    "Emergency",
+    "EmergencyGrant",
+    "GrantBody",
+    "GrantKind",
     "Household",
     "HouseholdEdit",
     "HukouType",
