@@ -5,12 +5,14 @@ through ``relief.forms.errors_at_fields``. Lengths and choices come from the mod
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from archive.models import Document
 from cases.intake import idnumbers
 from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
 from cases.intake.services.common import parse_money
@@ -380,8 +382,12 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list:
         if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
+            files = [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        else:
+            files = [super().clean(data, initial)] if data else []
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class SurveyForm(forms.Form):
@@ -633,3 +639,161 @@ class ItemRowsFormSet(forms.BaseFormSet):
 ItemRows = forms.formset_factory(
     ItemForm, formset=ItemRowsFormSet, extra=NEW_ITEM_ROWS, can_delete=True, can_delete_extra=False
 )
+
+
+# --- the documents section of the intake file ---------------------------------------------
+#: What a clerk may upload as an application's document (the checklist's kinds first).
+UPLOAD_KINDS = (
+    Document.Kind.ID_CARD,
+    Document.Kind.HUKOU,
+    Document.Kind.AUTHORISATION,
+    Document.Kind.APPLICATION,
+    Document.Kind.EVIDENCE,
+    Document.Kind.OTHER,
+)
+CHECKLIST_TEXT = 200  # ChecklistEntry.note; the services' bound for a withdrawal reason too
+
+
+def _short_text(label: str, *, required_message: str = "") -> forms.CharField:
+    messages = {"max_length": MAX_LENGTH_MESSAGE}
+    if required_message:
+        messages["required"] = required_message
+    return forms.CharField(
+        label=label,
+        max_length=CHECKLIST_TEXT,
+        required=bool(required_message),
+        error_messages=messages,
+    )
+
+
+class ChecklistForm(forms.Form):
+    """The checklist of the documents section. Each item without an upload has its note
+    (``note-<code>``) and a button ``verify=<code>`` that records 原件已核验 with it; each
+    verified item has its withdrawal reason (``reason-<code>``) and a button
+    ``withdraw=<code>``. A post without a button is the whole list at once (``provided`` with
+    the notes, as the API takes it). The rules (a note is required, the item must not be
+    verified already …) are the services'; their errors land at these fields."""
+
+    def __init__(self, *args: Any, rows: list[dict], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "checklist_%s")
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        codes = [(r["code"], r["name"]) for r in rows]
+        verified = [(r["code"], r["name"]) for r in rows if r["verified"]]
+        self.fields["verify"] = forms.ChoiceField(
+            choices=codes, required=False, error_messages={"invalid_choice": "未知的材料项"}
+        )
+        self.fields["withdraw"] = forms.ChoiceField(
+            choices=verified,
+            required=False,
+            error_messages={"invalid_choice": "该材料没有原件核验记录"},
+        )
+        self.fields["provided"] = forms.MultipleChoiceField(
+            choices=codes, required=False, error_messages={"invalid_choice": "未知的材料项"}
+        )
+        for row in rows:
+            self.fields[f"note-{row['code']}"] = _short_text(f"{row['name']}：核验说明")
+            if row["verified"]:
+                self.fields[f"reason-{row['code']}"] = _short_text(f"{row['name']}：撤销原因")
+
+    @property
+    def items(self) -> list[dict]:
+        """The rows with their inputs: ``note`` (an item without an upload, not verified)
+        and ``reason`` (a verified item), BoundFields or None."""
+        out = []
+        for row in self.rows:
+            code = row["code"]
+            note = self[f"note-{code}"] if not row["attached"] and not row["verified"] else None
+            reason = self[f"reason-{code}"] if row["verified"] else None
+            out.append({**row, "note_field": note, "reason_field": reason})
+        return out
+
+    def notes(self) -> dict[str, str]:
+        return {r["code"]: self.cleaned_data.get(f"note-{r['code']}", "") for r in self.rows}
+
+
+class DocumentUploadForm(forms.Form):
+    """Files of one kind for the case; what a file holds is the document store's check."""
+
+    kind = choice([(k.value, k.label) for k in UPLOAD_KINDS], label="文件类别")
+    title = text(Document, "title", label="说明")
+    file = MultipleFileField(
+        label="文件（PDF、JPEG、PNG，可多个）",
+        error_messages={"required": "请选择要上传的文件"},
+        help_text="仅接受PDF、JPEG、PNG（按文件内容识别）",
+        widget=MultipleFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png", "multiple": True}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "upload_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReasonForm(forms.Form):
+    """One reason for an act (退回村级补充, 撤销近亲属备案); that it is given is the
+    service's rule, checked here too so the page answers at once."""
+
+    def __init__(
+        self,
+        *args: Any,
+        label: str,
+        required_message: str,
+        max_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = forms.CharField(
+            label=label,
+            max_length=max_length,
+            widget=forms.TextInput(attrs={"placeholder": label}),
+            error_messages={"required": required_message, "max_length": MAX_LENGTH_MESSAGE},
+        )
+
+
+def return_form(data: Any = None) -> ReasonForm:
+    """退回村级补充: the reason goes into the signed log (an opinion, no length bound)."""
+    return ReasonForm(
+        data, label="退回原因", required_message="请填写退回原因", auto_id="return_%s"
+    )
+
+
+def deactivate_form(entry: NearRelative, data: Any = None) -> ReasonForm:
+    """撤销近亲属备案 (one form per row of the register)."""
+    return ReasonForm(
+        data,
+        label="撤销理由",
+        required_message="请填写撤销理由",
+        max_length=NearRelative._meta.get_field("deactivation_reason").max_length,
+        auto_id=f"deactivate{entry.pk}_%s",
+    )
+
+
+@dataclass
+class DocumentForms:
+    """The forms of the documents section; ``all`` in page order (for the error summary)."""
+
+    checklist: ChecklistForm
+    upload: DocumentUploadForm
+    back: ReasonForm
+
+    @property
+    def all(self) -> list[forms.Form]:
+        return [self.checklist, self.upload, self.back]
+
+
+def document_forms(
+    checklist: list[dict],
+    *,
+    checklist_form: ChecklistForm | None = None,
+    upload: DocumentUploadForm | None = None,
+    back: ReasonForm | None = None,
+) -> DocumentForms:
+    """The documents section's forms, unbound unless given: a refused post shows the page
+    again with its own bound form."""
+    return DocumentForms(
+        checklist=checklist_form or ChecklistForm(rows=checklist),
+        upload=upload or DocumentUploadForm(),
+        back=back or return_form(),
+    )

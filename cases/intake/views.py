@@ -43,6 +43,7 @@ from cases.models import (
     Spending,
     TekunAssessment,
 )
+from cases.rules import checklist_for_case
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import CaseChanged, TransitionRefused
 from relief.forms import apply_errors, errors_at_fields
@@ -108,16 +109,24 @@ def application_new(request):
     )
 
 
-@login_required
-def case_intake(request, pk: int):
-    """The case's intake file (一户一档): household, documents, survey, check, amount."""
-    case = case_get_for_user(user=request.user, pk=pk)
+def _intake_page(request, case: Case, *, status: int = 200, **bound_forms):
+    """The intake file; a refused post of the documents section shows it again with that
+    post's bound form (errors at its fields, the summary at the section's top)."""
+    intake = case_intake_context(case, request.user)
     context = {
         "case": case,
         "page_title": f"案件 {case.number} · 受理材料",
-        "intake": case_intake_context(case, request.user),
+        "intake": intake,
+        "documents_forms": f.document_forms(intake["checklist"], **bound_forms),
+        "documents_refused": bool(bound_forms),
     }
-    return _render(request, "cases/intake/case_intake.html", context)
+    return _render(request, "cases/intake/case_intake.html", context, status=status)
+
+
+@login_required
+def case_intake(request, pk: int):
+    """The case's intake file (一户一档): household, documents, survey, check, amount."""
+    return _intake_page(request, case_get_for_user(user=request.user, pk=pk))
 
 
 @login_required
@@ -306,24 +315,55 @@ def item_delete(request, pk: int, kind: str, item_pk: int):
     return redirect(_intake_url(case, "household"))
 
 
+def _checklist_saved(case: Case, done: str) -> str:
+    return done + ("，材料齐全" if case.documents_complete else "，仍有材料未提供")
+
+
 @login_required
 @require_POST
 def checklist(request, pk: int):
+    """One item's 原件已核验 (button ``verify``) or its withdrawal (``withdraw``), or the
+    whole list (``provided`` and the notes); a refusal lands at the item's input."""
     case = case_get_for_user(user=request.user, pk=pk)
-    try:
-        application_services.checklist_update(
-            case=case,
-            actor=request.user,
-            provided=request.POST.getlist("provided"),
-            notes={k[5:]: v for k, v in request.POST.items() if k.startswith("note-")},
-        )
-        messages.success(
-            request,
-            "材料清单已保存" + ("，材料齐全" if case.documents_complete else "，仍有材料未提供"),
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect(_intake_url(case, "documents"))
+    form = f.ChecklistForm(request.POST, rows=checklist_for_case(case))
+    if form.is_valid():
+        data, actor, client = form.cleaned_data, request.user, _client(request)
+        if code := data["verify"]:
+            with errors_at_fields(form, rename={"note": f"note-{code}", "item": f"note-{code}"}):
+                application_services.checklist_verify_original(
+                    case=case,
+                    actor=actor,
+                    code=code,
+                    note=data[f"note-{code}"],
+                    client_address=client,
+                )
+                messages.success(request, _checklist_saved(case, "已记录原件核验"))
+                return redirect(_intake_url(case, "documents"))
+        elif code := data["withdraw"]:
+            with errors_at_fields(
+                form, rename={"reason": f"reason-{code}", "item": f"reason-{code}"}
+            ):
+                application_services.checklist_withdraw_verification(
+                    case=case,
+                    actor=actor,
+                    code=code,
+                    reason=data[f"reason-{code}"],
+                    client_address=client,
+                )
+                messages.success(request, _checklist_saved(case, "已撤销原件核验"))
+                return redirect(_intake_url(case, "documents"))
+        else:
+            with errors_at_fields(form):
+                application_services.checklist_update(
+                    case=case,
+                    actor=actor,
+                    provided=data["provided"],
+                    notes=form.notes(),
+                    client_address=client,
+                )
+                messages.success(request, _checklist_saved(case, "材料清单已保存"))
+                return redirect(_intake_url(case, "documents"))
+    return _intake_page(request, case, status=400, checklist_form=form)
 
 
 @login_required
@@ -372,19 +412,22 @@ def accept(request, pk: int):
 @require_POST
 def return_to_village(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
-    try:
-        application_services.case_return_to_village(
-            case=case,
-            actor=request.user,
-            reason=request.POST.get("reason", ""),
-            client_address=_client(request),
-        )
-        messages.success(request, "已退回村级补充")
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(request, "；".join(exc.messages))
-    except CaseChanged as exc:
-        messages.error(request, str(exc))
-    return redirect(_intake_url(case))
+    form = f.return_form(request.POST)
+    if form.is_valid():
+        try:
+            with errors_at_fields(form):
+                application_services.case_return_to_village(
+                    case=case,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    client_address=_client(request),
+                )
+                messages.success(request, "已退回村级补充")
+                return redirect(_intake_url(case))
+        except CaseChanged as exc:  # somebody moved the case first: show it as it is now
+            messages.error(request, str(exc))
+            return redirect(_intake_url(case))
+    return _intake_page(request, case, status=400, back=form)
 
 
 @login_required
@@ -524,27 +567,51 @@ def near_relatives(request):
         Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR, Role.ADMINISTRATOR
     ):
         raise PermissionDenied
-    workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by(
-        "region__code", "username"
-    )
-    form = f.NearRelativeForm(
-        request.POST if request.method == "POST" else None,
-        townships=townships_for_user(user).order_by("code"),
-        workers=workers,
-    )
+    form = _near_relative_form(user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         with errors_at_fields(form), transaction.atomic():
             near_relatives_services.near_relative_register(actor=user, data=form.cleaned_data)
             messages.success(request, "已登记近亲属备案，相关案件已自动标记")
             return redirect("cases:near_relatives")
+    return _near_relatives_page(request, form=form, status=400 if form.is_bound else 200)
+
+
+def _near_relatives_page(request, *, form=None, status: int = 200, refused=None):
+    """The register with its registration form and a 撤销 form per row; ``refused``:
+    (entry pk, bound form) of a refused 撤销, shown at its row."""
+    user = request.user
+    if form is None:
+        form = _near_relative_form(user)
     entries = list(near_relatives_for_user(user=user).filter(active=True)[:500])
+    deactivate_forms = []
     for entry in entries:
         entry.refusal = near_relative_entry_reason(entry=entry, actor=user)
+        if refused is not None and refused[0] == entry.pk:
+            entry.deactivate_form = refused[1]
+            deactivate_forms.append(refused[1])
+        else:
+            entry.deactivate_form = f.deactivate_form(entry)
+    if refused is not None and not deactivate_forms:
+        deactivate_forms.append(refused[1])  # its row is not listed: the summary still says
     return _render(
         request,
         "cases/intake/near_relatives.html",
-        {"entries": entries, "form": form, "page_title": "近亲属备案"},
-        status=400 if form.is_bound else 200,
+        {
+            "entries": entries,
+            "form": form,
+            "deactivate_forms": deactivate_forms,
+            "page_title": "近亲属备案",
+        },
+        status=status,
+    )
+
+
+def _near_relative_form(user, data=None) -> f.NearRelativeForm:
+    workers = User.objects.filter(region__in=regions_for_user(user), is_active=True).order_by(
+        "region__code", "username"
+    )
+    return f.NearRelativeForm(
+        data, townships=townships_for_user(user).order_by("code"), workers=workers
     )
 
 
@@ -552,17 +619,18 @@ def near_relatives(request):
 @require_POST
 def near_relative_deactivate(request, pk: int):
     entry = near_relative_get_for_user(user=request.user, pk=pk)
-    try:
-        near_relatives_services.near_relative_deactivate(
-            actor=request.user,
-            entry=entry,
-            reason=request.POST.get("reason", ""),
-            client_address=_client(request),
-        )
-        messages.success(request, "已撤销该备案，相关案件已重新标记并记入案件日志")
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect("cases:near_relatives")
+    form = f.deactivate_form(entry, request.POST)
+    if form.is_valid():
+        with errors_at_fields(form), transaction.atomic():
+            near_relatives_services.near_relative_deactivate(
+                actor=request.user,
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+                client_address=_client(request),
+            )
+            messages.success(request, "已撤销该备案，相关案件已重新标记并记入案件日志")
+            return redirect("cases:near_relatives")
+    return _near_relatives_page(request, status=400, refused=(entry.pk, form))
 
 
 @login_required
@@ -607,22 +675,28 @@ def tekun_assessment(request, pk: int):
 @login_required
 @require_POST
 def document_upload(request, pk: int):
+    """Files of one kind; all are stored or, if one is refused, none (the reason at the
+    file input, naming the file)."""
     case = case_get_for_user(user=request.user, pk=pk)
-    files = request.FILES.getlist("file")
-    if not files:
-        messages.error(request, "请选择要上传的文件")
-        return redirect(_intake_url(case, "documents"))
-    try:
-        with transaction.atomic():
+    form = f.DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        files = form.cleaned_data["file"]
+        with errors_at_fields(form), transaction.atomic():
             for file in files:
-                upload(
-                    case=case,
-                    kind=request.POST.get("kind", ""),
-                    uploaded_file=file,
-                    actor=request.user,
-                    title=request.POST.get("title", ""),
-                )
-        messages.success(request, f"已上传 {len(files)} 个文件")
-    except ValidationError as exc:
-        messages.error(request, "上传失败：" + "；".join(exc.messages))
-    return redirect(_intake_url(case, "documents"))
+                try:
+                    upload(
+                        case=case,
+                        kind=form.cleaned_data["kind"],
+                        uploaded_file=file,
+                        actor=request.user,
+                        title=form.cleaned_data["title"],
+                    )
+                except ValidationError as exc:
+                    if len(files) > 1 and hasattr(exc, "error_dict") and "file" in exc.error_dict:
+                        raise ValidationError(
+                            {"file": [f"{file.name}：{m}" for m in exc.message_dict["file"]]}
+                        ) from exc
+                    raise
+            messages.success(request, f"已上传 {len(files)} 个文件")
+            return redirect(_intake_url(case, "documents"))
+    return _intake_page(request, case, status=400, upload=form)
