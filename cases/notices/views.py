@@ -49,7 +49,7 @@ from cases.notices.services import (
 )
 from cases.workflow.services import client_address_of
 from relief.forms import errors_at_fields
-from relief.models import Role
+from relief.models import Role, User
 from relief.policy import policy_for
 from relief.scoping import villages_for_user
 
@@ -108,16 +108,24 @@ def notice_batches(request):
 
 
 def _initial_contact(user, village) -> dict:
-    """The board and phone of the village's (else the township's) last batch, else the
-    clerk's own phone: what a clerk would type again."""
+    """The board and phone of the village's (else the township's) last batch, else a
+    township clerk's phone: what the clerk or the assistant would type again."""
     last = NoticeBatch.objects.filter(village=village).order_by("-created_at").first()
     last_township = (
         last or NoticeBatch.objects.filter(township=village.parent_id).order_by("-pk").first()
     )
+    phone = last_township.phone if last_township else ""
+    if not phone:
+        clerk = (
+            User.objects.filter(region=village.parent_id, role=Role.TOWNSHIP_CLERK, is_active=True)
+            .exclude(phone="")
+            .first()
+        )
+        phone = clerk.phone if clerk else (user.phone or "")
     return {
         "starts_on": timezone.localdate(),
         "place": last.place if last else f"{village.name}村务公开栏",
-        "phone": last_township.phone if last_township else (user.phone or ""),
+        "phone": phone,
     }
 
 
