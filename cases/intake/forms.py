@@ -123,6 +123,26 @@ class IntakeDateField(forms.DateField):
 
 
 # --- household and members -----------------------------------------------------------------
+OVERRIDE_LABEL = "县级同意重复申请的理由（仅县民政局监管人员填写）"
+OVERRIDE_HELP = (
+    "同一人同类救助已有在办案件、确需另行办理时填写；理由签名记入案件日志。没有重复申请时请留空。"
+)
+
+
+def _add_override_field(form: forms.Form, may_override: bool) -> None:
+    """A county supervisor's form gets ``duplicate_override_reason``; nobody else's does (the
+    service refuses a reason from anyone else too)."""
+    if may_override:
+        form.fields["duplicate_override_reason"] = forms.CharField(
+            label=OVERRIDE_LABEL,
+            required=False,
+            max_length=500,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=OVERRIDE_HELP,
+            error_messages={"max_length": MAX_LENGTH_MESSAGE},
+        )
+
+
 class HouseholdForm(forms.Form):
     address = text(Household, "address", required=True)
     hukou_type = choice(HukouType.choices, label="户籍类型", blank=None)
@@ -154,8 +174,11 @@ class ApplicationForm(HouseholdForm):
 
     field_order = ["assistance_type", "village", "source", "address", "hukou_type"]
 
-    def __init__(self, *args: Any, villages: Any, types: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, villages: Any, types: Any, may_override: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        _add_override_field(self, may_override)
         village = self.fields["village"]
         assert isinstance(village, forms.ModelChoiceField)
         village.queryset = villages
@@ -223,9 +246,23 @@ class MemberForm(forms.Form):
         ("employment", "col-6 col-md-3"),
     )
 
+    def __init__(self, *args: Any, may_override: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_override_field(self, may_override)
+
     @property
     def layout_fields(self) -> list[tuple[forms.BoundField, str]]:
         return [(self[name], cols) for name, cols in self.LAYOUT]
+
+    @property
+    def override_field(self) -> forms.BoundField | None:
+        """The county supervisor's override reason, when this form has it."""
+        if "duplicate_override_reason" in self.fields:
+            return self["duplicate_override_reason"]
+        return None
+
+    def override_reason(self) -> str:
+        return self.cleaned_data.get("duplicate_override_reason", "")
 
     @property
     def check_fields(self) -> list[forms.BoundField]:
@@ -234,7 +271,7 @@ class MemberForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         """What ``member_save`` / ``application_create`` take: the parsed values, with the
         sex left empty when not entered (the service derives it)."""
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "duplicate_override_reason"}
 
     @classmethod
     def initial_for(cls, member: Member) -> dict[str, Any]:

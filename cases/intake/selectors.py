@@ -16,6 +16,7 @@ from cases.models import (
     Survey,
 )
 from cases.rules import (
+    DUPLICATE_OVERRIDE,
     checklist_for_case,
     duplicate_cases,
     is_recused,
@@ -96,6 +97,20 @@ def survey_for_case(case: Case) -> Survey | None:
     return Survey.objects.filter(case=case).first()
 
 
+def duplicate_rows(case: Case, duplicates: list[Case]) -> list[dict]:
+    """Each other open case of the same category holding a member of this one, with the
+    county supervisor's signed override that lets this case go on beside it (or None):
+    ``{"case", "override"}``; the override is a case log row (who, when, the reason)."""
+    if not duplicates:
+        return []
+    overrides = list(case.events.filter(transition=DUPLICATE_OVERRIDE).order_by("created_at", "pk"))
+    rows = []
+    for other in duplicates:
+        covering = [e for e in overrides if other.number in (e.data or {}).get("cases", [])]
+        rows.append({"case": other, "override": covering[-1] if covering else None})
+    return rows
+
+
 def can_edit_household(case: Case, user: User) -> bool:
     if case.state not in EDITABLE_STATES:
         return False
@@ -117,6 +132,8 @@ def case_intake_context(case: Case, user: User) -> dict:
     )
     checklist = checklist_for_case(case, document_kinds=[d.kind for d in documents])
     recused = is_recused(case, user)
+    duplicates = duplicate_cases(case, id_numbers=id_numbers)
+    dup_rows = duplicate_rows(case, duplicates)
     checks = list(
         case.economic_checks.select_related(
             "requested_by", "returned_by", "report"
@@ -142,12 +159,17 @@ def case_intake_context(case: Case, user: User) -> dict:
         "tekun": getattr(case, "tekun_assessment", None)
         if case.assistance_type.workflow == WorkflowKind.TEKUN
         else None,
-        "duplicates": duplicate_cases(case, id_numbers=id_numbers),
+        "duplicates": duplicates,
+        "duplicate_rows": dup_rows,
+        "duplicates_unresolved": any(r["override"] is None for r in dup_rows),
         "near_relative_matches": list(near_relative_matches(case, id_numbers=id_numbers))
         if user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
         else [],
         "recused": recused,
         "can_edit": not recused and can_edit_household(case, user),
+        # a county supervisor may add a member already in another open case, with a reason
+        "can_override_duplicate": user.has_role(Role.COUNTY_SUPERVISOR)
+        and case.state in EDITABLE_STATES,
         "can_checklist": not recused
         and user.has_role(Role.TOWNSHIP_CLERK)
         and case.state in PRE_ACCEPTANCE_STATES,

@@ -65,13 +65,18 @@ def _render(request, template: str, context: dict, status: int = 200):
     return render(request, template, context, status=status)
 
 
+def _may_override(user) -> bool:
+    """Only a county supervisor is offered the duplicate override (the service checks too)."""
+    return user.has_role(Role.COUNTY_SUPERVISOR)
+
+
 @login_required
 def application_new(request):
     """A clerk registers an application; a village assistant registers a discovered
     household (主动发现) as a draft for the township clerk. Nothing is preselected that the
     clerk must choose: the village (from the user's township), the relation of each row."""
     user = request.user
-    if not user.has_role(Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT):
+    if not user.has_role(Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT, Role.COUNTY_SUPERVISOR):
         raise PermissionDenied
     villages = villages_for_user(user).select_related("parent").order_by("code")
     types = AssistanceType.objects.filter(active=True)
@@ -80,6 +85,7 @@ def application_new(request):
         data,
         villages=villages,
         types=types,
+        may_override=_may_override(user),
         initial={
             "source": "discovered" if user.has_role(Role.VILLAGE_ASSISTANT) else "application",
             "hukou_type": "rural",
@@ -98,6 +104,9 @@ def application_new(request):
                     members=[r.service_data() for r in rows],
                     source=form.cleaned_data["source"],
                     proxy=form.cleaned_data,
+                    duplicate_override_reason=form.cleaned_data.get(
+                        "duplicate_override_reason", ""
+                    ),
                 )
             messages.success(request, f"已登记申请，案件编号 {case.number}")
             return redirect(_intake_url(case))
@@ -165,11 +174,16 @@ def member_edit(request, pk: int, member_pk: int | None = None):
         initial=f.MemberForm.initial_for(member)
         if member
         else {"hukou_type": case.household.hukou_type},
+        may_override=_may_override(request.user),
     )
     if form.is_bound and form.is_valid():
         with errors_at_fields(form), transaction.atomic():
             household_services.member_save(
-                case=case, actor=request.user, data=form.service_data(), member=member
+                case=case,
+                actor=request.user,
+                data=form.service_data(),
+                member=member,
+                duplicate_override_reason=form.override_reason(),
             )
             messages.success(request, "家庭成员已保存")
             return redirect(_intake_url(case, "household"))

@@ -3,7 +3,9 @@
    - data-confirm="问题？" on a form or button: ask before submitting.
    - data-print: print the page.            - data-history-back: go back.
    - data-autosubmit on a field: submit its form when it changes.
-   - data-progress="42" on a progress bar: its width in percent (also after htmx swaps). */
+   - data-progress="42" on a progress bar: its width in percent (also after htmx swaps).
+   - a .table-responsive wider than the screen becomes a named, focusable region, so that it
+     can be scrolled with the keyboard (WCAG 2.1.1; axe: scrollable-region-focusable). */
 (function () {
   "use strict";
 
@@ -11,6 +13,19 @@
     root.querySelectorAll("[data-progress]").forEach(function (el) {
       var value = Math.max(0, Math.min(100, parseFloat(el.dataset.progress) || 0));
       el.style.width = value + "%";
+    });
+  }
+
+  function scrollableTables(root) {
+    root.querySelectorAll(".table-responsive:not([tabindex])").forEach(function (el) {
+      if (el.scrollWidth <= el.clientWidth) { return; }
+      var table = el.querySelector("table");
+      var caption = table && table.caption ? table.caption.textContent : "";
+      var heading = el.previousElementSibling;
+      var name = caption || (heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "");
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "region");
+      el.setAttribute("aria-label", (name.trim() || "表格") + "（可左右滚动）");
     });
   }
 
@@ -42,6 +57,12 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { applyProgress(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { applyProgress(event.target); });
+  document.addEventListener("DOMContentLoaded", function () {
+    applyProgress(document);
+    scrollableTables(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    applyProgress(event.target);
+    scrollableTables(event.target);
+  });
 })();

@@ -1,0 +1,247 @@
+"""Accessibility of the main pages: axe-core (vendored from the npm registry, see
+static/vendor/package.json) runs in Debian chromium on every page of ``PAGES`` at a desktop
+(1366×768) and a phone (390×844) size; any critical or serious violation of the WCAG 2 A/AA
+rules fails the test with its rule, impact and the elements' selectors. The pages show the
+living demo county's cases (seeded through the services) plus a register, a roster, a review
+falling due and a spot-check campaign, so that tables, badges and forms are on the page.
+
+axe is injected only here (``page.evaluate`` of the vendored file: the DevTools protocol is
+not subject to the page's Content-Security-Policy, and no page ever links the file)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.browser_support import PHONE, _page, assert_no_csp_violations, submit_login
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1366, "height": 768}
+VIEWPORTS = {"1366×768": DESKTOP, "390×844": PHONE}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Reported (printed, and in the A11Y_REPORT file) but never failing: heading order, empty
+#: table headers, landmarks …
+ADVISORY_TAGS = ["best-practice"]
+FAILING_IMPACTS = ("critical", "serious")
+
+
+@dataclass(frozen=True)
+class A11yPage:
+    label: str
+    user: str | None  # the demo account that opens it; None: signed out
+    url_name: str
+    obj: str | None = None  # key of ``world`` holding the URL's arguments
+    query: str = ""
+
+
+#: Every main page, in one place. Add a page here when it becomes part of someone's day.
+PAGES = [
+    A11yPage("登录", None, "login"),
+    A11yPage("首页·系统管理员", "admin", "home"),
+    A11yPage("首页·县级监管", "supervisor", "home"),
+    A11yPage("首页·县核对机构", "verifier", "home"),
+    A11yPage("首页·乡镇经办", "clerk", "home"),
+    A11yPage("首页·乡镇审核确认", "approver", "home"),
+    A11yPage("首页·村级协理", "assistant", "home"),
+    A11yPage("案件列表", "clerk", "cases:list"),
+    A11yPage("案件列表·筛选", "clerk", "cases:list", query="?state=review&sort=-accepted_at"),
+    A11yPage("案件办理页", "clerk", "cases:detail", "case"),
+    A11yPage("案件办理页·待受理", "clerk", "cases:detail", "draft"),
+    A11yPage("案件办理页·审核确认", "approver", "cases:detail", "review_case"),
+    A11yPage("申请登记", "clerk", "cases:application_new"),
+    A11yPage("受理材料与家庭信息", "clerk", "cases:intake", "draft"),
+    A11yPage("家庭基本信息", "clerk", "cases:household_edit", "draft"),
+    A11yPage("家庭成员", "clerk", "cases:member_edit", "member"),
+    A11yPage("收入明细", "clerk", "cases:items_edit", "income"),
+    A11yPage("入户调查", "assistant", "cases:survey", "survey_case"),
+    A11yPage("核对队列", "verifier", "cases:check_queue"),
+    A11yPage("核对报告", "verifier", "cases:check_return", "check"),
+    A11yPage("公示批次", "clerk", "cases:notice_batches"),
+    A11yPage("公示批次详情", "clerk", "cases:notice_batch", "batch"),
+    A11yPage("备案收件箱", "supervisor", "review:inbox"),
+    A11yPage("抽查", "supervisor", "review:campaigns"),
+    A11yPage("抽查批次", "supervisor", "review:campaign_detail", "campaign"),
+    A11yPage("抽查入户记录", "supervisor", "review:item_detail", "campaign_item"),
+    A11yPage("时限看板", "supervisor", "cases:dashboard"),
+    A11yPage("统计", "supervisor", "review:stats"),
+    A11yPage("在册对象", "clerk", "recipients:list"),
+    A11yPage("发放花名册", "clerk", "rosters:list"),
+    A11yPage("花名册", "clerk", "rosters:detail", "roster"),
+    A11yPage("动态管理·到期复核", "clerk", "dynamic:due"),
+    A11yPage("在册对象详情", "clerk", "recipients:detail", "recipient"),
+    A11yPage("异议处理", "clerk", "cases:notice_objections"),
+    A11yPage("近亲属备案", "clerk", "cases:near_relatives"),
+    A11yPage("民主评议", "clerk", "cases:panel_meetings"),
+    A11yPage("办理时限", "clerk", "cases:clock", "case"),
+    A11yPage("乡镇监管事项", "clerk", "review:township"),
+    A11yPage("通知", "clerk", "notifications"),
+    A11yPage("整改", "supervisor", "review:rectifications"),
+    A11yPage("投诉举报", "supervisor", "review:complaints"),
+    A11yPage("系统管理", "admin", "manage:index"),
+]
+
+
+@pytest.fixture
+def world(demo, settings, tmp_path):
+    """The living demo county plus the funds and supervision objects the
+    pages above show; returns each page's URL arguments by key."""
+    from cases.demo_county import seed_demo_county
+    from cases.models import Case, CaseState, EconomicCheck
+    from cases.notices.models import NoticeBatch
+    from funds.dynamic.services import review_schedule_refresh
+    from funds.recipients.tests.support import registered
+    from funds.rosters.services import roster_compute, roster_run_start
+    from review.services import spot_check_campaign_create
+
+    settings.MEDIA_ROOT = tmp_path
+    seed_demo_county()  # what `make run` loads
+    today = timezone.localdate()
+    recipients = [
+        registered(demo, confirmed_on=today - datetime.timedelta(days=40 + i)) for i in range(3)
+    ]
+    for recipient in recipients:
+        review_schedule_refresh(recipient=recipient, from_day=recipient.first_month)
+    first = recipients[0]
+    run = roster_run_start(
+        township=first.township,
+        month=today.replace(day=1),
+        assistance_type=first.assistance_type,
+        actor=demo.user("clerk"),
+    )
+    roster_compute(run_id=run.pk)
+    campaign = spot_check_campaign_create(
+        actor=demo.user("supervisor"),
+        name="本季度新增对象抽查",
+        period_start=today - datetime.timedelta(days=120),
+        period_end=today,
+        seed=20261202,
+    )
+
+    gushu = Case.objects.filter(township=demo.gushu)
+
+    def one(qs, what):
+        obj = qs.order_by("pk").first()
+        assert obj is not None, f"the accessibility world has no {what}"
+        return obj
+
+    def pick(qs, states, what):
+        """The first case in the first of ``states`` that has one (the demo spreads its
+        cases over states by position, so no one state is promised)."""
+        for state in states:
+            case = qs.filter(state=state).order_by("pk").first()
+            if case is not None:
+                return case
+        raise AssertionError(f"the accessibility world has no {what} in {states}")
+
+    S = CaseState
+    worked = pick(
+        gushu, [S.VISITING, S.INVESTIGATING, S.CHECKING, S.PRE_NOTICE, S.REVIEW], "worked case"
+    )
+    # registered, not yet accepted: every intake form is open
+    draft = pick(gushu, [S.DRAFT, S.AWAITING_DOCUMENTS, S.RETURNED_TO_VILLAGE], "new case")
+    member = draft.household.members.order_by("pk").first()
+    surveyed = pick(
+        Case.objects.filter(village=demo.village),
+        [S.VISITING, S.INVESTIGATING, S.CHECKING, S.ACCEPTED, S.DRAFT],
+        "case of the assistant's village",
+    )
+    checks = EconomicCheck.objects.filter(status=EconomicCheck.Status.REQUESTED)
+    if not checks.exists():
+        checks = EconomicCheck.objects.all()
+    return {
+        "case": [worked.pk],
+        "draft": [draft.pk],
+        "member": [draft.pk, member.pk],
+        "income": [draft.pk, "income"],
+        "review_case": [pick(gushu, [S.REVIEW], "case awaiting review").pk],
+        "survey_case": [surveyed.pk],
+        "check": [one(checks, "economic check").pk],
+        "batch": [one(NoticeBatch.objects.all(), "notice batch").pk],
+        "campaign": [campaign.pk],
+        "campaign_item": [one(campaign.items.all(), "spot-check item").pk],
+        "roster": [run.pk],
+        "recipient": [first.pk],
+    }
+
+
+def axe_violations(page) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                               resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                tags: v.tags,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), impact: n.impact,
+                                          summary: n.failureSummary}))}));
+        }""",
+        AXE_TAGS + ADVISORY_TAGS,
+    )
+    return result
+
+
+def readable(found: list[tuple[str, str, str, dict]]) -> str:
+    lines = []
+    for label, size, url, v in found:
+        lines.append(f"{label} [{size}] {url}: {v['id']} ({v['impact']}) {v['help']}")
+        for node in v["nodes"][:12]:
+            lines.append(f"    {node['target']}")
+        if len(v["nodes"]) > 12:
+            lines.append(f"    … {len(v['nodes']) - 12} more")
+    return "\n".join(lines)
+
+
+def test_main_pages_have_no_critical_or_serious_axe_violations(world, live_server, browser):
+    from relief.demo import DEMO_PASSWORD
+
+    found = []
+    minor = []
+    by_user: dict[str | None, list[A11yPage]] = {}
+    for p in PAGES:
+        by_user.setdefault(p.user, []).append(p)
+    for size, viewport in VIEWPORTS.items():
+        for user, pages in by_user.items():
+            context, page = _page(browser, viewport)
+            try:
+                if user is not None:
+                    submit_login(page, live_server.url, user, DEMO_PASSWORD)
+                    page.wait_for_selector("[data-testid=whoami]", state="attached")
+                for p in pages:
+                    args = world[p.obj] if p.obj else []
+                    url = reverse(p.url_name, args=args) + p.query
+                    response = page.goto(live_server.url + url)
+                    assert response is not None and response.status == 200, (p.label, url)
+                    page.wait_for_load_state("networkidle")
+                    for v in axe_violations(page):
+                        entry = (p.label, size, url, v)
+                        failing = v["impact"] in FAILING_IMPACTS and set(v["tags"]) & set(AXE_TAGS)
+                        (found if failing else minor).append(entry)
+            finally:
+                context.close()
+            assert_no_csp_violations(page)
+    if minor:
+        print("moderate/minor and best-practice axe findings (not failing):\n" + readable(minor))
+    if os.environ.get("A11Y_REPORT"):  # every finding as JSON, e.g. for a CI artifact
+        Path(os.environ["A11Y_REPORT"]).write_text(
+            json.dumps(
+                [
+                    {"page": label, "viewport": size, "url": url, **v}
+                    for label, size, url, v in found + minor
+                ],
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    assert not found, "critical or serious axe-core violations:\n" + readable(found)
