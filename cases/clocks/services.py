@@ -155,6 +155,22 @@ def _event_day(case: Case, event: CaseEvent) -> datetime.date:
     return timezone.localdate(event.created_at)
 
 
+#: The 急难型 steps (cases.temporary) start before 受理; accepting the case keeps them.
+EMERGENCY_STEPS = (StepKind.EMERGENCY_HELP, StepKind.EMERGENCY_FILE)
+EMERGENCY_STEP_FIELDS = (
+    "step_kind",
+    "step_started_on",
+    "step_due",
+    "step_due_at",
+    "step_soon_at",
+    "step_confirmed",
+    "step_due_soon",
+    "step_overdue",
+    "notified_step_for",
+    "notified_step_soon_for",
+)
+
+
 # --- the workflow callback --------------------------------------------------------------
 
 
@@ -171,6 +187,11 @@ def clock_start(
         limit_max_wd=max(limit, int(policy.limit_max_extended_wd)),
     )
     _set_step(clock, StepKind.INVESTIGATION_START, accepted_on, int(policy.investigation_start_wd))
+    previous = CaseClock.objects.filter(case=case).first()
+    if previous is not None and previous.step_kind in EMERGENCY_STEPS:
+        # 急难型: the help / paperwork clock started at registration runs on through 受理.
+        for name in EMERGENCY_STEP_FIELDS:
+            setattr(clock, name, getattr(previous, name))
     _recompute_overall(clock, policy, today or accepted_on)
     clock.updated_at = timezone.now()
     CaseClock.objects.filter(case=case).delete()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.rules import duplicate_reason, unresolved_duplicates
 from cases.states import WorkflowKind
-from cases.temporary.rules import COUNTY, TierDecision, tier_for
+from cases.temporary.rules import COUNTY, TIER_ORDER, TierDecision, tier_for
 from relief.delegation import holds_power
 
 
@@ -107,6 +107,13 @@ def township_holds_power(case) -> bool:
 def _temporary_tier(case) -> TierDecision | None:
     if case.workflow != WorkflowKind.TEMPORARY or case.monthly_amount is None:
         return None
+    # 急难型: the amount is the sum of the grants made first, each already refused above its
+    # body's tier (cases.temporary.services); the highest body that granted decides.
+    bodies = set(case.emergency_grants.values_list("body", flat=True)) if case.pk else set()
+    if bodies:
+        tier = max(bodies, key=TIER_ORDER.index)
+        why = ("先行救助已由县民政局批准",) if tier == COUNTY else ()
+        return TierDecision(tier=tier, reasons=why)
     return tier_for(
         amount=case.monthly_amount,
         policy=case.policy,
@@ -146,6 +153,16 @@ def township_must_refer(case) -> bool:
 )
 def township_decides_objection(case) -> bool:
     return case.route != "county" and _holds_power(case)
+
+
+@guard("当事人身份待核：请先核实并登记身份证号，再办结（确认）")
+def identity_known(case) -> bool:
+    """急难型 may be registered without an identity (身份待核, cases.temporary); the file
+    cannot be completed until the ID number is known."""
+    if case.workflow != WorkflowKind.TEMPORARY:
+        return True
+    emergency = getattr(case, "emergency", None)
+    return emergency is None or not emergency.identity_pending
 
 
 @guard("救助金额尚未核定")

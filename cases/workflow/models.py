@@ -368,6 +368,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             g.within_township_cap,
             g.county_visit_done_if_required,
             g.amount_set,
+            g.identity_known,
         ],
         custom={
             "label": "审核确认",
@@ -433,7 +434,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=CaseState.COUNTY_REVIEW,
         target=CaseState.CONFIRMED,
-        conditions=[g.county_visit_done_if_required, g.amount_set],
+        conditions=[g.county_visit_done_if_required, g.amount_set, g.identity_known],
         custom={
             "label": "县级审批同意",
             "roles": ("county_supervisor",),
