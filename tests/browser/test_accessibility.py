@@ -5,6 +5,10 @@ rules fails the test with its rule, impact and the elements' selectors. The page
 living demo county's cases (seeded through the services) plus a register, a roster, a review
 falling due and a spot-check campaign, so that tables, badges and forms are on the page.
 
+A second test registers an application with the keyboard alone (Tab, arrow keys, typing,
+Enter; no clicks): from the login form through the menu to the form, a refusal whose error
+summary takes the focus and leads to the field (axe runs on that state too), and the save.
+
 axe is injected only here (``page.evaluate`` of the vendored file: the DevTools protocol is
 not subject to the page's Content-Security-Policy, and no page ever links the file)."""
 
@@ -245,3 +249,86 @@ def test_main_pages_have_no_critical_or_serious_axe_violations(world, live_serve
             encoding="utf-8",
         )
     assert not found, "critical or serious axe-core violations:\n" + readable(found)
+
+
+# --- Keyboard alone completes an intake -------------------------------------------------
+
+
+def _id_number(body17: str) -> str:
+    """``body17`` + its GB 11643 check character (ISO 7064 MOD 11-2)."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(body17, weights, strict=True))
+    return body17 + "10X98765432"[total % 11]
+
+
+def tab_to(page, selector: str, *, limit: int = 400) -> None:
+    """Press Tab (only Tab) until the focused element matches ``selector``."""
+    for _ in range(limit):
+        if page.evaluate("(s) => !!document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def choose(page, selector: str, value: str, *, limit: int = 80) -> None:
+    """On the focused (closed) select, ArrowDown until ``value`` is chosen."""
+    for _ in range(limit):
+        if page.input_value(selector) == value:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{selector} never offered {value}")
+
+
+def test_keyboard_alone_registers_an_application(demo, live_server, browser):
+    from cases.models import Case
+    from relief.demo import DEMO_PASSWORD
+    from relief.models import AssistanceType
+
+    dibao = AssistanceType.objects.get(code="dibao_rural")
+    id_number = _id_number("34052119750308003")
+    context, page = _page(browser, DESKTOP)
+    try:
+        page.goto(f"{live_server.url}/login/")
+        assert page.evaluate("document.activeElement.id") == "id_username"  # autofocus
+        page.keyboard.type("clerk")
+        page.keyboard.press("Tab")
+        page.keyboard.type(DEMO_PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-testid=whoami]", state="attached")
+        # the menu leads to the form: Tab to its entry, Enter
+        tab_to(page, f"#mainnav a[href='{reverse('cases:application_new')}']")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#id_assistance_type")
+
+        tab_to(page, "#id_assistance_type")
+        choose(page, "#id_assistance_type", str(dibao.pk))
+        tab_to(page, "#id_address")
+        page.keyboard.type("城东社区健康路8号")
+        tab_to(page, "#id_members-0-name")
+        page.keyboard.type("王德福")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "id_members-0-id_number"
+        page.keyboard.type(id_number)
+        tab_to(page, "#id_members-0-relation")
+        choose(page, "#id_members-0-relation", "self")
+        # the village is left out: refused, the summary takes the focus, its link the field
+        tab_to(page, "form button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-error-summary]")
+        assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+        assert page.input_value("#id_members-0-name") == "王德福"  # what was typed stays
+        serious = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+        assert not serious, readable([("申请登记·退回", "1366×768", page.url, v) for v in serious])
+        tab_to(page, "[data-error-summary] a[href='#id_village']")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "id_village"
+        choose(page, "#id_village", str(demo.village.pk))
+        tab_to(page, "form button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=已登记申请")
+    finally:
+        context.close()
+    assert_no_csp_violations(page)
+    case = Case.objects.get(household__address="城东社区健康路8号")
+    assert case.village == demo.village and case.assistance_type == dibao
+    assert case.applicant.name == "王德福" and case.applicant.id_number == id_number
