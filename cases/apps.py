@@ -55,3 +55,28 @@ class CasesConfig(AppConfig):
         post_delete.connect(
             stats.tally_on_clock_deleted, sender=CaseClock, dispatch_uid="cases.stats.clock_del"
         )
+        # The case page's emergency card (急难型临时救助: grants, clocks, skipped steps).
+        from cases.temporary.panels import on_case_page as emergency_panel
+        from cases.workflow.hooks import case_page_panels
+
+        case_page_panels.connect(emergency_panel, dispatch_uid="cases.temporary.panel")
+        # Navigation: the emergency list and entry for the clerk and the village assistant.
+        from relief import navigation
+        from relief.models import Role
+
+        registered = {item.url_name for item in navigation.NAV_ITEMS}
+        for item in (
+            navigation.NavItem(
+                "急难救助",
+                "cases:emergency_list",
+                (
+                    Role.VILLAGE_ASSISTANT,
+                    Role.TOWNSHIP_CLERK,
+                    Role.TOWNSHIP_APPROVER,
+                    Role.COUNTY_SUPERVISOR,
+                ),
+                13,
+            ),
+        ):
+            if item.url_name not in registered:
+                navigation.register(item)

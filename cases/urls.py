@@ -6,6 +6,7 @@ from cases.intake import reveal as intake_reveal
 from cases.intake import urls as intake_urls
 from cases.notices import urls as notices_urls
 from cases.panel import urls as panel_urls
+from cases.temporary import urls as temporary_urls
 from cases.workflow import urls as workflow_urls
 
 app_name = "cases"
@@ -16,4 +17,5 @@ urlpatterns = [
     *intake_reveal.page_urlpatterns,
     *panel_urls.urlpatterns,
     *notices_urls.urlpatterns,
+    *temporary_urls.urlpatterns,
 ]

@@ -14,6 +14,7 @@ from cases.models import Emergency, EmergencyGrant
 from cases.temporary.services import year_figures
 from relief.policy import Policy
 from relief.scoping import scope_by_region
+from relief.workdays import workdays_left
 
 
 def emergency_list_for_user(*, user, open_only: bool = False) -> QuerySet[Emergency]:
@@ -75,3 +76,9 @@ def hours_left(clock, now: datetime.datetime | None = None) -> float | None:
         return None
     now = now or timezone.now()
     return round((clock.step_due_at - now).total_seconds() / 3600, 1)
+
+
+def file_workdays_left(clocks) -> dict[datetime.date, int]:
+    """Working days left to each working-days step due date of ``clocks`` (one calendar read)."""
+    dues = [c.step_due for c in clocks if c is not None and c.step_due and c.step_due_at is None]
+    return workdays_left(timezone.localdate(), dues)

@@ -87,6 +87,16 @@ def policy_for_village(village: Region | None) -> Policy:
     return policy_for(township, timezone.localdate()) if township else Policy.from_snapshot({})
 
 
+def policy_for_user(user: User) -> Policy:
+    """The policy in force today for the user's township (a village's parent)."""
+    region = user.region
+    if region is None:
+        return Policy.from_snapshot({})
+    if region.level == Region.Level.VILLAGE:
+        return policy_for_village(region)
+    return policy_for(region, timezone.localdate())
+
+
 def _emergency_type() -> AssistanceType | None:
     return AssistanceType.objects.filter(code=EMERGENCY_TYPE_CODE, active=True).first()
 
