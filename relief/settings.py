@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewOutcomeEnum": "funds.dynamic.models.ReviewOutcome",
         "ReviewTriggerEnum": "funds.dynamic.models.ReviewTrigger",
         "StandingListTriggerEnum": "funds.publicity.models.StandingList.Trigger",
+        "EmergencyGrantKindEnum": "cases.temporary.models.GrantKind",
+        "EmergencyGrantBodyEnum": "cases.temporary.models.GrantBody",
     },
 }
 

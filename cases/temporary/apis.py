@@ -1,0 +1,118 @@
+"""The emergency API (/api/temporary/emergencies/): the same services, selectors and scoping
+as the pages; errors answer through the one exception handler (relief/api_errors.py)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from cases.temporary import selectors, services
+from cases.temporary.serializers import (
+    EmergencyDetailSerializer,
+    EmergencyInputSerializer,
+    EmergencySerializer,
+    GrantInputSerializer,
+    GrantSerializer,
+    IdentifyInputSerializer,
+)
+from cases.temporary.views import LIST_ROLES
+from cases.workflow.services import client_address_of
+from relief.models import Role
+from relief.scoping import villages_for_user
+
+
+class EmergencyViewSet(viewsets.ViewSet):
+    lookup_value_regex = r"\d+"
+
+    def _require(self, roles) -> None:
+        if not self.request.user.has_role(*roles):
+            raise PermissionDenied("您的角色无权办理急难型临时救助")
+
+    def _answer(self, emergency, code=status.HTTP_200_OK) -> Response:
+        summary = selectors.emergency_summary(emergency)
+        emergency.grants = summary["grants"]
+        emergency.year = summary["year"]
+        emergency.skipped = summary["skipped"]
+        return Response(EmergencyDetailSerializer(emergency).data, status=code)
+
+    @extend_schema(
+        summary="急难救助（在办；?all=1 全部）", responses=EmergencySerializer(many=True)
+    )
+    def list(self, request):
+        self._require(LIST_ROLES)
+        show_all = request.query_params.get("all") == "1"
+        rows = selectors.emergency_list_for_user(user=request.user, open_only=not show_all)[:200]
+        return Response(EmergencySerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="一件急难救助：先行救助、本户年度累计、免于办理的环节",
+        responses=EmergencyDetailSerializer,
+    )
+    def retrieve(self, request, pk=None):
+        self._require(LIST_ROLES)
+        return self._answer(selectors.emergency_get_for_user(user=request.user, pk=pk))
+
+    @extend_schema(
+        summary="登记急难救助（身份证号，或身份待核并描述）",
+        request=EmergencyInputSerializer,
+        responses={201: EmergencyDetailSerializer},
+    )
+    def create(self, request):
+        self._require(services.REGISTER_ROLES)
+        data = EmergencyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        village = villages_for_user(request.user).filter(pk=values.pop("village")).first()
+        if village is None:
+            raise ValidationError({"village": "请选择本辖区的村(社区)"})
+        case = services.emergency_register(
+            actor=request.user, village=village, client_address=client_address_of(request), **values
+        )
+        emergency = selectors.emergency_get_for_user(user=request.user, pk=case.pk)
+        return self._answer(emergency, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="登记先行救助（超出本级审批权限的金额被拒绝，并写明须由哪一级决定）",
+        request=GrantInputSerializer,
+        responses={201: GrantSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def grants(self, request, pk=None):
+        self._require(services.GRANT_ROLES)
+        emergency = selectors.emergency_get_for_user(user=request.user, pk=pk)
+        data = GrantInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.emergency_grant_create(
+            case=emergency.case,
+            actor=request.user,
+            client_address=client_address_of(request),
+            **data.validated_data,
+        )
+        return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="核实身份待核当事人的身份证号",
+        request=IdentifyInputSerializer,
+        responses={200: EmergencyDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def identify(self, request, pk=None):
+        self._require((Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT))
+        emergency = selectors.emergency_get_for_user(user=request.user, pk=pk)
+        data = IdentifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.emergency_identify(
+            case=emergency.case,
+            actor=request.user,
+            id_number=data.validated_data["id_number"],
+            client_address=client_address_of(request),
+        )
+        return self._answer(selectors.emergency_get_for_user(user=request.user, pk=pk))
+
+
+def register(router) -> None:
+    router.register("temporary/emergencies", EmergencyViewSet, basename="temporary-emergency")
