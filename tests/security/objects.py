@@ -15,7 +15,14 @@ from types import SimpleNamespace
 from django.core.files.base import ContentFile
 
 from archive.models import ArchiveExport, Document
-from cases.models import CaseEvent, CaseState, EconomicCheck, IncomeItem, NearRelative
+from cases.models import (
+    CaseEvent,
+    CaseState,
+    EconomicCheck,
+    Emergency,
+    IncomeItem,
+    NearRelative,
+)
 from cases.notices.models import NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.panel.models import PanelMeeting
 from funds.dynamic.models import ReviewCase
@@ -233,6 +240,18 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         township=township,
         received_by=supervisor,
     )
+    emergency = Emergency.objects.create(
+        case=CaseFactory(
+            household=HouseholdFactory(village=village, township=township),
+            assistance_type=AssistanceType.objects.get(code="temp_emergency"),
+        ),
+        person_name="王大山",
+        identity_pending=True,
+        identity_note="约60岁男性",
+        cause="火灾",
+        needs="临时住所",
+        registered_by=owner,
+    )
     document = _document(case)
     export_job = Job.objects.create(kind="archive_export", owner=owner)
     archive_export = ArchiveExport.objects.create(job=export_job, requested_by=owner)
@@ -281,5 +300,6 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         archive_export=archive_export,
         delegation=delegation,
         override=override,
+        emergency=emergency,
         type=dibao,
     )
