@@ -37,11 +37,6 @@ class FundsConfig(AppConfig):
         from funds.rosters.receivers import on_emergency_grant
 
         emergency_grant_recorded.connect(on_emergency_grant, dispatch_uid="funds_emergency_grant")
-        # A 先行救助 cash grant of the township or the county becomes a one-off payment line.
-        from cases.temporary.hooks import emergency_grant_recorded
-        from funds.rosters.receivers import on_emergency_grant
-
-        emergency_grant_recorded.connect(on_emergency_grant, dispatch_uid="funds_emergency_grant")
         # The daily deadline scan opens the scheduled reviews (one engine, cases.clocks).
         from cases.clocks.hooks import deadline_scan_started
         from funds.dynamic.services import on_deadline_scan
