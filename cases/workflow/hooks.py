@@ -2,6 +2,8 @@
 app's ``AppConfig.ready()`` with a ``dispatch_uid``, so they run in INSTALLED_APPS order
 (cases' own first, in the order ``CasesConfig.ready()`` states); never on import."""
 
+from dataclasses import dataclass, field
+
 from django.dispatch import Signal
 
 #: Sent inside the transition's transaction, after the signed CaseEvent row is written.
@@ -9,3 +11,20 @@ from django.dispatch import Signal
 case_transitioned = Signal()
 #: Sent after the transaction commits. receiver(sender, *, case_id, event_id, **kwargs).
 case_transition_committed = Signal()
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    """A card an app above cases adds to the case page: its template (included with
+    ``panel`` in the context) and what the template reads; lower ``order`` first."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+#: Sent by the case page (``cases.workflow.views``) while it builds its context, so the apps
+#: above cases can show what they know about the case without cases importing them (funds:
+#: a live 失信记录 of a member of the household). receiver(sender, *, case, user, **kwargs)
+#: -> CasePanel | None; read only, never a write.
+case_page_panels = Signal()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.states import COUNTY_VISIT_STATES
+from cases.workflow.hooks import case_page_panels
 from cases.workflow.next_step import case_next_step
 from cases.workflow.selectors import (
     case_detail_for_user,
@@ -92,7 +93,14 @@ def _detail_context(request, case) -> dict:
         and case.state in COUNTY_VISIT_STATES,
         "policy": case.policy if case.policy_snapshot else None,
         "links": _links(case, request.user),
+        "panels": _panels(case, request.user),
     }
+
+
+def _panels(case, user) -> list:
+    """The cards the apps above add (``cases.workflow.hooks.case_page_panels``)."""
+    found = [panel for _, panel in case_page_panels.send(sender=type(case), case=case, user=user)]
+    return sorted((p for p in found if p is not None), key=lambda p: p.order)
 
 
 #: Pages of the other parts about one case (intake, clocks). The amount is computed by a

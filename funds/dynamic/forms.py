@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from cases.models import Member
-from funds.dynamic.models import ReviewOutcome, ReviewTrigger
+from funds.dynamic.models import FindingSource, ReviewOutcome, ReviewTrigger
 from funds.dynamic.selectors import CIRCUMSTANCES
 from relief.forms import DateInput
 from relief.models import AssistanceType, Region
@@ -112,6 +112,22 @@ class ReviewConclusionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="暂停、停保、渐退须写明理由，将载入书面通知",
     )
+    dishonesty_note = forms.CharField(
+        label="查实的虚假信息（失信记录）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="复核查实家庭提供虚假信息的，写明情形；作出决定时载入失信记录",
+    )
+    recovery_amount = forms.DecimalField(
+        label="追缴金额(元)",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": "追缴金额须为数字", "max_decimal_places": "最多保留两位小数"},
+        help_text="不应享受期间已发放的金额；作出决定时交下一期花名册追缴",
+    )
+    recovery_from = MonthField(label="追缴所涉起始月份", required=False)
+    recovery_to = MonthField(label="追缴所涉截止月份", required=False)
     opinion = forms.CharField(
         label="审批意见",
         required=False,
@@ -157,3 +173,42 @@ class CampaignForm(forms.Form):
         if township is not None and village is not None and village.parent_id != township.pk:
             self.add_error("village", "该村(社区)不属于所选乡镇(街道)")
         return data
+
+
+class DishonestyForm(forms.Form):
+    """A spot check's or a complaint's finding of false information, against a recipient."""
+
+    source = forms.ChoiceField(
+        label="发现途径",
+        choices=[
+            ("", "请选择"),
+            (FindingSource.SPOT_CHECK.value, FindingSource.SPOT_CHECK.label),
+            (FindingSource.COMPLAINT.value, FindingSource.COMPLAINT.label),
+        ],
+        error_messages={"required": "请选择发现途径"},
+    )
+    reference = forms.CharField(
+        label="依据的核查结论",
+        max_length=200,
+        help_text="抽查名称及户序号，或举报登记号",
+        error_messages={"required": "请填写所依据的核查结论", "max_length": "不能超过200字"},
+    )
+    what = forms.CharField(
+        label="查实的虚假信息",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请写明查实的虚假信息"},
+    )
+    found_on = forms.DateField(
+        label="认定日期",
+        widget=DateInput(),
+        error_messages={"required": "请填写认定日期", "invalid": "请填写有效日期"},
+    )
+    recovery_amount = forms.DecimalField(
+        label="追缴金额(元)",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": "追缴金额须为数字", "max_decimal_places": "最多保留两位小数"},
+    )
+    recovery_from = MonthField(label="追缴所涉起始月份", required=False)
+    recovery_to = MonthField(label="追缴所涉截止月份", required=False)

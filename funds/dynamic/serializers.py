@@ -63,6 +63,10 @@ class ReviewCaseSerializer(serializers.ModelSerializer):
             "effective_month",
             "phase_out_months",
             "reasons",
+            "dishonesty_note",
+            "recovery_amount",
+            "recovery_from",
+            "recovery_to",
             "applied_at",
             "clock_due",
             "due_soon",
@@ -107,6 +111,18 @@ class ReviewConcludeInputSerializer(serializers.Serializer):
     )
     effective_month = serializers.DateField(required=False, allow_null=True)
     phase_out_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    dishonesty_note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="查实的虚假信息（失信记录）"
+    )
+    recovery_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, help_text="追缴金额"
+    )
+    recovery_from = serializers.DateField(
+        required=False, allow_null=True, help_text="追缴所涉起始月份"
+    )
+    recovery_to = serializers.DateField(
+        required=False, allow_null=True, help_text="追缴所涉截止月份"
+    )
     then = serializers.ChoiceField(
         choices=[("", "仅保存结论"), ("decide", "作出决定"), ("refer", "报县审批")],
         required=False,

@@ -5,6 +5,7 @@ through ``recipient_change`` when the review case is confirmed (F §1(3) 渐退)
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +21,7 @@ from archive.pdf import render_pdf
 from cases.access import AccessRefused, case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
 from cases.workflow.services import TransitionRefused, case_log_event, case_transition
+from funds.dynamic.dishonesty import dishonesty_from_review, recovery_check
 from funds.dynamic.models import (
     PhaseOut,
     ReviewCampaign,
@@ -27,7 +29,9 @@ from funds.dynamic.models import (
     ReviewOutcome,
     ReviewSchedule,
     ReviewTrigger,
+    TerminationPosting,
 )
+from funds.dynamic.months import add_months as add_months  # re-exported (tests, views)
 from funds.dynamic.selectors import open_review_recipient_ids
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.selectors import state_for_month
@@ -38,13 +42,7 @@ from relief.policy import KEY_BY_NAME, Policy, policy_for
 from relief.scoping import scope_by_region
 from relief.workdays import add_workdays, workdays_between
 
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` moved by ``months`` calendar months (the last day of a shorter month)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
-    following = datetime.date(year + (month0 == 11), (month0 + 1) % 12 + 1, 1)
-    last = (following - datetime.timedelta(days=1)).day
-    return datetime.date(year, month0 + 1, min(day.day, last))
+logger = logging.getLogger(__name__)
 
 
 def _age(birth: datetime.date, on: datetime.date) -> int:
@@ -431,7 +429,9 @@ def review_scheduled_open(*, today: datetime.date | None = None) -> int:
 
 def on_deadline_scan(sender: object, *, today: datetime.date, **kwargs: Any) -> int:
     """Receiver of ``cases.clocks.hooks.deadline_scan_started``: the scheduled reviews open
-    inside the one daily scan, whose marking then flags their clocks like any case's."""
+    inside the one daily scan, whose marking then flags their clocks like any case's; the
+    特困 termination postings whose days are over end there too (the stop is written)."""
+    postings_end_due(today=today)
     return review_scheduled_open(today=today)
 
 
@@ -444,10 +444,16 @@ def review_decide(
     effective_month: datetime.date | None = None,
     new_amount: Decimal | None = None,
     phase_out_months: int | None = None,
+    dishonesty_note: str = "",
+    recovery_amount: Decimal | str | None = None,
+    recovery_from: datetime.date | None = None,
+    recovery_to: datetime.date | None = None,
 ) -> ReviewCase:
     """The conclusion the approver (or the county) then confirms on the case page. A 渐退
     longer than the policy allows, a suspension or stop without reasons, an amount change
-    without an amount: refused with a Chinese message, nothing saved."""
+    without an amount: refused with a Chinese message, nothing saved. ``dishonesty_note``
+    (查实提供虚假信息) becomes a 失信记录 on confirmation; a 追缴 (amount and months, checked
+    against what the register paid) goes to the roster then as a recovery order."""
     case = review.case
     policy = case.policy
     errors: dict[str, str] = {}
@@ -467,6 +473,11 @@ def review_decide(
             errors["phase_out_months"] = "请填写渐退月数"
         elif phase_out_months > limit:
             errors["phase_out_months"] = f"渐退期不能超过{limit}个月（F §1(3)）"
+    dishonesty_note = (dishonesty_note or "").strip()
+    amount, recovery_errors = recovery_check(
+        recipient=review.recipient, amount=recovery_amount, start=recovery_from, end=recovery_to
+    )
+    errors.update(recovery_errors)
     if errors:
         raise ValidationError(errors)
     review.outcome = outcome
@@ -474,8 +485,24 @@ def review_decide(
     review.new_amount = new_amount
     review.phase_out_months = phase_out_months
     review.effective_month = first_of_month(effective_month) if effective_month else None
+    review.dishonesty_note = dishonesty_note
+    review.recovery_amount = amount
+    review.recovery_from = (
+        first_of_month(recovery_from) if amount is not None and recovery_from else None
+    )
+    review.recovery_to = first_of_month(recovery_to) if amount is not None and recovery_to else None
     review.save(
-        update_fields=["outcome", "reasons", "new_amount", "phase_out_months", "effective_month"]
+        update_fields=[
+            "outcome",
+            "reasons",
+            "new_amount",
+            "phase_out_months",
+            "effective_month",
+            "dishonesty_note",
+            "recovery_amount",
+            "recovery_from",
+            "recovery_to",
+        ]
     )
     return review
 
@@ -542,6 +569,23 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
             stop_month=stop,
             monthly_amount=recipient.monthly_amount,
         )
+    elif review.outcome == ReviewOutcome.STOP and posting_days(review) > 0:
+        # C Art.25: a 特困 stop is posted first; the scan writes it when the posting ends.
+        days = posting_days(review)
+        TerminationPosting.objects.create(
+            review=review,
+            recipient=recipient,
+            starts_on=day,
+            days=days,
+            ends_on=day + datetime.timedelta(days=days - 1),
+            requested_month=review.effective_month,
+        )
+        review.applied_at = timezone.now()
+        review.effective_month = None
+        review.save(update_fields=["applied_at", "effective_month"])
+        ReviewSchedule.objects.filter(recipient=recipient).delete()
+        dishonesty_from_review(review=review, actor=event.actor, on=day)
+        return
     elif review.outcome in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP):
         status = (
             RecipientStatus.SUSPENDED
@@ -560,10 +604,66 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
     review.applied_at = timezone.now()
     review.effective_month = month
     review.save(update_fields=["applied_at", "effective_month"])
+    dishonesty_from_review(review=review, actor=event.actor, on=day)
     if review.outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.AMOUNT):
         review_schedule_refresh(recipient=recipient, from_day=day)
     else:
         ReviewSchedule.objects.filter(recipient=recipient).delete()
+
+
+def posting_days(review: ReviewCase) -> int:
+    """C Art.25: the days a 特困 stop is posted before it takes effect (0: not 特困)."""
+    if review.recipient.assistance_type.workflow != AssistanceType.Workflow.TEKUN:
+        return 0
+    return int(review.case.policy.tekun_termination_notice_days)
+
+
+def postings_end_due(*, today: datetime.date | None = None) -> int:
+    """End the 特困 termination postings whose last day is before ``today``: the stop is
+    written (signed by the system, the decision's reasons) from the later of the month the
+    decision named and the month after the posting, the next open month when that roster
+    is locked. Each posting in its own savepoint: one that fails is logged and tried again
+    on the next scan, the others end. Safe to run twice (one read when nothing is due)."""
+    today = today or timezone.localdate()
+    due = list(
+        TerminationPosting.objects.filter(ended_at__isnull=True, ends_on__lt=today)
+        .select_related("review__case", "recipient")
+        .order_by("pk")
+    )
+    ended = 0
+    for posting in due:
+        try:
+            with transaction.atomic():
+                _posting_end(posting)
+        except Exception:  # logged; the scan goes on and retries it on its next run
+            logger.exception("termination posting %s could not end", posting.pk)
+        else:
+            ended += 1
+    return ended
+
+
+def _posting_end(posting: TerminationPosting) -> None:
+    review, recipient = posting.review, posting.recipient
+    after = next_month(posting.ends_on)
+    month = max(posting.requested_month or after, after, recipient.first_month)
+    month = first_open_month(recipient=recipient, month=month)
+    if recipient.status != RecipientStatus.STOPPED:
+        recipient_change(
+            recipient=recipient,
+            actor=cast(User, None),  # the system: the posting's end, decided before
+            effective_month=month,
+            reason=(
+                f"{review.reasons or review.get_outcome_display()}（特困终止公示"
+                f"{posting.starts_on:%Y年%m月%d日}至{posting.ends_on:%Y年%m月%d日}期满）"
+            ),
+            kind=ChangeKind.STATUS,
+            source_label=f"复核案件 {review.case.number} 停保",
+            status=RecipientStatus.STOPPED,
+        )
+    now = timezone.now()
+    TerminationPosting.objects.filter(pk=posting.pk).update(ended_at=now, effective_month=month)
+    ReviewCase.objects.filter(pk=review.pk).update(effective_month=month)
+    posting.ended_at, posting.effective_month = now, month
 
 
 def first_open_month(*, recipient: Recipient, month: datetime.date) -> datetime.date:
@@ -618,6 +718,10 @@ def review_conclude(
     effective_month: datetime.date | None = None,
     new_amount: Decimal | None = None,
     phase_out_months: int | None = None,
+    dishonesty_note: str = "",
+    recovery_amount: Decimal | str | None = None,
+    recovery_from: datetime.date | None = None,
+    recovery_to: datetime.date | None = None,
     then: str = "",
     opinion: str = "",
     client_address: str | None = None,
@@ -648,6 +752,10 @@ def review_conclude(
         effective_month=effective_month,
         new_amount=new_amount,
         phase_out_months=phase_out_months,
+        dishonesty_note=dishonesty_note,
+        recovery_amount=recovery_amount,
+        recovery_from=recovery_from,
+        recovery_to=recovery_to,
     )
     asked = review.effective_month
     if not then:
@@ -710,6 +818,7 @@ def termination_notice_context(
         "review": review,
         "recipient": recipient,
         "posting_days": posting,
+        "posting": TerminationPosting.objects.filter(review=review).first(),
         "issued_on": issued_on or timezone.localdate(),
     }
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("due/", views.due_list, name="due"),
     path("recipients/<int:pk>/open/", views.review_open_view, name="open"),
     path("recipients/<int:pk>/timeline/", views.household_timeline_view, name="timeline"),
+    path("recipients/<int:pk>/dishonesty/", views.dishonesty_view, name="dishonesty"),
     path("reviews/<int:pk>/", views.review_conclusion, name="conclusion"),
     path("reviews/<int:pk>/notice.pdf", views.termination_notice, name="notice"),
     path("campaigns/", views.campaign_list, name="campaigns"),

@@ -18,8 +18,14 @@ from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.workflow.selectors import case_detail_for_user
 from cases.workflow.services import CaseChanged, available_transitions, client_address_of
-from funds.dynamic.forms import CampaignForm, ReviewConclusionForm, ReviewOpenForm
-from funds.dynamic.models import ReviewOutcome, ReviewTrigger
+from funds.dynamic.dishonesty import RECORD_ROLES, dishonesty_record, records_for_recipient
+from funds.dynamic.forms import (
+    CampaignForm,
+    DishonestyForm,
+    ReviewConclusionForm,
+    ReviewOpenForm,
+)
+from funds.dynamic.models import DishonestyRecord, ReviewOutcome, ReviewTrigger, TerminationPosting
 from funds.dynamic.selectors import (
     campaign_recipients_for_user,
     campaigns_for_user,
@@ -36,6 +42,7 @@ from funds.dynamic.services import (
     CONCLUDE_STATES,
     DECISION_TRANSITIONS,
     REVIEW_OPEN_ROLES,
+    posting_days,
     review_campaign_open,
     review_conclude,
     review_open,
@@ -178,6 +185,10 @@ def review_conclusion(request, pk: int):
         "effective_month": review.effective_month,
         "phase_out_months": review.phase_out_months,
         "reasons": review.reasons,
+        "dishonesty_note": review.dishonesty_note,
+        "recovery_amount": review.recovery_amount,
+        "recovery_from": review.recovery_from,
+        "recovery_to": review.recovery_to,
     }
     form = ReviewConclusionForm(request.POST or None, initial=initial)
     max_months = int(case.policy.phase_out_max_months)
@@ -197,6 +208,10 @@ def review_conclusion(request, pk: int):
                         effective_month=data["effective_month"],
                         new_amount=data["new_amount"],
                         phase_out_months=data["phase_out_months"],
+                        dishonesty_note=data["dishonesty_note"],
+                        recovery_amount=data["recovery_amount"],
+                        recovery_from=data["recovery_from"],
+                        recovery_to=data["recovery_to"],
                         then=data["then"] or "",
                         opinion=data["opinion"],
                         client_address=client_address_of(request),
@@ -223,6 +238,10 @@ def review_conclusion(request, pk: int):
             "options": _decision_options(case, request.user),
             "decision_name": DECISION_TRANSITIONS.get(case.state),
             "has_notice": review.applied_at is not None and review.outcome in NOTICE_OUTCOMES,
+            "posting": TerminationPosting.objects.filter(review=review).first(),
+            "posting_days": posting_days(review) if review.outcome == ReviewOutcome.STOP else 0,
+            "dishonesty": DishonestyRecord.objects.filter(review=review).first(),
+            "recovery": review.recovery_order,
         },
     )
 
@@ -237,6 +256,15 @@ def _conclusion_messages(request, result) -> None:
         messages.success(request, f"已办理“{result.event.label}”，案件当前状态：{state}")
         return
     month = review.effective_month
+    posting = TerminationPosting.objects.filter(review=review).first()
+    if posting is not None:
+        messages.success(
+            request,
+            f"已作出复核决定：{review.get_outcome_display()}。特困终止须在村(社区)公示"
+            f"{posting.days}日（{posting.starts_on:%Y年%m月%d日}至{posting.ends_on:%Y年%m月%d日}），"
+            "期满后自动停保",
+        )
+        return
     messages.success(
         request,
         f"已作出复核决定：{review.get_outcome_display()}"
@@ -316,5 +344,53 @@ def campaign_list(request):
             "form": form,
             "preview": preview,
             "campaigns": campaigns_for_user(user=request.user)[:50],
+        },
+    )
+
+
+@login_required
+def dishonesty_view(request, pk: int):
+    """失信记录 of a recipient's household, and (for the approver or the county) recording a
+    spot check's or a complaint's finding of false information, with its 追缴."""
+    recipient = recipient_get_for_user(user=request.user, pk=pk)
+    may_record = request.user.has_role(*RECORD_ROLES)
+    form = DishonestyForm(request.POST or None)
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied("只有乡镇审核确认人或县级监管人员可以记录失信情况")
+        if form.is_valid():
+            data = form.cleaned_data
+            with errors_at_fields(form):
+                record = dishonesty_record(
+                    recipient=recipient,
+                    actor=request.user,
+                    source=data["source"],
+                    reference=data["reference"],
+                    what=data["what"],
+                    found_on=data["found_on"],
+                    recovery_amount=data["recovery_amount"],
+                    recovery_from=data["recovery_from"],
+                    recovery_to=data["recovery_to"],
+                )
+                messages.success(
+                    request,
+                    f"已记录失信情况，有效期至{record.expires_on:%Y年%m月%d日}"
+                    + (
+                        f"；追缴{record.recovery_amount}元已交下一期花名册"
+                        if record.recovery_order_id
+                        else ""
+                    ),
+                )
+                return redirect("dynamic:dishonesty", pk=recipient.pk)
+    return render(
+        request,
+        "funds/dynamic/dishonesty.html",
+        {
+            "page_title": f"失信记录 · {recipient.head_name}",
+            "recipient": recipient,
+            "records": records_for_recipient(recipient=recipient),
+            "form": form,
+            "may_record": may_record,
+            "today": timezone.localdate(),
         },
     )

@@ -175,6 +175,7 @@ REGISTRY: dict[str, Entry] = {
     "standard-adjustment-lines": E(COUNTY_WIDE, pk="adjustment.pk"),
     "dynamic:open": E(pk="recipient.pk"),
     "dynamic:timeline": E(pk="recipient.pk"),
+    "dynamic:dishonesty": E(pk="recipient.pk"),
     "dynamic:conclusion": E(pk="review_case.case.pk"),  # the review's case
     "dynamic:notice": E(pk="review_case.case.pk"),
     "dynamic-review-detail": E(pk="review_case.pk"),
