@@ -42,6 +42,11 @@ class FundsConfig(AppConfig):
         from funds.dynamic.services import on_deadline_scan
 
         deadline_scan_started.connect(on_deadline_scan, dispatch_uid="funds_dynamic_scheduled")
+        # The case page shows a live 失信记录 of a member of the household (funds.dynamic).
+        from cases.workflow.hooks import case_page_panels
+        from funds.dynamic.dishonesty import on_case_page
+
+        case_page_panels.connect(on_case_page, dispatch_uid="funds_dynamic_dishonesty")
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (
