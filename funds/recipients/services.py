@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -349,7 +350,7 @@ def first_open_month(
     for _receiver, months in locked_roster_months.send(
         sender=Recipient, recipient=recipient, month=month
     ):
-        locked.update(months or ())
+        locked.update(cast("Iterable[datetime.date]", months or ()))
     if not locked:
         return month, None
     latest = max(locked)
