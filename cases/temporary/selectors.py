@@ -4,20 +4,22 @@ another township's answers 404), one emergency with its grants and clock, the sk
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cases.models import Emergency, EmergencyGrant
+from cases.models import CaseClock, Emergency, EmergencyGrant
 from cases.temporary.services import year_figures
 from relief.policy import Policy
 from relief.scoping import scope_by_region
 from relief.workdays import workdays_left
 
 
-def emergency_list_for_user(*, user, open_only: bool = False) -> QuerySet[Emergency]:
+def emergency_list_for_user(*, user: Any, open_only: bool = False) -> QuerySet[Emergency]:
     qs = scope_by_region(
         Emergency.objects.all(),
         user,
@@ -29,7 +31,7 @@ def emergency_list_for_user(*, user, open_only: bool = False) -> QuerySet[Emerge
     return qs.order_by("-registered_at", "-pk")
 
 
-def emergency_get_for_user(*, user, pk: int) -> Emergency:
+def emergency_get_for_user(*, user: Any, pk: int) -> Emergency:
     return get_object_or_404(emergency_list_for_user(user=user), pk=pk)
 
 
@@ -70,7 +72,7 @@ def emergency_summary(emergency: Emergency) -> dict:
     }
 
 
-def hours_left(clock, now: datetime.datetime | None = None) -> float | None:
+def hours_left(clock: CaseClock | None, now: datetime.datetime | None = None) -> float | None:
     """Hours left on an hours step (negative when overdue), or None."""
     if clock is None or clock.step_due_at is None:
         return None
@@ -78,7 +80,7 @@ def hours_left(clock, now: datetime.datetime | None = None) -> float | None:
     return round((clock.step_due_at - now).total_seconds() / 3600, 1)
 
 
-def file_workdays_left(clocks) -> dict[datetime.date, int]:
+def file_workdays_left(clocks: Iterable[CaseClock | None]) -> dict[datetime.date, int]:
     """Working days left to each working-days step due date of ``clocks`` (one calendar read)."""
     dues = [c.step_due for c in clocks if c is not None and c.step_due and c.step_due_at is None]
     return workdays_left(timezone.localdate(), dues)

@@ -210,22 +210,6 @@ def test_accepting_keeps_the_emergency_step(demo):
     assert CaseClock.objects.get(case=case).step_kind == StepKind.EMERGENCY_HELP
 
 
-def test_payment_line_for_a_township_cash_grant_not_for_the_village_fund(demo):
-    from funds.rosters.models import OneOffPayment
-
-    case = register(demo)
-    village = grant(demo, case, "assistant", body="village", amount="600")
-    assert not village.to_bank
-    assert not OneOffPayment.objects.exists()
-    township = grant(demo, case, "clerk", body="township", amount="1200")
-    assert township.to_bank
-    line = OneOffPayment.objects.get()
-    assert line.case_id == case.pk and line.amount == Decimal("1200")
-    assert not line.paid_by_village_fund and line.payee_name == "王大山"
-    grant(demo, case, "clerk", body="township", kind="in_kind", amount="100", description="棉被")
-    assert OneOffPayment.objects.count() == 1
-
-
 def test_the_township_staff_see_their_own_only(demo):
     from django.http import Http404
 
