@@ -46,6 +46,7 @@ class A11yPage:
     url_name: str
     obj: str | None = None  # key of ``world`` holding the URL's arguments
     query: str = ""
+    status: int = 200
 
 
 #: Every main page, in one place. Add a page here when it becomes part of someone's day.
@@ -92,6 +93,8 @@ PAGES = [
     A11yPage("整改", "supervisor", "review:rectifications"),
     A11yPage("投诉举报", "supervisor", "review:complaints"),
     A11yPage("系统管理", "admin", "manage:index"),
+    A11yPage("404 页面", "clerk", "cases:detail", "missing", status=404),
+    A11yPage("403 页面", "clerk", "manage:index", status=403),
 ]
 
 
@@ -175,6 +178,7 @@ def world(demo, settings, tmp_path):
         "campaign_item": [one(campaign.items.all(), "spot-check item").pk],
         "roster": [run.pk],
         "recipient": [first.pk],
+        "missing": [Case.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000],
     }
 
 
@@ -225,7 +229,7 @@ def test_main_pages_have_no_critical_or_serious_axe_violations(world, live_serve
                     args = world[p.obj] if p.obj else []
                     url = reverse(p.url_name, args=args) + p.query
                     response = page.goto(live_server.url + url)
-                    assert response is not None and response.status == 200, (p.label, url)
+                    assert response is not None and response.status == p.status, (p.label, url)
                     page.wait_for_load_state("networkidle")
                     for v in axe_violations(page):
                         entry = (p.label, size, url, v)
