@@ -733,6 +733,14 @@ class ChecklistForm(forms.Form):
             if row["verified"]:
                 self.fields[f"reason-{row['code']}"] = _short_text(f"{row['name']}：撤销原因")
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # the buttons and the list are no inputs of their own: their errors go on top
+        for name in ("verify", "withdraw", "provided"):
+            for error in self._errors.pop(name, []):
+                self.add_error(None, error)
+        return data
+
     @property
     def items(self) -> list[dict]:
         """The rows with their inputs: ``note`` (an item without an upload, not verified)

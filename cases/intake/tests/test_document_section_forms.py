@@ -224,3 +224,16 @@ def test_revoking_a_near_relative_entry_without_a_reason_is_refused_at_its_row(d
     assert response.status_code == 400 and "不能超过200个字" in response.content.decode()
     assert client.post(url, {"reason": "登记有误"}).status_code == 302
     assert not NearRelative.objects.get(pk=entry.pk).active
+
+
+def test_withdrawing_an_item_that_was_never_verified_is_refused_on_top(demo, client):
+    clerk = demo.user("clerk")
+    case = application(clerk)
+    client.force_login(clerk)
+    response = client.post(
+        reverse("cases:checklist", args=[case.pk]), {"withdraw": "hukou", "reason-hukou": "x"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert SUMMARY in html and "<li>该材料没有原件核验记录</li>" in html
+    assert not CaseEvent.objects.filter(case=case).exists()
