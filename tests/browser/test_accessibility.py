@@ -84,6 +84,8 @@ PAGES = [
     A11yPage("花名册", "clerk", "rosters:detail", "roster"),
     A11yPage("动态管理·到期复核", "clerk", "dynamic:due"),
     A11yPage("在册对象详情", "clerk", "recipients:detail", "recipient"),
+    A11yPage("急难救助", "clerk", "cases:emergency_list"),
+    A11yPage("急难救助·登记", "assistant", "cases:emergency_new"),
     A11yPage("异议处理", "clerk", "cases:notice_objections"),
     A11yPage("近亲属备案", "clerk", "cases:near_relatives"),
     A11yPage("民主评议", "clerk", "cases:panel_meetings"),
