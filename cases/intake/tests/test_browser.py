@@ -88,3 +88,35 @@ def test_a_refused_application_on_a_phone_opens_on_the_summary_that_leads_to_the
     summary.locator("a").first.click()
     assert page.evaluate("document.activeElement.id") == "id_members-0-id_number"
     assert page.input_value("#id_members-0-name") == "王德福"  # what was typed stays
+
+
+@pytest.mark.browser
+def test_a_clerk_records_an_original_on_a_phone_and_a_missing_note_is_shown_at_the_item(
+    transactional_db, demo, live_server, phone_page, login_as
+):
+    """The checklist follows the documents: an item without an upload is recorded as 原件已核验
+    with a note; without one the page opens on the summary, whose link leads to the note."""
+    case = application(demo.user("clerk"))
+    page = phone_page
+    login_as("clerk", page=page)
+    page.goto(f"{live_server.url}/cases/{case.pk}/intake/")
+    item = page.locator("[data-testid=checklist-hukou]")
+    assert "未提供" in item.inner_text()
+    item.locator("button[name=verify]").click()
+    page.wait_for_load_state()
+    summary = page.locator("[data-error-summary]")
+    assert "请填写核验说明" in summary.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    summary.locator("a").first.click()
+    assert page.evaluate("document.activeElement.id") == "checklist_note-hukou"
+    note = page.locator("#checklist_note-hukou")
+    assert note.get_attribute("aria-invalid") == "true"
+    assert case.checklist_entries.count() == 0  # nothing saved
+
+    note.fill("户口簿原件已核验，复印件存档")
+    page.locator("[data-testid=checklist-hukou] button[name=verify]").click()
+    page.wait_for_load_state()
+    verified = page.locator("[data-testid=verified-hukou]").inner_text()
+    assert "原件已核验" in verified and "户口簿原件已核验，复印件存档" in verified
+    assert page.locator("#checklist_reason-hukou").is_visible()  # it can be withdrawn
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
