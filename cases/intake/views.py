@@ -343,7 +343,7 @@ def checklist(request, pk: int):
     if form.is_valid():
         data, actor, client = form.cleaned_data, request.user, _client(request)
         if code := data["verify"]:
-            with errors_at_fields(form, rename={"note": f"note-{code}", "item": f"note-{code}"}):
+            with errors_at_fields(form, rename={"note": f"note-{code}", "item": "__all__"}):
                 application_services.checklist_verify_original(
                     case=case,
                     actor=actor,
@@ -354,9 +354,7 @@ def checklist(request, pk: int):
                 messages.success(request, _checklist_saved(case, "已记录原件核验"))
                 return redirect(_intake_url(case, "documents"))
         elif code := data["withdraw"]:
-            with errors_at_fields(
-                form, rename={"reason": f"reason-{code}", "item": f"reason-{code}"}
-            ):
+            with errors_at_fields(form, rename={"reason": f"reason-{code}", "item": "__all__"}):
                 application_services.checklist_withdraw_verification(
                     case=case,
                     actor=actor,

@@ -197,7 +197,8 @@ def test_a_recorded_original_cannot_be_recorded_twice(demo, client):
     response = client.post(
         reverse("cases:checklist", args=[case.pk]), {"verify": "hukou", "note-hukou": "再次"}
     )
-    assert response.status_code == 400 and "已记录原件核验" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 400 and "<li>“居民户口簿”已记录原件核验</li>" in html
     assert CaseEvent.objects.filter(case=case, transition=VERIFY_ORIGINAL).count() == 1
 
 
