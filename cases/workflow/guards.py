@@ -32,7 +32,16 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-@guard("申请家庭尚未登记申请人")
+def _applicant_reason(case) -> str:
+    emergency = (
+        getattr(case, "emergency", None) if case.workflow == WorkflowKind.TEMPORARY else None
+    )
+    if emergency is not None and emergency.identity_pending:
+        return "当事人身份待核：请先核实并登记身份证号"
+    return "申请家庭尚未登记申请人"
+
+
+@guard(_applicant_reason)
 def has_applicant(case) -> bool:
     return case.applicant_id is not None
 

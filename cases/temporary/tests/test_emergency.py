@@ -236,3 +236,63 @@ def test_skipped_steps_follow_the_county_policy(demo):
     steps = [s.step for s in skipped_steps(case.policy)]
     assert steps == ["经济状况核对", "公示"]
     assert available_transitions  # the page reads the same policy
+
+
+def test_a_pending_identity_is_the_reason_the_file_cannot_go_on(demo):
+    from cases.workflow.services import case_transition
+
+    case = register(demo, pending=True, user="clerk")
+    case.documents_complete = True
+    case.save(update_fields=["documents_complete"])
+    grant(demo, case, amount="500")  # help first, whatever the identity
+    with pytest.raises(ValidationError) as exc:
+        case_transition(case=case, name="accept", actor=demo.user("clerk"), opinion="")
+    assert "当事人身份待核" in " ".join(exc.value.messages)
+    services.emergency_identify(
+        case=case, actor=demo.user("clerk"), id_number=make_id_number(birth=D(1960, 1, 1))
+    )
+    case.refresh_from_db()
+    case_transition(case=case, name="accept", actor=demo.user("clerk"), opinion="")
+    assert case.state == CaseState.ACCEPTED
+    clock = CaseClock.objects.get(case=case)
+    assert clock.step_kind == StepKind.EMERGENCY_FILE  # the paperwork clock runs on
+
+
+def _to_review(demo, case):
+    from cases.workflow.tests.helpers import go
+
+    case.refresh_from_db()  # the grants set the amount
+    case.documents_complete = True
+    case.save(update_fields=["documents_complete"])
+    go(case, "accept", "clerk")
+    go(case, "start_investigation", "clerk")
+    case.survey_status = "complete"
+    go(case, "finish_investigation", "clerk")
+    assert case.state == CaseState.REVIEW
+
+
+def test_the_file_is_completed_by_the_township_with_the_granted_amount(demo):
+    from cases.workflow.tests.helpers import go
+
+    case = register(demo, user="clerk")
+    grant(demo, case, "assistant", body="village", amount="1000")
+    grant(demo, case, "clerk", body="township", amount="2000")
+    _to_review(demo, case)
+    case.refresh_from_db()
+    assert case.monthly_amount == Decimal("3000")
+    assert go(case, "confirm", "approver") == CaseState.CONFIRMED  # village + township ≤ 3000
+    clock = CaseClock.objects.get(case=case)
+    assert clock.stopped_on is not None and clock.on_time
+
+
+def test_a_county_grant_sends_the_file_to_the_county(demo):
+    from cases.workflow.tests.helpers import go
+
+    case = register(demo, user="clerk")
+    grant(demo, case, "supervisor", body="county", amount="4000")
+    _to_review(demo, case)
+    case.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        go(case, "confirm", "approver")
+    assert "须报县审批" in " ".join(exc.value.messages)
+    assert go(case, "refer_to_county", "clerk") == CaseState.COUNTY_REVIEW
