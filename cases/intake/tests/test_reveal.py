@@ -114,6 +114,20 @@ def test_id_numbers_are_masked_by_default_in_the_api_and_on_the_page(demo, clien
     assert not DataReveal.objects.exists()
 
 
+def test_the_case_page_and_near_relative_page_offer_the_logged_reveal(demo, client):
+    case = make_case(demo.gushu)
+    member = case.applicant
+    client.force_login(demo.user("clerk"))
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'hx-post="/cases/members/{member.pk}/id-number/"' in page
+    assert f'id="idn-member-{member.pk}"' in page and f'hx-target="#idn-member-{member.pk}"' in page
+    client.force_login(demo.user("assistant"))
+    response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/id-number/" not in page and member.id_number not in page
+
+
 def test_the_reveal_button_renders_masked_and_points_at_the_logged_reveal(demo, rf):
     member = make_case(demo.gushu).applicant
     request = rf.get("/")
