@@ -13,6 +13,9 @@ from django.core.exceptions import ValidationError
 
 from funds.standards.calculators import round_amount, yuan
 
+#: The assistance type an emergency (急难型) is registered under (relief/assistance_types.py).
+EMERGENCY_TYPE_CODE = "temp_emergency"
+
 VILLAGE, TOWNSHIP, COUNTY = "village", "township", "county"
 TIER_LABELS = {VILLAGE: "村级救急难互助金", TOWNSHIP: "乡镇(街道)", COUNTY: "县民政局"}
 TIER_ORDER = (VILLAGE, TOWNSHIP, COUNTY)

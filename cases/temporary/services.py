@@ -40,14 +40,19 @@ from cases.models import (
 from cases.rules import open_cases_by_id_number
 from cases.states import ENDED_STATES
 from cases.temporary.hooks import emergency_grant_recorded
-from cases.temporary.rules import TIER_LABELS, VILLAGE, may_decide, parse_amount, tier_for
+from cases.temporary.rules import (
+    EMERGENCY_TYPE_CODE,
+    TIER_LABELS,
+    VILLAGE,
+    may_decide,
+    parse_amount,
+    tier_for,
+)
 from cases.workflow.services import case_log_event
 from funds.standards.calculators import yuan
 from relief.models import AssistanceType, Region, Role, User
 from relief.policy import Policy, policy_for
 
-#: The assistance type an emergency is registered under (relief/assistance_types.py).
-EMERGENCY_TYPE_CODE = "temp_emergency"
 REGISTER_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
 GRANT_ROLES = (
     Role.VILLAGE_ASSISTANT,

@@ -71,7 +71,7 @@ def check_returned(case) -> bool:
 
 @guard("核对报告尚未返回")
 def check_returned_unless_short(case) -> bool:
-    return case.short_route or case.check_status == "returned"
+    return case.skips("check") or case.check_status == "returned"
 
 
 @guard("入户调查尚未完成（需至少两名调查人签字）")
@@ -192,16 +192,16 @@ def evaluation_possible(case) -> bool:
 
 @guard(
     lambda case: (
-        "本类救助不进行结果公示" if case.short_route else "按政策已在确认前公示，无需结果公示"
+        "本类救助不进行结果公示" if case.skips("notice") else "按政策已在确认前公示，无需结果公示"
     )
 )
 def notice_after_confirmation(case) -> bool:
-    return not case.short_route and case.policy.notice_timing == "after"
+    return not case.skips("notice") and case.policy.notice_timing == "after"
 
 
 @guard("按政策确认后须先进行结果公示")
 def no_result_notice(case) -> bool:
-    return case.short_route or case.policy.notice_timing == "before"
+    return case.skips("notice") or case.policy.notice_timing == "before"
 
 
 @guard("复核案件的决定直接变更在册对象，无需纳入发放")

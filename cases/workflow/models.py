@@ -11,6 +11,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 
 from cases import access, rules
 from cases.states import INVESTIGATION_STATES, PRE_DECISION_STATES, CaseState, WorkflowKind
+from cases.temporary.rules import EMERGENCY_TYPE_CODE
 from cases.workflow import guards as g
 from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Region, User
@@ -143,6 +144,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
             self.purpose == Case.Purpose.REVIEW
         )
 
+    @property
+    def is_emergency(self) -> bool:
+        """急难型临时救助 (cases.temporary): help first, the file completed after."""
+        return self.assistance_type.code == EMERGENCY_TYPE_CODE
+
+    def skips(self, step: str) -> bool:
+        """Whether the case skips ``step`` ("check", "evaluation" or "notice"): 急难型 by the
+        county's policy (``emergency_skip_<step>``), the other short-route cases always."""
+        if self.is_emergency and self.purpose == Case.Purpose.APPLICATION:
+            return bool(self.policy[f"emergency_skip_{step}"])
+        return self.short_route
+
     def is_recused(self, user) -> bool:
         """Whether ``user`` must stay out of this case (cases.rules.is_recused)."""
         return rules.is_recused(self, user)
@@ -160,13 +173,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- Next-state rules (the route follows the policy snapshot) -----------------------
     def _after_acceptance(self) -> str:
-        # Room for the 急难型 fast path (help first, paperwork after): it will be a
-        # transition of its own out of DRAFT/ACCEPTED for workflow "temporary".
-        if self.short_route:
+        # 急难型 helps first (cases.temporary: the grants and their clock run from the
+        # registration); its file then skips the steps its county's policy lets it skip.
+        if self.skips("check"):
             return CaseState.VISITING
         return CaseState.INVESTIGATING if self.policy.parallel_check_visit else CaseState.CHECKING
 
     def _after_investigation(self) -> str:
+        if self.is_emergency:
+            if not self.skips("evaluation"):
+                return CaseState.EVALUATING
+            return self._after_evaluation()
         if self.short_route:
             return CaseState.REVIEW
         if self.policy.evaluation_mode == "always":
@@ -174,6 +191,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self._after_evaluation()
 
     def _after_evaluation(self) -> str:
+        if self.is_emergency and self.skips("notice"):
+            return CaseState.REVIEW
         if self.is_decided:
             return CaseState.RESULT_NOTICE
         return CaseState.PRE_NOTICE if self.policy.notice_timing == "before" else CaseState.REVIEW

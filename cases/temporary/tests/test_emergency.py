@@ -296,3 +296,45 @@ def test_a_county_grant_sends_the_file_to_the_county(demo):
         go(case, "confirm", "approver")
     assert "须报县审批" in " ".join(exc.value.messages)
     assert go(case, "refer_to_county", "clerk") == CaseState.COUNTY_REVIEW
+
+
+def _county_sets(demo, key, value):
+    PolicySetting.objects.create(
+        region=demo.county, key=key, value=value, effective_from=D(2020, 1, 1)
+    )
+
+
+def test_a_county_that_keeps_the_check_and_the_evaluation_routes_the_file_through_them(demo):
+    from cases.workflow.tests.helpers import go
+
+    _county_sets(demo, "emergency_skip_check", False)
+    _county_sets(demo, "emergency_skip_evaluation", False)
+    case = register(demo, user="clerk")
+    grant(demo, case, amount="500")
+    case.refresh_from_db()
+    case.documents_complete = True
+    case.save(update_fields=["documents_complete"])
+    go(case, "accept", "clerk")
+    assert go(case, "start_investigation", "clerk") in (CaseState.CHECKING, CaseState.INVESTIGATING)
+    case.survey_status, case.check_status = "complete", "returned"
+    if case.state == CaseState.CHECKING:
+        go(case, "finish_check", "clerk")
+    assert go(case, "finish_investigation", "clerk") == CaseState.EVALUATING
+    assert go(case, "finish_evaluation", "clerk") == CaseState.REVIEW  # the notice is skipped
+    from cases.temporary.selectors import skipped_steps
+
+    assert [s.step for s in skipped_steps(case.policy)] == ["公示"]
+
+
+def test_with_all_steps_skipped_the_file_goes_from_the_visit_to_the_decision(demo):
+    from cases.workflow.tests.helpers import go
+
+    case = register(demo, user="clerk")
+    grant(demo, case, amount="500")
+    case.refresh_from_db()
+    case.documents_complete = True
+    case.save(update_fields=["documents_complete"])
+    go(case, "accept", "clerk")
+    assert go(case, "start_investigation", "clerk") == CaseState.VISITING
+    case.survey_status = "complete"
+    assert go(case, "finish_investigation", "clerk") == CaseState.REVIEW
