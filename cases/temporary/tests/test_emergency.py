@@ -338,3 +338,21 @@ def test_with_all_steps_skipped_the_file_goes_from_the_visit_to_the_decision(dem
     assert go(case, "start_investigation", "clerk") == CaseState.VISITING
     case.survey_status = "complete"
     assert go(case, "finish_investigation", "clerk") == CaseState.REVIEW
+
+
+def test_the_daily_scan_marks_an_unhelped_emergency_overdue_by_the_hour(demo, travel):
+    from cases.clocks.services import scan_deadlines
+
+    start = datetime.datetime(2026, 3, 6, 22, 30, tzinfo=BJ)  # Friday night
+    travel(start)
+    case = register(demo)
+    travel(datetime.datetime(2026, 3, 7, 19, 0, tzinfo=BJ))  # Saturday, 20.5 hours later
+    assert scan_deadlines().step_due_soon_marked == 1
+    travel(datetime.datetime(2026, 3, 7, 22, 31, tzinfo=BJ))  # across midnight and a weekend day
+    assert scan_deadlines().step_overdue_marked == 1
+    clock = CaseClock.objects.get(case=case)
+    assert clock.step_overdue and clock.step_kind == StepKind.EMERGENCY_HELP
+    # help comes late: the help step is over and the paperwork clock starts (Mon–Fri)
+    grant(demo, case, amount="300")
+    clock.refresh_from_db()
+    assert not clock.step_overdue and clock.step_due == D(2026, 3, 13)
