@@ -95,6 +95,9 @@ PAGES = [
     A11yPage("整改", "supervisor", "review:rectifications"),
     A11yPage("投诉举报", "supervisor", "review:complaints"),
     A11yPage("系统管理", "admin", "manage:index"),
+    A11yPage("用户管理", "admin", "manage:users"),
+    A11yPage("工作日历", "admin", "manage:calendar"),
+    A11yPage("长期公示", "clerk", "publicity:villages"),
     A11yPage("404 页面", "clerk", "cases:detail", "missing", status=404),
     A11yPage("403 页面", "clerk", "manage:index", status=403),
 ]
