@@ -155,9 +155,17 @@ def _insert_change_lines_sql(run: RosterRun, window: Window) -> int:
     already_join, already = "", "0"
     if window.locked_run_ids:
         params.update(next=window.next_month, watermark=window.watermark)
-        new_changes = """
+        # Changes recorded since the latest locked computation, of this run's township and
+        # type only (the ids above the watermark by the primary key, each joined to its
+        # recipient): a province-wide log's other townships are never read.
+        recent = """SELECT c.recipient_id, c.effective_month
+                       FROM funds_recipientchange c
+                       JOIN funds_recipient cr ON cr.id = c.recipient_id
+                      WHERE c.id > %(watermark)s AND cr.township_id = %(township)s
+                        AND cr.assistance_type_id = %(type)s"""
+        new_changes = f"""
             LEFT JOIN (SELECT recipient_id, min(effective_month) AS e
-                       FROM funds_recipientchange WHERE id > %(watermark)s
+                       FROM ({recent}) rc
                        GROUP BY recipient_id) nc ON nc.recipient_id = r.id"""
         start = "GREATEST(r.first_month, LEAST(%(next)s::date, COALESCE(nc.e, %(next)s::date)))"
         since, runs = already_runs(run, window)
@@ -168,14 +176,13 @@ def _insert_change_lines_sql(run: RosterRun, window: Window) -> int:
             # Only months before the next one can have been paid (a roster of month X has
             # lines up to X), and only recipients with a change recorded since the latest
             # locked computation reach back that far: a few lines, found by index.
-            already_join = """
+            already_join = f"""
             LEFT JOIN (SELECT l.recipient_id, l.month, sum(l.amount) AS total
                        FROM funds_rosterline l
                        WHERE l.run_id = ANY(%(already_runs)s) AND l.source = 'changes'
                          AND l.month >= %(since)s AND l.month < %(next)s
-                         AND l.recipient_id IN (SELECT recipient_id FROM funds_recipientchange
-                                                WHERE id > %(watermark)s
-                                                  AND effective_month < %(next)s)
+                         AND l.recipient_id IN (SELECT rc.recipient_id FROM ({recent}) rc
+                                                WHERE rc.effective_month < %(next)s)
                        GROUP BY l.recipient_id, l.month) pa
                    ON pa.recipient_id = mo.id AND pa.month = mo.m"""
             already = "COALESCE(pa.total, 0)"
