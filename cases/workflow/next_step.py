@@ -91,7 +91,7 @@ def _facts_waiting(case: Case) -> list[Waiting]:
     if case.state not in FACTS_PENDING_STATES or case.state == CaseState.ACCEPTED:
         return []
     waiting = []
-    if not case.short_route:
+    if not case.skips("check"):
         if case.check_status == "":
             waiting.append(
                 Waiting(

@@ -288,7 +288,7 @@ def _auto_compute(case: Case, actor: User) -> None:
     if case.assistance_type.workflow not in (WorkflowKind.DIBAO, WorkflowKind.TEKUN):
         return
     if case.survey_status != "complete" or (
-        not case.short_route and case.check_status != "returned"
+        not case.skips("check") and case.check_status != "returned"
     ):
         return
     try:
