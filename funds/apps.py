@@ -28,6 +28,13 @@ class FundsConfig(AppConfig):
 
         # A case entering 发放中 registers its household; a revocation stops it.
         case_transitioned.connect(on_case_transitioned, dispatch_uid="funds_recipient_register")
+        # A county correction of a case's amount (依法纠正) is the recipient's signed change.
+        from cases.workflow.hooks import case_amount_changed
+        from funds.recipients.receivers import on_case_amount_changed
+
+        case_amount_changed.connect(
+            on_case_amount_changed, dispatch_uid="funds_recipient_amount_corrected"
+        )
         # After registration: the review schedule; a confirmed review changes the register.
         from funds.dynamic.services import on_review_transitioned
 

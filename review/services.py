@@ -23,6 +23,7 @@ from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
 from cases.access import case_require_actor
 from cases.models import Case, CaseEvent, CaseState
 from cases.states import CONFIRMED_STATES, PRE_DECISION_STATES
+from cases.workflow.hooks import case_amount_changed
 from cases.workflow.services import case_log_event, case_transition
 from relief.delegation import delegation_change_status
 from relief.models import Delegation, DelegationEvent, Notification, Region, Role, User
@@ -715,7 +716,8 @@ def correction_change_amount(
     client_address: str | None = None,
 ) -> AmountChange:
     """依法纠正 of the monthly amount from a date: an AmountChange record, the case's amount,
-    and a CaseEvent in the case's log, in one transaction."""
+    a CaseEvent in the case's log and (through ``cases.workflow.hooks.case_amount_changed``)
+    the recipient register's signed change, in one transaction."""
     _require_supervisor(actor)
     _require_county_of(actor, case.township_id)
     errors = {}
@@ -775,6 +777,19 @@ def correction_change_amount(
     )
     Case.objects.filter(pk=locked.pk).update(monthly_amount=new_amount, updated_at=timezone.now())
     case.monthly_amount = new_amount
+    locked.monthly_amount = new_amount
+    # The register of recipients (funds) records the new amount as a signed change in this
+    # transaction; a refusal there rolls the correction back with its message.
+    case_amount_changed.send(
+        sender=AmountChange,
+        case=locked,
+        event=event,
+        actor=actor,
+        old_amount=old,
+        new_amount=new_amount,
+        effective_from=effective_from,
+        reason=f"县级依法纠正救助金额：{reasons}（法律依据：{legal_basis}）",
+    )
     notify_township(
         locked.township_id,
         verb=f"县民政局依法纠正案件{locked.number}的救助金额为{new_amount}元（自{effective_from:%Y-%m-%d}起）",

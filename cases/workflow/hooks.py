@@ -28,3 +28,11 @@ class CasePanel:
 #: a live 失信记录 of a member of the household). receiver(sender, *, case, user, **kwargs)
 #: -> CasePanel | None; read only, never a write.
 case_page_panels = Signal()
+
+#: Sent inside the writing transaction when a signed decision changes a confirmed case's
+#: monthly amount from a date (the county's 依法纠正, review.services
+#: .correction_change_amount), after the case's amount and its CaseEvent are written, so the
+#: apps above cases (funds: the recipient register) follow without the sender importing them.
+#: receiver(sender, *, case, event, actor, old_amount, new_amount, effective_from, reason,
+#: **kwargs); an exception rolls the whole change back.
+case_amount_changed = Signal()
