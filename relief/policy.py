@@ -259,6 +259,16 @@ KEYS: tuple[PolicyKey, ...] = (
         maximum=60,
     ),
     PolicyKey(
+        "temp_other_limit_wd",
+        "其他(非急难型)临时救助办理时限",
+        "int",
+        12,
+        "seed 002",
+        unit="工作日",
+        minimum=1,
+        maximum=60,
+    ),
+    PolicyKey(
         "investigation_start_wd",
         "受理后启动调查时限",
         "int",

@@ -8,7 +8,8 @@ Rules encoded (every number from the case's policy snapshot, taken at 受理):
 - overall limit from 受理 to the decision: 低保 ``dibao_limit_delegated_wd`` when the
   township holds the power to confirm on the 受理 date, else ``dibao_limit_county_wd``
   [F §4(1), A Art.22]; 特困 ``tekun_township_wd + tekun_county_wd`` [C Art.13, 16];
-  临时救助 and the simple types ``temporary_limit_wd``;
+  other (non-急难型) 临时救助 ``temp_other_limit_wd`` (12, seed 002); 急难型 and the simple
+  types ``temporary_limit_wd``;
 - step limits: investigation starts within ``investigation_start_wd`` of 受理 [A Art.15],
   the check within ``check_start_wd`` of the request [A Art.17], the written refusal
   within ``refusal_notice_wd`` of the decision [A Art.21, C Art.18];
@@ -57,6 +58,8 @@ def overall_limit_wd(case: Case, accepted_on: datetime.date) -> int:
     workflow_kind = case.assistance_type.workflow
     if workflow_kind == WorkflowKind.TEKUN:
         return int(policy.tekun_township_wd) + int(policy.tekun_county_wd)
+    if workflow_kind == WorkflowKind.TEMPORARY and not case.is_emergency:
+        return int(policy.temp_other_limit_wd)
     if workflow_kind in (WorkflowKind.TEMPORARY, WorkflowKind.SIMPLE):
         return int(policy.temporary_limit_wd)
     if holds_power(case.township, case.assistance_type, accepted_on):
