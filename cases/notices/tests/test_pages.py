@@ -20,6 +20,7 @@ from cases.notices.models import BatchState, NoticeBatch, NoticeKind, Objection
 from cases.notices.services import batch_create, batch_publish
 from cases.workflow.tests.helpers import make_case, make_user
 from relief.models import Region, Role
+from tests.factories import CaseFactory, HouseholdFactory
 
 #: A Wednesday with working days around it (2026: no holiday that week).
 WEDNESDAY = datetime.datetime(2026, 3, 4, 9, 0, tzinfo=datetime.UTC)
@@ -286,3 +287,56 @@ def test_a_case_on_notice_links_to_its_batches(client, demo):
     assert f'href="{link}"' in page
     listing = client.get(link).content.decode()
     assert batch.number in listing and other.number not in listing
+
+
+@pytest.mark.django_db
+def test_a_batch_is_withdrawn_with_a_reason_before_its_start_only(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    later = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    _login(client, demo.user("clerk"))
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    batch = batch_publish(batch=_draft(demo, [later], starts_on=tomorrow), actor=demo.user("clerk"))
+    url = reverse("cases:notice_batch_withdraw", args=[batch.pk])
+    assert client.post(url, {"reason": "名单有误，重新核对后发布"}).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.state, batch.withdrawn_reason) == (
+        BatchState.WITHDRAWN,
+        "名单有误，重新核对后发布",
+    )
+
+    started = batch_publish(batch=_draft(demo, [case]), actor=demo.user("clerk"))
+    page = client.get(reverse("cases:notice_batch", args=[started.pk])).content.decode()
+    assert 'data-testid="withdraw-form"' not in page  # not offered once it has started
+    response = client.post(
+        reverse("cases:notice_batch_withdraw", args=[started.pk]), {"reason": "名单有误"}
+    )
+    assert response.status_code == 400
+    assert "公示已开始，不能撤回" in response.content.decode()
+    started.refresh_from_db()
+    assert started.state == BatchState.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_a_case_of_another_village_cannot_be_slipped_into_a_batch(client, demo):
+    here = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    other_village = Region.objects.filter(parent=demo.gushu).order_by("code")[1]
+    elsewhere = CaseFactory(
+        household=HouseholdFactory(village=other_village, township=demo.gushu),
+        documents_complete=True,
+        force_state=CaseState.PRE_NOTICE,
+    )
+    _login(client, demo.user("clerk"))
+    response = client.post(
+        reverse("cases:notice_batch_new"),
+        {
+            "village": here.village_id,
+            "kind": NoticeKind.PRE,
+            "cases": [here.pk, elsewhere.pk],
+            "starts_on": timezone.localdate().isoformat(),
+            "place": "公示栏",
+            "phone": "0555-6661234",
+        },
+    )
+    assert response.status_code == 400
+    assert 'data-testid="error-cases"' in response.content.decode()
+    assert not NoticeBatch.objects.exists()
