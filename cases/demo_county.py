@@ -17,10 +17,14 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
 
+from cases.clocks.services import clock_extend, scan_deadlines
+from cases.intake.services.amounts import tekun_assessment_save
 from cases.intake.services.application import application_create, checklist_update
 from cases.intake.services.checks import check_request, check_return
+from cases.intake.services.near_relatives import near_relative_register
 from cases.intake.services.survey import survey_save
-from cases.models import Case, CaseState, EconomicCheck, Member
+from cases.models import Case, CaseClock, CaseState, EconomicCheck, Member, NearRelative
+from cases.notices.models import NoticeKind
 from cases.notices.services import (
     batch_create,
     batch_publish,
@@ -30,7 +34,9 @@ from cases.notices.services import (
 )
 from cases.notices.tasks import close_due_batches
 from cases.rules import checklist_for_case
+from cases.states import WorkflowKind
 from cases.workflow.services import TransitionRefused, case_transition
+from funds.standards.demo import seed_standards
 from relief.models import AssistanceType, Region, Role, User
 
 DEMO_MARK = "演示"
@@ -117,6 +123,18 @@ def _id_number(birth: datetime.date, male: bool, seq: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+def _household(village: Region, n: int, type_code: str) -> dict:
+    """The household as stated at intake, with the account its payments go to (the register
+    checks the number's digit when the clerk enters it: funds/recipients/demo.py)."""
+    return {
+        "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
+        "hukou_type": "urban" if type_code == "dibao_urban" else "rural",
+        "phone": f"1390555{n:04d}",
+        "bank_name": "安徽当涂农村商业银行",
+        "bank_account": f"6228480555{n:08d}0",
+    }
+
+
 def _members(n: int, type_code: str) -> list[dict]:
     surname = SURNAMES[n % len(SURNAMES)]
     if type_code in ("orphan",):
@@ -187,9 +205,31 @@ def _try(case: Case, name: str, actors: _Actors, on: datetime.date, opinion: str
     return False
 
 
-def _facts(case: Case, actors: _Actors, on: datetime.date, n: int) -> None:
-    """The work a case waits for: the county's check report and the village survey."""
+def _facts(
+    case: Case, actors: _Actors, on: datetime.date, n: int, target: str | None = None
+) -> None:
+    """The work a case waits for: the county's check report and the village survey (and,
+    for 特困, the clerk's self-care assessment), after which the amount is computed."""
     clerk = actors.of(Role.TOWNSHIP_CLERK, case)
+    if (
+        case.assistance_type.workflow == WorkflowKind.TEKUN
+        and clerk is not None
+        and not hasattr(case, "tekun_assessment")
+    ):
+        tekun_assessment_save(
+            case=case,
+            actor=clerk,
+            data={
+                "can_eat": True,
+                "can_dress": n % 2 == 0,
+                "can_transfer": True,
+                "can_toilet": n % 3 != 0,
+                "can_walk_indoors": True,
+                "can_bathe": False,
+                "has_able_supporter": False,
+                "supporter_note": "无法定赡养人，子女均已去世",
+            },
+        )
     if case.check_status in ("", "none", None) and case.state in (
         CaseState.CHECKING,
         CaseState.INVESTIGATING,
@@ -210,8 +250,10 @@ def _facts(case: Case, actors: _Actors, on: datetime.date, n: int) -> None:
             report_file=_pdf(),
         )
         case.refresh_from_db()
-    if case.state in (CaseState.VISITING, CaseState.INVESTIGATING) and (
-        case.survey_status != "complete"
+    if (
+        case.state in (CaseState.VISITING, CaseState.INVESTIGATING)
+        and case.state != target
+        and case.survey_status != "complete"
     ):
         surveyor = actors.of(Role.VILLAGE_ASSISTANT, case) or clerk
         survey_save(
@@ -263,8 +305,16 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
         if case.state in (CaseState.CHECKING, CaseState.VISITING, CaseState.INVESTIGATING):
             if case.state == target:
                 return
-            _facts(case, actors, day, n)
+            _facts(case, actors, day, n, target)
         moved = False
+        if target == CaseState.EVALUATING and case.state == CaseState.PRE_NOTICE:
+            # 民主评议 is held when a notice meets an objection (policy on_objection): the
+            # objection is registered, the re-investigation finds it unfounded.
+            moved = _try(case, "raise_objection", actors, day, _exit_opinion(CaseState.OBJECTION))
+            if moved:
+                moved = _try(case, "finish_reinvestigation", actors, day, "复查核实，异议不成立")
+            if case.state == target:
+                return
         for name in FORWARD:
             if _try(case, name, actors, day, "情况属实，同意"):
                 moved = True
@@ -299,6 +349,10 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
     actors = _Actors()
     if Case.objects.filter(household__address__startswith=DEMO_MARK).exists():
         return 0
+    county = Region.objects.filter(level=Region.Level.COUNTY).order_by("code").first()
+    if county is not None:
+        # the amounts are computed as the facts come in: the standards must be there first
+        seed_standards(county)
     types = {t.code: t for t in AssistanceType.objects.filter(code__in=TYPE_CODES)}
     today = timezone.localdate()
     reached: Counter[str] = Counter()
@@ -312,20 +366,19 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
         village = villages[n % len(villages)]
         type_code = TYPE_CODES[(n // len(townships)) % len(TYPE_CODES)]
         target = TARGETS[(n + n // len(TARGETS)) % len(TARGETS)]
-        if target in _PAID and not type_code.startswith("dibao"):
-            # payment needs a computed monthly amount: the 低保 route computes it itself
+        if target in _PAID and not type_code.startswith(("dibao", "tekun")):
+            # payment needs a computed monthly amount: 低保 and 特困 compute it from the facts
             type_code = "dibao_urban" if n % 2 else "dibao_rural"
         start = today - datetime.timedelta(days=25 + (n * 7) % 50)
+        if target in _PAID:
+            # decided two or three months ago: on last month's roster too
+            start = today - datetime.timedelta(days=80 + (n * 7) % 30)
         try:
             case = application_create(
                 actor=clerk,
                 village=village,
                 assistance_type=types[type_code],
-                household={
-                    "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
-                    "hukou_type": "urban" if type_code == "dibao_urban" else "rural",
-                    "phone": f"1390555{n:04d}",
-                },
+                household=_household(village, n, type_code),
                 members=_members(n, type_code),
             )
             if target not in (CaseState.DRAFT, CaseState.AWAITING_DOCUMENTS):
@@ -347,6 +400,11 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
     for case in _seed_notices(actors, first=count, stdout=stdout):
         case.refresh_from_db()
         reached[case.state] += 1
+    for case in _seed_result_notices(actors, first=count + NOTICE_HOUSEHOLDS, stdout=stdout):
+        case.refresh_from_db()
+        reached[case.state] += 1
+    _seed_clocks(actors, stdout=stdout)
+    _seed_near_relative(actors, first=count + NOTICE_HOUSEHOLDS + RESULT_HOUSEHOLDS, stdout=stdout)
     if stdout is not None:
         summary = "，".join(f"{CaseState(s).label}{k}" for s, k in sorted(reached.items()))
         stdout.write(
@@ -381,11 +439,7 @@ def _seed_notices(actors: _Actors, *, first: int, stdout=None) -> list[Case]:
             actor=clerk,
             village=village,
             assistance_type=dibao,
-            household={
-                "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
-                "hukou_type": "rural",
-                "phone": f"1390555{n:04d}",
-            },
+            household=_household(village, n, "dibao_rural"),
             members=_members(n, "dibao_rural"),
         )
         codes = [r["code"] for r in checklist_for_case(case) if r["required"]]
@@ -444,3 +498,160 @@ def _seed_notices(actors: _Actors, *, first: int, stdout=None) -> list[Case]:
             f"{len(ready)} 户"
         )
     return ready
+
+
+#: 结果公示 (石桥镇: notice after confirmation, seed 002): households confirmed there, one
+#: batch that ran its period and was closed by the daily task (to 发放中), one on the wall.
+RESULT_VILLAGE = "340521103201"
+RESULT_HOUSEHOLDS = 4
+
+
+def _register(actors: _Actors, village: Region, n: int, type_code: str) -> Case | None:
+    """A demo household of ``village`` registered with its documents checked by the clerk."""
+    clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, village.parent_id))
+    if clerk is None:
+        return None
+    case = application_create(
+        actor=clerk,
+        village=village,
+        assistance_type=AssistanceType.objects.get(code=type_code),
+        household=_household(village, n, type_code),
+        members=_members(n, type_code),
+    )
+    codes = [r["code"] for r in checklist_for_case(case) if r["required"]]
+    checklist_update(
+        case=case, actor=clerk, provided=codes, notes=dict.fromkeys(codes, "原件已核验，复印件存档")
+    )
+    return case
+
+
+def _seed_result_notices(actors: _Actors, *, first: int, stdout=None) -> list[Case]:
+    village = Region.objects.filter(code=RESULT_VILLAGE).select_related("parent").first()
+    if village is None or village.parent is None:
+        return []
+    clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, village.parent_id))
+    if clerk is None:
+        return []
+    today = timezone.localdate()
+    confirmed = []
+    for i in range(RESULT_HOUSEHOLDS):
+        case = _register(actors, village, first + i, "dibao_rural")
+        if case is None:
+            continue
+        _drive(case, CaseState.CONFIRMED, actors, today - datetime.timedelta(days=45), first + i)
+        case.refresh_from_db()
+        if notice_kind_of(case) == NoticeKind.RESULT and case.state == CaseState.CONFIRMED:
+            confirmed.append(case)
+    if len(confirmed) < 2:
+        return confirmed
+    days = int(confirmed[0].policy.notice_days)
+    began = today - datetime.timedelta(days=days + 2)
+    ended = batch_create(
+        actor=clerk,
+        village=village,
+        kind=NoticeKind.RESULT,
+        cases=confirmed[:-1],
+        starts_on=began,
+        place=f"{village.name}村务公开栏",
+        phone="0555-6823456",
+        on=began,
+    )
+    ended = batch_publish(batch=ended, actor=clerk, on=began)
+    batch_upload_photo(batch=ended, actor=clerk, uploaded_file=_jpeg(first))
+    close_due_batches()
+    on_wall = batch_create(
+        actor=clerk,
+        village=village,
+        kind=NoticeKind.RESULT,
+        cases=confirmed[-1:],
+        starts_on=today,
+        place=f"{village.name}党群服务中心公示栏",
+        phone="0555-6823456",
+    )
+    batch_publish(batch=on_wall, actor=clerk)
+    if stdout is not None:
+        stdout.write(
+            f"演示结果公示：{village.name} 2 个批次（1 个期满转入发放，1 个公示中），"
+            f"{len(confirmed)} 户"
+        )
+    return confirmed
+
+
+def _seed_clocks(actors: _Actors, *, stdout=None) -> None:
+    """One running clock extended by the township's approver (A Art.22), then the daily
+    deadline scan, which marks the due-soon and overdue clocks and notifies."""
+    running = (
+        CaseClock.objects.filter(
+            stopped_on__isnull=True,
+            paused_at__isnull=True,
+            extended_wd=0,
+            case__household__address__startswith=DEMO_MARK,
+            case__state__in=(CaseState.REVIEW, CaseState.VISITING, CaseState.CHECKING),
+        )
+        .select_related("case")
+        .order_by("overall_due", "case_id")
+    )
+    for clock in running:
+        approver = actors.of(Role.TOWNSHIP_APPROVER, clock.case)
+        if approver is None:
+            continue
+        try:
+            clock_extend(
+                case=clock.case,
+                actor=approver,
+                extra_wd=min(5, clock.can_extend_by),
+                reason="申请人家庭成员在外地务工，收入证明需异地协查，延长办理时限",
+            )
+        except (ValidationError, TransitionRefused) as exc:
+            logger.debug("demo: no extension for %s: %s", clock.case.number, exc)
+            continue
+        break
+    scan_deadlines()
+    if stdout is not None:
+        clocks = CaseClock.objects.filter(case__household__address__startswith=DEMO_MARK)
+        stdout.write(
+            f"演示时限：临期 {clocks.filter(due_soon=True).count()} 件，"
+            f"超期 {clocks.filter(overdue=True).count()} 件，"
+            f"已延长 {clocks.filter(extended_wd__gt=0).count()} 件"
+        )
+
+
+def _seed_near_relative(actors: _Actors, *, first: int, stdout=None) -> Case | None:
+    """A Art.11: a village committee member's sister applies; the clerk registers the near
+    relative, and her open case is flagged at once (the county visits before confirmation)."""
+    village = Region.objects.filter(code=NOTICE_VILLAGE).select_related("parent").first()
+    if village is None or village.parent is None:
+        return None
+    clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, village.parent_id))
+    if clerk is None:
+        return None
+    case = _register(actors, village, first, "dibao_rural")
+    if case is None:
+        return None
+    start = timezone.localdate() - datetime.timedelta(days=12)
+    _drive(case, CaseState.VISITING, actors, start, first)
+    applicant = case.household.members.order_by("pk").first()
+    if (
+        applicant is None
+        or NearRelative.objects.filter(relative_id_number=applicant.id_number).exists()
+    ):
+        return None
+    near_relative_register(
+        actor=clerk,
+        data={
+            "township": village.parent,
+            "village": village,
+            "worker_name": "周建华",
+            "worker_position": NearRelative.Position.VILLAGE_COMMITTEE,
+            "relative_name": applicant.name,
+            "relative_id_number": applicant.id_number,
+            "relation": "姐妹",
+        },
+    )
+    case.refresh_from_db()
+    if stdout is not None:
+        stdout.write(
+            f"演示近亲属备案：{village.name}村委会成员周建华之姐妹 {applicant.name}，"
+            f"案件{case.number}" + ("已标记" if case.near_relative_flag else "未标记")
+        )
+    return case

@@ -1,57 +1,92 @@
-"""Demo standards for the demo county (relief/demo.py seeds regions and accounts first).
-Figures are illustrative, shaped like Anhui county rates."""
+"""``manage.py seed_demo`` step of funds: the demo county's standards (funds/standards/demo.py,
+seeded by the living demo county first), then, for the living demo, the register of the demo's
+cases in 发放中, a locked roster of 姑孰镇 for last month and for this month, and the 动态管理
+review schedules with a few open reviews — each through its services."""
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
-from funds.models import Area, LivingStandard, TekunStandard
-from funds.recipients.demo import seed_recipients
-from funds.rosters.demo import seed_rosters
+from django.db.models import Count
+from django.utils import timezone
+
+from funds.dynamic.demo import seed_dynamic
+from funds.recipients.demo import _demo_account, seed_recipients
+from funds.recipients.models import Recipient
+from funds.rosters import services as rosters
+from funds.rosters.demo import DEMO_TOWNSHIP, seed_rosters
+from funds.rosters.models import RosterRun, RunKind
+from funds.standards.demo import seed_standards
 from relief.demo import COUNTY
-from relief.models import Region
-
-STANDARDS = [
-    # effective_from, area, 低保标准, 特困基本生活标准, care self / partial / full
-    (datetime.date(2024, 7, 1), Area.URBAN, "820", "1066", "100", "330", "880"),
-    (datetime.date(2024, 7, 1), Area.RURAL, "750", "975", "100", "330", "880"),
-    (datetime.date(2025, 7, 1), Area.URBAN, "860", "1118", "110", "350", "920"),
-    (datetime.date(2025, 7, 1), Area.RURAL, "790", "1027", "110", "350", "920"),
-]
+from relief.models import AssistanceType, Region, Role, User
 
 
-def seed_standards(county) -> None:
-    for on, area, dibao, basic, c_self, c_partial, c_full in STANDARDS:
-        LivingStandard.objects.get_or_create(
-            county=county,
-            area=area,
-            effective_from=on,
-            defaults={
-                "monthly_amount": Decimal(dibao),
-                "document": f"当民〔{on.year}〕{on.month}号",
-            },
+def seed_accounts() -> int:
+    """The account each demo recipient's household stated at intake, entered by its
+    township's clerk (recipients registered by the 纳入发放 transition itself have none yet)."""
+    clerks = {
+        u.region_id: u
+        for u in User.objects.filter(role=Role.TOWNSHIP_CLERK, is_active=True).order_by("pk")
+    }
+    entered = 0
+    pending = Recipient.objects.filter(bank_account__isnull=True, case__isnull=False)
+    for recipient in pending.select_related("case__household", "case__applicant").order_by("pk"):
+        clerk = clerks.get(recipient.township_id)
+        if clerk is None or not recipient.case.household.bank_account:
+            continue
+        _demo_account(recipient, recipient.case, clerk)
+        entered += 1
+    return entered
+
+
+def seed_last_month_roster(*, stdout=None) -> RosterRun | None:
+    """Last month's regular roster of 姑孰镇 for its type with the most recipients then:
+    制表 and 复核 by the clerk, 审核锁定 by the approver (two-person rule). A month already
+    run is left as it is."""
+    township = Region.objects.filter(code=DEMO_TOWNSHIP).first()
+    clerk = User.objects.filter(username="clerk").first()
+    approver = User.objects.filter(username="approver").first()
+    if township is None or clerk is None or approver is None:
+        return None
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    top = (
+        Recipient.objects.filter(township=township, first_month__lte=month)
+        .values("assistance_type")
+        .annotate(n=Count("id"))
+        .order_by("-n", "assistance_type")
+        .first()
+    )
+    if top is None:
+        return None
+    atype = AssistanceType.objects.get(pk=top["assistance_type"])
+    existing = RosterRun.objects.filter(
+        township=township, month=month, assistance_type=atype, kind=RunKind.REGULAR
+    ).first()
+    if existing is not None:
+        return existing
+    run = rosters.roster_run_start(
+        township=township, month=month, assistance_type=atype, actor=clerk
+    )
+    run = rosters.roster_compute(run_id=run.pk)
+    rosters.roster_check(run=run, actor=clerk)
+    run = rosters.roster_lock(run=run, actor=approver)
+    if stdout is not None:
+        stdout.write(
+            f"发放花名册：{township.name}{month:%Y年%m月}{atype.name}已锁定，"
+            f"{run.bank_line_count}笔 {run.bank_amount}元"
         )
-        TekunStandard.objects.get_or_create(
-            county=county,
-            area=area,
-            effective_from=on,
-            defaults={
-                "basic_amount": Decimal(basic),
-                "care_self": Decimal(c_self),
-                "care_partial": Decimal(c_partial),
-                "care_full": Decimal(c_full),
-                "document": f"当民〔{on.year}〕{on.month}号",
-            },
-        )
+    return run
 
 
 def seed_demo(*, households: int = 0, stdout=None) -> None:
-    """``manage.py seed_demo`` step: the standards of the demo county, then (not for the bulk
-    benchmark rows, which have no signed log) the register of the demo's cases in 发放中 and
-    this month's locked roster of 姑孰镇, both through their services."""
+    """Not for the bulk benchmark rows (no signed log): only the standards then."""
     seed_standards(Region.objects.get(code=COUNTY[0]))
     if households:
         return
     seed_recipients(stdout=stdout)
+    seed_accounts()
+    seed_last_month_roster(stdout=stdout)
     seed_rosters(stdout=stdout)
+    clerk = User.objects.filter(username="clerk").first()
+    if clerk is not None:
+        seed_dynamic(actor=clerk)
