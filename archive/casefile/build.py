@@ -130,7 +130,7 @@ def build_case_file(
     html = render_to_string(TEMPLATE, context)
     images = {f"archive-doc:{s.number}": s for s in everything if s.kind == "image"}
     document = render_document(html, fetcher=ScanFetcher(images))
-    anchor_page = {}
+    anchor_page: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             anchor_page.setdefault(name, index)

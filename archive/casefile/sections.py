@@ -93,9 +93,8 @@ def event_rows(events: list[CaseEvent]) -> list[dict]:
 
 
 def notice_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
-    """Part 8: every notice the case was in and what happened to it. Today a notice is the
-    log's entry into a notice state (the case's ``notice_started_on`` is the latest one) and
-    the objection rows; a notice batch, when the project has one, is added here."""
+    """Part 8, the handling as signed in the case log: each entry into a notice state and
+    every objection, re-investigation and close step (the batches: ``notice_batches``)."""
     rows = []
     for e in events:
         if e.target_state in (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE):
@@ -104,6 +103,50 @@ def notice_rows(case: Case, events: list[CaseEvent]) -> list[dict]:
         elif e.transition in NOTICE_TRANSITIONS:
             rows.append({"kind": e.label, "event": e, "on": e.created_at.date().isoformat()})
     return rows
+
+
+#: What became of a case in a batch (``NoticeEntry.outcome``).
+ENTRY_OUTCOMES = {"": "公示中", "closed": "公示期满", "objection": "因异议退出公示"}
+
+
+def photo_title(batch_number: str) -> str:
+    """The title ``cases.notices.services.batch_upload_photo`` files the posting photo
+    under, in every case of the batch (a document of the case, so appended in part 12)."""
+    return f"公示张贴照片（{batch_number}）"
+
+
+def notice_batches(case: Case, scans: list[Scan]) -> dict:
+    """Part 8: every 公示 batch the case was in (number, kind, period, place, state, the
+    posting photo and where the file shows it, what became of the case in it) with the
+    objections to the case received in it, then objections received outside any batch."""
+    photos: dict[str, Scan] = {}
+    for scan in scans:
+        photos.setdefault(scan.document.title, scan)
+        photos.setdefault(f"sha256:{scan.document.sha256}", scan)
+    objections = list(
+        case.objections.select_related("recorded_by", "feedback_by").order_by("received_at", "pk")
+    )
+    by_batch: dict[int | None, list] = {}
+    for objection in objections:
+        by_batch.setdefault(objection.batch_id, []).append(objection)
+    batches = []
+    entries = case.notice_entries.select_related("batch", "batch__published_by").order_by(
+        "batch__starts_on", "batch__pk"
+    )
+    for entry in entries:
+        batch = entry.batch
+        photo = photos.get(f"sha256:{batch.photo_sha256}") if batch.photo_sha256 else None
+        batches.append(
+            {
+                "batch": batch,
+                "entry": entry,
+                "outcome": ENTRY_OUTCOMES.get(entry.outcome, entry.outcome),
+                "photo": photo or photos.get(photo_title(batch.number)),
+                "objections": by_batch.pop(batch.pk, []),
+            }
+        )
+    outside = [o for rows in by_batch.values() for o in rows]
+    return {"batches": batches, "objections_outside": outside}
 
 
 def county_actions(case: Case) -> dict:
@@ -179,6 +222,7 @@ def case_file_context(
         "checks": checks,
         "evaluation": event_rows(evaluation),
         "notice_rows": notice_rows(case, events),
+        "notices": notice_batches(case, scans),
         "signed": event_rows(events),
         "computation": computation,
         "county": county_actions(case),

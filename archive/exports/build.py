@@ -120,7 +120,7 @@ def export_build(job_id: int) -> ArchiveExport:
                     if case is None:
                         raise RightsChanged("导出期间申请人的权限已变更，有案件无权查看")
                     folder = f"{_safe(case.township.name)}/{_safe(case.village.name)}"
-                    applicant = case.applicant.name if case.applicant_id else ""
+                    applicant = case.applicant.name if case.applicant is not None else ""
                     try:
                         built, record = case_file_generate(
                             case=case, actor=user, generated_at=export.requested_at, export=export

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -35,7 +36,7 @@ def toc_entries(text: str) -> list[tuple[str, int]]:
     """'3. 家庭成员及经济状况 ..... 4' → ('3. 家庭成员及经济状况', 4)."""
     entries = []
     for line in text.splitlines():
-        m = re.match(r"^(\d+\. \S+?)\s*\.{3,}\s*(\d+)\s*$", line.strip())
+        m = re.match(r"^(\d+\. \S+?)\s*(?:\.{3,})?\s*(\d+)\s*$", line.strip())
         if m:
             entries.append((m.group(1), int(m.group(2))))
     return entries
@@ -202,3 +203,62 @@ def test_the_checklist_part_counts_an_upload_or_a_verified_original_as_present(d
     assert "已上传 1 份" in part
     assert f"原件已核验：{clerk}" in part and "户口簿原件已核验" in part
     assert part.count("未提供") == sum(1 for r in rows.values() if not r["provided"])
+
+
+def test_the_notice_part_lists_the_batches_the_photo_and_the_objections_with_feedback(demo):
+    from cases.models import CaseState
+    from cases.notices.models import NoticeKind
+    from cases.notices.services import (
+        batch_create,
+        batch_publish,
+        batch_upload_photo,
+        objection_feedback,
+        objection_record,
+    )
+    from cases.workflow.tests.helpers import make_case
+    from relief.models import Region
+
+    clerk = demo.user("clerk")
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_create(
+        actor=clerk,
+        village=Region.objects.get(pk=case.village_id),
+        kind=NoticeKind.PRE,
+        cases=[case],
+        starts_on=timezone.localdate(),
+        place="村委会公示栏",
+        phone="0555-1234567",
+    )
+    batch = batch_publish(batch=batch, actor=clerk)
+    wall = SimpleUploadedFile("wall.png", png_bytes((30, 90, 160)), content_type="image/png")
+    assert batch_upload_photo(batch=batch, actor=clerk, uploaded_file=wall) == 1
+    outcome = objection_record(
+        case=case, text="该户有经营性车辆未申报", actor=clerk, batch=batch, raised_by="张三"
+    )
+    objection = objection_feedback(
+        objection=outcome.objection, actor=clerk, feedback="经复查属实，已重新核算"
+    )
+    case.refresh_from_db()
+    built = build_case_file(case, archive_number="T-1", generated_at=timezone.localtime())
+    texts = pages_text(built.content)
+    part = "".join(texts[built.part_pages["notices"] - 1 : built.part_pages["review"] - 1])
+    part = part.replace("\n", "")
+    batch.refresh_from_db()
+    for expected in (
+        f"公示批次 {batch.number}",
+        "确认前公示",
+        f"{batch.starts_on:%Y年%-m月%-d日} 至 {batch.ends_on:%Y年%-m月%-d日}",
+        "村委会公示栏",
+        "因异议退出公示",
+        "该户有经营性车辆未申报",
+        "张三",
+        objection.get_status_display(),
+        "经复查属实，已重新核算",
+    ):
+        assert expected in part, expected
+    photo = next(s for s in built.scans if s.document.title == f"公示张贴照片（{batch.number}）")
+    assert f"见附件{photo.number}" in part
+    # The photo itself is a page of part 12, with its caption.
+    assert any(
+        f"附件{photo.number}" in t and "wall.png" in t for t in texts[built.part_pages["scans"] :]
+    )
