@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from archive.models import Document
-from archive.printforms.registry import form_in_pdf
-from archive.sniff import EXTENSIONS, LABELS, PDF, claimed_type, parse_error, sniff
+from archive.printforms.registry import form_in_file
+from archive.sniff import EXTENSIONS, LABELS, claimed_type, parse_error, sniff
 from relief.models import User
 
 UPLOAD_ROLES = (
@@ -83,14 +83,14 @@ def document_upload(
         content, content_type = read_checked_upload(uploaded_file, allowed=allowed)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages})
-    if content_type == PDF:
-        # A printed form signed and scanned back: its 表码 says which case and form it is.
-        found = form_in_pdf(content)
-        if found is not None:
-            spec, form_case_pk = found
-            if form_case_pk != case.pk:
-                raise ValidationError({"file": "该文书的表码属于另一案件，不能上传到本案件"})
-            kind, title = spec.kind, title or f"已签署{spec.title}"
+    # A printed form signed and scanned (or photographed) back: its 表码, in the text of a
+    # PDF or in the QR code of a scan or photo, says which case and form it is.
+    found = form_in_file(content, content_type)
+    if found is not None:
+        spec, form_case_pk = found
+        if form_case_pk != case.pk:
+            raise ValidationError({"file": "该文书的表码属于另一案件，不能上传到本案件"})
+        kind, title = spec.kind, title or f"已签署{spec.title}"
     digest = hashlib.sha256(content).hexdigest()
     doc = Document(
         case=case,

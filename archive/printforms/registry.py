@@ -13,6 +13,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from archive.models import Document
+from archive.sniff import JPEG, PDF, PNG
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ FORMS: tuple[FormSpec, ...] = (
 BY_SLUG = {f.slug: f for f in FORMS}
 BY_CODE = {f.code: f for f in FORMS}
 CODE_RE = re.compile(r"表码[:：]?\s*([A-Z]{3})-(\d{8})-([0-9A-F]{4})")
+#: The QR code holds the case page's address with the 表码 as its fragment: ``…#SQS-…``.
+QR_CODE_RE = re.compile(r"#([A-Z]{3})-(\d{8})-([0-9A-F]{4})$")
 
 
 def _check(code: str, case_pk: int) -> str:
@@ -54,7 +57,11 @@ def form_code(spec: FormSpec, case_pk: int) -> str:
 
 def find_form_code(text: str) -> tuple[FormSpec, int] | None:
     """The first valid 表码 in ``text``: (form, case id), or None."""
-    for match in CODE_RE.finditer(text or ""):
+    return _first_valid(CODE_RE.finditer(text or ""))
+
+
+def _first_valid(matches) -> tuple[FormSpec, int] | None:
+    for match in matches:
         code, case_pk, check = match.group(1), int(match.group(2)), match.group(3)
         spec = BY_CODE.get(code)
         if spec is not None and hmac.compare_digest(check, _check(code, case_pk)):
@@ -74,4 +81,63 @@ def form_in_pdf(content: bytes) -> tuple[FormSpec, int] | None:
         text = "\n".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
     except Exception:  # pypdf raises many kinds on a damaged file; then there is no code
         return None
-    return find_form_code(text)
+    found = find_form_code(text)
+    if found is None:  # an image-only scan (no text layer): the QR code of its page images
+        found = _form_in_pdf_images(reader)
+    return found
+
+
+#: Scans are decoded at most this large (longest side, pixels): a QR code printed 25 mm wide
+#: is still ~200 px there, and a 600-dpi photo would otherwise cost seconds to decode.
+QR_MAX_SIDE = 2400
+#: Images per page looked at in an image-only PDF (a scanner writes one per page).
+IMAGES_READ = 2
+
+
+def form_in_image(content: bytes) -> tuple[FormSpec, int] | None:
+    """(form, case id) from the QR code of a JPEG/PNG photo or scan of a printed form,
+    or None when the image holds no QR code with a valid 表码."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            return _form_in_pil(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
+def _form_in_pil(image) -> tuple[FormSpec, int] | None:
+    import zxingcpp  # imported late: only uploads need the decoder
+    from PIL import ImageOps
+
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    image = ImageOps.exif_transpose(image).convert("L")  # a phone's photo, turned upright
+    if max(image.size) > QR_MAX_SIDE:
+        image.thumbnail((QR_MAX_SIDE, QR_MAX_SIDE))
+    for result in zxingcpp.read_barcodes(image, formats=qr_only):
+        found = _first_valid(QR_CODE_RE.finditer(result.text.strip()))
+        if found is not None:
+            return found
+    return None
+
+
+def _form_in_pdf_images(reader: PdfReader) -> tuple[FormSpec, int] | None:
+    try:
+        for page in reader.pages[:PAGES_READ]:
+            for picture in list(page.images)[:IMAGES_READ]:
+                found = _form_in_pil(picture.image)
+                if found is not None:
+                    return found
+    except Exception:  # a damaged image stream inside the PDF: no code
+        return None
+    return None
+
+
+def form_in_file(content: bytes, content_type: str) -> tuple[FormSpec, int] | None:
+    """(form, case id) of an uploaded PDF (its text, else its page images' QR code) or
+    JPEG/PNG (its QR code), or None."""
+    if content_type == PDF:
+        return form_in_pdf(content)
+    if content_type in (JPEG, PNG):
+        return form_in_image(content)
+    return None

@@ -7,10 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import Http404
 
 from archive.models import Document
-from archive.printforms.registry import form_in_pdf
+from archive.printforms.registry import form_in_file
 from archive.selectors import archive_case_get_for_user
 from archive.services import document_upload, read_checked_upload
-from archive.sniff import PDF
 from cases.models import Case
 from relief.models import User
 
@@ -27,10 +26,13 @@ def signed_form_upload(
         content, content_type = read_checked_upload(uploaded_file)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages})
-    found = form_in_pdf(content) if content_type == PDF else None
+    found = form_in_file(content, content_type)
     if found is None:
         raise ValidationError(
-            {"file": "未能在文件中识别表码：请上传系统打印的文书的PDF扫描件，或在案件页按类别上传"}
+            {
+                "file": "未能在文件中识别表码：请上传系统打印的文书的扫描件或照片"
+                "（表码或二维码须清晰完整），或在案件页按类别上传"
+            }
         )
     spec, case_pk = found
     if case is not None and case.pk != case_pk:

@@ -1,15 +1,21 @@
 import io
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
+import segno
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
 
 from archive.models import Document
-from archive.printforms.registry import BY_SLUG, FORMS, find_form_code, form_code
+from archive.printforms.registry import BY_SLUG, FORMS, find_form_code, form_code, form_in_file
 from archive.printforms.render import form_context, qr_data_uri, render_form_pdf
-from archive.tests.helpers import full_case, pdf_bytes, upload
+from archive.sniff import PNG
+from archive.tests.helpers import full_case, pdf_bytes, png_bytes, upload
 from cases.intake.tests.helpers import application
 from cases.models import Survey
 
@@ -118,3 +124,73 @@ def test_the_case_page_links_to_the_case_file_and_the_forms(demo, client):
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert reverse("casefile:pdf", args=[case.pk]) in page
     assert reverse("casefile:forms", args=[case.pk]) in page
+
+
+def form_as_image(case, slug: str, *, fmt: str = "png", dpi: int = 150) -> bytes:
+    """Page 1 of the printed form as a scanner or phone would give it: pixels only, no text
+    layer (rendered by pdftoppm from poppler-utils, installed by ``make setup``)."""
+    pdf = render_form_pdf(case, BY_SLUG[slug], case_url="http://testserver/cases/1/")
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder, "form.pdf"), Path(folder, "page")
+        source.write_bytes(pdf)
+        command = ["pdftoppm", "-f", "1", "-l", "1", "-r", str(dpi), "-png", "-singlefile"]
+        subprocess.run([*command, str(source), str(target)], capture_output=True, check=True)
+        pixels = Path(folder, "page.png").read_bytes()
+    if fmt == "png":
+        return pixels
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(pixels)).convert("RGB").save(buffer, format=fmt.upper(), quality=85)
+    return buffer.getvalue()
+
+
+def test_a_signed_form_photographed_or_scanned_to_an_image_is_matched_by_its_qr_code(demo, client):
+    case = full_case(demo, scans=False)
+    client.force_login(demo.user("clerk"))
+    url = reverse("casefile:forms_upload", args=[case.pk])
+    png = form_as_image(case, "authorisation")
+    assert form_in_file(png, PNG) == (BY_SLUG["authorisation"], case.pk)
+    response = client.post(url, {"file": SimpleUploadedFile("scan.png", png)}, follow=True)
+    assert "已识别并归档" in response.content.decode()
+    doc = Document.objects.get(case=case, kind=Document.Kind.AUTHORISATION)
+    assert doc.title == "已签署家庭经济状况核对授权书" and doc.content_type == PNG
+
+    # A phone photo: JPEG, turned sideways, smaller, filed as an ordinary document.
+    photo = Image.open(io.BytesIO(form_as_image(case, "pledge", fmt="jpeg"))).rotate(
+        90, expand=True
+    )
+    photo.thumbnail((1400, 1400))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=80)
+    doc = upload(case, demo.user("clerk"), "IMG_0001.jpg", buffer.getvalue(), kind="other")
+    assert doc.kind == Document.Kind.PLEDGE and doc.title == "已签署守信承诺书"
+
+    # A scanner's image-only PDF (one JPEG per page, no text layer).
+    page = Image.open(io.BytesIO(form_as_image(case, "review", fmt="jpeg")))
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", resolution=150)
+    assert "表码" not in text_of(buffer.getvalue())
+    response = client.post(
+        url, {"file": SimpleUploadedFile("scan.pdf", buffer.getvalue())}, follow=True
+    )
+    assert "已识别并归档" in response.content.decode()
+    assert Document.objects.filter(case=case, kind=Document.Kind.REVIEW_FORM).exists()
+
+
+def test_an_image_of_another_cases_form_or_without_a_qr_code_is_refused(demo, client):
+    case = full_case(demo, scans=False)
+    other = full_case(demo, scans=False, name="赵大")
+    client.force_login(demo.user("clerk"))
+    url = reverse("casefile:forms_upload", args=[case.pk])
+    foreign = form_as_image(other, "pledge", fmt="jpeg")
+    page = client.post(url, {"file": SimpleUploadedFile("a.jpg", foreign)}, follow=True)
+    assert "属于另一案件" in page.content.decode()
+    plain = png_bytes((200, 200, 200))
+    page = client.post(url, {"file": SimpleUploadedFile("b.png", plain)}, follow=True)
+    assert "未能在文件中识别表码" in page.content.decode()
+    # A QR code with a forged check digit is not a form.
+    real = form_code(BY_SLUG["pledge"], case.pk)
+    forged = real[:-4] + ("0000" if not real.endswith("0000") else "FFFF")
+    buffer = io.BytesIO()
+    segno.make(f"http://testserver/cases/1/#{forged}", error="m").save(buffer, kind="png", scale=6)
+    assert form_in_file(buffer.getvalue(), PNG) is None
+    assert not Document.objects.filter(case__in=[case, other]).exists()
