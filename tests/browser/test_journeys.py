@@ -128,7 +128,9 @@ def register(page, base: str, *, village, name: str, id_no: str, address: str) -
     shot(page, "registration-form")
     page.click("form button[type=submit]:has-text('保存申请')")
     page.wait_for_selector("text=已登记申请")
-    number = re.search(r"案件编号 (\S+)", page.inner_text("body")).group(1)
+    announced = re.search(r"案件编号 (\S+)", page.inner_text("body"))
+    assert announced, page.inner_text("main")
+    number = announced.group(1)
     shot(page, "registered")
     return number
 
