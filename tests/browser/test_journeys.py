@@ -8,10 +8,11 @@ only read, to assert.
 1. 姑孰镇 (delegated): the township's approver confirms, the filing reaches the county's
    inbox, the clerk starts the payment and runs the month's roster, the approver locks it.
 2. 乌溪镇 (no delegation): the same until the township's opinion, then 报县审批 and the
-   county approves on its pages.
+   county approves on its pages; the roster is run and checked, and its lock is refused to
+   the one account 乌溪镇 has (two people, never one).
 
-``RELIEF_SCREENSHOTS=<dir>``: every step is also saved at 1366×768 and 390×844
-(``shot``); without it no file is written.
+``RELIEF_SCREENSHOTS=<dir>``: every step is also saved at 1366×768 and 390×844, as
+``<dir>/<journey>/<nn>-<step>-<size>.png`` (``shot``); without it no file is written.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ OPINIONS = {
 
 def shot(page, step: str) -> None:
     """With ``RELIEF_SCREENSHOTS=<dir>``: the page at a desktop's and a phone's size, as
-    ``<dir>/<nn>-<step>-<size>.png`` (numbered in the order taken); else nothing."""
+    ``<dir>/<journey>/<nn>-<step>-<size>.png`` (numbered in the order taken); else nothing."""
     folder = os.environ.get("RELIEF_SCREENSHOTS")
     if not folder:
         return
