@@ -188,6 +188,12 @@ def case_intake_context(case: Case, user: User) -> dict:
         and user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
         and case.state in EDITABLE_STATES
         and case.assistance_type.workflow in (WorkflowKind.DIBAO, WorkflowKind.TEKUN),
+        # 支出型临时救助: the amount by the county's rule (cases.temporary, its own form).
+        "can_compute_temporary": not recused
+        and user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
+        and case.state in EDITABLE_STATES
+        and case.assistance_type.workflow == WorkflowKind.TEMPORARY
+        and not case.is_emergency,
         "can_upload": not recused
         and user.has_role(
             Role.VILLAGE_ASSISTANT,

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from cases.intake.serializers import ComputationSerializer
 from cases.temporary import selectors, services
 from cases.temporary.serializers import (
     EmergencyDetailSerializer,
@@ -18,8 +19,10 @@ from cases.temporary.serializers import (
     GrantInputSerializer,
     GrantSerializer,
     IdentifyInputSerializer,
+    TemporaryAmountInputSerializer,
 )
 from cases.temporary.views import LIST_ROLES
+from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import client_address_of
 from relief.models import Role
 from relief.scoping import villages_for_user
@@ -114,5 +117,32 @@ class EmergencyViewSet(viewsets.ViewSet):
         return self._answer(selectors.emergency_get_for_user(user=request.user, pk=pk))
 
 
+class TemporaryCaseViewSet(viewsets.ViewSet):
+    """支出型临时救助 cases: the amount by the county's rule (the page's form, the same service)."""
+
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(
+        summary="核定支出型临时救助金额（按县(区)规定的计算方式，附计算过程）",
+        request=TemporaryAmountInputSerializer,
+        responses=ComputationSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def amount(self, request, pk=None):
+        if not request.user.has_role(*services.AMOUNT_ROLES):
+            raise PermissionDenied("您的角色不能核定临时救助金额")
+        case = case_get_for_user(user=request.user, pk=pk)
+        data = TemporaryAmountInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        computation = services.temporary_amount_compute(
+            case=case,
+            actor=request.user,
+            client_address=client_address_of(request),
+            **data.validated_data,
+        )
+        return Response(ComputationSerializer(computation).data)
+
+
 def register(router) -> None:
     router.register("temporary/emergencies", EmergencyViewSet, basename="temporary-emergency")
+    router.register("temporary/cases", TemporaryCaseViewSet, basename="temporary-case")

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from cases.models import GrantBody, GrantKind, HukouType
+from cases.temporary.rules import SEVERITIES
 from relief.forms import BootstrapForm
 from relief.scoping import villages_for_user
 
@@ -105,3 +106,32 @@ class IdentifyForm(BootstrapForm):
     id_number = forms.CharField(
         label="身份证号", max_length=18, error_messages={"required": "请填写身份证号"}
     )
+
+
+class TemporaryAmountForm(BootstrapForm):
+    """支出型临时救助 amount: the fields of the county's rule (``rule``); the service checks
+    the numbers and answers at the field."""
+
+    severity = forms.ChoiceField(label="困难程度", required=False)
+    expenditure = forms.CharField(
+        label="合规自付支出（元）",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    other_aid = forms.CharField(
+        label="已获其他救助（保险、医疗救助等，元）",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    note = forms.CharField(label="说明", required=False, max_length=200)
+
+    def __init__(self, *args, rule: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule = rule
+        self.fields["severity"].choices = [("", "请选择"), *SEVERITIES]
+        if rule == "standard_multiple":
+            del self.fields["expenditure"], self.fields["other_aid"]
+        else:
+            del self.fields["severity"]

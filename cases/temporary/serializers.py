@@ -104,3 +104,23 @@ class GrantInputSerializer(serializers.Serializer):
 
 class IdentifyInputSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=18)
+
+
+class TemporaryAmountInputSerializer(serializers.Serializer):
+    """支出型 amount: ``severity`` under the standard-multiple rule, ``expenditure`` and
+    ``other_aid`` (yuan) under the expenditure rule; the service checks the numbers."""
+
+    severity = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        default="",
+        help_text="general / serious / severe",
+    )
+    expenditure = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=20, default=""
+    )
+    other_aid = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=20, default=""
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

@@ -8,7 +8,7 @@ starts the working-days step ``emergency_paperwork_wd``. Every number is a polic
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from cases.intake.services.application import (
 )
 from cases.intake.services.common import _notify_after_commit, _require_role
 from cases.models import (
+    AmountComputation,
     Case,
     CaseClock,
     CaseState,
@@ -37,19 +38,21 @@ from cases.models import (
     HukouType,
     Member,
 )
-from cases.rules import open_cases_by_id_number
-from cases.states import ENDED_STATES
+from cases.rules import case_area, open_cases_by_id_number
+from cases.states import EDITABLE_STATES, ENDED_STATES, WorkflowKind
 from cases.temporary.hooks import emergency_grant_recorded
 from cases.temporary.rules import (
     EMERGENCY_TYPE_CODE,
     TIER_LABELS,
     VILLAGE,
+    compute_temporary_amount,
     may_decide,
     parse_amount,
     tier_for,
 )
 from cases.workflow.services import case_log_event
 from funds.standards.calculators import yuan
+from funds.standards.selectors import living_standard_in_force
 from relief.models import AssistanceType, Region, Role, User
 from relief.policy import Policy, policy_for
 
@@ -513,3 +516,122 @@ def emergency_grant_create(
         )
         emergency_grant_recorded.send(sender=EmergencyGrant, grant=grant)
     return grant
+
+
+# --- 支出型: the amount by the county's rule -------------------------------------------
+
+AMOUNT_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
+
+
+def _money(raw: Any, field: str, errors: dict, *, required: str = "") -> Decimal | None:
+    """A non-negative amount in yuan (at most two decimals), or None when left empty."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        if required:
+            errors[field] = required
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors[field] = "金额须为数字（元）"
+        return None
+    if not value.is_finite():
+        errors[field] = "金额须为数字（元）"
+    elif value < 0:
+        errors[field] = "金额不能为负数"
+    elif value != value.quantize(Decimal("0.01")):
+        errors[field] = "金额最多保留两位小数（分）"
+    else:
+        return value
+    return None
+
+
+def temporary_amount_compute(
+    *,
+    case: Case,
+    actor: User,
+    severity: str = "",
+    expenditure: Any = None,
+    other_aid: Any = None,
+    note: str = "",
+    on: datetime.date | None = None,
+    client_address: str | None = None,
+) -> AmountComputation:
+    """支出型临时救助 ([G]): the amount by the county's rule in force on ``on`` (today) —
+    ``temp_amount_rule``: a multiple of the monthly 低保 standard in force by the severity of
+    the hardship, or (eligible expenditure − other aid) × ``temp_expenditure_ratio`` —
+    stored with its explanation like 低保's (``AmountComputation``) and set as the case's
+    amount (the ``amount_set`` guard reads it; the tier guard routes it). 急难型 amounts are
+    the sum of its grants (``emergency_grant_create``)."""
+    case_require_actor(
+        case=case, actor=actor, roles=AMOUNT_ROLES, role_message="您的角色不能核定临时救助金额"
+    )
+    if case.workflow != WorkflowKind.TEMPORARY or case.is_emergency:
+        raise ValidationError(
+            "只有支出型临时救助按县(区)规则核定金额（急难型的金额为先行救助金额之和）"
+        )
+    if case.state not in EDITABLE_STATES:
+        raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核定金额")
+    on = on or timezone.localdate()
+    policy = policy_for(case.township, on)
+    rule = str(policy.temp_amount_rule)
+    errors: dict[str, Any] = {}
+    note = _text(note, 200, "note", errors)
+    spent = aid = None
+    monthly_standard = None
+    standard_label = ""
+    if rule == "standard_multiple":
+        county = case.township.parent
+        standard = (
+            living_standard_in_force(county=county, area=case_area(case), on=on)
+            if county is not None
+            else None
+        )
+        if standard is not None:
+            monthly_standard, standard_label = standard.amount, standard.label
+    else:
+        spent = _money(expenditure, "expenditure", errors, required="请填写合规自付支出金额")
+        aid = _money(other_aid, "other_aid", errors) or Decimal("0")
+    if errors:
+        raise ValidationError(errors)
+    result = compute_temporary_amount(
+        policy=policy,
+        monthly_standard=monthly_standard,
+        severity=severity,
+        expenditure=spent,
+        other_aid=aid,
+    )
+    if result.amount <= 0:
+        raise ValidationError({"expenditure": "扣除其他救助后没有需要临时救助的支出"})
+    lines = list(result.lines)
+    if standard_label:
+        lines.insert(1, f"低保标准：{standard_label}")
+    if note:
+        lines.append(f"说明：{note}")
+    lines.append(f"核定日期：{on:%Y-%m-%d}；计算方式和倍数/比例取自当日施行的县(区)政策。")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("township").get(pk=case.pk)
+        if case.state not in EDITABLE_STATES:
+            raise ValidationError(f"案件处于“{case.get_state_display()}”状态，不能重新核定金额")
+        computation = AmountComputation.objects.create(
+            case=case,
+            eligible=True,
+            margin=False,
+            monthly_amount=result.amount,
+            steps=lines,
+            standard_label=(standard_label or "支出型临时救助")[:200],
+            computed_by=actor,
+        )
+        case.monthly_amount = result.amount
+        case.save(update_fields=["monthly_amount", "updated_at"])
+        case_log_event(
+            case=case,
+            name="temporary_amount",
+            label="核定临时救助金额",
+            actor=actor,
+            roles=AMOUNT_ROLES,
+            opinion=f"{yuan(result.amount)}（{lines[0]}）",
+            client_address=client_address,
+            data={"computation_id": computation.pk, "rule": rule, "amount": str(result.amount)},
+        )
+    return computation

@@ -10,4 +10,5 @@ urlpatterns = [
     path("emergencies/<int:pk>/", views.emergency_detail, name="emergency_detail"),
     path("emergencies/<int:pk>/grant/", views.emergency_grant, name="emergency_grant"),
     path("emergencies/<int:pk>/identify/", views.emergency_identify, name="emergency_identify"),
+    path("<int:pk>/temporary-amount/", views.temporary_amount, name="temporary_amount"),
 ]

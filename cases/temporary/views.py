@@ -8,13 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.temporary import selectors, services
-from cases.temporary.forms import EmergencyForm, GrantForm, IdentifyForm
+from cases.temporary.forms import EmergencyForm, GrantForm, IdentifyForm, TemporaryAmountForm
+from cases.workflow.selectors import case_get_for_user
 from relief.forms import apply_errors
 from relief.http import client_address_of
 from relief.models import Role
+from relief.policy import KEY_BY_NAME, policy_for
 
 LIST_ROLES = (
     Role.VILLAGE_ASSISTANT,
@@ -179,4 +182,46 @@ def emergency_identify(request, pk):
         "cases/temporary/detail.html",
         _detail_context(request, emergency, identify_form=form),
         status=400,
+    )
+
+
+@login_required
+def temporary_amount(request, pk):
+    """支出型临时救助: the amount by the county's rule, with its explanation on the case page."""
+    _require(request.user, services.AMOUNT_ROLES)
+    case = case_get_for_user(user=request.user, pk=pk)
+    policy = policy_for(case.township, timezone.localdate())
+    rule = str(policy.temp_amount_rule)
+    form = TemporaryAmountForm(request.POST or None, rule=rule)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                computation = services.temporary_amount_compute(
+                    case=case,
+                    actor=request.user,
+                    severity=data.get("severity", ""),
+                    expenditure=data.get("expenditure"),
+                    other_aid=data.get("other_aid"),
+                    note=data.get("note", ""),
+                    client_address=client_address_of(request),
+                )
+            except services.ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"已核定临时救助金额 {computation.monthly_amount} 元")
+                return redirect(reverse("cases:detail", args=[case.pk]) + "#computation")
+    return render(
+        request,
+        "cases/temporary/amount.html",
+        {
+            "page_title": f"核定临时救助金额 {case.number}",
+            "case": case,
+            "form": form,
+            "rule_label": dict(KEY_BY_NAME["temp_amount_rule"].choices).get(rule, rule),
+            "policy": policy,
+        },
+        status=status,
     )
