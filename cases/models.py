@@ -23,6 +23,7 @@ from cases.intake.models import (
 )
 from cases.notices.models import NoticeBatch, NoticeEntry, Objection
 from cases.panel.models import PanelMeeting, PanelReview
+from cases.referrals.models import Department, Referral
 from cases.states import CaseState
 from cases.stats.models import (
     DecidedStateTally,
@@ -39,6 +40,7 @@ __all__ = [
     "AmountComputation",
     "Asset",
     "Case",
+    "Department",
     "CaseClock",
     "CaseEvent",
     "CaseState",
@@ -73,4 +75,5 @@ __all__ = [
     "TallyMark",
     "TekunAssessment",
     "ThroughputTally",
+    "Referral",
 ]

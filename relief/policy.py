@@ -347,6 +347,14 @@ KEYS: tuple[PolicyKey, ...] = (
         group="流程",
     ),
     PolicyKey(
+        "referral_need_kinds",
+        "一门受理转办事项(以顿号分隔)",
+        "text",
+        "医疗救助、教育救助、住房救助、就业救助、受灾人员救助、其他",
+        "seeds 002, 004",
+        group="流程",
+    ),
+    PolicyKey(
         "emergency_skip_check",
         "急难型临时救助免于经济状况核对",
         "bool",
