@@ -35,9 +35,17 @@ from cases.notices.services import (
 from cases.notices.tasks import close_due_batches
 from cases.rules import checklist_for_case
 from cases.states import WorkflowKind
+from cases.temporary.models import GrantBody, GrantKind
+from cases.temporary.services import (
+    emergency_causes,
+    emergency_grant_create,
+    emergency_register,
+    policy_for_village,
+)
 from cases.workflow.services import TransitionRefused, case_transition
 from funds.standards.demo import seed_standards
 from relief.models import AssistanceType, Region, Role, User
+from relief.workdays import workdays_between
 
 DEMO_MARK = "演示"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
@@ -403,6 +411,10 @@ def seed_demo_county(*, count: int = 80, stdout=None) -> int:
     for case in _seed_result_notices(actors, first=count + NOTICE_HOUSEHOLDS, stdout=stdout):
         case.refresh_from_db()
         reached[case.state] += 1
+    emergency = _seed_emergency(actors, n=count + NOTICE_HOUSEHOLDS + RESULT_HOUSEHOLDS + 1)
+    if emergency is not None:
+        emergency.refresh_from_db()
+        reached[emergency.state] += 1
     _seed_clocks(actors, stdout=stdout)
     _seed_near_relative(actors, first=count + NOTICE_HOUSEHOLDS + RESULT_HOUSEHOLDS, stdout=stdout)
     if stdout is not None:
@@ -578,28 +590,32 @@ def _seed_result_notices(actors: _Actors, *, first: int, stdout=None) -> list[Ca
 
 
 def _seed_clocks(actors: _Actors, *, stdout=None) -> None:
-    """One running clock extended by the township's approver (A Art.22), then the daily
-    deadline scan, which marks the due-soon and overdue clocks and notifies."""
+    """The township's approver extends (A Art.22) the clock that ran out most recently, by
+    enough to bring its due date a couple of working days ahead; then the daily deadline
+    scan marks the due-soon and overdue clocks and notifies."""
+    today = timezone.localdate()
     running = (
         CaseClock.objects.filter(
             stopped_on__isnull=True,
             paused_at__isnull=True,
             extended_wd=0,
+            overall_due__lt=today,
             case__household__address__startswith=DEMO_MARK,
             case__state__in=(CaseState.REVIEW, CaseState.VISITING, CaseState.CHECKING),
         )
         .select_related("case")
-        .order_by("overall_due", "case_id")
+        .order_by("-overall_due", "case_id")
     )
     for clock in running:
         approver = actors.of(Role.TOWNSHIP_APPROVER, clock.case)
-        if approver is None:
+        extra = workdays_between(clock.overall_due, today) + 2
+        if approver is None or extra > clock.can_extend_by:
             continue
         try:
             clock_extend(
                 case=clock.case,
                 actor=approver,
-                extra_wd=min(5, clock.can_extend_by),
+                extra_wd=extra,
                 reason="申请人家庭成员在外地务工，收入证明需异地协查，延长办理时限",
             )
         except (ValidationError, TransitionRefused) as exc:
@@ -654,4 +670,38 @@ def _seed_near_relative(actors: _Actors, *, first: int, stdout=None) -> Case | N
             f"演示近亲属备案：{village.name}村委会成员周建华之姐妹 {applicant.name}，"
             f"案件{case.number}" + ("已标记" if case.near_relative_flag else "未标记")
         )
+    return case
+
+
+def _seed_emergency(actors: _Actors, *, n: int) -> Case | None:
+    """急难型临时救助: a fire victim registered by the township clerk, helped at once with a
+    township cash grant (the help clock stops, the paperwork clock runs on)."""
+    village = Region.objects.filter(code=NOTICE_VILLAGE).select_related("parent").first()
+    if village is None or village.parent is None:
+        return None
+    clerk = actors.by_role.get((Role.TOWNSHIP_CLERK, village.parent.pk))
+    causes = emergency_causes(policy_for_village(village))
+    if clerk is None or not causes:
+        return None
+    cause = next((c for c in causes if "火" in c), causes[0])
+    birth = datetime.date(1971, 3, 15)
+    case = emergency_register(
+        actor=clerk,
+        village=village,
+        person_name="钱德胜",
+        id_number=_id_number(birth, True, n),
+        cause=cause,
+        needs="住房失火，急需临时生活费和衣被",
+        address=f"{DEMO_MARK}·{village.name}{n + 1}号",
+        hukou_type="rural",
+        phone=f"1390555{n:04d}",
+    )
+    emergency_grant_create(
+        case=case,
+        actor=clerk,
+        body=GrantBody.TOWNSHIP,
+        kind=GrantKind.CASH,
+        description="临时生活费，当日发放",
+        amount="1500",
+    )
     return case

@@ -84,7 +84,12 @@ def seed_demo(*, households: int = 0, stdout=None) -> None:
     if households:
         return
     seed_recipients(stdout=stdout)
-    seed_accounts()
+    entered = seed_accounts()
+    if stdout is not None:
+        stdout.write(
+            f"在册对象：共 {Recipient.objects.count()} 户（纳入发放时登记），"
+            f"本次录入发放账户 {entered} 户"
+        )
     seed_last_month_roster(stdout=stdout)
     seed_rosters(stdout=stdout)
     clerk = User.objects.filter(username="clerk").first()

@@ -1,16 +1,22 @@
 """The living demo county: seeded through the services, idempotent, quick, and every demo
 role's home page has something to work on afterwards."""
 
+import datetime
 import re
 import time
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseClock, CaseEvent, CaseState
+from funds.recipients.models import Recipient
+from funds.rosters.models import RosterRun, RunState
 from relief.demo import ACCOUNTS
 from relief.models import User
+from review.models import Complaint, Query, RectificationOrder, SpotCheckCampaign
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +36,40 @@ def test_demo_county_seeded_idempotent_and_every_home_has_items(client):
     assert Case.objects.values("state").distinct().count() >= 10
     assert Case.objects.values("township").distinct().count() == 5
     assert events > cases  # signed log rows, not bare rows
+    demo = Case.objects.filter(household__address__startswith="演示")
+    for state in (CaseState.PAYING, CaseState.RESULT_NOTICE, CaseState.EVALUATING):
+        assert demo.filter(state=state).exists(), state
+    assert Recipient.objects.filter(case__household__address__startswith="演示").exists()
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    locked = RosterRun.objects.filter(state=RunState.LOCKED, month=last_month).first()
+    assert locked is not None
+    assert locked.checked_by_id and locked.locked_by_id != locked.checked_by_id  # two people
+    clocks = CaseClock.objects.filter(case__in=demo)
+    assert clocks.filter(extended_wd__gt=0).exists()
+    assert clocks.filter(overdue=True).exists()
+    assert clocks.filter(due_soon=True).exists()
+    assert CaseEvent.objects.filter(transition="extend_deadline").exists()
+    campaign = SpotCheckCampaign.objects.get()
+    assert campaign.items.exclude(outcome="").count() >= 2  # findings recorded
+    assert RectificationOrder.objects.filter(spot_check_item__campaign=campaign).exists()
+    complaint = Complaint.objects.get()
+    assert complaint.status == Complaint.Status.INVESTIGATING and complaint.assignee_id
+    assert Query.objects.exists()
+    assert demo.filter(near_relative_flag=True).exists()
+    today = timezone.localdate()
+    assert not demo.filter(Q(accepted_on__gt=today) | Q(decided_on__gt=today)).exists()
+    assert demo.filter(accepted_on__lt=today - datetime.timedelta(days=30)).exists()
+
+    def counts():
+        return [
+            m.objects.count()
+            for m in (Case, CaseEvent, Recipient, RosterRun, SpotCheckCampaign, Complaint, Query)
+        ]
+
+    before = counts()
     call_command("seed_demo", "--quiet")
     assert (Case.objects.count(), CaseEvent.objects.count()) == (cases, events)
+    assert counts() == before
 
     for account in ACCOUNTS:
         client.force_login(User.objects.get(username=account.username))
