@@ -61,6 +61,14 @@ def _intake_url(case: Case, anchor: str = "") -> str:
     return reverse("cases:intake", args=[case.pk]) + (f"#{anchor}" if anchor else "")
 
 
+def _back(request, case: Case, anchor: str = "") -> str:
+    """Where a section's action returns: the case page when it was posted from there (the
+    section's forms carry from=case), else the intake page."""
+    if request.POST.get("from") == "case":
+        return reverse("cases:detail", args=[case.pk]) + (f"#{anchor}" if anchor else "")
+    return _intake_url(case, anchor)
+
+
 def _render(request, template: str, context: dict, status: int = 200):
     return render(request, template, context, status=status)
 
@@ -352,7 +360,7 @@ def checklist(request, pk: int):
                     client_address=client,
                 )
                 messages.success(request, _checklist_saved(case, "已记录原件核验"))
-                return redirect(_intake_url(case, "documents"))
+                return redirect(_back(request, case, "documents"))
         elif code := data["withdraw"]:
             with errors_at_fields(form, rename={"reason": f"reason-{code}", "item": "__all__"}):
                 application_services.checklist_withdraw_verification(
@@ -363,7 +371,7 @@ def checklist(request, pk: int):
                     client_address=client,
                 )
                 messages.success(request, _checklist_saved(case, "已撤销原件核验"))
-                return redirect(_intake_url(case, "documents"))
+                return redirect(_back(request, case, "documents"))
         else:
             with errors_at_fields(form):
                 application_services.checklist_update(
@@ -374,7 +382,7 @@ def checklist(request, pk: int):
                     client_address=client,
                 )
                 messages.success(request, _checklist_saved(case, "材料清单已保存"))
-                return redirect(_intake_url(case, "documents"))
+                return redirect(_back(request, case, "documents"))
     return _intake_page(request, case, status=400, checklist_form=form)
 
 
@@ -389,10 +397,10 @@ def document_notice(request, pk: int):
             )
         except (ValidationError, TransitionRefused) as exc:
             messages.error(request, "；".join(exc.messages))
-            return redirect(_intake_url(case, "documents"))
+            return redirect(_back(request, case, "documents"))
         except CaseChanged as exc:
             messages.error(request, str(exc))
-            return redirect(_intake_url(case, "documents"))
+            return redirect(_back(request, case, "documents"))
         return redirect("cases:document_notice", pk=case.pk)
     notice = case.document_notices.first()
     if notice is None:
@@ -417,7 +425,7 @@ def accept(request, pk: int):
         messages.error(request, "不能受理：" + "；".join(exc.messages))
     except CaseChanged as exc:
         messages.error(request, str(exc))
-    return redirect(_intake_url(case))
+    return redirect(_back(request, case))
 
 
 @login_required
@@ -435,10 +443,10 @@ def return_to_village(request, pk: int):
                     client_address=_client(request),
                 )
                 messages.success(request, "已退回村级补充")
-                return redirect(_intake_url(case))
+                return redirect(_back(request, case))
         except CaseChanged as exc:  # somebody moved the case first: show it as it is now
             messages.error(request, str(exc))
-            return redirect(_intake_url(case))
+            return redirect(_back(request, case))
     return _intake_page(request, case, status=400, back=form)
 
 
@@ -488,7 +496,7 @@ def check_request(request, pk: int):
         messages.success(request, "已申请家庭经济状况核对")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-    return redirect(_intake_url(case, "check"))
+    return redirect(_back(request, case, "check"))
 
 
 @login_required
@@ -658,7 +666,7 @@ def compute_amount(request, pk: int):
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-    return redirect(_intake_url(case, "computation"))
+    return redirect(_back(request, case, "computation"))
 
 
 @login_required
@@ -675,7 +683,7 @@ def tekun_assessment(request, pk: int):
                 case=case, actor=request.user, data=form.cleaned_data
             )
             messages.success(request, "特困认定评估已保存")
-            return redirect(_intake_url(case, "computation"))
+            return redirect(_back(request, case, "computation"))
     return _render(
         request,
         "cases/intake/tekun_form.html",
@@ -710,5 +718,5 @@ def document_upload(request, pk: int):
                         ) from exc
                     raise
             messages.success(request, f"已上传 {len(files)} 个文件")
-            return redirect(_intake_url(case, "documents"))
+            return redirect(_back(request, case, "documents"))
     return _intake_page(request, case, status=400, upload=form)
