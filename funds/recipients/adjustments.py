@@ -31,6 +31,7 @@ from funds.recipients.selectors import states_for_month
 from funds.recipients.services import first_of_month
 from funds.standards.models import Area
 from funds.standards.selectors import living_standard_in_force, tekun_standards_in_force
+from relief.logchain import bulk_create_sealed
 from relief.models import AssistanceType, Region, Role
 
 #: Only recipients being paid normally are re-computed; 暂停 / 停保 carry 0, and 渐退 follows
@@ -250,7 +251,8 @@ def _write_changes(run: StandardAdjustmentRun, actor) -> int:
         )
         for line in lines.iterator(chunk_size=2000)
     ]
-    RecipientChange.objects.bulk_create(changes, batch_size=2000)
+    # Sealed before the insert (hash-chained per recipient): an INSERT, never an UPDATE.
+    bulk_create_sealed(changes, batch_size=2000)
     latest = RecipientChange.objects.filter(recipient=OuterRef("pk")).order_by(
         "-effective_month", "-pk"
     )

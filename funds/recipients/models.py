@@ -14,6 +14,7 @@ import datetime
 from django.db import models
 from django.utils import timezone
 
+from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Region, User
 
 
@@ -174,8 +175,32 @@ class Recipient(models.Model):
         return f"{self.head_name}（{self.assistance_type}）"
 
 
-class RecipientChange(models.Model):
-    """Append-only, signed: one row per change, in force from ``effective_month``."""
+class RecipientChange(ChainedLog):
+    """Append-only, signed: one row per change, in force from ``effective_month``. Hash-chained
+    per recipient (relief/logchain.py, issue 16: amount changes are chained): ``save()`` seals
+    a row; bulk writers (调标) use ``relief.logchain.bulk_create_sealed``; ``manage.py
+    verify_log`` walks every recipient's chain and names the first bad row."""
+
+    chain_on = "recipient"
+    #: Frozen (a column added later must not change older rows' hashes); the migration
+    #: 0015 that backfilled the existing rows keeps its own copy.
+    chain_fields = (
+        "recipient",
+        "kind",
+        "effective_month",
+        "status",
+        "monthly_amount",
+        "covered_member_ids",
+        "reason",
+        "source_label",
+        "previous_status",
+        "previous_amount",
+        "adjustment_run",
+        "actor",
+        "actor_role",
+        "actor_name",
+        "created_at",
+    )
 
     recipient = models.ForeignKey(
         Recipient, verbose_name="在册对象", on_delete=models.PROTECT, related_name="changes"

@@ -27,6 +27,7 @@ from funds.recipients.selectors import state_for_month
 from funds.recipients.services import recipient_change
 from funds.recipients.tests.support import registered
 from funds.standards.models import LivingStandard
+from relief.logverify import verify_model
 from relief.models import AssistanceType
 from relief.policy import policy_set
 
@@ -125,6 +126,10 @@ def test_apply_writes_one_signed_standard_change_per_recipient_from_the_month(de
         standard_adjustment_apply(run=run, actor=supervisor)
     assert "不能重复执行" in str(info.value)
     assert RecipientChange.objects.filter(kind=ChangeKind.STANDARD).count() == 2
+    # the batch is sealed before its insert, each row chained to its recipient's last one
+    registration = wang.changes.get(kind=ChangeKind.REGISTERED)
+    assert change.prev_hash == registration.hash != "" and len(change.hash) == 64
+    assert verify_model(RecipientChange).breaks == []
 
 
 def test_a_run_is_stale_when_the_register_changed_after_the_preview(demo, county_rural):
