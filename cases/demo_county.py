@@ -1,7 +1,12 @@
 """The living demo county: cases registered and worked through the real services (intake,
 checklist, 受理, check request and report, survey, transitions), with business dates in the
 past passed as ``on`` to the transitions (the signed log keeps the real signing time and
-records the business date). Idempotent: a county that already has demo cases is left as is."""
+records the business date). The amounts are computed as the facts come in (the county's
+standards are seeded first), so cases reach 发放中 (the register, funds/demo.py) and, in
+石桥镇 (notice after confirmation), 结果公示 batches closed by the daily task; an objection
+leads one to 民主评议; one running clock is extended and the deadline scan marks due-soon and
+overdue clocks; a near-relative entry flags an open case; an emergency gets a grant.
+Idempotent: a county that already has demo cases is left as is."""
 
 from __future__ import annotations
 

@@ -60,6 +60,29 @@ def test_demo_county_seeded_idempotent_and_every_home_has_items(client):
     assert not demo.filter(Q(accepted_on__gt=today) | Q(decided_on__gt=today)).exists()
     assert demo.filter(accepted_on__lt=today - datetime.timedelta(days=30)).exists()
 
+    # the supervision pages and the township's register and rosters show the demo's records
+    supervisor = User.objects.get(username="supervisor")
+    client.force_login(supervisor)
+    item = campaign.items.exclude(outcome="").first()
+    order = RectificationOrder.objects.get()
+    for url in (
+        reverse("review:campaign_detail", args=[campaign.pk]),
+        reverse("review:item_detail", args=[item.pk]),
+        reverse("review:rectification_detail", args=[order.pk]),
+        reverse("review:complaint_detail", args=[complaint.pk]),
+        reverse("review:query_detail", args=[Query.objects.get().pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    clerk = User.objects.get(username="clerk")
+    client.force_login(clerk)
+    for url in (
+        reverse("rosters:detail", args=[locked.pk]),
+        reverse("recipients:list"),
+        reverse("cases:detail", args=[demo.filter(near_relative_flag=True).first().pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    client.logout()
+
     def counts():
         return [
             m.objects.count()
