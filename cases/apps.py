@@ -60,6 +60,10 @@ class CasesConfig(AppConfig):
         from cases.workflow.hooks import case_page_panels
 
         case_page_panels.connect(emergency_panel, dispatch_uid="cases.temporary.panel")
+        # The case page's referral card (一门受理、协同办理).
+        from cases.referrals.panels import on_case_page as referral_panel
+
+        case_page_panels.connect(referral_panel, dispatch_uid="cases.referrals.panel")
         # Navigation: the emergency list and entry for the clerk and the village assistant.
         from relief import navigation
         from relief.models import Role
@@ -77,6 +81,13 @@ class CasesConfig(AppConfig):
                 ),
                 13,
             ),
+            navigation.NavItem(
+                "转办",
+                "cases:referral_list",
+                (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
+                14,
+            ),
+            navigation.NavItem("转办部门", "cases:referral_departments", (Role.ADMINISTRATOR,), 95),
         ):
             if item.url_name not in registered:
                 navigation.register(item)

@@ -6,6 +6,7 @@ from cases.intake import reveal as intake_reveal
 from cases.intake import urls as intake_urls
 from cases.notices import urls as notices_urls
 from cases.panel import urls as panel_urls
+from cases.referrals import urls as referrals_urls
 from cases.temporary import urls as temporary_urls
 from cases.workflow import urls as workflow_urls
 
@@ -18,4 +19,5 @@ urlpatterns = [
     *panel_urls.urlpatterns,
     *notices_urls.urlpatterns,
     *temporary_urls.urlpatterns,
+    *referrals_urls.urlpatterns,
 ]

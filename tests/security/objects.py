@@ -18,10 +18,12 @@ from archive.models import ArchiveExport, Document
 from cases.models import (
     CaseEvent,
     CaseState,
+    Department,
     EconomicCheck,
     Emergency,
     IncomeItem,
     NearRelative,
+    Referral,
 )
 from cases.notices.models import NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.panel.models import PanelMeeting
@@ -252,6 +254,12 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         needs="临时住所",
         registered_by=owner,
     )
+    department = Department.objects.create(
+        county=county, name=f"县医疗保障局{n}", need_kind="医疗救助"
+    )
+    referral = Referral.objects.create(
+        case=case, need_kind="医疗救助", need="住院", department=department, referred_by=owner
+    )
     document = _document(case)
     export_job = Job.objects.create(kind="archive_export", owner=owner)
     archive_export = ArchiveExport.objects.create(job=export_job, requested_by=owner)
@@ -301,5 +309,7 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         delegation=delegation,
         override=override,
         emergency=emergency,
+        department=department,
+        referral=referral,
         type=dibao,
     )
