@@ -5,7 +5,8 @@ from relief.logverify import log_check_and_alert, verify_all
 
 class Command(BaseCommand):
     help = (
-        "Recompute every hash chain of the audit logs (case log, delegation events, …) and "
+        "Recompute every hash chain of the audit logs (case log, delegation events, the "
+        "recipient register's changes, …) and "
         "name the first bad row of each broken chain. Exit status 1 when any chain is broken."
     )
 
