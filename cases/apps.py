@@ -84,7 +84,12 @@ class CasesConfig(AppConfig):
             navigation.NavItem(
                 "转办",
                 "cases:referral_list",
-                (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
+                (
+                    Role.TOWNSHIP_CLERK,
+                    Role.TOWNSHIP_APPROVER,
+                    Role.COUNTY_SUPERVISOR,
+                    Role.DEPARTMENT_OFFICER,
+                ),
                 14,
             ),
             navigation.NavItem("转办部门", "cases:referral_departments", (Role.ADMINISTRATOR,), 95),

@@ -78,6 +78,8 @@ ACCOUNTS = [
         extra_role=Role.TOWNSHIP_APPROVER,
     ),
     DemoAccount("assistant_wuxi", "郑桂兰", Role.VILLAGE_ASSISTANT, "340521102201"),
+    # 一门受理、协同办理: the county's 医疗保障局 user (cases.referrals.demo links the department).
+    DemoAccount("dept_yibao", "钱立群", Role.DEPARTMENT_OFFICER, COUNTY[0]),
     DemoAccount("clerk_shiqiao", "黄文斌", Role.TOWNSHIP_CLERK, "340521103000"),
     DemoAccount("approver_shiqiao", "徐春梅", Role.TOWNSHIP_APPROVER, "340521103000"),
     DemoAccount("clerk_taibai", "何立新", Role.TOWNSHIP_CLERK, "340521104000"),

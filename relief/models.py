@@ -89,6 +89,10 @@ class Role(models.TextChoices):
     COUNTY_VERIFIER = "county_verifier", "县核对机构"
     COUNTY_SUPERVISOR = "county_supervisor", "县民政局监管人员"
     ADMINISTRATOR = "administrator", "系统管理员"
+    #: 一门受理、协同办理: a user of another department (医保、教育、住建 …) who sees only the
+    #: referrals addressed to its department in its county (cases.referrals) and nothing else;
+    #: region scoping (relief.scoping) gives it no rows.
+    DEPARTMENT_OFFICER = "department_officer", "协同部门经办人"
 
 
 #: The region level each role is scoped to.
@@ -99,6 +103,7 @@ ROLE_LEVEL = {
     Role.COUNTY_VERIFIER: Region.Level.COUNTY,
     Role.COUNTY_SUPERVISOR: Region.Level.COUNTY,
     Role.ADMINISTRATOR: Region.Level.COUNTY,
+    Role.DEPARTMENT_OFFICER: Region.Level.COUNTY,
 }
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from relief.models import Region
+from relief.models import Region, Role
+
+#: Roles that see no region's rows at all: a department user (Role.DEPARTMENT_OFFICER) sees
+#: only the referrals addressed to its department (cases.referrals.selectors).
+UNSCOPED_ROLES = frozenset({Role.DEPARTMENT_OFFICER})
+
+
+def _sees_no_region(user) -> bool:
+    roles = getattr(user, "roles", None) or set()
+    return bool(roles) and roles <= UNSCOPED_ROLES
 
 
 def region_q(user, *, township_field: str = "township", village_field: str | None = "village") -> Q:
@@ -20,7 +29,7 @@ def region_q(user, *, township_field: str = "township", village_field: str | Non
     if user.is_superuser and user.region_id is None:
         return Q()
     region = user.region
-    if region is None or not region.active:
+    if region is None or not region.active or _sees_no_region(user):
         return Q(pk__in=[])
     if region.level == Region.Level.COUNTY:
         return Q(**{f"{township_field}__parent": region.pk})
@@ -45,7 +54,7 @@ def regions_for_user(user) -> QuerySet:
     if not user.is_authenticated:
         return qs.none()
     region = user.region
-    if region is None or not region.active:
+    if region is None or not region.active or _sees_no_region(user):
         return qs.none()
     if region.level == Region.Level.COUNTY:
         return qs.filter(Q(pk=region.pk) | Q(parent=region) | Q(parent__parent=region))

@@ -44,6 +44,7 @@ HOME_LINKS = {
         ("委托管理", "manage:delegations", "outline-primary"),
         ("统计", "review:stats", "outline-secondary"),
     ],
+    Role.DEPARTMENT_OFFICER: [("转办给本部门的事项", "cases:referral_list", "primary")],
     Role.ADMINISTRATOR: [
         ("行政区划", "manage:regions", "outline-primary"),
         ("用户", "manage:users", "outline-primary"),

@@ -13,10 +13,19 @@ class DepartmentForm(BootstrapForm):
     contact_person = forms.CharField(label="联系人", max_length=40, required=False)
     phone = forms.CharField(label="联系电话", max_length=40, required=False)
     active = forms.BooleanField(label="在用", required=False, initial=True)
+    members = forms.ModelMultipleChoiceField(
+        label="部门经办人（协同部门经办人账号）",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "请选择本县(区)的协同部门经办人账号"},
+    )
 
-    def __init__(self, *args, kinds: list[str], **kwargs):
+    def __init__(self, *args, kinds: list[str], officers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["need_kind"].choices = [("", "请选择"), *((k, k) for k in kinds)]
+        self.fields["members"].queryset = officers
+        self.fields["members"].label_from_instance = lambda u: f"{u.full_name}（{u.username}）"
 
 
 class ReferralForm(BootstrapForm):

@@ -22,6 +22,11 @@ class Department(models.Model):
     contact_person = models.CharField("联系人", max_length=40, blank=True)
     phone = models.CharField("联系电话", max_length=40, blank=True)
     active = models.BooleanField("在用", default=True)
+    #: The department's own users (Role.DEPARTMENT_OFFICER of the county): they see and answer
+    #: the referrals addressed to this department, nothing else.
+    members = models.ManyToManyField(
+        User, verbose_name="部门经办人", blank=True, related_name="referral_departments"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -20,6 +20,8 @@ from relief.policy import Policy, policy_for
 
 #: Who refers a need and records the answer: the township's window.
 REFER_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)
+#: Who may record a department's answer.
+ANSWER_ROLES = (*REFER_ROLES, Role.DEPARTMENT_OFFICER)
 
 
 def need_kinds(policy: Policy) -> list[str]:
@@ -79,9 +81,14 @@ def department_save(*, actor: User, data: dict, department: Department | None = 
     target.contact_person, target.phone = contact, phone
     target.active = bool(data.get("active", True))
     target.updated_at = timezone.now()
+    members = list(data.get("members") or [])
+    if any(not m.has_role(Role.DEPARTMENT_OFFICER) or county_of(m) != county for m in members):
+        raise ValidationError({"members": "部门经办人须为本县(区)的协同部门经办人账号"})
     try:
         with transaction.atomic():
             target.save()
+            if "members" in data:
+                target.members.set(members)
     except IntegrityError:
         raise ValidationError({"name": "本县(区)已有同名部门承办该事项"})
     return target
@@ -112,12 +119,14 @@ def referral_create(
     elif kind not in kinds:
         errors["need_kind"] = f"救助事项须为：{'、'.join(kinds)}"
     need = _text(need, 300, "need", errors, required="请填写需求说明")
-    dept_id = getattr(department, "pk", department)
-    target = Department.objects.filter(
-        pk=dept_id if str(dept_id or "").isdigit() else None,
-        county_id=case.township.parent_id,
-        active=True,
-    ).first()
+    raw_id = str(getattr(department, "pk", department) or "").strip()
+    target = (
+        Department.objects.filter(
+            pk=int(raw_id), county_id=case.township.parent_id, active=True
+        ).first()
+        if raw_id.isdigit()
+        else None
+    )
     if target is None:
         errors["department"] = "请选择本县(区)在用的转办部门"
     if errors:
@@ -148,11 +157,23 @@ def referral_answer(
     answered_on: Any,
     client_address: str | None = None,
 ) -> Referral:
-    """The department's answer and its date, recorded by the township's window."""
+    """The department's answer and its date, recorded by the township's window or by a user
+    of the department the referral is addressed to (Role.DEPARTMENT_OFFICER, its county)."""
     case = referral.case
-    case_require_actor(
-        case=case, actor=actor, roles=REFER_ROLES, role_message="部门答复须由乡镇民政经办人登记"
-    )
+    if actor.has_role(Role.DEPARTMENT_OFFICER) and not actor.has_role(*REFER_ROLES):
+        department = referral.department
+        if not (
+            department.county_id == getattr(county_of(actor), "pk", None)
+            and department.members.filter(pk=actor.pk).exists()
+        ):
+            raise PermissionDenied("该转办不是发给您所在部门的")
+    else:
+        case_require_actor(
+            case=case,
+            actor=actor,
+            roles=REFER_ROLES,
+            role_message="部门答复须由乡镇民政经办人或承办部门登记",
+        )
     errors: dict[str, Any] = {}
     answer = _text(answer, 300, "answer", errors, required="请填写部门答复")
     on = answered_on

@@ -16,9 +16,14 @@ from cases.referrals.forms import AnswerForm, DepartmentForm, ReferralForm
 from cases.workflow.selectors import case_get_for_user
 from relief.forms import apply_errors
 from relief.http import client_address_of
-from relief.models import Role
+from relief.models import Role, User
 
-LIST_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+LIST_ROLES = (
+    Role.TOWNSHIP_CLERK,
+    Role.TOWNSHIP_APPROVER,
+    Role.COUNTY_SUPERVISOR,
+    Role.DEPARTMENT_OFFICER,
+)
 
 
 def _require(user, roles, message="您的角色无权办理转办") -> None:
@@ -39,6 +44,7 @@ def referral_list(request):
             "page_title": "转办（一门受理、协同办理）",
             "rows": [{"referral": r, "age": r.age_days(today)} for r in rows],
             "show_all": show_all,
+            "department_user": selectors.is_department_user(request.user),
         },
     )
 
@@ -77,7 +83,7 @@ def referral_new(request, pk):
 
 @login_required
 def referral_answer(request, pk):
-    _require(request.user, services.REFER_ROLES)
+    _require(request.user, services.ANSWER_ROLES)
     referral = selectors.referral_get_for_user(user=request.user, pk=pk)
     form = AnswerForm(request.POST or None)
     status = 200
@@ -95,11 +101,18 @@ def referral_answer(request, pk):
                 apply_errors(form, error)
             else:
                 messages.success(request, "已登记部门答复")
+                if selectors.is_department_user(request.user):
+                    return redirect("cases:referral_list")
                 return redirect(reverse("cases:detail", args=[referral.case_id]) + "#referrals")
     return render(
         request,
         "cases/referrals/answer.html",
-        {"page_title": "登记部门答复", "referral": referral, "form": form},
+        {
+            "page_title": "登记部门答复",
+            "referral": referral,
+            "form": form,
+            "department_user": selectors.is_department_user(request.user),
+        },
         status=status,
     )
 
@@ -138,7 +151,13 @@ def department_list(request, pk=None):
         if editing
         else {"active": True}
     )
-    form = DepartmentForm(request.POST or None, kinds=kinds, initial=initial)
+    if editing:
+        initial["members"] = list(editing.members.values_list("pk", flat=True))
+    county = services.county_of(request.user)
+    officers = User.objects.filter(
+        role=Role.DEPARTMENT_OFFICER, region=county, is_active=True
+    ).order_by("username")
+    form = DepartmentForm(request.POST or None, kinds=kinds, initial=initial, officers=officers)
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -599,7 +599,7 @@ def temporary_amount_compute(
         monthly_standard=monthly_standard,
         severity=severity,
         expenditure=spent,
-        other_aid=aid,
+        other_aid=aid or Decimal("0"),
     )
     if result.amount <= 0:
         raise ValidationError({"expenditure": "扣除其他救助后没有需要临时救助的支出"})

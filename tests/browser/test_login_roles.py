@@ -21,8 +21,17 @@ HOME_TITLES = {
     Role.TOWNSHIP_CLERK: "乡镇经办",
     Role.TOWNSHIP_APPROVER: "乡镇审核确认",
     Role.VILLAGE_ASSISTANT: "村级协理",
+    Role.DEPARTMENT_OFFICER: "协同办理",
 }
-ROLE_ACCOUNTS = ["admin", "supervisor", "verifier", "clerk", "approver", "assistant"]
+ROLE_ACCOUNTS = [
+    "admin",
+    "supervisor",
+    "verifier",
+    "clerk",
+    "approver",
+    "assistant",
+    "dept_yibao",
+]
 
 
 def expected_nav(roles: set[str]) -> list[str]:

@@ -35,6 +35,7 @@ PERSONAS = [
     Persona("verifier", Role.COUNTY_VERIFIER),
     Persona("supervisor", Role.COUNTY_SUPERVISOR),
     Persona("admin", Role.ADMINISTRATOR),
+    Persona("dept_yibao", Role.DEPARTMENT_OFFICER),
 ]
 
 #: The other township whose objects every township persona must not reach (乌溪镇).

@@ -154,3 +154,81 @@ def test_the_contact_list_page_is_the_administrators(client, demo, dept):
     assert ok.status_code == 302
     dept.refresh_from_db()
     assert dept.name == "县医保局" and not dept.active
+
+
+# --- the department's own user (Role.DEPARTMENT_OFFICER) -------------------------------
+
+
+@pytest.fixture
+def officer(demo, dept):
+    from relief.models import Role, User
+
+    user = User.objects.create_user(
+        username="yibao_test",
+        password="x",
+        role=Role.DEPARTMENT_OFFICER,
+        region=demo.county,
+        full_name="钱测试",
+    )
+    dept.members.add(user)
+    return user
+
+
+def test_the_department_user_sees_and_answers_only_its_referrals(client, demo, dept, officer):
+    other = Department.objects.create(county=demo.county, name="县教育局", need_kind="教育救助")
+    mine = refer(demo, make_case(demo.gushu, "temp_expense"), dept)
+    theirs = refer(
+        demo, make_case(demo.gushu, "temp_expense"), other, need_kind="教育救助", need="学费"
+    )
+    client.force_login(officer)
+    listing = client.get(reverse("cases:referral_list")).content.decode()
+    assert mine.case.number in listing and theirs.case.number not in listing
+    assert client.get(reverse("cases:referral_answer", args=[theirs.pk])).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.referral_answer(
+            referral=theirs, actor=officer, answer="x", answered_on=timezone.localdate()
+        )
+    ok = client.post(
+        reverse("cases:referral_answer", args=[mine.pk]),
+        {"answer": "已纳入医疗救助", "answered_on": timezone.localdate().isoformat()},
+    )
+    assert ok.status_code == 302
+    mine.refresh_from_db()
+    assert mine.answer == "已纳入医疗救助" and mine.answer_recorded_by == officer
+
+
+def test_the_department_user_sees_nothing_else(client, demo, dept, officer):
+    from cases.workflow.selectors import case_list_for_user
+    from relief.scoping import regions_for_user
+
+    case = make_case(demo.gushu, "temp_expense")
+    refer(demo, case, dept)
+    assert not case_list_for_user(user=officer).exists()
+    assert not regions_for_user(officer).exists()
+    client.force_login(officer)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("cases:referral_new", args=[case.pk])).status_code == 403
+    assert client.get(reverse("cases:referral_departments")).status_code == 403
+    assert client.get(reverse("cases:emergency_list")).status_code == 403
+    home = client.get(reverse("home"))
+    assert home.status_code == 200 and "转办给本部门的事项" in home.content.decode()
+
+
+def test_the_administrator_names_the_department_users(client, demo, dept, officer):
+    client.force_login(demo.user("admin"))
+    edit = reverse("cases:referral_department_edit", args=[dept.pk])
+    page = client.get(edit).content.decode()
+    assert "钱测试" in page
+    ok = client.post(edit, {"name": dept.name, "need_kind": "医疗救助", "active": "on"})
+    assert ok.status_code == 302
+    assert not dept.members.exists()
+    ok = client.post(
+        edit,
+        {"name": dept.name, "need_kind": "医疗救助", "active": "on", "members": [officer.pk]},
+    )
+    assert ok.status_code == 302 and list(dept.members.all()) == [officer]
+    bad = client.post(
+        edit,
+        {"name": dept.name, "need_kind": "医疗救助", "members": [demo.user("clerk").pk]},
+    )
+    assert bad.status_code == 400 and "请选择本县(区)的协同部门经办人账号" in bad.content.decode()
