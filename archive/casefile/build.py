@@ -27,7 +27,7 @@ from archive.casefile.sections import (
     case_file_context,
 )
 from archive.models import Document
-from archive.pdf import ScanFetcher, render_document
+from archive.pdf import ScanFetcher, gc_paused, render_document
 from archive.sniff import JPEG, PDF, PNG, sniff
 
 TEMPLATE = "archive/casefile/file.html"
@@ -129,12 +129,15 @@ def build_case_file(
     )
     html = render_to_string(TEMPLATE, context)
     images = {f"archive-doc:{s.number}": s for s in everything if s.kind == "image"}
-    document = render_document(html, fetcher=ScanFetcher(images))
-    anchor_page: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchor_page.setdefault(name, index)
-    content = document.write_pdf()
+    with gc_paused():
+        document = render_document(html, fetcher=ScanFetcher(images))
+        anchor_page: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchor_page.setdefault(name, index)
+        content = document.write_pdf()
+        pages = len(document.pages)
+        del document
     merges = [
         (anchor_page[anchor], scan, k)
         for scan in everything
@@ -149,7 +152,7 @@ def build_case_file(
     }
     return BuiltFile(
         content=content,
-        pages=len(document.pages),
+        pages=pages,
         sha256=hashlib.sha256(content).hexdigest(),
         part_pages=part_pages,
         scans=everything,

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from archive.casefile.sections import event_rows, signed_events
-from archive.pdf import render_document
+from archive.pdf import gc_paused, render_document
 from archive.printforms.registry import FormSpec, form_code
 from cases.models import AmountComputation
 
@@ -52,4 +52,5 @@ def render_form_pdf(case, spec: FormSpec, *, case_url: str) -> bytes:
     html = render_to_string(
         f"archive/forms/{spec.template}.html", form_context(case, spec, case_url=case_url)
     )
-    return render_document(html).write_pdf()
+    with gc_paused():
+        return render_document(html).write_pdf()
