@@ -232,3 +232,34 @@ def test_the_administrator_names_the_department_users(client, demo, dept, office
         {"name": dept.name, "need_kind": "医疗救助", "members": [demo.user("clerk").pk]},
     )
     assert bad.status_code == 400 and "请选择本县(区)的协同部门经办人账号" in bad.content.decode()
+
+
+def _url_names(resolver, prefix=""):
+    for p in resolver.url_patterns:
+        if hasattr(p, "url_patterns"):
+            yield from _url_names(p, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif p.name:
+            yield prefix + p.name
+
+
+def test_no_page_without_an_object_shows_the_department_user_a_case(client, demo):
+    """Every parameterless page and API list the demo 医保 user may open: no case number."""
+    import re
+
+    from django.urls import NoReverseMatch, get_resolver
+
+    from relief.models import User
+
+    make_case(demo.gushu, "temp_expense")
+    client.force_login(User.objects.get(username="dept_yibao"))
+    for name in sorted(set(_url_names(get_resolver()))):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        if url.startswith(("/admin", "/public", "/logout", "/api/schema", "/api/docs")):
+            continue
+        response = client.get(url)
+        if response.status_code == 200:
+            body = response.content.decode(errors="ignore")
+            assert not re.findall(r"340521\d{12}", body), name
