@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent
 from cases.states import EXIT_STATES
-from funds.dynamic.models import ReviewCampaign, ReviewCase, ReviewSchedule, ReviewTrigger
+from funds.dynamic.models import (
+    DishonestyRecord,
+    ReviewCampaign,
+    ReviewCase,
+    ReviewSchedule,
+    ReviewTrigger,
+)
 from funds.recipients.models import Recipient, RecipientChange, RecipientStatus
 from funds.rosters.models import LineResult, RosterLine, RunState
 from relief.models import AssistanceType, Region, User
@@ -370,7 +376,7 @@ def household_timeline(*, recipient: Recipient) -> list[TimelineEntry]:
             )
     reviews = (
         ReviewCase.objects.filter(recipient=recipient)
-        .select_related("case", "campaign")
+        .select_related("case", "campaign", "posting", "recovery_order")
         .defer("case__policy_snapshot")
         .order_by("pk")
     )
@@ -399,6 +405,36 @@ def household_timeline(*, recipient: Recipient) -> list[TimelineEntry]:
                     url_arg=review.case_id,
                 )
             )
+            posting = getattr(review, "posting", None)
+            if posting is not None:
+                entries.append(
+                    TimelineEntry(
+                        day=posting.starts_on,
+                        kind="review",
+                        title="特困终止公示",
+                        detail=f"{posting.starts_on:%Y-%m-%d}至{posting.ends_on:%Y-%m-%d}"
+                        + (
+                            f"，期满，自{posting.effective_month:%Y年%m月}起停保"
+                            if posting.effective_month
+                            else "，期满后停保"
+                        ),
+                        url_name="cases:detail",
+                        url_arg=review.case_id,
+                    )
+                )
+            if review.recovery_order is not None:
+                order = review.recovery_order
+                entries.append(
+                    TimelineEntry(
+                        day=timezone.localdate(order.decided_at),
+                        kind="review",
+                        title="追缴决定",
+                        detail=f"{order.months}；{order.get_mode_display()}",
+                        amount=-order.amount,
+                        url_name="cases:detail",
+                        url_arg=review.case_id,
+                    )
+                )
         elif review.case.state in EXIT_STATES:
             entries.append(
                 TimelineEntry(
@@ -409,6 +445,18 @@ def household_timeline(*, recipient: Recipient) -> list[TimelineEntry]:
                     url_arg=review.case_id,
                 )
             )
+    records = DishonestyRecord.objects.filter(household_id=recipient.household_id).order_by("pk")
+    for record in records:
+        entries.append(
+            TimelineEntry(
+                day=record.found_on,
+                kind="review",
+                title=f"失信记录（{record.get_source_display()}查实）",
+                detail=f"{record.what}（{record.reference}）；认定人：{record.recorded_by_name}；"
+                f"有效期至{record.expires_on:%Y-%m-%d}",
+                amount=-record.recovery_amount if record.recovery_amount is not None else None,
+            )
+        )
     changes = RecipientChange.objects.filter(recipient=recipient).order_by("created_at", "pk")
     for change in changes:
         entries.append(

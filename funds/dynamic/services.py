@@ -20,6 +20,7 @@ from django.utils import timezone
 from archive.pdf import render_pdf
 from cases.access import AccessRefused, case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
+from cases.stats.services import count_new_cases
 from cases.workflow.services import TransitionRefused, case_log_event, case_transition
 from funds.dynamic.dishonesty import dishonesty_from_review, recovery_check
 from funds.dynamic.models import (
@@ -281,6 +282,9 @@ _BULK_FIELDS = (
     "village_id",
     "monthly_amount",
     "case__applicant_id",
+    # The case's FSM field is read when the case is built (django-fsm keeps its initial
+    # state): deferred, it would cost one query per recipient.
+    "case__state",
 )
 
 
@@ -330,6 +334,8 @@ def _bulk_open(
         ],
         batch_size=2000,
     )
+    # bulk_create sends no post_save: count the new cases into the summary tables.
+    count_new_cases(c.pk for c in cases)
     return cases
 
 
@@ -356,23 +362,163 @@ def review_campaign_open(
     campaign = ReviewCampaign.objects.create(
         county=county, name=name.strip()[:100], due_on=due_on, created_by=actor
     )
-    chosen = list(
-        recipients.exclude(status=RecipientStatus.STOPPED)
-        .exclude(pk__in=open_review_recipient_ids())
-        .select_related("case")
-        .only(*_BULK_FIELDS)
+    chosen = recipients.exclude(status=RecipientStatus.STOPPED).exclude(
+        pk__in=open_review_recipient_ids()
     )
-    cases = _bulk_open(
-        [(r, due_on) for r in chosen],
-        on=on,
-        actor=actor,
-        number=lambda r, due: f"JZ{campaign.pk}-{r.pk}",
-        trigger=ReviewTrigger.CAMPAIGN,
-        campaign=campaign,
-    )
-    ReviewCampaign.objects.filter(pk=campaign.pk).update(opened=len(cases))
-    campaign.opened = len(cases)
+    opened = _campaign_insert(campaign=campaign, chosen=chosen, on=on, actor=actor)
+    ReviewCampaign.objects.filter(pk=campaign.pk).update(opened=opened)
+    campaign.opened = opened
     return campaign
+
+
+def _literal_default(field: Any, connection: Any) -> Any:
+    """The value of a column an INSERT … SELECT does not set: the model default, '' or NULL
+    (a timestamp without a default is now)."""
+    if field.has_default():
+        return field.get_db_prep_save(field.get_default(), connection)
+    if field.null:
+        return None
+    if field.get_internal_type() in ("CharField", "TextField"):
+        return ""
+    if field.get_internal_type() == "DateTimeField":
+        return field.get_db_prep_save(timezone.now(), connection)
+    raise ValueError(f"no value for {field.model.__name__}.{field.column}")
+
+
+def _insert_select(
+    cursor: Any,
+    model: Any,
+    exprs: dict[str, str | tuple[str, list]],
+    tail: str,
+    tail_params: list,
+    *,
+    with_sql: str = "",
+    with_params: list | None = None,
+) -> int:
+    """``[WITH …] INSERT INTO model (columns) SELECT <exprs, else defaults> <tail>``; an
+    expression is SQL, or SQL with its parameters."""
+    from django.db import connection
+
+    columns, values, args = [], [], list(with_params or [])
+    for f in model._meta.concrete_fields:
+        if f.primary_key and f.column not in exprs:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        expr = exprs.get(f.column)
+        if expr is None:
+            values.append("%s")
+            args.append(_literal_default(f, connection))
+        elif isinstance(expr, tuple):
+            values.append(expr[0])
+            args.extend(expr[1])
+        else:
+            values.append(expr)
+    sql = (
+        f"{with_sql} INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} {tail}"
+    )
+    cursor.execute(sql, args + tail_params)
+    return cursor.rowcount
+
+
+def _campaign_insert(
+    *, campaign: ReviewCampaign, chosen: QuerySet[Recipient], on: datetime.date, actor: User
+) -> int:
+    """The review cases of a campaign in three INSERT … SELECT statements whatever the
+    number of recipients (cases with the policy in force per township frozen, their clocks
+    to the due date, the review rows), then the cases counted into the summary tables. The
+    same rows ``_bulk_open`` builds one by one for the daily scan's few."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection
+
+    due_on = campaign.due_on
+    townships = sorted(set(chosen.order_by().values_list("township_id", flat=True).distinct()))
+    if not townships:
+        return 0
+    limit = max(1, workdays_between(on, due_on))
+    rows = []
+    for township_id in townships:
+        policy = policy_for(Region(pk=township_id), on)
+        soon = add_workdays(on, max(0, limit - int(policy.due_soon_wd)))
+        rows.append((township_id, json.dumps(policy.as_snapshot(), cls=DjangoJSONEncoder), soon))
+    pg = connection.vendor == "postgresql"
+    json_cast = "jsonb" if pg else "text"
+    values = ", ".join(
+        f"(CAST(%s AS bigint), CAST(%s AS {json_cast}), CAST(%s AS date))" for _ in rows
+    )
+    tw_params = [v for row in rows for v in row]
+    tw = f"WITH tw(township_id, snapshot, soon) AS (VALUES {values})"
+    prefix = f"JZ{campaign.pk}-"
+    chosen_sql, chosen_params = chosen.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Case._meta.db_table}")
+        floor = cursor.fetchone()[0]
+        _insert_select(
+            cursor,
+            Case,
+            {
+                "number": ("CAST(%s AS text) || CAST(r.id AS text)", [prefix]),
+                "household_id": "r.household_id",
+                "assistance_type_id": "r.assistance_type_id",
+                "township_id": "r.township_id",
+                "village_id": "r.village_id",
+                "state": ("%s", [CaseState.ACCEPTED]),
+                "source": ("%s", [Case.Source.DISCOVERED]),
+                "purpose": ("%s", [Case.Purpose.REVIEW]),
+                "applicant_id": "rc.applicant_id",
+                "created_by_id": ("%s", [actor.pk]),
+                "accepted_on": ("%s", [on]),
+                "accepted_by_id": ("%s", [actor.pk]),
+                "policy_snapshot": "tw.snapshot",
+                "documents_complete": ("%s", [True]),
+                "monthly_amount": "r.monthly_amount",
+            },
+            (
+                f"FROM {Recipient._meta.db_table} r "
+                f"JOIN {Case._meta.db_table} rc ON rc.id = r.case_id "
+                "JOIN tw ON tw.township_id = r.township_id "
+                f"WHERE r.id IN ({chosen_sql}) ORDER BY r.id"
+            ),
+            list(chosen_params),
+            with_sql=tw,
+            with_params=tw_params,
+        )
+        new = f"FROM {Case._meta.db_table} c WHERE c.id > %s AND c.number LIKE %s"
+        _insert_select(
+            cursor,
+            CaseClock,
+            {
+                "case_id": "c.id",
+                "started_on": ("%s", [on]),
+                "limit_wd": ("%s", [limit]),
+                "limit_max_wd": ("%s", [limit]),
+                "overall_due": ("%s", [due_on]),
+                "due_soon_from": "tw.soon",
+            },
+            new.replace("WHERE", "JOIN tw ON tw.township_id = c.township_id WHERE"),
+            [floor, f"{prefix}%"],
+            with_sql=tw,
+            with_params=tw_params,
+        )
+        _insert_select(
+            cursor,
+            ReviewCase,
+            {
+                "case_id": "c.id",
+                "recipient_id": ("CAST(substr(c.number, %s) AS bigint)", [len(prefix) + 1]),
+                "trigger": ("%s", [ReviewTrigger.CAMPAIGN]),
+                "due_on": ("%s", [due_on]),
+                "campaign_id": ("%s", [campaign.pk]),
+            },
+            new,
+            [floor, f"{prefix}%"],
+        )
+        cursor.execute(f"SELECT c.id {new}", [floor, f"{prefix}%"])
+        ids = [row[0] for row in cursor.fetchall()]
+    count_new_cases(ids)
+    return len(ids)
 
 
 @transaction.atomic

@@ -254,6 +254,8 @@ def test_the_approver_records_a_spot_check_finding_with_a_recovery(client, demo)
     assert record.recovery_order.amount == Decimal("580.00")
     assert record.recovery_order.months == f"{_month(-1):%Y年%m月}"
     assert "隐瞒车辆一台" in text and "2026年度入户抽查 第12户" in text
+    timeline = client.get(reverse("dynamic:timeline", args=[recipient.pk])).content.decode()
+    assert "失信记录（入户抽查查实）" in timeline and "隐瞒车辆一台" in timeline
 
 
 def test_bad_input_on_the_page_action_is_refused_in_chinese_and_nothing_is_saved(client, demo):
@@ -332,6 +334,8 @@ def test_a_tekun_stop_is_posted_for_seven_days_then_the_scan_writes_the_stop(cli
     assert recipient.changes.count() == changes
     page = client.get(reverse("dynamic:conclusion", args=[case.pk])).content.decode()
     assert "公示已期满" in page and f"自 {stop_month.year}年{stop_month.month}月 起停保" in page
+    timeline = client.get(reverse("dynamic:timeline", args=[recipient.pk])).content.decode()
+    assert "特困终止公示" in timeline and f"自{stop_month:%Y年%m月}起停保" in timeline
     notice = client.get(reverse("dynamic:notice", args=[case.pk]))
     assert notice.status_code == 200 and notice["Content-Type"] == "application/pdf"
     text = "".join(
