@@ -29,10 +29,11 @@ def cases(demo):
     return [*made, case]
 
 
-def test_the_case_page_runs_32_queries(demo, client, cases):
-    # 32: one read for the panels of the apps above (funds: a live 失信记录 of a member).
+def test_the_case_page_runs_33_queries(demo, client, cases):
+    # 33: one read for the panels of the apps above (funds: a live 失信记录 of a member),
+    # one for the open referrals card (cases.referrals, 393ecc3).
     client.force_login(demo.user("clerk"))
-    assert queries_of(client, reverse("cases:detail", args=[cases[-1].pk])) == 32
+    assert queries_of(client, reverse("cases:detail", args=[cases[-1].pk])) == 33
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
