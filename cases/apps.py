@@ -93,6 +93,12 @@ class CasesConfig(AppConfig):
                 14,
             ),
             navigation.NavItem("转办部门", "cases:referral_departments", (Role.ADMINISTRATOR,), 95),
+            navigation.NavItem(
+                "临时救助统计",
+                "cases:temporary_stats",
+                (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR),
+                60,
+            ),
         ):
             if item.url_name not in registered:
                 navigation.register(item)

@@ -4,7 +4,7 @@ as the pages; errors answer through the one exception handler (relief/api_errors
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -20,12 +20,14 @@ from cases.temporary.serializers import (
     GrantSerializer,
     IdentifyInputSerializer,
     TemporaryAmountInputSerializer,
+    TownshipStatsSerializer,
 )
-from cases.temporary.views import LIST_ROLES
+from cases.temporary.stats import temporary_statistics
+from cases.temporary.views import LIST_ROLES, STATS_ROLES, stats_year
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import client_address_of
 from relief.models import Role
-from relief.scoping import villages_for_user
+from relief.scoping import townships_for_user, villages_for_user
 
 
 class EmergencyViewSet(viewsets.ViewSet):
@@ -143,6 +145,25 @@ class TemporaryCaseViewSet(viewsets.ViewSet):
         return Response(ComputationSerializer(computation).data)
 
 
+class TemporaryStatsViewSet(viewsets.ViewSet):
+    """临时救助 statistics per township (the page's selector and scoping)."""
+
+    @extend_schema(
+        summary="临时救助统计：各乡镇按审批层级、事由、月份的件数与金额，先行救助中位小时数",
+        parameters=[OpenApiParameter("year", int, description="年度（默认今年）")],
+        responses=TownshipStatsSerializer(many=True),
+    )
+    def list(self, request):
+        if not request.user.has_role(*STATS_ROLES):
+            raise PermissionDenied("您的角色无权查看临时救助统计")
+        rows = temporary_statistics(
+            townships=townships_for_user(request.user),
+            year=stats_year(request.query_params.get("year")),
+        )
+        return Response(TownshipStatsSerializer(rows, many=True).data)
+
+
 def register(router) -> None:
     router.register("temporary/emergencies", EmergencyViewSet, basename="temporary-emergency")
     router.register("temporary/cases", TemporaryCaseViewSet, basename="temporary-case")
+    router.register("temporary/stats", TemporaryStatsViewSet, basename="temporary-stats")

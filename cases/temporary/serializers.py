@@ -124,3 +124,32 @@ class TemporaryAmountInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, allow_null=True, max_length=20, default=""
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class StatsBucketSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class StatsTierSerializer(StatsBucketSerializer):
+    tier = serializers.CharField()
+    label = serializers.CharField()
+
+
+class StatsCauseSerializer(StatsBucketSerializer):
+    cause = serializers.CharField()
+
+
+class StatsMonthSerializer(StatsBucketSerializer):
+    month = serializers.IntegerField()
+
+
+class TownshipStatsSerializer(serializers.Serializer):
+    township = serializers.CharField(source="township.name")
+    township_code = serializers.CharField(source="township.code")
+    total = StatsBucketSerializer()
+    helped = serializers.IntegerField()
+    median_help_hours = serializers.FloatField(allow_null=True)
+    by_tier = StatsTierSerializer(many=True)
+    by_cause = StatsCauseSerializer(many=True)
+    by_month = StatsMonthSerializer(many=True)

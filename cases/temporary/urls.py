@@ -5,6 +5,7 @@ from django.urls import path
 from cases.temporary import views
 
 urlpatterns = [
+    path("temporary/stats/", views.temporary_stats, name="temporary_stats"),
     path("emergencies/", views.emergency_list, name="emergency_list"),
     path("emergencies/new/", views.emergency_new, name="emergency_new"),
     path("emergencies/<int:pk>/", views.emergency_detail, name="emergency_detail"),

@@ -7,17 +7,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.temporary import selectors, services
 from cases.temporary.forms import EmergencyForm, GrantForm, IdentifyForm, TemporaryAmountForm
+from cases.temporary.stats import statistics_lines, temporary_statistics
 from cases.workflow.selectors import case_get_for_user
+from relief.exports import xlsx_bytes
 from relief.forms import apply_errors
 from relief.http import client_address_of
 from relief.models import Role
 from relief.policy import KEY_BY_NAME, policy_for
+from relief.scoping import townships_for_user
 
 LIST_ROLES = (
     Role.VILLAGE_ASSISTANT,
@@ -224,4 +228,67 @@ def temporary_amount(request, pk):
             "policy": policy,
         },
         status=status,
+    )
+
+
+STATS_ROLES = (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+
+
+def stats_year(raw) -> int:
+    """The ``year`` parameter (this year by default; a bad value falls back to it)."""
+    this_year = timezone.localdate().year
+    try:
+        year = int(str(raw))
+    except (TypeError, ValueError):
+        return this_year
+    return year if 2000 <= year <= this_year + 1 else this_year
+
+
+@login_required
+def temporary_stats(request):
+    """临时救助 statistics: the county's every township, a township its own."""
+    _require(request.user, STATS_ROLES)
+    year = stats_year(request.GET.get("year"))
+    rows = temporary_statistics(townships=townships_for_user(request.user), year=year)
+    if request.GET.get("format") == "xlsx":
+        summary = [
+            [
+                r["township"].name,
+                r["total"]["count"],
+                r["total"]["amount"],
+                r["helped"],
+                r["median_help_hours"],
+            ]
+            for r in rows
+        ]
+        data = xlsx_bytes(
+            sheets=[
+                (
+                    "汇总",
+                    [
+                        "乡镇(街道)",
+                        "救助件数",
+                        "救助金额(元)",
+                        "先行救助件数",
+                        "先行救助中位小时数",
+                    ],
+                    summary,
+                ),
+                (
+                    "明细",
+                    ["乡镇(街道)", "维度", "项目", "件数", "金额(元)"],
+                    statistics_lines(rows),
+                ),
+            ]
+        )
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="temporary-stats-{year}.xlsx"'
+        return response
+    return render(
+        request,
+        "cases/temporary/stats.html",
+        {"page_title": f"临时救助统计 {year}年", "rows": rows, "year": year},
     )

@@ -29,8 +29,10 @@ def standard(demo):
         )
 
 
-def _sets(demo, key, value, since=D(2020, 1, 1)):
-    PolicySetting.objects.create(region=demo.county, key=key, value=value, effective_from=since)
+def _sets(demo, key, value, since=None):
+    PolicySetting.objects.create(
+        region=demo.county, key=key, value=value, effective_from=since or D(2020, 1, 1)
+    )
 
 
 def _case(demo):
