@@ -144,6 +144,8 @@ REGISTRY: dict[str, Entry] = {
     "temporary-emergency-grants": E(pk="emergency.pk"),
     "temporary-emergency-identify": E(pk="emergency.pk"),
     "temporary-case-amount": E(**CASE),
+    "referral-detail": E(pk="referral.pk"),
+    "referral-answer": E(pk="referral.pk"),
     "notice-batch-detail": E(pk="notice_batch.pk"),
     "notice-batch-publish": E(pk="notice_batch.pk"),
     "notice-batch-remove": E(pk="notice_batch.pk"),

@@ -263,3 +263,39 @@ def test_no_page_without_an_object_shows_the_department_user_a_case(client, demo
         if response.status_code == 200:
             body = response.content.decode(errors="ignore")
             assert not re.findall(r"340521\d{12}", body), name
+
+
+def test_the_api_refers_answers_and_scopes(client, demo, dept, officer):
+    case = make_case(demo.gushu, "temp_expense")
+    client.force_login(demo.user("clerk"))
+    bad = client.post(
+        "/api/referrals/", {"case": case.pk, "need_kind": "", "need": ""}, "application/json"
+    )
+    assert bad.status_code == 400 and "请选择救助事项" in bad.content.decode()
+    assert not Referral.objects.exists()
+    made = client.post(
+        "/api/referrals/",
+        {"case": case.pk, "need_kind": "医疗救助", "need": "住院", "department": str(dept.pk)},
+        "application/json",
+    )
+    assert made.status_code == 201, made.content
+    rid = made.json()["id"]
+    assert [r["id"] for r in client.get("/api/referrals/").json()] == [rid]
+    client.force_login(demo.user("clerk_wuxi"))
+    assert client.get(f"/api/referrals/{rid}/").status_code == 404
+    assert (
+        client.post(
+            "/api/referrals/", {"case": case.pk, "need_kind": "医疗救助"}, "application/json"
+        ).status_code
+        == 404
+    )
+    client.force_login(officer)
+    assert [r["id"] for r in client.get("/api/referrals/").json()] == [rid]
+    bad = client.post(f"/api/referrals/{rid}/answer/", {"answer": "好"}, "application/json")
+    assert bad.status_code == 400 and "答复日期" in bad.content.decode()
+    ok = client.post(
+        f"/api/referrals/{rid}/answer/",
+        {"answer": "已受理", "answered_on": timezone.localdate().isoformat()},
+        "application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["is_open"] is False
