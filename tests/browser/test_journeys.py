@@ -150,11 +150,10 @@ def upload_documents(page, files) -> None:
 
 
 def back_to_case_page(page) -> None:
-    """A post from a section of the case page answers with the intake page (受理材料与家庭信息):
-    its header links back to the case page."""
-    if not page.locator("[data-testid=next-step]").count():
-        page.click("a:has-text('案件办理页')")
-        page.wait_for_selector("[data-testid=next-step]")
+    """A post from a section of the case page comes back to the case page (its 下一步 panel),
+    not to the intake page."""
+    page.wait_for_selector("[data-testid=next-step]")
+    assert "/intake/" not in page.url
 
 
 def return_check(page, base: str, number: str, files) -> None:
