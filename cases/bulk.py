@@ -314,7 +314,7 @@ def _case(
         case.proxy_relation = rng.choice(["子女", "亲属", "村(居)委会工作人员"])
     if state in ACCEPTED_STATES:
         case.documents_complete = True
-        case.accepted_on = created + datetime.timedelta(days=rng.randint(0, 3))
+        case.accepted_on = min(today, created + datetime.timedelta(days=rng.randint(0, 3)))
         case.accepted_by_id = t.clerk.pk if t.clerk else None
         case.policy_snapshot = t.snapshot
         case.check_status = (
@@ -329,7 +329,9 @@ def _case(
         )
         case.route = Case.Route.TOWNSHIP if atype.pk in t.delegated else Case.Route.COUNTY
     if state in (CaseState.PRE_NOTICE, CaseState.OBJECTION, CaseState.RESULT_NOTICE):
-        case.notice_started_on = case.accepted_on + datetime.timedelta(days=rng.randint(8, 20))
+        case.notice_started_on = min(
+            today, case.accepted_on + datetime.timedelta(days=rng.randint(8, 20))
+        )
     if state in DECIDED:
         case.decided_on = min(today, case.accepted_on + datetime.timedelta(days=rng.randint(8, 28)))
     if state in PAID:
