@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count
 from django.utils import timezone
 
 from funds.dynamic.demo import seed_dynamic
 from funds.recipients.demo import _demo_account, seed_recipients
 from funds.recipients.models import Recipient
-from funds.rosters import services as rosters
-from funds.rosters.demo import DEMO_TOWNSHIP, seed_rosters
-from funds.rosters.models import RosterRun, RunKind
+from funds.rosters.demo import seed_rosters
+from funds.rosters.models import RosterRun
 from funds.standards.demo import seed_standards
 from relief.demo import COUNTY
-from relief.models import AssistanceType, Region, Role, User
+from relief.models import Region, Role, User
 
 
 def seed_accounts() -> int:
@@ -40,42 +38,9 @@ def seed_accounts() -> int:
 
 
 def seed_last_month_roster(*, stdout=None) -> RosterRun | None:
-    """Last month's regular roster of 姑孰镇 for its type with the most recipients then:
-    制表 and 复核 by the clerk, 审核锁定 by the approver (two-person rule). A month already
-    run is left as it is."""
-    township = Region.objects.filter(code=DEMO_TOWNSHIP).first()
-    clerk = User.objects.filter(username="clerk").first()
-    approver = User.objects.filter(username="approver").first()
-    if township is None or clerk is None or approver is None:
-        return None
-    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    top = (
-        Recipient.objects.filter(township=township, first_month__lte=month)
-        .values("assistance_type")
-        .annotate(n=Count("id"))
-        .order_by("-n", "assistance_type")
-        .first()
-    )
-    if top is None:
-        return None
-    atype = AssistanceType.objects.get(pk=top["assistance_type"])
-    existing = RosterRun.objects.filter(
-        township=township, month=month, assistance_type=atype, kind=RunKind.REGULAR
-    ).first()
-    if existing is not None:
-        return existing
-    run = rosters.roster_run_start(
-        township=township, month=month, assistance_type=atype, actor=clerk
-    )
-    run = rosters.roster_compute(run_id=run.pk)
-    rosters.roster_check(run=run, actor=clerk)
-    run = rosters.roster_lock(run=run, actor=approver)
-    if stdout is not None:
-        stdout.write(
-            f"发放花名册：{township.name}{month:%Y年%m月}{atype.name}已锁定，"
-            f"{run.bank_line_count}笔 {run.bank_amount}元"
-        )
-    return run
+    """Last month's regular roster of 姑孰镇, run, checked and locked like this month's."""
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    return seed_rosters(month=last_month, stdout=stdout)
 
 
 def seed_demo(*, households: int = 0, stdout=None) -> None:

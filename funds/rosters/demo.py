@@ -1,8 +1,11 @@
-"""Demo roster: this month's regular roster of 姑孰镇 for the assistance type with the most
-recipients there, run, checked and locked through the services (制表 / 复核 by the clerk,
-审核 by the approver). Idempotent: a month already run is left as it is."""
+"""Demo roster: a month's regular roster of 姑孰镇 (this month unless told) for the assistance
+type with the most recipients there, run, checked and locked through the services (制表 / 复核
+by the clerk, 审核 by the approver: two-person rule). Idempotent: a month already run is left as
+it is."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.db.models import Count
 from django.utils import timezone
@@ -15,13 +18,13 @@ from relief.models import AssistanceType, Region, User
 DEMO_TOWNSHIP = "340521100000"
 
 
-def seed_rosters(*, stdout=None) -> RosterRun | None:
+def seed_rosters(*, month: datetime.date | None = None, stdout=None) -> RosterRun | None:
     township = Region.objects.filter(code=DEMO_TOWNSHIP).first()
     clerk = User.objects.filter(username="clerk").first()
     approver = User.objects.filter(username="approver").first()
     if township is None or clerk is None or approver is None:
         return None
-    month = timezone.localdate().replace(day=1)
+    month = (month or timezone.localdate()).replace(day=1)
     top = (
         Recipient.objects.filter(township=township, first_month__lte=month)
         .values("assistance_type")
