@@ -26,7 +26,17 @@ def bounded_text(
 ) -> str:
     """The stripped text of ``data[name]``; longer than ``max_length`` is an error at the field
     (``key``, default ``name``), never cut short."""
-    value = str(data.get(name) or "").strip()
-    if len(value) > max_length:
-        errors[key or name] = f"不能超过{max_length}个字（现为{len(value)}个字）"
+    return checked_text(data.get(name), max_length, key or name, errors)
+
+
+def checked_text(
+    raw: Any, max_length: int, field: str, errors: dict[str, str], *, required: str = ""
+) -> str:
+    """``raw`` as stripped text; empty where ``required`` (that message) or longer than
+    ``max_length`` is an error at ``field``, never cut short."""
+    value = str(raw or "").strip()
+    if required and not value:
+        errors[field] = required
+    elif len(value) > max_length:
+        errors[field] = f"不能超过{max_length}个字（现为{len(value)}个字）"
     return value

@@ -16,6 +16,7 @@ from cases.models import Case, Department, Referral
 from cases.states import ENDED_STATES
 from cases.workflow.services import case_log_event
 from relief.models import Region, Role, User
+from relief.parsing import checked_text
 from relief.policy import Policy, policy_for
 
 #: Who refers a need and records the answer: the township's window.
@@ -46,15 +47,6 @@ def policy_for_county(county: Region | None) -> Policy:
     return policy_for(township or county, timezone.localdate())
 
 
-def _text(raw: Any, limit: int, field: str, errors: dict, *, required: str = "") -> str:
-    value = str(raw or "").strip()
-    if not value and required:
-        errors[field] = required
-    elif len(value) > limit:
-        errors[field] = f"不能超过{limit}个字"
-    return value
-
-
 def department_save(*, actor: User, data: dict, department: Department | None = None) -> Department:
     """Add or change an entry of the actor's county's contact list (administrator only)."""
     if not actor.has_role(Role.ADMINISTRATOR):
@@ -65,15 +57,15 @@ def department_save(*, actor: User, data: dict, department: Department | None = 
     if department is not None and department.county_id != county.pk:
         raise PermissionDenied("不能修改其他县(区)的转办部门")
     errors: dict[str, Any] = {}
-    name = _text(data.get("name"), 60, "name", errors, required="请填写部门名称")
+    name = checked_text(data.get("name"), 60, "name", errors, required="请填写部门名称")
     kind = str(data.get("need_kind") or "").strip()
     kinds = need_kinds(policy_for_county(county))
     if not kind:
         errors["need_kind"] = "请选择承办救助事项"
     elif kind not in kinds:
         errors["need_kind"] = f"承办救助事项须为：{'、'.join(kinds)}"
-    contact = _text(data.get("contact_person"), 40, "contact_person", errors)
-    phone = _text(data.get("phone"), 40, "phone", errors)
+    contact = checked_text(data.get("contact_person"), 40, "contact_person", errors)
+    phone = checked_text(data.get("phone"), 40, "phone", errors)
     if errors:
         raise ValidationError(errors)
     target = department or Department(county=county)
@@ -118,7 +110,7 @@ def referral_create(
         errors["need_kind"] = "请选择救助事项"
     elif kind not in kinds:
         errors["need_kind"] = f"救助事项须为：{'、'.join(kinds)}"
-    need = _text(need, 300, "need", errors, required="请填写需求说明")
+    need = checked_text(need, 300, "need", errors, required="请填写需求说明")
     raw_id = str(getattr(department, "pk", department) or "").strip()
     target = (
         Department.objects.filter(
@@ -175,7 +167,7 @@ def referral_answer(
             role_message="部门答复须由乡镇民政经办人或承办部门登记",
         )
     errors: dict[str, Any] = {}
-    answer = _text(answer, 300, "answer", errors, required="请填写部门答复")
+    answer = checked_text(answer, 300, "answer", errors, required="请填写部门答复")
     on = answered_on
     if isinstance(on, str):
         try:

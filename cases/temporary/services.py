@@ -54,6 +54,7 @@ from cases.workflow.services import case_log_event
 from funds.standards.calculators import yuan
 from funds.standards.selectors import living_standard_in_force
 from relief.models import AssistanceType, Region, Role, User
+from relief.parsing import checked_text
 from relief.policy import Policy, policy_for
 
 REGISTER_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
@@ -109,15 +110,6 @@ def _emergency_type() -> AssistanceType | None:
     return AssistanceType.objects.filter(code=EMERGENCY_TYPE_CODE, active=True).first()
 
 
-def _text(raw: Any, limit: int, field: str, errors: dict, *, required: str = "") -> str:
-    value = str(raw or "").strip()
-    if required and not value:
-        errors[field] = required
-    elif len(value) > limit:
-        errors[field] = f"不能超过{limit}个字"
-    return value
-
-
 #: application_create's field names → this form's.
 _FIELD_MAP = {
     "members-0-name": "person_name",
@@ -150,19 +142,19 @@ def emergency_register(
     _require_role(actor, *REGISTER_ROLES, message="只有乡镇经办人或村协理员可以登记急难救助")
     errors: dict[str, Any] = {}
     policy = policy_for_village(village)
-    person_name = _text(person_name, 40, "person_name", errors, required="请填写姓名")
+    person_name = checked_text(person_name, 40, "person_name", errors, required="请填写姓名")
     causes = emergency_causes(policy)
     cause = str(cause or "").strip()
     if not cause:
         errors["cause"] = "请选择事由"
     elif cause not in causes:
         errors["cause"] = f"事由须为：{'、'.join(causes)} 之一"
-    needs = _text(needs, 200, "needs", errors, required="请填写急需救助的内容")
-    address = _text(address, 200, "address", errors, required="请填写所在地址（事发地点）")
-    phone = _text(phone, 20, "phone", errors)
+    needs = checked_text(needs, 200, "needs", errors, required="请填写急需救助的内容")
+    address = checked_text(address, 200, "address", errors, required="请填写所在地址（事发地点）")
+    phone = checked_text(phone, 20, "phone", errors)
     if hukou_type not in HukouType.values:
         errors["hukou_type"] = "请选择户籍类型"
-    identity_note = _text(identity_note, 200, "identity_note", errors)
+    identity_note = checked_text(identity_note, 200, "identity_note", errors)
     number = ""
     if identity_pending:
         if not identity_note:
@@ -419,7 +411,7 @@ def emergency_grant_create(
         errors["body"] = f"您只能登记{'、'.join(GrantBody(b).label for b in allowed)}的救助"
     if kind not in GrantKind.values:
         errors["kind"] = "请选择救助方式（现金或实物）"
-    description = _text(description, 200, "description", errors, required="请填写救助内容")
+    description = checked_text(description, 200, "description", errors, required="请填写救助内容")
     value = Decimal("0")
     try:
         value = parse_amount(amount)
@@ -576,7 +568,7 @@ def temporary_amount_compute(
     policy = policy_for(case.township, on)
     rule = str(policy.temp_amount_rule)
     errors: dict[str, Any] = {}
-    note = _text(note, 200, "note", errors)
+    note = checked_text(note, 200, "note", errors)
     spent = aid = None
     monthly_standard = None
     standard_label = ""
