@@ -22,6 +22,7 @@ from cases.workflow.selectors import case_get_for_user, case_list_for_user
 from cases.workflow.services import CaseChanged, TransitionRefused
 from relief.exports import xlsx_bytes
 from relief.forms import apply_errors, errors_at_fields
+from relief.http import client_address_of
 from relief.policy import policy_for
 from review import selectors, services
 from review.forms import (
@@ -44,10 +45,6 @@ from review.forms import (
     VisitForm,
 )
 from review.models import Complaint, Filing, Query, RectificationOrder
-
-
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def supervisor_required(view):
@@ -501,7 +498,7 @@ def correction(request, case_pk):
                 event = services.correction_revoke(
                     case=case,
                     actor=request.user,
-                    client_address=_client_address(request),
+                    client_address=client_address_of(request),
                     **revoke_form.cleaned_data,
                 )
                 messages.success(request, "已依法撤销该案件的确认决定")
@@ -510,7 +507,7 @@ def correction(request, case_pk):
                 change = services.correction_change_amount(
                     case=case,
                     actor=request.user,
-                    client_address=_client_address(request),
+                    client_address=client_address_of(request),
                     **amount_form.cleaned_data,
                 )
                 messages.success(request, "救助金额已依法纠正")

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from cases.clocks.services import clock_extend
 from cases.models import CaseClock
 from cases.workflow.selectors import case_get_for_user
+from relief.http import client_address_of
 
 
 class ClockSerializer(serializers.ModelSerializer):
@@ -78,7 +79,7 @@ class CaseExtendDeadlineAPI(APIView):
             actor=request.user,
             extra_wd=data.validated_data["extra_wd"],
             reason=data.validated_data["reason"],
-            client_address=request.META.get("REMOTE_ADDR"),
+            client_address=client_address_of(request),
         )
         return Response(ClockSerializer(clock).data)
 

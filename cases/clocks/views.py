@@ -18,6 +18,7 @@ from cases.clocks.tasks import export_statistics
 from cases.models import CaseClock, CaseEvent, StepKind
 from cases.notices.selectors import notice_counts_by_township
 from cases.workflow.selectors import case_get_for_user
+from relief.http import client_address_of
 from relief.jobs import job_start
 from relief.models import Job, Role
 
@@ -29,10 +30,6 @@ DASHBOARD_ROLES = (
     Role.ADMINISTRATOR,
 )
 EXPORT_KIND = "statistics_export"
-
-
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _require_roles(user, roles) -> None:
@@ -86,7 +83,7 @@ def clock_extend_view(request, pk):
             actor=request.user,
             extra_wd=values["extra_wd"],
             reason=values["reason"],
-            client_address=_client_address(request),
+            client_address=client_address_of(request),
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
@@ -106,7 +103,7 @@ def clock_serve_view(request, pk):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
         clock_refusal_notice_served(
-            case=case, actor=request.user, client_address=_client_address(request)
+            case=case, actor=request.user, client_address=client_address_of(request)
         )
     except ValidationError as exc:
         return render(

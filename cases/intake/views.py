@@ -47,14 +47,11 @@ from cases.rules import checklist_for_case
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import CaseChanged, TransitionRefused
 from relief.forms import apply_errors, errors_at_fields
+from relief.http import client_address_of
 from relief.models import AssistanceType, Role, User
 from relief.scoping import regions_for_user, townships_for_user, villages_for_user
 
 ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
-
-
-def _client(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _intake_url(case: Case, anchor: str = "") -> str:
@@ -349,7 +346,7 @@ def checklist(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     form = f.ChecklistForm(request.POST, rows=checklist_for_case(case))
     if form.is_valid():
-        data, actor, client = form.cleaned_data, request.user, _client(request)
+        data, actor, client = form.cleaned_data, request.user, client_address_of(request)
         if code := data["verify"]:
             with errors_at_fields(form, rename={"note": f"note-{code}", "item": "__all__"}):
                 application_services.checklist_verify_original(
@@ -393,7 +390,7 @@ def document_notice(request, pk: int):
     if request.method == "POST":
         try:
             application_services.case_issue_document_notice(
-                case=case, actor=request.user, client_address=_client(request)
+                case=case, actor=request.user, client_address=client_address_of(request)
             )
         except (ValidationError, TransitionRefused) as exc:
             messages.error(request, "；".join(exc.messages))
@@ -418,7 +415,7 @@ def accept(request, pk: int):
     case = case_get_for_user(user=request.user, pk=pk)
     try:
         application_services.case_accept(
-            case=case, actor=request.user, client_address=_client(request)
+            case=case, actor=request.user, client_address=client_address_of(request)
         )
         messages.success(request, f"已受理（{case.accepted_on:%Y-%m-%d}）")
     except (ValidationError, TransitionRefused) as exc:
@@ -440,7 +437,7 @@ def return_to_village(request, pk: int):
                     case=case,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
-                    client_address=_client(request),
+                    client_address=client_address_of(request),
                 )
                 messages.success(request, "已退回村级补充")
                 return redirect(_back(request, case))
@@ -646,7 +643,7 @@ def near_relative_deactivate(request, pk: int):
                 actor=request.user,
                 entry=entry,
                 reason=form.cleaned_data["reason"],
-                client_address=_client(request),
+                client_address=client_address_of(request),
             )
             messages.success(request, "已撤销该备案，相关案件已重新标记并记入案件日志")
             return redirect("cases:near_relatives")
