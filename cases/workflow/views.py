@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.states import COUNTY_VISIT_STATES
+from cases.workflow.forms import CountyVisitForm, TransitionForm, form_refusal
 from cases.workflow.hooks import case_page_panels
 from cases.workflow.next_step import case_next_step
 from cases.workflow.selectors import (
@@ -161,8 +162,13 @@ def case_transition_view(request, pk: int, name: str):
     """Perform a transition from the case page; the form carries the state the user saw,
     so acting on a case someone else has just moved is reported, not applied."""
     case = case_get_for_user(user=request.user, pk=pk)
-    seen_state = request.POST.get("state", "")
     detail = reverse("cases:detail", args=[case.pk])
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "无法办理：" + form_refusal(form))
+        return redirect(detail)
+    seen_state = form.cleaned_data["state"]
+    meeting = form.cleaned_data["panel_meeting"]
     try:
         if seen_state and seen_state != case.state:
             raise CaseChanged(case)
@@ -170,13 +176,9 @@ def case_transition_view(request, pk: int, name: str):
             case=case,
             name=name,
             actor=request.user,
-            opinion=request.POST.get("opinion", ""),
+            opinion=form.cleaned_data["opinion"],
             client_address=client_address_of(request),
-            data=(
-                {"panel_meeting": request.POST["panel_meeting"]}
-                if request.POST.get("panel_meeting")
-                else None
-            ),
+            data={"panel_meeting": str(meeting)} if meeting else None,
         )
     except CaseChanged as exc:
         messages.warning(request, CHANGED_MESSAGE.format(state=exc.case.get_state_display()))
@@ -202,11 +204,13 @@ def case_transition_view(request, pk: int, name: str):
 def case_county_visit_view(request, pk: int):
     """A Art.20: the county supervisor records the county's home visit."""
     case = case_get_for_user(user=request.user, pk=pk)
+    form = CountyVisitForm(request.POST)
+    form.is_valid()  # text only: nothing to refuse before the service's rules
     try:
         case_record_county_visit(
             case=case,
             actor=request.user,
-            opinion=request.POST.get("opinion", ""),
+            opinion=form.cleaned_data.get("opinion", ""),
             client_address=client_address_of(request),
         )
     except TransitionRefused as exc:
