@@ -26,7 +26,12 @@ from cases.stats.models import (
     TallyMark,
     ThroughputTally,
 )
-from cases.stats.sql import REBUILD_OPEN_SQL, REFRESH_FLAGS_SQL, rebuild_sql
+from cases.stats.sql import (
+    COUNT_NEW_CASES_SQL,
+    REBUILD_OPEN_SQL,
+    REFRESH_FLAGS_SQL,
+    rebuild_sql,
+)
 
 #: Summary model → its key columns (the unique constraint), in order.
 KEYS: dict[type[models.Model], tuple[str, ...]] = {
@@ -371,11 +376,18 @@ def rebuild_summaries() -> None:
 
 
 def count_new_cases(case_ids: Iterable[int]) -> None:
-    """Count cases inserted in bulk (``bulk_create`` sends no signal) into the summaries:
-    one read of the cases and their clocks, one upsert per summary, one bulk insert of the
-    marks. Cases already counted are left as they are."""
+    """Count cases inserted in bulk (``bulk_create`` sends no signal) into the summaries.
+    Cases already counted are left as they are. On PostgreSQL one set-based statement
+    (``COUNT_NEW_CASES_SQL``: the marks from the rebuild's mark definition, the ids as one
+    array parameter, each summary upserted from the marks just inserted); elsewhere one
+    read of the cases and their clocks, one upsert per summary, one bulk insert of the
+    marks."""
     ids = list(case_ids)
     if not ids:
+        return
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(COUNT_NEW_CASES_SQL, [ids])
         return
     counted = set(TallyMark.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
     fields = [f for f in _ROW_FIELDS if not f.startswith("tally_mark__")]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-REBUILD_MARKS_SQL = """
-INSERT INTO cases_tallymark (case_id, township_id, village_id, assistance_type_id, state,
+#: The mark of each case (from the case and its clock): the one definition, read by the
+#: rebuild and by ``count_new_cases``.
+MARK_COLUMNS = """case_id, township_id, village_id, assistance_type_id, state,
                              started_on, decided_on, elapsed_wd, on_time,
                              overdue, due_soon, paused, accepted_on, closed_on, late,
-                             case_decided_on)
-SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
+                             case_decided_on"""
+MARK_SELECT_SQL = """SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.started_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL THEN c.decided_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL
@@ -25,15 +26,54 @@ SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.on_time IS NOT NULL THEN k.stopped_on END,
        CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END,
        c.decided_on
-FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id
+FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id"""
+REBUILD_MARKS_SQL = f"""
+INSERT INTO cases_tallymark ({MARK_COLUMNS})
+{MARK_SELECT_SQL}
 """
+
+#: Each summary counted from the marks: its table, its key columns, the mark expressions
+#: grouped into them, and which marks it counts.
+TALLIES: list[tuple[str, str, str, str]] = [
+    (
+        "cases_statetally",
+        "township_id, village_id, assistance_type_id, state",
+        "township_id, village_id, assistance_type_id, state",
+        "TRUE",
+    ),
+    (
+        "cases_opentally",
+        "township_id, assistance_type_id, state, started_on, overdue, due_soon, paused",
+        "township_id, assistance_type_id, state, started_on, overdue, due_soon, paused",
+        "started_on IS NOT NULL",
+    ),
+    (
+        "cases_decisiontally",
+        "township_id, assistance_type_id, decided_on, elapsed_wd, on_time",
+        "township_id, assistance_type_id, decided_on, elapsed_wd, on_time",
+        "decided_on IS NOT NULL",
+    ),
+    (
+        "cases_decidedstatetally",
+        "township_id, assistance_type_id, decided_on, state",
+        "township_id, assistance_type_id, case_decided_on, state",
+        "case_decided_on IS NOT NULL",
+    ),
+]
+
+
+def tally_sql(table: str, keys: str, exprs: str, where: str, *, source: str) -> str:
+    """``INSERT … SELECT … COUNT(*) … GROUP BY`` of one summary from the marks in
+    ``source`` (the mark table, or a CTE of marks just inserted)."""
+    return (
+        f"INSERT INTO {table} ({keys}, n) SELECT {exprs}, COUNT(*) FROM {source} "
+        f"WHERE {where} GROUP BY {exprs}"
+    )
+
+
+REBUILD_TALLIES_SQL = [tally_sql(*t, source="cases_tallymark") for t in TALLIES]
 #: The open-clock summary from the marks (also after the daily scan moved the flags).
-REBUILD_OPEN_SQL = """INSERT INTO cases_opentally
-              (township_id, assistance_type_id, state, started_on, overdue, due_soon, paused, n)
-       SELECT township_id, assistance_type_id, state, started_on, overdue, due_soon, paused,
-              COUNT(*)
-       FROM cases_tallymark WHERE started_on IS NOT NULL
-       GROUP BY township_id, assistance_type_id, state, started_on, overdue, due_soon, paused"""
+REBUILD_OPEN_SQL = REBUILD_TALLIES_SQL[1]
 #: After the daily scan: the marks of running clocks whose overdue / due-soon flag moved.
 REFRESH_FLAGS_SQL = """UPDATE cases_tallymark SET
   overdue = (SELECT k.overdue FROM cases_caseclock k WHERE k.case_id = cases_tallymark.case_id),
@@ -42,21 +82,40 @@ WHERE started_on IS NOT NULL AND EXISTS (
   SELECT 1 FROM cases_caseclock k
   WHERE k.case_id = cases_tallymark.case_id
     AND (k.overdue <> cases_tallymark.overdue OR k.due_soon <> cases_tallymark.due_soon))"""
-REBUILD_TALLIES_SQL = [
-    """INSERT INTO cases_statetally (township_id, village_id, assistance_type_id, state, n)
-       SELECT township_id, village_id, assistance_type_id, state, COUNT(*)
-       FROM cases_tallymark GROUP BY township_id, village_id, assistance_type_id, state""",
-    REBUILD_OPEN_SQL,
-    """INSERT INTO cases_decisiontally
-              (township_id, assistance_type_id, decided_on, elapsed_wd, on_time, n)
-       SELECT township_id, assistance_type_id, decided_on, elapsed_wd, on_time, COUNT(*)
-       FROM cases_tallymark WHERE decided_on IS NOT NULL
-       GROUP BY township_id, assistance_type_id, decided_on, elapsed_wd, on_time""",
-    """INSERT INTO cases_decidedstatetally (township_id, assistance_type_id, decided_on, state, n)
-       SELECT township_id, assistance_type_id, case_decided_on, state, COUNT(*)
-       FROM cases_tallymark WHERE case_decided_on IS NOT NULL
-       GROUP BY township_id, assistance_type_id, case_decided_on, state""",
-]
+
+
+def _upsert(sql: str, table: str, keys: str) -> str:
+    return f"{sql} ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n"
+
+
+#: PostgreSQL, one statement: the marks of the cases whose ids are the one array parameter
+#: and that have no mark yet, and each summary (the monthly throughput with PostgreSQL's
+#: DATE_TRUNC) raised by the counts of exactly those marks (``RETURNING`` of the insert).
+COUNT_NEW_CASES_SQL = (
+    f"""WITH new AS (
+INSERT INTO cases_tallymark ({MARK_COLUMNS})
+{MARK_SELECT_SQL}
+WHERE c.id = ANY(%s::bigint[])
+  AND NOT EXISTS (SELECT 1 FROM cases_tallymark m WHERE m.case_id = c.id)
+RETURNING *)"""
+    + "".join(
+        f",\nt{i} AS ({_upsert(tally_sql(*t, source='new'), t[0], t[1])} RETURNING 1)"
+        for i, t in enumerate(TALLIES)
+    )
+    + """,
+throughput AS (INSERT INTO cases_throughputtally (township_id, assistance_type_id, kind, month, n)
+  SELECT new.township_id, new.assistance_type_id, v.kind, DATE_TRUNC('month', v.day)::date,
+         COUNT(*)
+  FROM new CROSS JOIN LATERAL (VALUES ('accepted', new.accepted_on),
+                                      ('decided', new.closed_on),
+                                      ('late', CASE WHEN new.late THEN new.closed_on END))
+       AS v (kind, day)
+  WHERE v.day IS NOT NULL
+  GROUP BY new.township_id, new.assistance_type_id, v.kind, DATE_TRUNC('month', v.day)::date
+  ON CONFLICT (township_id, assistance_type_id, kind, month)
+  DO UPDATE SET n = cases_throughputtally.n + excluded.n RETURNING 1)
+SELECT COUNT(*) FROM new"""
+)
 
 
 def rebuild_sql(execute: Callable[[str], object]) -> None:

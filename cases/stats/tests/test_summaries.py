@@ -208,6 +208,28 @@ def test_cases_inserted_in_bulk_are_counted_in_one_go(demo, moved):
     assert services.compare() == []
 
 
+def test_counting_new_cases_with_clocks_and_decisions_agrees_with_the_recount(demo, moved):
+    """Every summary (open clocks, decisions, throughput, decided states) from the marks of
+    cases with running and stopped clocks counted in one go; cases already counted are
+    skipped, ids of no case are ignored."""
+    from cases.stats.models import DecidedStateTally, ThroughputTally
+
+    ids = list(Case.objects.values_list("pk", flat=True))
+    assert CaseClock.objects.filter(on_time__isnull=False).exists()
+    assert CaseClock.objects.filter(stopped_on__isnull=True).exists()
+    services.count_new_cases(ids)  # all counted already: nothing moves
+    assert services.compare() == []
+    TallyMark.objects.all().delete()
+    for model in (StateTally, OpenTally, DecisionTally, ThroughputTally, DecidedStateTally):
+        model.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        services.count_new_cases([*ids, max(ids) + 1000])
+        services.count_new_cases(ids)  # twice: counted once
+    assert services.compare() == []
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) <= 6  # one statement each (and savepoints)
+
+
 def test_the_daily_scan_moves_the_flags_in_the_summary(demo):
     from cases.clocks.services import scan_deadlines
 
