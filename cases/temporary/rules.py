@@ -16,6 +16,10 @@ from funds.standards.calculators import round_amount, yuan
 #: The assistance type an emergency (急难型) is registered under (relief/assistance_types.py).
 EMERGENCY_TYPE_CODE = "temp_emergency"
 
+#: The cause an ordinary (non-急难型) 临时救助 case is filed under: in the statistics and in
+#: the household's same-cause count of the year.
+EXPENDITURE_CAUSE = "支出型"
+
 VILLAGE, TOWNSHIP, COUNTY = "village", "township", "county"
 TIER_LABELS = {VILLAGE: "村级救急难互助金", TOWNSHIP: "乡镇(街道)", COUNTY: "县民政局"}
 TIER_ORDER = (VILLAGE, TOWNSHIP, COUNTY)

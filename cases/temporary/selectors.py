@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases.models import CaseClock, Emergency, EmergencyGrant
-from cases.temporary.services import year_figures
+from cases.temporary.yearly import year_figures
 from relief.policy import Policy
 from relief.scoping import scope_by_region
 from relief.workdays import workdays_left
@@ -66,7 +66,7 @@ def emergency_summary(emergency: Emergency) -> dict:
     return {
         "emergency": emergency,
         "grants": grants_of(emergency),
-        "year": year_figures(emergency, year=today.year),
+        "year": year_figures(emergency.case, year=today.year),
         "skipped": skipped_steps(emergency.case.policy),
         "clock": getattr(emergency.case, "clock", None),
     }

@@ -50,6 +50,7 @@ from cases.temporary.rules import (
     parse_amount,
     tier_for,
 )
+from cases.temporary.yearly import year_figures
 from cases.workflow.services import case_log_event
 from funds.standards.calculators import yuan
 from funds.standards.selectors import living_standard_in_force
@@ -362,24 +363,6 @@ def emergency_identify(
     return emergency
 
 
-def year_figures(emergency: Emergency, *, year: int) -> dict[str, Any]:
-    """The household's grants this year: the cumulative amount and the number of earlier
-    cases with grants for the same cause (this case's own grants count in the amount)."""
-    if emergency.id_number:
-        qs = EmergencyGrant.objects.filter(id_number=emergency.id_number, year=year)
-    else:
-        qs = EmergencyGrant.objects.filter(case_id=emergency.case_id, year=year)
-    total = qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    same_cause = (
-        qs.filter(cause=emergency.cause)
-        .exclude(case_id=emergency.case_id)
-        .values("case_id")
-        .distinct()
-        .count()
-    )
-    return {"year": year, "total": total, "same_cause_count": same_cause}
-
-
 def emergency_grant_create(
     *,
     case: Case,
@@ -432,7 +415,7 @@ def emergency_grant_create(
             raise ValidationError({"granted_at": "救助时间不能早于登记时间"})
         policy = case.policy
         year = timezone.localtime(granted_at).year
-        figures = year_figures(emergency, year=year)
+        figures = year_figures(case, year=year)
         village_granted = EmergencyGrant.objects.filter(case=case, body=VILLAGE).aggregate(
             s=Sum("amount")
         )["s"] or Decimal("0")

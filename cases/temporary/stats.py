@@ -20,11 +20,9 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState, Emergency, EmergencyGrant
 from cases.states import WorkflowKind
-from cases.temporary.rules import TIER_LABELS, TIER_ORDER, tier_for
+from cases.temporary.rules import EXPENDITURE_CAUSE, TIER_LABELS, TIER_ORDER, tier_for
 from relief.models import Region
 from relief.policy import Policy
-
-EXPENDITURE_CAUSE = "支出型"
 
 
 def _bucket() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cases.temporary import selectors, services
 from cases.temporary.forms import EmergencyForm, GrantForm, IdentifyForm, TemporaryAmountForm
 from cases.temporary.stats import statistics_lines, temporary_statistics
+from cases.temporary.yearly import year_figures
 from cases.workflow.selectors import case_get_for_user
 from relief.exports import xlsx_bytes
 from relief.forms import apply_errors
@@ -226,6 +227,7 @@ def temporary_amount(request, pk):
             "form": form,
             "rule_label": dict(KEY_BY_NAME["temp_amount_rule"].choices).get(rule, rule),
             "policy": policy,
+            "year": year_figures(case, year=timezone.localdate().year),
         },
         status=status,
     )

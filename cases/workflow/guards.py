@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -123,10 +124,15 @@ def _temporary_tier(case) -> TierDecision | None:
         tier = max(bodies, key=TIER_ORDER.index)
         why = ("先行救助已由县民政局批准",) if tier == COUNTY else ()
         return TierDecision(tier=tier, reasons=why)
+    from cases.temporary.yearly import year_figures  # cases.models imports this module
+
+    figures = year_figures(case, year=_today().year) if case.pk else {}
     return tier_for(
         amount=case.monthly_amount,
         policy=case.policy,
         small_only=bool(case.policy.temp_delegation_small_only),
+        year_total=figures.get("total", Decimal("0")),
+        same_cause_count=figures.get("same_cause_count", 0),
     )
 
 
@@ -144,7 +150,9 @@ def _over_cap_reason(case) -> str:
 @guard(_over_cap_reason)
 def within_township_cap(case) -> bool:
     """Seed 004: temporary assistance above the township's tier goes to the county (seed 001:
-    above the 小额 limit when the township holds the power for small amounts only)."""
+    above the 小额 limit when the township holds the power for small amounts only; [G]: past
+    the household's yearly cumulative cap or same-cause limit, counted by
+    cases.temporary.selectors.year_figures)."""
     return not _over_township_cap(case)
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import CaseClock, CaseState, Emergency, EmergencyGrant, StepKind
-from cases.temporary import services
+from cases.temporary import services, yearly
 from cases.workflow.services import available_transitions
 from cases.workflow.tests.helpers import fast_passwords  # noqa: F401
 from relief.models import PolicySetting
@@ -167,7 +167,7 @@ def test_a_second_same_cause_grant_in_the_year_goes_to_the_county(demo):
     assert "同一事由已救助1次" in exc.value.message_dict["amount"][0]
     g = grant(demo, second, "supervisor", body="county", amount="300")
     assert g.body == "county"
-    summary = services.year_figures(second.emergency, year=g.year)
+    summary = yearly.year_figures(second, year=g.year)
     assert summary["total"] == Decimal("600") and summary["same_cause_count"] == 1
 
 
