@@ -152,7 +152,7 @@ def within_township_cap(case) -> bool:
     """Seed 004: temporary assistance above the township's tier goes to the county (seed 001:
     above the 小额 limit when the township holds the power for small amounts only; [G]: past
     the household's yearly cumulative cap or same-cause limit, counted by
-    cases.temporary.selectors.year_figures)."""
+    cases.temporary.yearly.year_figures)."""
     return not _over_township_cap(case)
 
 
