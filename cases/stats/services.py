@@ -387,7 +387,7 @@ def count_new_cases(case_ids: Iterable[int]) -> None:
         return
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(COUNT_NEW_CASES_SQL, [ids])
+            cursor.execute(COUNT_NEW_CASES_SQL, [list(dict.fromkeys(ids))])
         return
     counted = set(TallyMark.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
     fields = [f for f in _ROW_FIELDS if not f.startswith("tally_mark__")]

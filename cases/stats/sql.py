@@ -12,7 +12,7 @@ MARK_COLUMNS = """case_id, township_id, village_id, assistance_type_id, state,
                              started_on, decided_on, elapsed_wd, on_time,
                              overdue, due_soon, paused, accepted_on, closed_on, late,
                              case_decided_on"""
-MARK_SELECT_SQL = """SELECT c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
+MARK_EXPRS_SQL = """c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.started_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL THEN c.decided_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL
@@ -25,7 +25,8 @@ MARK_SELECT_SQL = """SELECT c.id, c.township_id, c.village_id, c.assistance_type
        k.started_on,
        CASE WHEN k.on_time IS NOT NULL THEN k.stopped_on END,
        CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END,
-       c.decided_on
+       c.decided_on"""
+MARK_SELECT_SQL = f"""SELECT {MARK_EXPRS_SQL}
 FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id"""
 REBUILD_MARKS_SQL = f"""
 INSERT INTO cases_tallymark ({MARK_COLUMNS})
@@ -89,14 +90,18 @@ def _upsert(sql: str, table: str, keys: str) -> str:
 
 
 #: PostgreSQL, one statement: the marks of the cases whose ids are the one array parameter
-#: and that have no mark yet, and each summary (the monthly throughput with PostgreSQL's
+#: (distinct; driven from the array, so each case, clock and mark is an index lookup
+#: whatever the statistics of tables filled in the same transaction) and that have no mark
+#: yet, and each summary (the monthly throughput with PostgreSQL's
 #: DATE_TRUNC) raised by the counts of exactly those marks (``RETURNING`` of the insert).
 COUNT_NEW_CASES_SQL = (
     f"""WITH new AS (
 INSERT INTO cases_tallymark ({MARK_COLUMNS})
-{MARK_SELECT_SQL}
-WHERE c.id = ANY(%s::bigint[])
-  AND NOT EXISTS (SELECT 1 FROM cases_tallymark m WHERE m.case_id = c.id)
+SELECT {MARK_EXPRS_SQL}
+FROM unnest(%s::bigint[]) AS i (id)
+     JOIN cases_case c ON c.id = i.id
+     LEFT JOIN cases_caseclock k ON k.case_id = c.id
+WHERE NOT EXISTS (SELECT 1 FROM cases_tallymark m WHERE m.case_id = c.id)
 RETURNING *)"""
     + "".join(
         f",\nt{i} AS ({_upsert(tally_sql(*t, source='new'), t[0], t[1])} RETURNING 1)"
