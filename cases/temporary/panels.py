@@ -13,6 +13,7 @@ from cases.models import Emergency
 from cases.states import WorkflowKind
 from cases.temporary.selectors import emergency_summary, hours_left
 from cases.temporary.yearly import year_figures
+from cases.workflow.guards import temporary_tier
 from cases.workflow.hooks import CasePanel
 
 PANEL_TEMPLATE = "cases/temporary/_panel.html"
@@ -25,7 +26,8 @@ def on_case_page(sender: object, *, case: Any, user: Any, **kwargs: Any) -> Case
     emergency = Emergency.objects.filter(case=case).first()
     if emergency is None:
         year = year_figures(case, year=timezone.localdate().year)
-        return CasePanel(template=YEAR_PANEL_TEMPLATE, context={"year": year}, order=5)
+        context = {"year": year, "tier": temporary_tier(case)}
+        return CasePanel(template=YEAR_PANEL_TEMPLATE, context=context, order=5)
     emergency.case = case
     summary = emergency_summary(emergency)
     summary["hours_left"] = hours_left(summary["clock"])

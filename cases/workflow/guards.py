@@ -114,6 +114,13 @@ def township_holds_power(case) -> bool:
     return _holds_power(case)
 
 
+def temporary_tier(case) -> TierDecision | None:
+    """The body that decides a 临时救助 case, with the reasons that pushed it up a tier (the
+    case page shows it; ``within_township_cap`` refuses the township past it); None before an
+    amount is set or for another workflow."""
+    return _temporary_tier(case)
+
+
 def _temporary_tier(case) -> TierDecision | None:
     if case.workflow != WorkflowKind.TEMPORARY or case.monthly_amount is None:
         return None

@@ -139,3 +139,18 @@ def test_a_second_expenditure_case_of_the_year_goes_to_the_county(demo):
     reason = _refusal(second, "confirm", "approver")
     assert "本户本年度同一事由已救助1次（上限1次）" in reason
     assert go(second, "refer_to_county", "approver") == CaseState.COUNTY_REVIEW
+
+
+def test_the_case_page_names_the_body_that_decides(demo, client):
+    client.force_login(demo.user("clerk"))
+    village = _in_review(demo, "800")
+    page = client.get(reverse("cases:detail", args=[village.pk])).content.decode()
+    assert "审批机关：<strong>村级救急难互助金</strong>" in page
+    township = _in_review(demo, "1800")
+    page = client.get(reverse("cases:detail", args=[township.pk])).content.decode()
+    assert "审批机关：<strong>乡镇(街道)</strong>" in page
+    number = _emergency_grant(demo, "2500")
+    county = _in_review(demo, "1800", id_number=number)
+    page = client.get(reverse("cases:detail", args=[county.pk])).content.decode()
+    assert "审批机关：<strong>县民政局</strong>" in page
+    assert "加本次超过年度累计上限3,000.00元" in page
