@@ -260,6 +260,49 @@ def test_main_pages_have_no_critical_or_serious_axe_violations(world, live_serve
     assert not found, "critical or serious axe-core violations:\n" + readable(found)
 
 
+#: The pages a village assistant or clerk works on a phone: at 360 px wide nothing may run off
+#: the screen (the household, case list and queue tables turn into stacked cards under 576 px).
+NARROW = {"width": 360, "height": 740}
+NARROW_PAGES = (
+    "首页·乡镇经办",
+    "首页·村级协理",
+    "案件列表",
+    "案件办理页",
+    "案件办理页·待受理",
+    "受理材料与家庭信息",
+    "入户调查",
+    "核对队列",
+    "公示批次",
+)
+
+
+def test_nothing_runs_off_a_360px_phone_screen(world, live_server, browser):
+    from relief.demo import DEMO_PASSWORD
+
+    wide = []
+    by_user: dict[str | None, list[A11yPage]] = {}
+    for p in PAGES:
+        if p.label in NARROW_PAGES:
+            by_user.setdefault(p.user, []).append(p)
+    assert sum(len(v) for v in by_user.values()) == len(NARROW_PAGES)
+    for user, pages in by_user.items():
+        context, page = _page(browser, NARROW)
+        try:
+            submit_login(page, live_server.url, user, DEMO_PASSWORD)
+            page.wait_for_selector("[data-testid=whoami]", state="attached")
+            for p in pages:
+                url = reverse(p.url_name, args=world[p.obj] if p.obj else []) + p.query
+                page.goto(live_server.url + url)
+                page.wait_for_load_state("networkidle")
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > NARROW["width"] + 1:
+                    wide.append(f"{p.label} {url}: {width}px")
+        finally:
+            context.close()
+        assert_no_csp_violations(page)
+    assert not wide, "pages wider than a 360 px phone:\n" + "\n".join(wide)
+
+
 # --- Keyboard alone completes an intake -------------------------------------------------
 
 
