@@ -41,6 +41,9 @@ def _wait(predicate, timeout, what, log=None):
 def visibility_timeout(monkeypatch):
     # workers started by this test give an unacknowledged task back after 3 s
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "3")
+    # ... and sweep for it every second (kombu's default sweep is every 10 × 10 s)
+    monkeypatch.setenv("CELERY_UNACKED_RESTORE_INTERVAL", "1")
+    monkeypatch.setenv("CELERY_UNACKED_RESTORE_THROTTLE", "1")
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = False  # send_task goes through the broker
     yield
