@@ -6,6 +6,7 @@ public page, then answered). Every state change of a case goes through
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -359,7 +360,10 @@ def batch_upload_photo(*, batch: NoticeBatch, actor: User, uploaded_file: Upload
         )
         stored += 1
     batch.photo_uploaded_at = timezone.now()
-    batch.save(update_fields=["photo_uploaded_at"])
+    # The digest of the stored bytes: the batch page shows it, so the paper's photo in each
+    # case's file can be checked against the one the batch recorded.
+    batch.photo_sha256 = hashlib.sha256(content).hexdigest()
+    batch.save(update_fields=["photo_uploaded_at", "photo_sha256"])
     return stored
 
 

@@ -6,6 +6,7 @@ missing posting photo one working day after publication."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 
 import pytest
@@ -98,6 +99,13 @@ def test_a_village_assistant_gathers_publishes_and_photographs_a_batch_of_their_
     batch.refresh_from_db()
     assert batch.photo_uploaded_at is not None
     assert Document.objects.filter(case=ready, title__contains=batch.number).count() == 1
+    # The batch records the SHA-256 of the stored bytes and its page shows it.
+    stored = Document.objects.get(case=ready, title__contains=batch.number)
+    with stored.file.open("rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    assert batch.photo_sha256 == digest == stored.sha256
+    detail = client.get(reverse("cases:notice_batch", args=[batch.pk])).content.decode()
+    assert f'data-testid="photo-sha256">{digest}<' in detail
 
 
 @pytest.mark.django_db
