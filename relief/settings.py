@@ -174,6 +174,8 @@ IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 5, minimum=1)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50, minimum=1)
 # Public notice pages (/public/…): how long browsers and proxies may keep them (seconds).
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 300, minimum=0)
+# Rows of a village's standing list per public page (the dated PDF holds the whole list).
+PUBLIC_STANDING_PAGE_SIZE = env_int("PUBLIC_STANDING_PAGE_SIZE", 100, minimum=10)
 # The address residents reach the public pages at (the QR code on the printed notice, e.g.
 # https://mz.example.gov.cn); empty: the address of the staff member's own request.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -47,7 +48,8 @@ def village_page(request, code: str):
     set of queries whatever the number of households; a matching If-None-Match costs two."""
     village = selectors.public_village_get(code=code)
     today = timezone.localdate()
-    etag = f'"{selectors.public_village_etag(village=village, today=today)}"'
+    page_number = _page_number(request)
+    etag = f'"{selectors.public_village_etag(village=village, today=today)}-{page_number}"'
     unchanged = get_conditional_response(request, etag=etag)
     if unchanged is not None:
         return _cacheable(unchanged, etag)
@@ -56,10 +58,27 @@ def village_page(request, code: str):
         "village": village,
         "township": village.parent,
         "batches": selectors.public_open_batches(village=village, today=today),
-        "standing": selectors.public_standing_list(village=village),
         "today": today,
+        **_standing_context(selectors.public_standing_list(village=village), page_number),
     }
     return _cacheable(_page("funds/publicity/public_village.html", context), etag)
+
+
+def _page_number(request) -> int:
+    """The standing list's page asked for in ``?page=``; anything that is not a small
+    positive number is the first page (a public page answers, it does not argue)."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def _standing_context(standing, page_number: int) -> dict:
+    """The latest standing list, one page of its frozen rows at a time
+    (PUBLIC_STANDING_PAGE_SIZE): a village with thousands of recipients costs what a small
+    one costs; the dated PDF keeps the whole list."""
+    if standing is None:
+        return {"standing": None}
+    page = Paginator(standing.rows, settings.PUBLIC_STANDING_PAGE_SIZE).get_page(page_number)
+    return {"standing": standing, "standing_page": page}
 
 
 def _batch_context(batch: NoticeBatch, form: PublicObjectionForm, **extra) -> dict:

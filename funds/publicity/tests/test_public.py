@@ -142,6 +142,25 @@ def test_a_village_page_costs_a_fixed_set_of_queries(demo, client, django_assert
 
 
 @pytest.mark.django_db
+def test_the_standing_list_is_shown_a_page_at_a_time(demo, client, settings):
+    settings.PUBLIC_STANDING_PAGE_SIZE = 10
+    for i in range(23):
+        recipient(demo.village, f"钱{i}")
+    standing_list_generate(village=demo.village, actor=demo.user("clerk"))
+    first = client.get(_village_url(demo.village)).content.decode()
+    assert first.count("钱*") == 10 and "第 1 / 3 页" in first and "?page=2" in first
+    last = client.get(_village_url(demo.village) + "?page=3")
+    body = last.content.decode()
+    assert body.count("钱*") == 3 and "<td>21</td>" in body and "?page=2" in body
+    assert last["ETag"] != client.get(_village_url(demo.village))["ETag"]
+    # a page past the end is the last page; junk is the first page, never an error
+    assert client.get(_village_url(demo.village) + "?page=99").content.decode().count("钱*") == 3
+    for junk in ("abc", "-1", "0", "1%00", "9" * 20):
+        response = client.get(_village_url(demo.village), {"page": junk})
+        assert response.status_code == 200 and response.content.decode().count("钱*") == 10
+
+
+@pytest.mark.django_db
 def test_an_objection_from_the_public_page_opens_the_objection_route(demo, client):
     case = named_case(demo.village, "张三")
     named_case(demo.village, "李四")
