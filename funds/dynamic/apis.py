@@ -16,7 +16,8 @@ from rest_framework.response import Response
 
 from cases.models import Member
 from cases.workflow.services import client_address_of
-from funds.dynamic.models import ReviewCampaign
+from funds.dynamic.dishonesty import RECORD_ROLES, SHOWN_TO_ROLES, dishonesty_record
+from funds.dynamic.models import DishonestyRecord, ReviewCampaign
 from funds.dynamic.selectors import (
     DueFilters,
     campaign_recipients_for_user,
@@ -33,6 +34,8 @@ from funds.dynamic.serializers import (
     CampaignFilterInputSerializer,
     CampaignInputSerializer,
     CampaignPreviewSerializer,
+    DishonestyInputSerializer,
+    DishonestyRecordSerializer,
     DueScheduleSerializer,
     ReviewCampaignSerializer,
     ReviewCaseSerializer,
@@ -45,6 +48,7 @@ from funds.dynamic.services import review_campaign_open, review_conclude, review
 from funds.recipients.models import Recipient
 from funds.recipients.selectors import recipient_get_for_user
 from relief.models import AssistanceType, Region, Role
+from relief.scoping import scope_by_region
 
 DUE_PARAMETERS = [
     OpenApiParameter("township", OpenApiTypes.INT, description="乡镇(街道)；辖区外为404"),
@@ -261,8 +265,79 @@ class ReviewCampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(ReviewCampaignSerializer(campaign).data, status=201)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="失信记录（本辖区：乡镇看本乡镇，县看全县）",
+        parameters=[
+            OpenApiParameter("recipient", OpenApiTypes.INT, description="在册对象"),
+            OpenApiParameter("live", OpenApiTypes.BOOL, description="只看未过有效期的"),
+        ],
+    ),
+    retrieve=extend_schema(summary="失信记录详情"),
+)
+class DishonestyRecordViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DishonestyRecordSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        qs = scope_by_region(
+            DishonestyRecord.objects.select_related("recipient").prefetch_related("people"),
+            self.request.user,
+            township_field="recipient__township",
+            village_field="recipient__village",
+        ).order_by("-found_on", "-pk")
+        if self.action == "list":
+            params = self.request.query_params
+            recipient = params.get("recipient")
+            if recipient:
+                if not recipient.isdigit():
+                    raise ValidationError({"recipient": "在册对象须为编号"})
+                qs = qs.filter(recipient_id=int(recipient))
+            if params.get("live") in ("1", "true"):
+                qs = qs.filter(expires_on__gte=timezone.localdate())
+        return qs
+
+    def list(self, request, *args, **kwargs):
+        _require(request.user, SHOWN_TO_ROLES, "您的角色不能查看失信记录")
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()  # another region's record: 404 before the role check
+        _require(request.user, SHOWN_TO_ROLES, "您的角色不能查看失信记录")
+        return Response(DishonestyRecordSerializer(record).data)
+
+    @extend_schema(
+        summary="记录入户抽查或举报查实的虚假信息（乡镇审核确认人或县级监管人员；"
+        "追缴金额交下一期花名册）",
+        request=DishonestyInputSerializer,
+        responses={201: DishonestyRecordSerializer},
+    )
+    def create(self, request):
+        _require(request.user, RECORD_ROLES, "只有乡镇审核确认人或县级监管人员可以记录失信情况")
+        data = DishonestyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        recipient = recipient_get_for_user(user=request.user, pk=values["recipient"])
+        record = dishonesty_record(  # the page's service: its checks, its transaction
+            recipient=recipient,
+            actor=request.user,
+            source=values["source"],
+            reference=values["reference"],
+            what=values["what"],
+            found_on=values["found_on"],
+            recovery_amount=values["recovery_amount"],
+            recovery_from=values["recovery_from"],
+            recovery_to=values["recovery_to"],
+        )
+        record = self.get_queryset().get(pk=record.pk)
+        return Response(DishonestyRecordSerializer(record).data, status=201)
+
+
 def register(router) -> None:
     router.register("dynamic/due", DueScheduleViewSet, basename="dynamic-due")
     router.register("dynamic/reviews", ReviewViewSet, basename="dynamic-review")
     router.register("dynamic/timelines", TimelineViewSet, basename="dynamic-timeline")
     router.register("dynamic/campaigns", ReviewCampaignViewSet, basename="dynamic-campaign")
+    router.register("dynamic/dishonesty", DishonestyRecordViewSet, basename="dynamic-dishonesty")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from funds.dynamic.models import ReviewCampaign, ReviewCase, ReviewOutcome
+from funds.dynamic.models import (
+    DishonestyPerson,
+    DishonestyRecord,
+    FindingSource,
+    ReviewCampaign,
+    ReviewCase,
+    ReviewOutcome,
+)
 from funds.dynamic.selectors import CIRCUMSTANCES
 
 
@@ -178,3 +185,75 @@ class CampaignInputSerializer(CampaignFilterInputSerializer):
 
 class CampaignPreviewSerializer(serializers.Serializer):
     count = serializers.IntegerField()
+
+
+class DishonestyPersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DishonestyPerson
+        fields = ["name", "id_number"]
+        read_only_fields = fields
+
+
+class DishonestyRecordSerializer(serializers.ModelSerializer):
+    source_label = serializers.CharField(source="get_source_display", read_only=True)
+    head_name = serializers.CharField(source="recipient.head_name", read_only=True)
+    township = serializers.IntegerField(source="recipient.township_id", read_only=True)
+    people = DishonestyPersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DishonestyRecord
+        fields = [
+            "id",
+            "recipient",
+            "head_name",
+            "township",
+            "county",
+            "source",
+            "source_label",
+            "review",
+            "reference",
+            "what",
+            "found_on",
+            "recorded_by",
+            "recorded_by_name",
+            "recorded_at",
+            "recovery_amount",
+            "recovery_order",
+            "expires_on",
+            "people",
+        ]
+        read_only_fields = fields
+
+
+class DishonestyInputSerializer(serializers.Serializer):
+    """The page's form (``forms.DishonestyForm``): a spot check's or complaint's finding."""
+
+    recipient = serializers.IntegerField()
+    source = serializers.ChoiceField(
+        choices=[
+            (FindingSource.SPOT_CHECK.value, FindingSource.SPOT_CHECK.label),
+            (FindingSource.COMPLAINT.value, FindingSource.COMPLAINT.label),
+        ],
+        error_messages={"invalid_choice": "请选择发现途径（入户抽查或举报投诉）"},
+    )
+    reference = serializers.CharField(
+        max_length=200,
+        error_messages={"blank": "请填写所依据的核查结论", "max_length": "不能超过200字"},
+        help_text="抽查名称及户序号，或举报登记号",
+    )
+    what = serializers.CharField(error_messages={"blank": "请写明查实的虚假信息"})
+    found_on = serializers.DateField(error_messages={"invalid": "请填写有效日期"})
+    recovery_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={"invalid": "追缴金额须为数字", "max_decimal_places": "最多保留两位小数"},
+    )
+    recovery_from = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="追缴所涉起始月份"
+    )
+    recovery_to = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="追缴所涉截止月份"
+    )

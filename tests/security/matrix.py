@@ -189,6 +189,7 @@ REGISTRY: dict[str, Entry] = {
     "dynamic-review-detail": E(pk="review_case.pk"),
     "dynamic-review-conclude": E(pk="review_case.pk"),
     "dynamic-timeline-detail": E(pk="recipient.pk"),
+    "dynamic-dishonesty-detail": E(pk="dishonesty.pk"),
     "publicity:village": E(pk="village.pk"),
     "publicity:generate": E(pk="village.pk"),
     "publicity:download": E(pk="standing_list.pk"),

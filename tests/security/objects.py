@@ -27,7 +27,7 @@ from cases.models import (
 )
 from cases.notices.models import NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.panel.models import PanelMeeting
-from funds.dynamic.models import ReviewCase
+from funds.dynamic.models import DishonestyRecord, FindingSource, ReviewCase
 from funds.publicity.models import StandingList
 from funds.recipients.models import (
     Bank,
@@ -160,6 +160,17 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         trigger=ReviewCase._meta.get_field("trigger").choices[0][0],
         due_on=datetime.date(2026, 12, 31),
     )
+    dishonesty = DishonestyRecord.objects.create(
+        recipient=recipient,
+        household=paying.household,
+        county=county,
+        source=FindingSource.SPOT_CHECK,
+        reference="矩阵抽查",
+        what="隐瞒收入",
+        found_on=datetime.date(2026, 6, 1),
+        recorded_by_name="矩阵",
+        expires_on=datetime.date(2029, 6, 1),
+    )
     standing_list = StandingList.objects.create(
         township=township,
         village=village,
@@ -291,6 +302,7 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         recipient=recipient,
         adjustment=adjustment,
         review_case=review_case,
+        dishonesty=dishonesty,
         standing_list=standing_list,
         roster=roster,
         roster_job=roster_job,
