@@ -229,7 +229,8 @@ class DishonestyInputSerializer(serializers.Serializer):
     """The page's form (``forms.DishonestyForm``): a spot check's or complaint's finding."""
 
     recipient = serializers.IntegerField()
-    source = serializers.ChoiceField(
+    # "source" is the field of the page and the model; it shadows Field.source for mypy only
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[
             (FindingSource.SPOT_CHECK.value, FindingSource.SPOT_CHECK.label),
             (FindingSource.COMPLAINT.value, FindingSource.COMPLAINT.label),
