@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cases.intake.serializers import MaskedIdNumberField
 from funds.dynamic.models import (
     DishonestyPerson,
     DishonestyRecord,
@@ -188,6 +189,8 @@ class CampaignPreviewSerializer(serializers.Serializer):
 
 
 class DishonestyPersonSerializer(serializers.ModelSerializer):
+    id_number = MaskedIdNumberField(read_only=True, help_text="身份证号（脱敏）")
+
     class Meta:
         model = DishonestyPerson
         fields = ["name", "id_number"]
