@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -59,7 +59,7 @@ def village_page(request, code: str):
         "township": village.parent,
         "batches": selectors.public_open_batches(village=village, today=today),
         "today": today,
-        **_standing_context(selectors.public_standing_list(village=village), page_number),
+        **_standing_context(village, page_number),
     }
     return _cacheable(_page("funds/publicity/public_village.html", context), etag)
 
@@ -71,14 +71,25 @@ def _page_number(request) -> int:
     return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
 
 
-def _standing_context(standing, page_number: int) -> dict:
+def _standing_context(village, page_number: int) -> dict:
     """The latest standing list, one page of its frozen rows at a time
-    (PUBLIC_STANDING_PAGE_SIZE): a village with thousands of recipients costs what a small
-    one costs; the dated PDF keeps the whole list."""
+    (PUBLIC_STANDING_PAGE_SIZE, cut in the query): a village with thousands of recipients
+    costs what a small one costs; the dated PDF keeps the whole list. A page past the end
+    answers the last page (one more query, only then)."""
+    size = settings.PUBLIC_STANDING_PAGE_SIZE
+    standing = selectors.public_standing_list(
+        village=village, offset=(page_number - 1) * size, limit=size
+    )
     if standing is None:
         return {"standing": None}
-    page = Paginator(standing.rows, settings.PUBLIC_STANDING_PAGE_SIZE).get_page(page_number)
-    return {"standing": standing, "standing_page": page}
+    paginator = Paginator(range(standing.households), size)
+    number = paginator.validate_number(min(page_number, paginator.num_pages))
+    if number != page_number:
+        standing = selectors.public_standing_list(
+            village=village, offset=(number - 1) * size, limit=size
+        )
+        assert standing is not None
+    return {"standing": standing, "standing_page": Page(standing.page_rows, number, paginator)}
 
 
 def _batch_context(batch: NoticeBatch, form: PublicObjectionForm, **extra) -> dict:

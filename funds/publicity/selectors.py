@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connection
+from django.db.models import JSONField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from cases.notices.models import BatchState, NoticeBatch, NoticeEntry
@@ -105,13 +107,28 @@ def public_batch_get(*, token: str) -> NoticeBatch:
     return get_object_or_404(qs.prefetch_related(_public_entries()), token=token)
 
 
-def public_standing_list(*, village: Region) -> StandingList | None:
-    return (
-        StandingList.objects.filter(village=village)
-        .only("pk", "as_of", "rows", "households", "persons", "monthly_total", "village_id")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+def public_standing_list(*, village: Region, offset: int, limit: int) -> StandingList | None:
+    """The village's latest standing list with one page of its frozen rows as ``page_rows``
+    (rows ``offset`` … ``offset + limit - 1``), in one query: on PostgreSQL the slice is
+    cut in the database (jsonb_path_query_array), so a list of thousands of households
+    is not read whole for a page of a hundred."""
+    qs = StandingList.objects.filter(village=village).order_by("-created_at", "-pk")
+    fields = ("pk", "as_of", "households", "persons", "monthly_total", "village_id")
+    if connection.vendor == "postgresql":
+        path = f"$[{offset} to {offset + limit - 1}]"
+        return (
+            qs.only(*fields)
+            .annotate(
+                page_rows=RawSQL(
+                    "jsonb_path_query_array(rows, %s::jsonpath)", [path], output_field=JSONField()
+                )
+            )
+            .first()
+        )
+    standing = qs.only(*fields, "rows").first()
+    if standing is not None:
+        standing.page_rows = standing.rows[offset : offset + limit]  # type: ignore[attr-defined]  # as the PG annotation
+    return standing
 
 
 def public_village_etag(*, village: Region, today: datetime.date) -> str:
