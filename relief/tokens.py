@@ -13,7 +13,11 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import (
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -41,6 +45,21 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             token.delete()
             raise AuthenticationFailed("接口令牌已过期，请重新获取")
         return user, token
+
+
+class TokenAwareSessionAuthentication(SessionAuthentication):
+    """The browser session, listed first. DRF takes the ``WWW-Authenticate`` header (and so
+    401 rather than 403) from the first authentication class only; a session has none, so a
+    request that presented a token which turned out expired, revoked or unknown would answer
+    403. When the request carries ``Authorization: Token …`` the challenge is the token's, so
+    the client learns to fetch a new token (401 + ``WWW-Authenticate: Token``); a request with
+    no credentials keeps its 403."""
+
+    def authenticate_header(self, request):
+        auth = get_authorization_header(request).split()
+        if auth and auth[0].lower() == ExpiringTokenAuthentication.keyword.lower().encode():
+            return ExpiringTokenAuthentication().authenticate_header(request)
+        return None
 
 
 @transaction.atomic

@@ -51,7 +51,8 @@ def test_an_expired_token_is_refused_with_a_chinese_message_and_a_new_one_is_iss
     old = _obtain("clerk")["token"]
     _age(old, 12.01)
     response = _me(old)
-    assert response.status_code in (401, 403)  # 403: session auth is listed first
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["detail"] == "接口令牌已过期，请重新获取"
     assert not Token.objects.filter(key=old).exists()
     _age(old, 0)  # a second request for a token is answered with a new key, not the old one
@@ -69,7 +70,7 @@ def test_the_ttl_is_a_setting(demo, settings):
     settings.API_TOKEN_TTL_HOURS = 1
     key = _obtain("clerk")["token"]
     _age(key, 1.01)
-    assert _me(key).status_code in (401, 403)
+    assert _me(key).status_code == 401
 
 
 @pytest.mark.django_db
@@ -78,7 +79,8 @@ def test_a_user_revokes_their_own_token(demo):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.delete("/api/token/").status_code == 204
-    assert _me(key).status_code in (401, 403)
+    response = _me(key)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
     assert not Token.objects.filter(user=demo.user("clerk")).exists()
 
 
@@ -96,7 +98,7 @@ def test_an_administrator_revokes_a_users_token_on_the_user_page(demo, client):
     assert "有效至" in page and "撤销接口令牌" in page
     response = client.post(reverse("manage:user_token_revoke", args=[clerk.pk]), follow=True)
     assert "已撤销“clerk”的接口令牌" in response.content.decode()
-    assert _me(key).status_code in (401, 403)
+    assert _me(key).status_code == 401
     assert (
         "撤销接口令牌"
         not in client.get(reverse("manage:user_edit", args=[clerk.pk])).content.decode()
@@ -110,3 +112,22 @@ def test_only_an_administrator_may_revoke_someone_elses_token(demo, client):
     response = client.post(reverse("manage:user_token_revoke", args=[demo.user("clerk").pk]))
     assert response.status_code in (403, 404)
     assert _me(key).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unknown_token_answers_401_with_the_token_challenge(demo):
+    response = _me("0" * 40)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.django_db
+def test_a_request_with_no_credentials_keeps_its_403(demo):
+    response = APIClient().get("/api/me/")
+    assert response.status_code == 403 and "WWW-Authenticate" not in response
+
+
+@pytest.mark.django_db
+def test_a_signed_in_browser_session_still_works_without_a_token(demo):
+    client = APIClient()
+    client.force_login(demo.user("clerk"))
+    assert client.get("/api/me/").status_code == 200
