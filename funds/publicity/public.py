@@ -68,7 +68,9 @@ def _page_number(request) -> int:
     """The standing list's page asked for in ``?page=``; anything that is not a small
     positive number is the first page (a public page answers, it does not argue)."""
     raw = request.GET.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6:  # "²" is a digit to isdigit()
+        return max(int(raw), 1)
+    return 1
 
 
 def _standing_context(village, page_number: int) -> dict:
@@ -83,7 +85,7 @@ def _standing_context(village, page_number: int) -> dict:
     if standing is None:
         return {"standing": None}
     paginator = Paginator(range(standing.households), size)
-    number = paginator.validate_number(min(page_number, paginator.num_pages))
+    number = min(page_number, paginator.num_pages)
     if number != page_number:
         standing = selectors.public_standing_list(
             village=village, offset=(number - 1) * size, limit=size

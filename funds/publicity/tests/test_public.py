@@ -155,7 +155,7 @@ def test_the_standing_list_is_shown_a_page_at_a_time(demo, client, settings):
     assert last["ETag"] != client.get(_village_url(demo.village))["ETag"]
     # a page past the end is the last page; junk is the first page, never an error
     assert client.get(_village_url(demo.village) + "?page=99").content.decode().count("钱*") == 3
-    for junk in ("abc", "-1", "0", "1%00", "9" * 20):
+    for junk in ("abc", "-1", "0", "²", "１", "9" * 20):
         response = client.get(_village_url(demo.village), {"page": junk})
         assert response.status_code == 200 and response.content.decode().count("钱*") == 10
 
