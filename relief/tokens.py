@@ -13,6 +13,7 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import (
     SessionAuthentication,
     TokenAuthentication,
@@ -60,6 +61,13 @@ class TokenAwareSessionAuthentication(SessionAuthentication):
         if auth and auth[0].lower() == ExpiringTokenAuthentication.keyword.lower().encode():
             return ExpiringTokenAuthentication().authenticate_header(request)
         return None
+
+
+class TokenAwareSessionScheme(SessionScheme):
+    """The schema's cookie scheme for the session class above (drf-spectacular matches its
+    session extension on the exact class only)."""
+
+    target_class = "relief.tokens.TokenAwareSessionAuthentication"
 
 
 @transaction.atomic
