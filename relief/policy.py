@@ -909,11 +909,20 @@ KEYS: tuple[PolicyKey, ...] = (
         minimum=1,
         maximum=120,
     ),
+    # Not in DOMAIN.md nor the seeds: off until the county's policy lists a funeral subsidy.
     PolicyKey(
         "funeral_subsidy_reminder",
         "动态管理·单人户死亡时提醒办理丧葬补助",
         "bool",
-        True,
+        False,
+        "",
+        group="动态管理",
+    ),
+    PolicyKey(
+        "funeral_subsidy_note",
+        "动态管理·丧葬补助提醒内容(标准、申领办法)",
+        "text",
+        "请告知其亲属或后事承办人按本县规定向乡镇(街道)申领丧葬补助",
         "",
         group="动态管理",
     ),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from archive.pdf import render_pdf
 from cases.access import AccessRefused, case_require_actor
 from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
+from cases.notices.services import system_actor
 from cases.stats.services import count_new_cases
 from cases.workflow.services import TransitionRefused, case_log_event, case_transition
 from funds.dynamic.dishonesty import dishonesty_from_review, recovery_check
@@ -39,6 +40,7 @@ from funds.recipients.selectors import state_for_month
 from funds.recipients.services import first_of_month, next_month, recipient_change
 from funds.rosters.models import RosterRun, RunState
 from relief.models import AssistanceType, Region, Role, User
+from relief.notifications import notify
 from relief.policy import KEY_BY_NAME, Policy, policy_for
 from relief.scoping import scope_by_region
 from relief.workdays import add_workdays, workdays_between
@@ -272,6 +274,51 @@ def _death_exit(*, review: ReviewCase, member: Member, died_on: datetime.date) -
     review.applied_at = timezone.now()
     review.save(update_fields=["outcome", "reasons", "effective_month", "applied_at"])
     ReviewSchedule.objects.filter(recipient=recipient).delete()
+    _funeral_subsidy_reminder(review=review, member=member)
+
+
+#: The signed log row of the funeral-subsidy reminder (the case page and the review's page
+#: show it; ``funeral_reminder_of`` reads it back).
+FUNERAL_REMINDER_EVENT = "funeral_subsidy_reminder"
+
+
+def _funeral_subsidy_reminder(*, review: ReviewCase, member: Member) -> None:
+    """Where the county's policy lists a funeral subsidy (``funeral_subsidy_reminder``, the
+    review case's snapshot), the single-person household's closure carries a reminder: a
+    signed log row on the review case (signed by the system) and a message to the
+    township's clerks."""
+    case = review.case
+    policy = case.policy
+    if not policy.funeral_subsidy_reminder:
+        return
+    text = f"丧葬补助提醒：{member.name}已死亡，{policy.funeral_subsidy_note}"
+    case_log_event(
+        case=case,
+        name=FUNERAL_REMINDER_EVENT,
+        label="丧葬补助提醒",
+        actor=system_actor(case.township),
+        roles=(Role.TOWNSHIP_CLERK,),
+        opinion=text,
+        data={"member": member.pk, "recipient": review.recipient_id},
+    )
+    clerks = User.objects.filter(region=case.township, role=Role.TOWNSHIP_CLERK, is_active=True)
+    notify(
+        clerks,
+        verb=f"{review.recipient.head_name}户（单人户）因死亡停保，{text}",
+        url=f"/cases/{case.pk}/",
+        dedupe_key=f"funeral-reminder-{review.pk}",
+    )
+
+
+def funeral_reminder_of(review: ReviewCase) -> str:
+    """The funeral-subsidy reminder recorded for ``review`` ("" when none)."""
+    event = (
+        CaseEvent.objects.filter(case_id=review.case_id, transition=FUNERAL_REMINDER_EVENT)
+        .order_by("pk")
+        .only("opinion")
+        .first()
+    )
+    return event.opinion if event is not None else ""
 
 
 _BULK_FIELDS = (

@@ -42,6 +42,7 @@ from funds.dynamic.services import (
     CONCLUDE_STATES,
     DECISION_TRANSITIONS,
     REVIEW_OPEN_ROLES,
+    funeral_reminder_of,
     posting_days,
     review_campaign_open,
     review_conclude,
@@ -142,6 +143,9 @@ def review_open_view(request, pk: int):
             )
             if review.applied_at is not None:
                 messages.info(request, f"{review.reasons}，已自动载入在册对象变更记录")
+                reminder = funeral_reminder_of(review)
+                if reminder:
+                    messages.warning(request, reminder)
             elif data["trigger"] == ReviewTrigger.DEATH and data["member"] is not None:
                 messages.info(request, f"{data['member'].name}自死亡次月起不再计入保障成员")
             return redirect("cases:detail", pk=review.case_id)
@@ -242,6 +246,7 @@ def review_conclusion(request, pk: int):
             "posting_days": posting_days(review) if review.outcome == ReviewOutcome.STOP else 0,
             "dishonesty": DishonestyRecord.objects.filter(review=review).first(),
             "recovery": review.recovery_order,
+            "funeral_reminder": funeral_reminder_of(review),
         },
     )
 
