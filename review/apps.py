@@ -8,14 +8,19 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: apps.py is loaded before the model registry is
         # ready, and these modules import models.
-        from cases.workflow.hooks import case_transitioned
+        from cases.workflow.hooks import case_transitioned, late_objection_recorded
         from relief import navigation
         from relief.models import Role
-        from review.services import filing_create_for_event
+        from review.services import filing_create_for_event, on_late_objection_recorded
 
         # 备案: every township decision is filed to the county inside the transition's
         # transaction, after cases' own receivers.
         case_transitioned.connect(filing_create_for_event, dispatch_uid="review.filing")
+        # A notice objection after the period is registered as a county complaint, in the
+        # objection's transaction.
+        late_objection_recorded.connect(
+            on_late_objection_recorded, dispatch_uid="review.late_objection"
+        )
 
         registered = {item.url_name for item in navigation.NAV_ITEMS}
         for item in (

@@ -22,6 +22,8 @@ from archive.services import document_upload, read_checked_upload
 from archive.sniff import EXTENSIONS, JPEG, PDF, PNG
 from cases.access import case_require_actor
 from cases.models import Case, CaseEvent, CaseState
+from cases.notices.models import Objection
+from cases.notices.services import OBJECTION_ROLES, system_actor
 from cases.states import CONFIRMED_STATES, PRE_DECISION_STATES
 from cases.workflow.hooks import case_amount_changed
 from cases.workflow.services import case_log_event, case_transition
@@ -837,35 +839,154 @@ def complaint_register(
     county = actor.region
     if county is None:
         raise PermissionDenied("此操作须由县民政局监管人员办理")
-    complaint = Complaint.objects.create(
+    complaint, _ = _complaint_save(
         county=county,
-        number=f"tmp-{secrets.token_hex(8)}",
+        received_by=actor,
+        flag_roles=(Role.COUNTY_SUPERVISOR,),
         channel=channel,
         named=named,
-        reporter_name=(reporter_name or "").strip() if named else "",
-        reporter_phone=(reporter_phone or "").strip() if named else "",
-        subject_name=(subject_name or "").strip(),
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        subject_name=subject_name,
         case=case,
         township=township,
-        content=content.strip(),
+        content=content,
         received_on=received_on or timezone.localdate(),
-        received_by=actor,
     )
-    complaint.number = f"JB{complaint.received_on:%Y%m%d}-{complaint.pk:05d}"
-    complaint.save(update_fields=["number"])
+    return complaint
+
+
+#: Complaint numbers of late notice objections: the prefix and the objection's pk, so the
+#: objection is registered once however often its hook fires.
+OBJECTION_COMPLAINT_PREFIX = "GSYY-"
+#: The complaint channel of each objection channel: at the township the person came or
+#: called in (来访 is the nearest of the county's channels); from the QR page, online.
+CHANNEL_OF_OBJECTION: dict[str, str] = {
+    Objection.Channel.TOWNSHIP: Complaint.Channel.VISIT,
+    Objection.Channel.ONLINE: Complaint.Channel.ONLINE,
+}
+
+
+def objection_complaint_number(objection: Objection) -> str:
+    return f"{OBJECTION_COMPLAINT_PREFIX}{objection.pk:06d}"
+
+
+@transaction.atomic
+def complaint_from_objection(objection: Objection, *, received_by: User | None = None) -> Complaint:
+    """Register a notice objection raised after the period (or with no open notice) as a
+    complaint of the county (issue 11; A Art.19–20): no supervisor registers it, the
+    township clerk who recorded the objection (or the township's system account, for the
+    public page) is its 登记人. Idempotent: the number is derived from the objection, so a
+    second call answers the same row. The reporter is the objector when named; the content
+    names the batch and the objection text."""
+    case = Case.objects.select_related("township").get(pk=objection.case_id)
+    township = case.township
+    if township.parent_id is None:
+        raise ValidationError("案件所属乡镇未设上级县(区)，无法按投诉登记")
+    if received_by is None:
+        received_by = objection.recorded_by or system_actor(township)
+    raised_by = (objection.raised_by or "").strip()
+    contact = (objection.contact or "").strip()
+    named = not objection.anonymous and bool(raised_by) and bool(contact)
+    batch = objection.batch
+    where = f"公示批次{batch.number}" if batch is not None else "未在公示中"
+    lines = [
+        f"{where}期外异议（{objection.get_channel_display()}，案件{case.number}），"
+        "按投诉举报登记。",
+        f"异议内容：{objection.text}",
+    ]
+    if not named and raised_by:
+        lines.append(f"异议人：{raised_by}（未留联系方式）")
+    elif not named and contact:
+        lines.append(f"匿名异议，留有联系方式：{contact}")
+    complaint, created = _complaint_save(
+        county=township.parent,
+        received_by=received_by,
+        flag_roles=OBJECTION_ROLES,
+        channel=CHANNEL_OF_OBJECTION.get(objection.channel, Complaint.Channel.OTHER),
+        named=named,
+        reporter_name=raised_by,
+        reporter_phone=contact,
+        subject_name="",
+        case=case,
+        township=township,
+        content="\n".join(lines),
+        received_on=timezone.localtime(objection.received_at).date(),
+        number=objection_complaint_number(objection),
+    )
+    if created:
+        notify(
+            users_with_role(Role.COUNTY_SUPERVISOR, township.parent_id),
+            verb=f"{township.name}登记公示期外异议，已转为举报{complaint.number}，请核查",
+            url=reverse("review:complaint_detail", args=[complaint.pk]),
+            dedupe_key=f"review-complaint-{complaint.pk}",
+        )
+    return complaint
+
+
+def on_late_objection_recorded(
+    sender: object, *, objection: Objection, actor: User, **kwargs: object
+) -> str:
+    """Receiver of ``cases.workflow.hooks.late_objection_recorded`` (inside the objection's
+    transaction): answers the complaint's number, which the notice service shows."""
+    return complaint_from_objection(objection, received_by=actor).number
+
+
+def _complaint_save(
+    *,
+    county: Region,
+    received_by: User,
+    flag_roles: tuple[str, ...],
+    channel: str,
+    named: bool,
+    content: str,
+    reporter_name: str,
+    reporter_phone: str,
+    subject_name: str,
+    case: Case | None,
+    township: Region | None,
+    received_on: datetime.date,
+    number: str | None = None,
+) -> tuple[Complaint, bool]:
+    """The body every registration shares, on checked input: the row, its number, and the
+    complaint flag of a case still being handled (A Art.20). With ``number`` the row is
+    found or created under it (a report derived from another record, registered once
+    however often that record is replayed); without, the number is JB<date>-<pk>.
+    Answers (complaint, created)."""
+    values = {
+        "county": county,
+        "channel": channel,
+        "named": named,
+        "reporter_name": (reporter_name or "").strip() if named else "",
+        "reporter_phone": (reporter_phone or "").strip() if named else "",
+        "subject_name": (subject_name or "").strip(),
+        "case": case,
+        "township": township,
+        "content": content.strip(),
+        "received_on": received_on,
+        "received_by": received_by,
+    }
+    if number is None:
+        complaint = Complaint.objects.create(number=f"tmp-{secrets.token_hex(8)}", **values)
+        complaint.number = f"JB{complaint.received_on:%Y%m%d}-{complaint.pk:05d}"
+        complaint.save(update_fields=["number"])
+    else:
+        complaint, created = Complaint.objects.get_or_create(number=number, defaults=values)
+        if not created:
+            return complaint, False
     if case is not None and case.state in PRE_DECISION_STATES and not case.complaint_flag:
         Case.objects.filter(pk=case.pk).update(complaint_flag=True, updated_at=timezone.now())
         case_log_event(
             case=case,
             name="complaint_flag",
             label="登记投诉举报(须县级入户核查)",
-            actor=actor,
-            roles=(Role.COUNTY_SUPERVISOR,),
+            actor=received_by,
+            roles=flag_roles,
             opinion=f"举报登记号 {complaint.number}",
             data={"complaint_id": complaint.pk},
         )
         case.complaint_flag = True
-    return complaint
+    return complaint, True
 
 
 def _complaint_locked(complaint: Complaint, actor: User) -> Complaint:

@@ -28,6 +28,7 @@ from cases.models import Case, CaseState
 from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.notices.rules import PhotoCheck
 from cases.workflow import guards
+from cases.workflow.hooks import late_objection_recorded
 from cases.workflow.services import case_log_event, case_transition
 from relief.masking import mask_name
 from relief.models import Region, Role, User
@@ -488,6 +489,17 @@ class ObjectionOutcome:
     message: str
 
 
+#: What the person who raises an objection after the period (or for a household with no
+#: open notice) is told, on the township's page, in the API and on the public page.
+LATE_OBJECTION_MESSAGE = "该户公示期已结束或未在公示中，已按投诉举报登记并转县级核查"
+
+
+def _repeat_message(objection: Objection) -> str:
+    if objection.is_complaint:
+        return "该异议今天已登记，已按投诉举报登记并转县级核查，无需重复提交"
+    return "该异议今天已登记，案件已在异议复查中，无需重复提交"
+
+
 @transaction.atomic
 def objection_record(
     *,
@@ -517,19 +529,40 @@ def objection_record(
         if entry is None or batch.state in (BatchState.DRAFT, BatchState.WITHDRAWN):
             raise ValidationError({"case": ["该户不在本批公示名单中"]})
     today = timezone.localdate()
+    open_now = entry is not None and batch is not None and batch.is_open_on(today)
     during = (
-        entry is not None
-        and batch is not None
-        and batch.is_open_on(today)
-        and entry.outcome == ""
-        and case.state in _CLOSE_TRANSITION
+        open_now and entry is not None and entry.outcome == "" and case.state in _CLOSE_TRANSITION
     )
+    # A second objection to a household already in 异议复查 from this batch, while the
+    # batch is still on the wall, joins that re-investigation: it is no complaint.
+    joined = (
+        open_now
+        and entry is not None
+        and entry.outcome == "objection"
+        and case.state == CaseState.OBJECTION
+    )
+    # The same objection sent twice (a double click, a retried request) the same day is
+    # recorded once: the case row is locked above, so the second waits and finds the first.
+    same = Objection.objects.filter(
+        batch=batch,
+        case=case,
+        channel=channel,
+        anonymous=anonymous,
+        raised_by=raised_by,
+        contact=contact,
+        text=text,
+        recorded_by=actor,
+        client_address=client_address,
+        received_at__gte=timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+    ).first()
+    if same is not None:
+        return ObjectionOutcome(objection=same, message=_repeat_message(same))
     signer = actor or system_actor(case.township)
     objection = Objection.objects.create(
         batch=batch,
         case=case,
         channel=channel,
-        is_complaint=not during,
+        is_complaint=not (during or joined),
         anonymous=anonymous,
         raised_by=raised_by,
         contact=contact,
@@ -551,8 +584,33 @@ def objection_record(
         entry.outcome = "objection"
         entry.save(update_fields=["outcome"])
         message = "异议已登记，案件转入异议复查"
+    elif joined:
+        assert batch is not None
+        case_log_event(
+            case=case,
+            name="objection_joined",
+            label="公示期内又收到异议(并入异议复查)",
+            actor=signer,
+            roles=OBJECTION_ROLES,
+            opinion=f"公示批次{batch.number}收到异议（{objection.get_channel_display()}）：{text[:200]}",
+            client_address=client_address,
+            data=data,
+        )
+        message = "异议已登记，该户已在异议复查中，将一并复查"
     else:
         Case.objects.filter(pk=case.pk).update(complaint_flag=True)
+        case.complaint_flag = True
+        # The county's complaint register (review, connected in its AppConfig.ready())
+        # registers it in this transaction and answers the complaint's number.
+        numbers = [
+            number
+            for _, number in late_objection_recorded.send(
+                sender=Objection, objection=objection, actor=signer
+            )
+            if isinstance(number, str) and number
+        ]
+        if numbers:
+            data["complaints"] = numbers
         case_log_event(
             case=case,
             name="late_objection",
@@ -563,7 +621,9 @@ def objection_record(
             client_address=client_address,
             data=data,
         )
-        message = "该户公示期已结束或未在公示中，已按投诉举报登记并转县级核查"
+        message = LATE_OBJECTION_MESSAGE + (
+            f"（投诉登记号{'、'.join(numbers)}）" if numbers else ""
+        )
     clerks = User.objects.filter(region=case.township, role=Role.TOWNSHIP_CLERK, is_active=True)
     notify(
         clerks,

@@ -36,3 +36,13 @@ case_page_panels = Signal()
 #: receiver(sender, *, case, event, actor, old_amount, new_amount, effective_from, reason,
 #: **kwargs); an exception rolls the whole change back.
 case_amount_changed = Signal()
+
+#: Sent inside the recording transaction when a notice objection arrives after the period
+#: (or for a household with no open notice) and is recorded as a complaint
+#: (cases.notices.services.objection_record), after the objection row and the case's
+#: complaint flag are written and before its CaseEvent (which names the numbers answered),
+#: so the county's complaint register (review) takes it without cases importing review.
+#: receiver(sender, *, objection, actor, **kwargs) -> the complaint's number (str) or None;
+#: an exception rolls the objection back. Receivers must be idempotent: the same objection
+#: may be sent again.
+late_objection_recorded = Signal()
