@@ -105,12 +105,28 @@ def mask(number: str) -> str:
 CHANGE_LABEL = "身份证号"
 
 
+#: The labels under which a household edit records a member's health and disability
+#: (``Member``'s verbose names): shown only as recorded or not, never the value.
+SENSITIVE_CHANGE_LABELS = frozenset({"残疾类别", "残疾等级", "重病/慢性病"})
+
+#: What a page or the API shows in place of a recorded health or disability detail.
+RECORDED = "已登记"
+
+
+def _masked_value(label: str, value: object) -> str:
+    if not value:
+        return ""
+    return mask(str(value)) if label == CHANGE_LABEL else RECORDED
+
+
 def mask_changes(changes: dict | None) -> dict:
     """A household edit's changes as shown on a page or answered by the API: an ID number's
-    old and new values masked (:func:`mask`), everything else as recorded."""
+    old and new values masked (:func:`mask`), a health or disability detail shown only as
+    recorded (:data:`RECORDED`) or blank, everything else as recorded."""
     return {
-        label: [mask(str(v)) if v else "" for v in values]
-        if label == CHANGE_LABEL and isinstance(values, list | tuple)
+        label: [_masked_value(label, v) for v in values]
+        if (label == CHANGE_LABEL or label in SENSITIVE_CHANGE_LABELS)
+        and isinstance(values, list | tuple)
         else values
         for label, values in (changes or {}).items()
     }

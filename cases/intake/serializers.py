@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.intake.idnumbers import mask, mask_changes
+from cases.intake.idnumbers import RECORDED, mask, mask_changes
 from cases.rules import missing_items
 from relief.api_errors import ErrorSerializer
 from relief.errors import NON_FIELD
@@ -238,6 +238,20 @@ class MaskedChangesField(serializers.DictField):
         return super().to_representation(mask_changes(value))
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class RecordedMarkerField(serializers.Field):
+    """A member's health or disability answered only as recorded (``已登记``) or blank:
+    the value is sensitive personal data, read through the logged reveal
+    (``/api/personal-data/members/{id}/health|disability/reveal/``)."""
+
+    def __init__(self, *, sources: tuple[str, ...], **kwargs):
+        self.sources = sources
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, member) -> str:
+        return RECORDED if any(getattr(member, s) for s in self.sources) else ""
+
+
 class MemberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -246,9 +260,14 @@ class MemberSerializer(serializers.Serializer):
     sex = serializers.CharField()
     birth_date = serializers.DateField()
     hukou_type = serializers.CharField()
-    disability_type = serializers.CharField()
-    disability_grade = serializers.IntegerField(allow_null=True)
-    serious_illness = serializers.CharField()
+    disability = RecordedMarkerField(
+        sources=("disability_type", "disability_grade"),
+        help_text="残疾情况（脱敏：已登记/空；类别与等级经 disability/reveal/ 查看，查看即记录）",
+    )
+    health = RecordedMarkerField(
+        sources=("serious_illness",),
+        help_text="重病/慢性病（脱敏：已登记/空；内容经 health/reveal/ 查看，查看即记录）",
+    )
     work_capacity = serializers.CharField()
     is_student = serializers.BooleanField()
     employment = serializers.CharField()

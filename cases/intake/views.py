@@ -22,6 +22,7 @@ from cases.intake.check_import import (
     check_results_import,
     read_upload,
 )
+from cases.intake.reveal import member_edit_reveal
 from cases.intake.selectors import (
     case_intake_context,
     check_get_for_user,
@@ -49,6 +50,7 @@ from cases.workflow.services import CaseChanged, TransitionRefused
 from relief.forms import apply_errors, errors_at_fields
 from relief.http import client_address_of
 from relief.models import AssistanceType, Role, User
+from relief.personal_data import reveal_where
 from relief.scoping import regions_for_user, townships_for_user, villages_for_user
 
 ITEM_MODELS = {"income": IncomeItem, "spending": Spending, "asset": Asset}
@@ -174,6 +176,14 @@ def member_edit(request, pk: int, member_pk: int | None = None):
         if member_pk
         else None
     )
+    if member is not None and request.method != "POST":
+        # The form shows the stored ID number, health and disability to its editor only,
+        # and that display is logged as a reveal of each (cases.intake.reveal).
+        try:
+            household_services.require_household_editor(case=case, actor=request.user)
+        except ValidationError as exc:
+            raise PermissionDenied("；".join(exc.messages)) from exc
+        member_edit_reveal(user=request.user, member=member, where=reveal_where(request))
     form = f.MemberForm(
         request.POST if request.method == "POST" else None,
         initial=f.MemberForm.initial_for(member)

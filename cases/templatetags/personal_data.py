@@ -1,9 +1,12 @@
 """``{{ number|id_mask }}``: ID numbers are shown masked by default (PIPL treats them as
-sensitive personal data); only the first and last four characters stay readable."""
+sensitive personal data); only the first and last four characters stay readable. Health and
+disability details are never rendered into a page (``已登记`` and a logged reveal,
+templates/cases/intake/_sensitive.html)."""
 
 from django import template
 
 from cases.intake.idnumbers import mask, mask_changes
+from cases.intake.reveal import may_reveal as kind_offered
 from cases.intake.reveal import may_reveal_id_numbers as reveal_offered
 
 register = template.Library()
@@ -21,7 +24,14 @@ def may_reveal_id_numbers(user) -> bool:
 
 
 @register.filter
+def may_reveal(user, kind: str) -> bool:
+    """``{% if request.user|may_reveal:"health" %}``: whether to offer the reveal of a
+    member's ``kind`` value; the reveal itself checks region and role."""
+    return kind_offered(user, kind)
+
+
+@register.filter
 def masked_changes(changes: dict | None) -> list[tuple[str, list]]:
-    """A household edit's changes, ID numbers masked:
+    """A household edit's changes, ID numbers, health and disability masked:
     ``{% for k, v in e.changes|masked_changes %}``."""
     return list(mask_changes(changes).items())

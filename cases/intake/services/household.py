@@ -144,6 +144,12 @@ def _editable_case(case: Case, actor: User, *, overriding: bool = False) -> None
     raise ValidationError("您不能修改此案件的家庭信息")
 
 
+def require_household_editor(*, case: Case, actor: User) -> None:
+    """Refuse (``ValidationError``, the reason) an actor who may not edit ``case``'s household
+    now: what the member edit form checks before it shows a member's stored values."""
+    _editable_case(case, actor)
+
+
 def _display(value: Any, field: Any = None) -> str:
     if value is None or value == "":
         return ""

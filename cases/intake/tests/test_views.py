@@ -273,7 +273,8 @@ def test_the_case_detail_page_shows_the_intake_partials(client, demo):
     login(client, clerk)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "居民户口簿" in html  # checklist partial
-    assert "受理后的修改记录" in html and "糖尿病" in html  # versioned edits
+    assert "受理后的修改记录" in html and "重病/慢性病 “”→“已登记”" in html  # versioned edits
+    assert "糖尿病" not in html  # health is masked in the history too
     assert "计算过程" in html and "低保标准" in html  # how this was computed
 
 
