@@ -111,6 +111,8 @@ REGISTRY: dict[str, Entry] = {
     "cases:job_progress": E(pk="job.pk"),
     "cases:job_download": E(pk="job.pk"),
     "cases:member_id_reveal": E(pk="member.pk"),
+    "cases:member_health_reveal": E(pk="member.pk"),
+    "cases:member_disability_reveal": E(pk="member.pk"),
     "cases:near_relative_id_reveal": E(pk="near_relative.pk"),
     "cases:notice_batch": E(pk="notice_batch.pk"),
     "cases:notice_batch_publish": E(pk="notice_batch.pk"),
@@ -153,6 +155,8 @@ REGISTRY: dict[str, Entry] = {
     "notice-objection-detail": E(pk="objection.pk"),
     "notice-objection-feedback": E(pk="objection.pk"),
     "member-id-number-reveal": E(pk="member.pk"),
+    "member-health-reveal": E(pk="member.pk"),
+    "member-disability-reveal": E(pk="member.pk"),
     "near-relative-id-number-reveal": E(pk="near_relative.pk"),
     # --- archive --------------------------------------------------------------------------
     "archive:document": E(pk="document.pk"),
