@@ -20,9 +20,9 @@ from cases.access import case_require_actor
 from cases.clocks.services import clock_set_step, clock_set_step_hours, clock_start
 from cases.intake import idnumbers
 from cases.intake.services.application import (
-    _case_number,
-    _check_village_for_actor,
     application_create,
+    check_village_for_actor,
+    next_case_number,
 )
 from cases.intake.services.common import _notify_after_commit, _require_role
 from cases.models import (
@@ -256,7 +256,7 @@ def _case_create_identity_pending(
 ) -> Case:
     """The intake's case creation (number, household, village rule) for a person whose
     identity is not known yet: no member until ``emergency_identify``."""
-    _check_village_for_actor(actor, village)
+    check_village_for_actor(actor, village)
     township = village.parent
     if township is None:
         raise ValidationError({"village": "所选村(社区)未设上级乡镇(街道)"})
@@ -273,7 +273,7 @@ def _case_create_identity_pending(
         try:
             with transaction.atomic():
                 case = Case.objects.create(
-                    number=_case_number(township, on),
+                    number=next_case_number(township, on),
                     household=household,
                     assistance_type=assistance_type,
                     township=township,

@@ -47,7 +47,9 @@ from relief.models import AssistanceType, Region, Role, User
 from relief.parsing import bounded_text
 
 
-def _case_number(township: Region, on: datetime.date) -> str:
+def next_case_number(township: Region, on: datetime.date) -> str:
+    """The township's next case number of the year ``on`` falls in (county code + year +
+    sequence); callers insert inside a savepoint and retry on the unique number."""
     prefix = f"{township.code[:9]}{on:%Y}"
     last = (
         Case.objects.filter(number__startswith=prefix)
@@ -59,7 +61,9 @@ def _case_number(township: Region, on: datetime.date) -> str:
     return f"{prefix}{seq:05d}"
 
 
-def _check_village_for_actor(actor: User, village: Region, *, overriding: bool = False) -> None:
+def check_village_for_actor(actor: User, village: Region, *, overriding: bool = False) -> None:
+    """Refuse (``ValidationError`` on ``village``) a village the actor may not register in:
+    a clerk's own township, an assistant's own village, a county override."""
     if village is None or village.level != Region.Level.VILLAGE:
         raise ValidationError({"village": ["请选择村(社区)"]})
     if actor.has_role(Role.TOWNSHIP_CLERK) and actor.region_id == village.parent_id:
@@ -104,7 +108,7 @@ def application_create(
             Role.VILLAGE_ASSISTANT,
             message="只有乡镇经办人或村协理员可以登记申请",
         )
-    _check_village_for_actor(actor, village, overriding=bool(override))
+    check_village_for_actor(actor, village, overriding=bool(override))
     if assistance_type is None or not assistance_type.active:
         errors["assistance_type"] = "请选择救助类型"
     if source not in Case.Source.values:
@@ -190,7 +194,7 @@ def application_create(
             try:
                 with transaction.atomic():
                     case = Case.objects.create(
-                        number=_case_number(township, on),
+                        number=next_case_number(township, on),
                         household=hh,
                         assistance_type=assistance_type,
                         township=township,
