@@ -12,12 +12,19 @@ import logging
 import threading
 from urllib.parse import quote
 
+import segno
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 # WeasyPrint logs every layout step of every page at INFO; a 2,000-case export would write
 # hundreds of thousands of lines. Warnings (a missing image, an unknown CSS rule) still show.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of ``text`` as an SVG data URI for a printed page (segno, medium error
+    correction, made here: no network)."""
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=1)
 
 
 def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:

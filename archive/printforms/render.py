@@ -1,20 +1,15 @@
-"""Render a form as a PDF, pre-filled from the case, with its 表码 and a QR code (segno,
-generated here as an SVG data URI: no network)."""
+"""Render a form as a PDF, pre-filled from the case, with its 表码 and a QR code (an SVG data
+URI from ``archive.pdf.qr_data_uri``: no network)."""
 
 from __future__ import annotations
 
-import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from archive.casefile.sections import event_rows, signed_events
-from archive.pdf import gc_paused, render_document
+from archive.pdf import gc_paused, qr_data_uri, render_document
 from archive.printforms.registry import FormSpec, form_code
 from cases.models import AmountComputation
-
-
-def qr_data_uri(text: str) -> str:
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=1)
 
 
 def form_context(case, spec: FormSpec, *, case_url: str) -> dict:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import segno
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from archive.pdf import render_document
+from archive.pdf import qr_data_uri, render_document
 from cases.notices.models import BatchState, NoticeBatch, NoticeKind
 from cases.notices.services import HOTLINE, notice_row_values
 from relief.policy import policy_for
@@ -85,10 +84,6 @@ def public_url(batch: NoticeBatch, *, request=None) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     return path
-
-
-def qr_data_uri(text: str) -> str:
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=1)
 
 
 def _pages(rows: list[NoticeRow], per_page: int) -> list[list[NoticeRow]]:
