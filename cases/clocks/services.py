@@ -14,8 +14,9 @@ Rules encoded (every number from the case's policy snapshot, taken at 受理):
   the check within ``check_start_wd`` of the request [A Art.17], the written refusal
   within ``refusal_notice_wd`` of the decision [A Art.21, C Art.18];
 - the notice period does not count unless ``notice_counts_in_limit`` ("不含公示期",
-  seed 000): the clock pauses on entering 公示 and the due date moves by the working days
-  paused when it leaves;
+  seed 000): the clock pauses on entering 公示 (with a notice batch: from the batch's first
+  day, ``clock_notice_starts``) and the due date moves by the working days paused when it
+  leaves;
 - an approver may extend up to ``limit_max_extended_wd`` in total, with a reason [A Art.22].
 """
 
@@ -231,6 +232,37 @@ def clock_stop(clock: CaseClock, on: datetime.date, *, decided: bool) -> None:
     clock.elapsed_wd = max(0, workdays_between(clock.started_on, on) - clock.paused_workdays)
     clock.on_time = (on <= clock.overall_due) if decided else None
     clock.due_soon = clock.overdue = False
+
+
+def clock_notice_starts(
+    *, case: Case, starts_on: datetime.date, today: datetime.date | None = None
+) -> CaseClock | None:
+    """The case's notice goes up on ``starts_on`` (a published notice batch,
+    cases.notices): when the snapshot leaves the notice period out of the limit
+    (``notice_counts_in_limit`` false, "不含公示期"), the clock is paused from that day, not
+    from the day the case became ready for notice nor from the day the batch was published;
+    the days it waited for its batch count. A start still ahead lets the clock run (flags
+    and due date as of ``today``); the notice's daily task calls this again on the first
+    day. Idempotent; the clock is saved here."""
+    if bool(case.policy.notice_counts_in_limit):
+        return None
+    clock = CaseClock.objects.select_for_update().filter(case=case).first()
+    if clock is None or clock.stopped_on is not None:
+        return clock
+    today = today or timezone.localdate()
+    if starts_on <= today:
+        if clock.paused_at == starts_on:
+            return clock
+        clock.paused_at = starts_on
+        clock.due_soon = clock.overdue = False
+    else:
+        if clock.paused_at is None:
+            return clock
+        clock.paused_at = None
+        _recompute_overall(clock, case.policy, today)
+    clock.updated_at = timezone.now()
+    clock.save()
+    return clock
 
 
 def clock_on_transition(*, case: Case, event: CaseEvent, **kwargs: object) -> None:

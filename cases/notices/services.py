@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,9 +24,11 @@ from archive.models import Document
 from archive.services import document_upload, read_checked_upload
 from archive.sniff import JPEG, PNG
 from cases.access import case_require_actor
+from cases.clocks.services import clock_notice_starts
 from cases.models import Case, CaseState
 from cases.notices.models import BatchState, NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.notices.rules import PhotoCheck
+from cases.states import NOTICE_STATES
 from cases.workflow import guards
 from cases.workflow.hooks import late_objection_recorded
 from cases.workflow.services import case_log_event, case_transition
@@ -270,6 +272,9 @@ def batch_publish(
             )
         Case.objects.filter(pk=case.pk).update(notice_started_on=batch.starts_on)
         case.notice_started_on = batch.starts_on
+        # The clock's notice pause begins on the batch's first day (still ahead: it runs
+        # until then, and batches_start_due pauses it that day).
+        clock_notice_starts(case=case, starts_on=batch.starts_on, today=on)
         case_log_event(
             case=case,
             name="notice_published",
@@ -380,6 +385,38 @@ class CloseResult:
             "closed_cases": self.closed_cases,
             "skipped": self.skipped,
         }
+
+
+def batches_start_due(*, today: datetime.date | None = None) -> list[str]:
+    """Daily (before the deadline scan): the clocks of the cases of every published batch
+    whose first day has come pause from that day (``clock_notice_starts``), the ones
+    published ahead of their start included. Safe to run twice; answers the numbers of the
+    cases whose clock paused now."""
+    today = today or timezone.localdate()
+    entries = (
+        NoticeEntry.objects.filter(
+            batch__state=BatchState.PUBLISHED,
+            batch__starts_on__lte=today,
+            outcome="",
+            case__state__in=NOTICE_STATES,
+            case__clock__stopped_on__isnull=True,
+        )
+        .filter(
+            Q(case__clock__paused_at__isnull=True)
+            | ~Q(case__clock__paused_at=F("batch__starts_on"))
+        )
+        .select_related("batch", "case")
+        .order_by("batch__starts_on", "pk")
+    )
+    paused = []
+    for entry in entries:  # a period already over too: the close that follows resumes it
+        with transaction.atomic():
+            clock = clock_notice_starts(
+                case=entry.case, starts_on=entry.batch.starts_on, today=today
+            )
+        if clock is not None and clock.paused_at == entry.batch.starts_on:
+            paused.append(entry.case.number)
+    return paused
 
 
 _CLOSE_TRANSITION = {
