@@ -17,7 +17,23 @@ from rest_framework.response import Response
 from cases.models import Member
 from cases.workflow.services import client_address_of
 from funds.dynamic.dishonesty import RECORD_ROLES, SHOWN_TO_ROLES, dishonesty_record
-from funds.dynamic.models import DishonestyRecord, ReviewCampaign
+from funds.dynamic.models import DishonestyRecord, ReviewCampaign, TerminationPosting
+from funds.dynamic.objections import (
+    HANDLE_REFUSED as OBJECTION_HANDLE_REFUSED,
+)
+from funds.dynamic.objections import (
+    HANDLE_ROLES as OBJECTION_HANDLE_ROLES,
+)
+from funds.dynamic.objections import (
+    RECORD_REFUSED as OBJECTION_RECORD_REFUSED,
+)
+from funds.dynamic.objections import (
+    RECORD_ROLES as OBJECTION_RECORD_ROLES,
+)
+from funds.dynamic.objections import (
+    posting_objection_handle,
+    posting_objection_record,
+)
 from funds.dynamic.selectors import (
     DueFilters,
     campaign_recipients_for_user,
@@ -25,6 +41,8 @@ from funds.dynamic.selectors import (
     due_filters_for_user,
     household_timeline,
     open_reviews_for_user,
+    posting_objection_get_for_user,
+    posting_objections_for_user,
     review_get_for_user,
     reviews_for_user,
     schedule_rows,
@@ -37,6 +55,9 @@ from funds.dynamic.serializers import (
     DishonestyInputSerializer,
     DishonestyRecordSerializer,
     DueScheduleSerializer,
+    PostingObjectionHandleSerializer,
+    PostingObjectionInputSerializer,
+    PostingObjectionSerializer,
     ReviewCampaignSerializer,
     ReviewCaseSerializer,
     ReviewConcludeInputSerializer,
@@ -335,9 +356,87 @@ class DishonestyRecordViewSet(
         return Response(DishonestyRecordSerializer(record).data, status=201)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="特困终止公示异议（本辖区）",
+        parameters=[OpenApiParameter("review", OpenApiTypes.INT, description="复核")],
+    ),
+    retrieve=extend_schema(summary="特困终止公示异议详情"),
+)
+class PostingObjectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = PostingObjectionSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        qs = posting_objections_for_user(user=self.request.user)
+        if self.action == "list":
+            review = self.request.query_params.get("review")
+            if review:
+                if not (review.isascii() and review.isdigit()):
+                    raise ValidationError({"review": "复核须为编号"})
+                qs = qs.filter(posting__review_id=int(review))
+        return qs
+
+    @extend_schema(
+        summary="登记特困终止公示异议（公示期内；乡镇经办人或村(居)协理员）；"
+        "未处理的异议使终止暂缓生效，公示期满后不再受理",
+        request=PostingObjectionInputSerializer,
+        responses={201: PostingObjectionSerializer},
+    )
+    def create(self, request):
+        data = PostingObjectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        review = review_get_for_user(user=request.user, pk=values["review"])
+        posting = TerminationPosting.objects.filter(review=review).first()
+        if posting is None:
+            raise Http404("本次复核没有特困终止公示")
+        _require(request.user, OBJECTION_RECORD_ROLES, OBJECTION_RECORD_REFUSED)
+        objection = posting_objection_record(
+            posting=posting,
+            actor=request.user,
+            text=values["text"],
+            raised_by=values["raised_by"],
+            contact=values["contact"],
+            anonymous=values["anonymous"],
+            client_address=client_address_of(request),
+        )
+        objection = posting_objection_get_for_user(user=request.user, pk=objection.pk)
+        return Response(PostingObjectionSerializer(objection).data, status=201)
+
+    @extend_schema(
+        summary="处理公示异议：upheld 异议成立，撤回终止；dismissed 异议不成立，"
+        "终止在下一次每日处理中生效（乡镇审核确认人或县级监管人员）",
+        request=PostingObjectionHandleSerializer,
+        responses=PostingObjectionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def handle(self, request, pk=None):
+        objection = posting_objection_get_for_user(user=request.user, pk=pk)
+        _require(request.user, OBJECTION_HANDLE_ROLES, OBJECTION_HANDLE_REFUSED)
+        data = PostingObjectionHandleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        posting_objection_handle(
+            objection=objection,
+            actor=request.user,
+            outcome=data.validated_data["outcome"],
+            feedback=data.validated_data["feedback"],
+            client_address=client_address_of(request),
+        )
+        fresh = posting_objection_get_for_user(user=request.user, pk=objection.pk)
+        return Response(PostingObjectionSerializer(fresh).data)
+
+
 def register(router) -> None:
     router.register("dynamic/due", DueScheduleViewSet, basename="dynamic-due")
     router.register("dynamic/reviews", ReviewViewSet, basename="dynamic-review")
     router.register("dynamic/timelines", TimelineViewSet, basename="dynamic-timeline")
     router.register("dynamic/campaigns", ReviewCampaignViewSet, basename="dynamic-campaign")
     router.register("dynamic/dishonesty", DishonestyRecordViewSet, basename="dynamic-dishonesty")
+    router.register(
+        "dynamic/posting-objections",
+        PostingObjectionViewSet,
+        basename="dynamic-posting-objection",
+    )

@@ -7,7 +7,13 @@ from __future__ import annotations
 from django import forms
 
 from cases.models import Member
-from funds.dynamic.models import FindingSource, ReviewOutcome, ReviewTrigger
+from cases.notices.services import OBJECTION_MAX_CHARS
+from funds.dynamic.models import (
+    FindingSource,
+    PostingObjectionStatus,
+    ReviewOutcome,
+    ReviewTrigger,
+)
 from funds.dynamic.selectors import CIRCUMSTANCES
 from relief.forms import DateInput
 from relief.models import AssistanceType, Region
@@ -212,3 +218,48 @@ class DishonestyForm(forms.Form):
     )
     recovery_from = MonthField(label="追缴所涉起始月份", required=False)
     recovery_to = MonthField(label="追缴所涉截止月份", required=False)
+
+
+class PostingObjectionForm(forms.Form):
+    """An objection to a 特困 termination during its posting: who (or anonymous), how to
+    reach them, what."""
+
+    anonymous = forms.BooleanField(label="匿名（不登记异议人姓名）", required=False)
+    raised_by = forms.CharField(label="异议人姓名", max_length=40, required=False)
+    contact = forms.CharField(
+        label="联系方式",
+        max_length=60,
+        required=False,
+        help_text="留有联系方式的，处理后须向异议人反馈结果",
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    text = forms.CharField(
+        label="异议内容",
+        max_length=OBJECTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "请填写异议内容",
+            "max_length": f"异议内容不能超过{OBJECTION_MAX_CHARS}字",
+        },
+    )
+
+
+class PostingObjectionHandleForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="核实结论",
+        choices=[
+            (PostingObjectionStatus.UPHELD, PostingObjectionStatus.UPHELD.label),
+            (PostingObjectionStatus.DISMISSED, PostingObjectionStatus.DISMISSED.label),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择异议是否成立", "invalid_choice": "请选择异议是否成立"},
+    )
+    feedback = forms.CharField(
+        label="核实情况与反馈",
+        max_length=OBJECTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "请填写核实情况与反馈内容",
+            "max_length": f"反馈内容不能超过{OBJECTION_MAX_CHARS}字",
+        },
+    )

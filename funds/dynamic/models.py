@@ -216,6 +216,8 @@ class TerminationPosting(models.Model):
     requested_month = models.DateField("决定的生效月份", null=True, blank=True)
     ended_at = models.DateTimeField("公示结束时间", null=True, blank=True)
     effective_month = models.DateField("停保生效月份", null=True, blank=True)
+    #: An objection found well-founded withdrew the termination (the recipient stays).
+    withdrawn_at = models.DateTimeField("终止撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "特困终止公示"
@@ -225,5 +227,62 @@ class TerminationPosting(models.Model):
                 fields=["ends_on"],
                 condition=models.Q(ended_at__isnull=True),
                 name="termposting_open_end",
+            )
+        ]
+
+
+class PostingObjectionStatus(models.TextChoices):
+    OPEN = "open", "处理中"
+    UPHELD = "upheld", "异议成立，撤回终止"
+    DISMISSED = "dismissed", "异议不成立，终止生效"
+
+
+class PostingObjection(models.Model):
+    """An objection to a 特困 termination during its posting (C Art.25), recorded by the
+    township clerk or the village assistant: who raised it (or anonymous), how to reach
+    them, what. While one is open the termination does not take effect; handled, it is
+    withdrawn (upheld) or takes effect at the next scan (dismissed), with feedback."""
+
+    posting = models.ForeignKey(
+        TerminationPosting,
+        verbose_name="特困终止公示",
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    anonymous = models.BooleanField("匿名", default=False)
+    raised_by = models.CharField("异议人", max_length=40, blank=True)
+    contact = models.CharField("联系方式", max_length=60, blank=True)
+    text = models.TextField("异议内容")
+    status = models.CharField(
+        "处理状态",
+        max_length=10,
+        choices=PostingObjectionStatus.choices,
+        default=PostingObjectionStatus.OPEN,
+    )
+    recorded_by = models.ForeignKey(
+        User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_name = models.CharField("登记人姓名", max_length=60)
+    received_at = models.DateTimeField("收到时间", default=timezone.now)
+    feedback = models.TextField("处理结果与反馈", blank=True)
+    handled_by = models.ForeignKey(
+        User,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "特困终止公示异议"
+        verbose_name_plural = "特困终止公示异议"
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["posting"],
+                condition=models.Q(status="open"),
+                name="postingobjection_open",
             )
         ]

@@ -23,10 +23,12 @@ from cases.models import Case, CaseEvent
 from cases.states import EXIT_STATES
 from funds.dynamic.models import (
     DishonestyRecord,
+    PostingObjection,
     ReviewCampaign,
     ReviewCase,
     ReviewSchedule,
     ReviewTrigger,
+    TerminationPosting,
 )
 from funds.recipients.models import Recipient, RecipientChange, RecipientStatus
 from funds.rosters.models import LineResult, RosterLine, RunState
@@ -414,7 +416,9 @@ def household_timeline(*, recipient: Recipient) -> list[TimelineEntry]:
                         title="特困终止公示",
                         detail=f"{posting.starts_on:%Y-%m-%d}至{posting.ends_on:%Y-%m-%d}"
                         + (
-                            f"，期满，自{posting.effective_month:%Y年%m月}起停保"
+                            "，因异议成立撤回终止"
+                            if posting.withdrawn_at
+                            else f"，期满，自{posting.effective_month:%Y年%m月}起停保"
                             if posting.effective_month
                             else "，期满后停保"
                         ),
@@ -506,3 +510,27 @@ def _event_day(event: CaseEvent) -> datetime.date:
         except ValueError:
             pass
     return timezone.localdate(event.created_at)
+
+
+def posting_objections_for_user(*, user: User) -> QuerySet[PostingObjection]:
+    """Objections to the 特困 termination postings of the user's region, newest first."""
+    return (
+        scope_by_region(
+            PostingObjection.objects.all(),
+            user,
+            township_field="posting__recipient__township",
+            village_field="posting__recipient__village",
+        )
+        .select_related("posting", "posting__review", "posting__recipient")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def posting_objection_get_for_user(*, user: User, pk: int) -> PostingObjection:
+    return get_object_or_404(posting_objections_for_user(user=user), pk=pk)
+
+
+def objections_of_posting(posting: TerminationPosting) -> QuerySet[PostingObjection]:
+    return PostingObjection.objects.filter(posting=posting).select_related(
+        "recorded_by", "handled_by"
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cases.intake.serializers import MaskedIdNumberField
+from cases.notices.services import OBJECTION_MAX_CHARS
 from funds.dynamic.models import (
     DishonestyPerson,
     DishonestyRecord,
     FindingSource,
+    PostingObjection,
+    PostingObjectionStatus,
     ReviewCampaign,
     ReviewCase,
     ReviewOutcome,
@@ -261,3 +264,59 @@ class DishonestyInputSerializer(serializers.Serializer):
     recovery_to = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="追缴所涉截止月份"
     )
+
+
+class PostingObjectionSerializer(serializers.ModelSerializer):
+    review = serializers.IntegerField(source="posting.review_id", read_only=True)
+    case = serializers.IntegerField(source="posting.review.case_id", read_only=True)
+    posting_starts_on = serializers.DateField(source="posting.starts_on", read_only=True)
+    posting_ends_on = serializers.DateField(source="posting.ends_on", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    handled_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PostingObjection
+        fields = [
+            "id",
+            "review",
+            "case",
+            "posting",
+            "posting_starts_on",
+            "posting_ends_on",
+            "anonymous",
+            "raised_by",
+            "contact",
+            "text",
+            "status",
+            "status_label",
+            "recorded_by_name",
+            "received_at",
+            "feedback",
+            "handled_by_name",
+            "handled_at",
+        ]
+        read_only_fields = fields
+
+    def get_handled_by_name(self, obj: PostingObjection) -> str:
+        return str(obj.handled_by) if obj.handled_by_id else ""
+
+
+class PostingObjectionInputSerializer(serializers.Serializer):
+    review = serializers.IntegerField(help_text="复核（特困终止公示所属的复核）")
+    text = serializers.CharField(max_length=OBJECTION_MAX_CHARS, help_text="异议内容")
+    raised_by = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="异议人姓名"
+    )
+    contact = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+
+
+class PostingObjectionHandleSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[
+            (PostingObjectionStatus.UPHELD.value, PostingObjectionStatus.UPHELD.label),
+            (PostingObjectionStatus.DISMISSED.value, PostingObjectionStatus.DISMISSED.label),
+        ],
+        help_text="upheld：异议成立，撤回终止；dismissed：异议不成立，终止生效",
+    )
+    feedback = serializers.CharField(max_length=OBJECTION_MAX_CHARS, help_text="核实情况与反馈")

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from archive.pdf import render_pdf
@@ -26,6 +27,8 @@ from cases.workflow.services import TransitionRefused, case_log_event, case_tran
 from funds.dynamic.dishonesty import dishonesty_from_review, recovery_check
 from funds.dynamic.models import (
     PhaseOut,
+    PostingObjection,
+    PostingObjectionStatus,
     ReviewCampaign,
     ReviewCase,
     ReviewOutcome,
@@ -305,7 +308,7 @@ def _funeral_subsidy_reminder(*, review: ReviewCase, member: Member) -> None:
     notify(
         clerks,
         verb=f"{review.recipient.head_name}户（单人户）因死亡停保，{text}",
-        url=f"/cases/{case.pk}/",
+        url=reverse("cases:detail", args=[case.pk]),
         dedupe_key=f"funeral-reminder-{review.pk}",
     )
 
@@ -812,14 +815,19 @@ def posting_days(review: ReviewCase) -> int:
 
 
 def postings_end_due(*, today: datetime.date | None = None) -> int:
-    """End the 特困 termination postings whose last day is before ``today``: the stop is
+    """End the 特困 termination postings whose last day is before ``today`` and that no open
+    objection holds (funds/dynamic/objections.py): the stop is
     written (signed by the system, the decision's reasons) from the later of the month the
     decision named and the month after the posting, the next open month when that roster
     is locked. Each posting in its own savepoint: one that fails is logged and tried again
     on the next scan, the others end. Safe to run twice (one read when nothing is due)."""
     today = today or timezone.localdate()
+    held = PostingObjection.objects.filter(
+        posting=OuterRef("pk"), status=PostingObjectionStatus.OPEN
+    )
     due = list(
         TerminationPosting.objects.filter(ended_at__isnull=True, ends_on__lt=today)
+        .exclude(Exists(held))  # an open objection holds the termination
         .select_related("review__case", "recipient")
         .order_by("pk")
     )
@@ -837,7 +845,18 @@ def postings_end_due(*, today: datetime.date | None = None) -> int:
 
 def _posting_end(posting: TerminationPosting) -> None:
     review, recipient = posting.review, posting.recipient
-    after = next_month(posting.ends_on)
+    # A termination held by an objection takes effect from the month after the last
+    # dismissal at the earliest: the months paid while it was held stay paid.
+    dismissed = (
+        PostingObjection.objects.filter(
+            posting=posting, status=PostingObjectionStatus.DISMISSED, handled_at__isnull=False
+        )
+        .order_by("-handled_at")
+        .values_list("handled_at", flat=True)
+        .first()
+    )
+    last_day = max(posting.ends_on, timezone.localdate(dismissed)) if dismissed else posting.ends_on
+    after = next_month(last_day)
     month = max(posting.requested_month or after, after, recipient.first_month)
     month = first_open_month(recipient=recipient, month=month)
     if recipient.status != RecipientStatus.STOPPED:

@@ -12,4 +12,6 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_conclusion, name="conclusion"),
     path("reviews/<int:pk>/notice.pdf", views.termination_notice, name="notice"),
     path("campaigns/", views.campaign_list, name="campaigns"),
+    path("reviews/<int:pk>/objections/", views.posting_objections, name="posting_objections"),
+    path("objections/<int:pk>/handle/", views.objection_handle, name="objection_handle"),
 ]

@@ -22,17 +22,33 @@ from funds.dynamic.dishonesty import RECORD_ROLES, dishonesty_record, records_fo
 from funds.dynamic.forms import (
     CampaignForm,
     DishonestyForm,
+    PostingObjectionForm,
+    PostingObjectionHandleForm,
     ReviewConclusionForm,
     ReviewOpenForm,
 )
 from funds.dynamic.models import DishonestyRecord, ReviewOutcome, ReviewTrigger, TerminationPosting
+from funds.dynamic.objections import (
+    DISMISSED_NOTE,
+    HANDLE_REFUSED,
+    HANDLE_ROLES,
+    RECORD_REFUSED,
+    posting_objection_handle,
+    posting_objection_record,
+    posting_state,
+)
+from funds.dynamic.objections import (
+    RECORD_ROLES as OBJECTION_RECORD_ROLES,
+)
 from funds.dynamic.selectors import (
     campaign_recipients_for_user,
     campaigns_for_user,
     due_filters_for_user,
     household_timeline,
+    objections_of_posting,
     open_review_rows,
     open_reviews_for_user,
+    posting_objection_get_for_user,
     review_for_case,
     schedule_rows,
     scheduled_reviews_for_user,
@@ -243,6 +259,9 @@ def review_conclusion(request, pk: int):
             "decision_name": DECISION_TRANSITIONS.get(case.state),
             "has_notice": review.applied_at is not None and review.outcome in NOTICE_OUTCOMES,
             "posting": TerminationPosting.objects.filter(review=review).first(),
+            "posting_held": TerminationPosting.objects.filter(
+                review=review, ended_at__isnull=True, objections__status="open"
+            ).exists(),
             "posting_days": posting_days(review) if review.outcome == ReviewOutcome.STOP else 0,
             "dishonesty": DishonestyRecord.objects.filter(review=review).first(),
             "recovery": review.recovery_order,
@@ -399,3 +418,89 @@ def dishonesty_view(request, pk: int):
             "today": timezone.localdate(),
         },
     )
+
+
+def _posting_of(review):
+    posting = TerminationPosting.objects.filter(review=review).first()
+    if posting is None:
+        raise Http404("本次复核没有特困终止公示")
+    return posting
+
+
+@login_required
+def posting_objections(request, pk: int):
+    """Objections to the 特困 termination posting of the review case ``pk``: the list with
+    their handling, recording one during the posting (clerk or village assistant),
+    handling an open one (the approver or the county)."""
+    case, review = _review_of_case(request, pk)
+    posting = _posting_of(review)
+    state = posting_state(posting)
+    may_record = request.user.has_role(*OBJECTION_RECORD_ROLES) and state == "open"
+    form = PostingObjectionForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_role(*OBJECTION_RECORD_ROLES):
+            raise PermissionDenied(RECORD_REFUSED)
+        if form.is_valid():
+            data = form.cleaned_data
+            with errors_at_fields(form):
+                posting_objection_record(
+                    posting=posting,
+                    actor=request.user,
+                    text=data["text"],
+                    raised_by=data["raised_by"],
+                    contact=data["contact"],
+                    anonymous=data["anonymous"],
+                    client_address=client_address_of(request),
+                )
+                messages.success(request, "异议已登记，特困终止暂缓生效，待核实处理")
+                return redirect("dynamic:posting_objections", pk=case.pk)
+    return render(
+        request,
+        "funds/dynamic/posting_objections.html",
+        {
+            "page_title": f"特困终止公示异议 · {case.number}",
+            "case": case,
+            "review": review,
+            "recipient": review.recipient,
+            "posting": posting,
+            "state": state,
+            "objections": objections_of_posting(posting),
+            "form": form,
+            "may_record": may_record,
+            "may_handle": request.user.has_role(*HANDLE_ROLES),
+            "handle_form": PostingObjectionHandleForm(),
+        },
+    )
+
+
+@login_required
+def objection_handle(request, pk: int):
+    """Handle the posting objection ``pk`` (upheld: the termination is withdrawn; dismissed:
+    it takes effect at the next daily scan). GET shows the posting's page."""
+    objection = posting_objection_get_for_user(user=request.user, pk=pk)
+    case_pk = objection.posting.review.case_id
+    if request.method != "POST":
+        return redirect("dynamic:posting_objections", pk=case_pk)
+    if not request.user.has_role(*HANDLE_ROLES):
+        raise PermissionDenied(HANDLE_REFUSED)
+    form = PostingObjectionHandleForm(request.POST)
+    if form.is_valid():
+        with errors_at_fields(form):
+            done = posting_objection_handle(
+                objection=objection,
+                actor=request.user,
+                outcome=form.cleaned_data["outcome"],
+                feedback=form.cleaned_data["feedback"],
+                client_address=client_address_of(request),
+            )
+            messages.success(
+                request,
+                "已处理：异议成立，特困终止已撤回"
+                if done.status == "upheld"
+                else f"已处理：异议不成立；{DISMISSED_NOTE}",
+            )
+            return redirect("dynamic:posting_objections", pk=case_pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("dynamic:posting_objections", pk=case_pk)

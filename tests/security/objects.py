@@ -27,7 +27,13 @@ from cases.models import (
 )
 from cases.notices.models import NoticeBatch, NoticeEntry, NoticeKind, Objection
 from cases.panel.models import PanelMeeting
-from funds.dynamic.models import DishonestyRecord, FindingSource, ReviewCase
+from funds.dynamic.models import (
+    DishonestyRecord,
+    FindingSource,
+    PostingObjection,
+    ReviewCase,
+    TerminationPosting,
+)
 from funds.publicity.models import StandingList
 from funds.recipients.models import (
     Bank,
@@ -159,6 +165,20 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         recipient=recipient,
         trigger=ReviewCase._meta.get_field("trigger").choices[0][0],
         due_on=datetime.date(2026, 12, 31),
+    )
+    posting = TerminationPosting.objects.create(
+        review=review_case,
+        recipient=recipient,
+        starts_on=datetime.date(2026, 11, 1),
+        days=7,
+        ends_on=datetime.date(2026, 11, 7),
+    )
+    posting_objection = PostingObjection.objects.create(
+        posting=posting,
+        raised_by="矩阵",
+        text="矩阵异议",
+        recorded_by=owner,
+        recorded_by_name="矩阵",
     )
     dishonesty = DishonestyRecord.objects.create(
         recipient=recipient,
@@ -303,6 +323,7 @@ def build_objects(*, township: Region, village: Region, owner: User) -> SimpleNa
         adjustment=adjustment,
         review_case=review_case,
         dishonesty=dishonesty,
+        posting_objection=posting_objection,
         standing_list=standing_list,
         roster=roster,
         roster_job=roster_job,

@@ -1,0 +1,325 @@
+"""Objections during a 特困 termination posting (C Art.25): recorded during the posting they
+hold the termination; after it they are refused in Chinese; dismissed, the termination
+takes effect at the next scan (from the month after the dismissal at the earliest);
+upheld, it is withdrawn and the recipient stays. Pages and API; another township: 404."""
+
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.clocks.services import scan_deadlines
+from cases.models import Case, CaseEvent
+from cases.workflow.services import case_transition
+from funds.dynamic.models import (
+    PostingObjection,
+    PostingObjectionStatus,
+    ReviewOutcome,
+    ReviewSchedule,
+    ReviewTrigger,
+    TerminationPosting,
+)
+from funds.dynamic.objections import posting_objection_handle, posting_objection_record
+from funds.dynamic.services import review_decide, review_open
+from funds.recipients.models import RecipientStatus
+from funds.recipients.selectors import state_for_month
+from funds.recipients.services import next_month
+from funds.recipients.tests.support import registered
+
+pytestmark = pytest.mark.django_db
+
+
+def _posted(demo):
+    """A 特困 recipient whose stop the approver confirmed: posted from today for 7 days."""
+    recipient = registered(demo, type_code="tekun_dispersed")
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = review.case
+    case_transition(case=case, name="start_investigation", actor=demo.user("clerk"))
+    Case.objects.filter(pk=case.pk).update(survey_status="complete")
+    case.refresh_from_db()
+    case_transition(
+        case=case, name="finish_investigation", actor=demo.user("clerk"), opinion="入户核实"
+    )
+    case.refresh_from_db()
+    review_decide(review=review, outcome=ReviewOutcome.STOP, reasons="已有法定赡养人履行义务")
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意终止")
+    posting = TerminationPosting.objects.get(review=review)
+    assert posting.starts_on == timezone.localdate() and posting.days == 7
+    return recipient, review, posting
+
+
+def _object(demo, posting, **kwargs):
+    values = {"text": "其子女长期在外务工，实际未履行赡养义务", "raised_by": "邻居李某"}
+    values.update(kwargs)
+    return posting_objection_record(posting=posting, actor=demo.user("clerk"), **values)
+
+
+def _status(recipient, month):
+    return state_for_month(recipient=recipient, month=month).status
+
+
+def test_an_objection_during_the_posting_holds_the_termination(demo):
+    recipient, review, posting = _posted(demo)
+    objection = _object(demo, posting, contact="13800000000")
+    assert objection.status == PostingObjectionStatus.OPEN
+    assert objection.recorded_by == demo.user("clerk")
+    event = CaseEvent.objects.get(case=review.case, transition="termination_objection")
+    assert "邻居李某" in event.opinion and event.actor == demo.user("clerk")
+    after = posting.ends_on + datetime.timedelta(days=1)
+    for day in range(3):  # the scans after the last day: held while the objection is open
+        scan_deadlines(today=after + datetime.timedelta(days=day))
+    posting.refresh_from_db()
+    assert posting.ended_at is None and posting.effective_month is None
+    assert _status(recipient, next_month(posting.ends_on)) == RecipientStatus.ACTIVE
+    assert recipient.changes.filter(status=RecipientStatus.STOPPED).count() == 0
+
+
+def test_an_objection_after_the_posting_is_refused_in_chinese_and_nothing_is_saved(demo):
+    recipient, review, posting = _posted(demo)
+    with pytest.raises(ValidationError) as refused:
+        _object(demo, posting, today=posting.ends_on + datetime.timedelta(days=1))
+    assert "公示期已于" in str(refused.value) and "不能再登记公示异议" in str(refused.value)
+    assert not PostingObjection.objects.exists()
+    assert not CaseEvent.objects.filter(transition="termination_objection").exists()
+    # The last day itself is still inside the posting.
+    assert _object(demo, posting, today=posting.ends_on).status == PostingObjectionStatus.OPEN
+
+
+def test_bad_input_is_refused_at_the_field(demo):
+    recipient, review, posting = _posted(demo)
+    with pytest.raises(ValidationError) as empty:
+        _object(demo, posting, text="  ")
+    assert empty.value.message_dict == {"text": ["请填写异议内容"]}
+    with pytest.raises(ValidationError) as nameless:
+        _object(demo, posting, raised_by="")
+    assert "请填写异议人姓名，或选择匿名" in nameless.value.message_dict["raised_by"]
+    anonymous = _object(demo, posting, raised_by="张三", anonymous=True)
+    assert anonymous.anonymous and anonymous.raised_by == ""
+    with pytest.raises(ValidationError) as no_feedback:
+        posting_objection_handle(
+            objection=anonymous, actor=demo.user("approver"), outcome="dismissed", feedback=""
+        )
+    assert "feedback" in no_feedback.value.message_dict
+    with pytest.raises(ValidationError):
+        posting_objection_handle(
+            objection=anonymous, actor=demo.user("approver"), outcome="maybe", feedback="核实"
+        )
+    anonymous.refresh_from_db()
+    assert anonymous.status == PostingObjectionStatus.OPEN
+    with pytest.raises(ValidationError):  # the clerk records, the approver handles
+        posting_objection_handle(
+            objection=anonymous, actor=demo.user("clerk"), outcome="dismissed", feedback="核实"
+        )
+
+
+def test_a_dismissed_objection_lets_the_termination_take_effect_at_the_next_run(demo):
+    recipient, review, posting = _posted(demo)
+    objection = _object(demo, posting)
+    late = posting.ends_on + datetime.timedelta(days=40)  # handled well after the posting
+    scan_deadlines(today=posting.ends_on + datetime.timedelta(days=1))
+    posting.refresh_from_db()
+    assert posting.ended_at is None
+    handled_at = timezone.make_aware(datetime.datetime.combine(late, datetime.time(10)))
+    with mock.patch("django.utils.timezone.now", return_value=handled_at):
+        posting_objection_handle(
+            objection=objection,
+            actor=demo.user("approver"),
+            outcome=PostingObjectionStatus.DISMISSED,
+            feedback="经核实其子女已按月支付赡养费，异议不成立",
+        )
+    objection.refresh_from_db()
+    assert objection.status == PostingObjectionStatus.DISMISSED
+    assert objection.handled_by == demo.user("approver")
+    assert CaseEvent.objects.filter(
+        case=review.case, transition="termination_objection_dismissed"
+    ).exists()
+    scan_deadlines(today=late + datetime.timedelta(days=1))
+    posting.refresh_from_db()
+    stop = next_month(late)  # the months paid while it was held stay paid
+    assert posting.ended_at is not None and posting.effective_month == stop
+    assert _status(recipient, stop) == RecipientStatus.STOPPED
+    assert _status(recipient, next_month(posting.ends_on)) == RecipientStatus.ACTIVE
+
+
+def test_a_dismissed_objection_during_the_posting_keeps_the_ordinary_end(demo):
+    recipient, review, posting = _posted(demo)
+    posting_objection_handle(
+        objection=_object(demo, posting),
+        actor=demo.user("approver"),
+        outcome=PostingObjectionStatus.DISMISSED,
+        feedback="异议不成立",
+    )
+    scan_deadlines(today=posting.ends_on)  # the last day: still posted
+    posting.refresh_from_db()
+    assert posting.ended_at is None
+    scan_deadlines(today=posting.ends_on + datetime.timedelta(days=1))
+    posting.refresh_from_db()
+    assert posting.effective_month == next_month(posting.ends_on)
+
+
+def test_an_upheld_objection_withdraws_the_termination(demo):
+    recipient, review, posting = _posted(demo)
+    first, second = _object(demo, posting), _object(demo, posting, raised_by="村民王某")
+    assert not ReviewSchedule.objects.filter(recipient=recipient).exists()
+    posting_objection_handle(
+        objection=first,
+        actor=demo.user("approver"),
+        outcome=PostingObjectionStatus.UPHELD,
+        feedback="经核实其子女无赡养能力，撤回终止决定",
+    )
+    posting.refresh_from_db()
+    assert posting.withdrawn_at is not None and posting.ended_at is not None
+    assert posting.effective_month is None
+    assert CaseEvent.objects.filter(
+        case=review.case, transition="termination_objection_upheld"
+    ).exists()
+    assert ReviewSchedule.objects.filter(recipient=recipient).exists()  # reviewed again
+    for day in (1, 40):
+        scan_deadlines(today=posting.ends_on + datetime.timedelta(days=day))
+    recipient.refresh_from_db()
+    assert recipient.status == RecipientStatus.ACTIVE
+    assert _status(recipient, next_month(posting.ends_on)) == RecipientStatus.ACTIVE
+    # The other open objection is still answered; dismissing it now stops nothing.
+    posting_objection_handle(
+        objection=second, actor=demo.user("approver"), outcome="dismissed", feedback="已撤回"
+    )
+    scan_deadlines(today=posting.ends_on + datetime.timedelta(days=41))
+    assert recipient.changes.filter(status=RecipientStatus.STOPPED).count() == 0
+    with pytest.raises(ValidationError) as again:
+        _object(demo, posting)
+    assert "已撤回" in str(again.value)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_pages_record_hold_and_withdraw(client, demo):
+    recipient, review, posting = _posted(demo)
+    url = reverse("dynamic:posting_objections", args=[review.case_id])
+    client.force_login(demo.user("assistant"))
+    page = client.get(url).content.decode()
+    assert 'data-testid="posting-objection-form"' in page
+    missing = client.post(url, {"raised_by": "李某", "text": ""})
+    assert "请填写异议内容" in missing.content.decode()
+    assert not PostingObjection.objects.exists()
+    done = client.post(url, {"anonymous": "on", "text": "实际无人赡养"}, follow=True)
+    assert "异议已登记" in done.content.decode()
+    objection = PostingObjection.objects.get()
+    assert objection.anonymous and objection.recorded_by == demo.user("assistant")
+    client.force_login(demo.user("approver"))
+    conclusion = client.get(reverse("dynamic:conclusion", args=[review.case_id]))
+    assert 'data-testid="posting-held"' in conclusion.content.decode()
+    handle = reverse("dynamic:objection_handle", args=[objection.pk])
+    assert client.get(handle)["Location"] == url
+    client.force_login(demo.user("clerk"))
+    assert client.post(handle, {"outcome": "upheld", "feedback": "核实"}).status_code == 403
+    client.force_login(demo.user("approver"))
+    shown = client.post(handle, {"outcome": "upheld", "feedback": "核实属实"}, follow=True)
+    assert "特困终止已撤回" in shown.content.decode()
+    posting.refresh_from_db()
+    assert posting.withdrawn_at is not None
+    conclusion = client.get(reverse("dynamic:conclusion", args=[review.case_id]))
+    assert 'data-testid="posting-withdrawn"' in conclusion.content.decode()
+    timeline = client.get(reverse("dynamic:timeline", args=[recipient.pk])).content.decode()
+    assert "因异议成立撤回终止" in timeline
+
+
+def test_the_page_refuses_an_objection_after_the_posting(client, demo):
+    recipient, review, posting = _posted(demo)
+    TerminationPosting.objects.filter(pk=posting.pk).update(
+        starts_on=posting.starts_on - datetime.timedelta(days=10),
+        ends_on=posting.ends_on - datetime.timedelta(days=10),
+    )
+    url = reverse("dynamic:posting_objections", args=[review.case_id])
+    client.force_login(demo.user("clerk"))
+    page = client.get(url).content.decode()
+    assert 'data-testid="posting-objection-form"' not in page and "不再受理公示异议" in page
+    refused = client.post(url, {"raised_by": "李某", "text": "有异议"}).content.decode()
+    assert "不能再登记公示异议" in refused
+    assert not PostingObjection.objects.exists()
+
+
+def test_another_townships_posting_and_objection_answer_404(client, demo):
+    recipient, review, posting = _posted(demo)
+    objection = _object(demo, posting)
+    client.force_login(demo.user("clerk_huangchi"))
+    url = reverse("dynamic:posting_objections", args=[review.case_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"raised_by": "李某", "text": "有异议"}).status_code == 404
+    handle = reverse("dynamic:objection_handle", args=[objection.pk])
+    assert client.post(handle, {"outcome": "upheld", "feedback": "x"}).status_code == 404
+    api = "/api/dynamic/posting-objections/"
+    assert client.get(f"{api}{objection.pk}/").status_code == 404
+    assert client.get(api).json()["count"] == 0
+    created = client.post(
+        api,
+        {"review": review.pk, "raised_by": "李某", "text": "有异议"},
+        content_type="application/json",
+    )
+    assert created.status_code == 404
+    assert PostingObjection.objects.count() == 1
+    client.force_login(demo.user("approver_huangchi"))
+    handled = client.post(
+        f"{api}{objection.pk}/handle/",
+        {"outcome": "upheld", "feedback": "x"},
+        content_type="application/json",
+    )
+    assert handled.status_code == 404
+    objection.refresh_from_db()
+    assert objection.status == PostingObjectionStatus.OPEN
+
+
+def test_the_api_records_and_handles(client, demo):
+    recipient, review, posting = _posted(demo)
+    api = "/api/dynamic/posting-objections/"
+    client.force_login(demo.user("clerk"))
+    bad = client.post(api, {"review": review.pk, "text": ""}, content_type="application/json")
+    assert bad.status_code == 400 and "text" in bad.json()["errors"]
+    made = client.post(
+        api,
+        {"review": review.pk, "raised_by": "李某", "contact": "139", "text": "有人赡养不实"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["status"] == "open" and body["review"] == review.pk
+    listed = client.get(f"{api}?review={review.pk}").json()
+    assert [o["id"] for o in listed["results"]] == [body["id"]]
+    assert client.get(f"{api}?review=x").status_code == 400
+    forbidden = client.post(
+        f"{api}{body['id']}/handle/",
+        {"outcome": "dismissed", "feedback": "核实"},
+        content_type="application/json",
+    )
+    assert forbidden.status_code == 403
+    client.force_login(demo.user("approver"))
+    handled = client.post(
+        f"{api}{body['id']}/handle/",
+        {"outcome": "dismissed", "feedback": "核实，异议不成立"},
+        content_type="application/json",
+    )
+    assert handled.status_code == 200 and handled.json()["status"] == "dismissed"
+    again = client.post(
+        f"{api}{body['id']}/handle/",
+        {"outcome": "upheld", "feedback": "再议"},
+        content_type="application/json",
+    )
+    assert again.status_code == 400 and "已处理" in again.json()["detail"]
+    TerminationPosting.objects.filter(pk=posting.pk).update(
+        ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    client.force_login(demo.user("clerk"))
+    late = client.post(
+        api,
+        {"review": review.pk, "raised_by": "李某", "text": "再提"},
+        content_type="application/json",
+    )
+    assert late.status_code == 400 and "不能再登记公示异议" in late.json()["detail"]
+    assert PostingObjection.objects.count() == 1  # the refused one saved nothing
