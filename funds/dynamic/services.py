@@ -40,8 +40,12 @@ from funds.dynamic.months import add_months as add_months  # re-exported (tests,
 from funds.dynamic.selectors import open_review_recipient_ids
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
 from funds.recipients.selectors import state_for_month
-from funds.recipients.services import first_of_month, next_month, recipient_change
-from funds.rosters.models import RosterRun, RunState
+from funds.recipients.services import (
+    first_of_month,
+    first_open_month,
+    next_month,
+    recipient_change,
+)
 from relief.models import AssistanceType, Region, Role, User
 from relief.notifications import notify
 from relief.policy import KEY_BY_NAME, Policy, policy_for
@@ -238,7 +242,7 @@ def review_open(
 def _death_exit(*, review: ReviewCase, member: Member, died_on: datetime.date) -> None:
     """The automatic exit of a member's death (see ``review_open``)."""
     recipient = review.recipient
-    month = first_open_month(
+    month, _locked = first_open_month(
         recipient=recipient, month=max(next_month(died_on), recipient.first_month)
     )
     state = state_for_month(recipient=recipient, month=month)
@@ -721,7 +725,7 @@ def review_apply(*, review: ReviewCase, event: CaseEvent) -> None:
     recipient = review.recipient
     day = _decision_day(event)
     month = max(review.effective_month or next_month(day), next_month(day), recipient.first_month)
-    month = first_open_month(recipient=recipient, month=month)
+    month, _locked = first_open_month(recipient=recipient, month=month)
     label = f"复核案件 {review.case.number} {review.get_outcome_display()}"
     # recipient_change signs a None actor as the system (a decision logged without a user).
     actor = cast(User, event.actor)
@@ -858,7 +862,7 @@ def _posting_end(posting: TerminationPosting) -> None:
     last_day = max(posting.ends_on, timezone.localdate(dismissed)) if dismissed else posting.ends_on
     after = next_month(last_day)
     month = max(posting.requested_month or after, after, recipient.first_month)
-    month = first_open_month(recipient=recipient, month=month)
+    month, _locked = first_open_month(recipient=recipient, month=month)
     if recipient.status != RecipientStatus.STOPPED:
         recipient_change(
             recipient=recipient,
@@ -876,25 +880,6 @@ def _posting_end(posting: TerminationPosting) -> None:
     TerminationPosting.objects.filter(pk=posting.pk).update(ended_at=now, effective_month=month)
     ReviewCase.objects.filter(pk=review.pk).update(effective_month=month)
     posting.ended_at, posting.effective_month = now, month
-
-
-def first_open_month(*, recipient: Recipient, month: datetime.date) -> datetime.date:
-    """``month``, or the month after the latest locked regular roster of the recipient's
-    township and type from ``month`` on: a locked roster never changes (and a roster of
-    month X settles X and every month before it), so a change takes effect from the next
-    open month (one query)."""
-    latest = (
-        RosterRun.objects.filter(
-            township_id=recipient.township_id,
-            assistance_type_id=recipient.assistance_type_id,
-            month__gte=month,
-            state=RunState.LOCKED,
-        )
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
-    )
-    return next_month(latest) if latest is not None else month
 
 
 #: Who records a review's conclusion: the township's clerk proposes it, the approver (or,
