@@ -18,6 +18,10 @@ For each size it prints three timings of ``cases.clocks.services.scan_deadlines`
   cold   — every flag reset: all thresholds cross at once (worst case, most notifications)
   daily  — the scan run as of yesterday first, then today: a normal day's crossings
   repeat — the same scan again: nothing changes, nothing is sent (idempotence)
+and a fourth, "next day": the scan of the day after, when besides that day's clock crossings
+the scheduled reviews (funds.dynamic) whose due date enters the opening window are opened
+as review cases inside the same scan. Every paying case is in the recipient register with
+a review schedule (due dates spread over the year; --no-reviews leaves them out).
 """
 
 from __future__ import annotations
@@ -201,6 +205,49 @@ def add_cases(start: int, end: int, *, open_every: int, today: datetime.date) ->
     )
 
 
+def add_recipients(start: int, end: int, *, today: datetime.date) -> None:
+    """The paying cases start..end in the register (funds.Recipient) with a review schedule
+    each (funds.dynamic.ReviewSchedule), due dates spread evenly over the coming year from
+    ``today`` (so a day's scan finds ~1/365 of them entering the opening window), by
+    INSERT … SELECT: the daily scan's scheduled reviews (funds.dynamic, folded into the scan
+    through cases.clocks.hooks.deadline_scan_started) run over a real-size register."""
+    from funds.dynamic.models import ReviewSchedule
+    from funds.recipients.models import Recipient
+
+    insert_select(
+        Recipient,
+        {
+            "case_id": "k.id",
+            "household_id": "k.household_id",
+            "assistance_type_id": "k.assistance_type_id",
+            "township_id": "k.township_id",
+            "village_id": "k.village_id",
+            "area": "'rural'",
+            "status": "'active'",
+            "monthly_amount": "(300 + mod(k.id, 50) * 10)::numeric(12, 2)",
+            "covered_count": "1",
+            "first_month": "date_trunc('month', k.decided_on)::date",
+            "head_name": "'户主' || k.id::text",
+            "head_id_number": "'340521' || lpad(k.id::text, 12, '0')",
+        },
+        "cases_case k WHERE k.number BETWEEN %s AND %s AND k.state = 'paying'",
+        [f"B{start:09d}", f"B{end:09d}"],
+    )
+    insert_select(
+        ReviewSchedule,
+        {
+            "recipient_id": "r.id",
+            "interval_months": "CASE WHEN mod(r.id, 4) = 0 THEN 6 ELSE 12 END",
+            "basis": "'家庭收入稳定，每年复核一次'",
+            # The opening window (review_open_ahead_days, 30 by default) is left empty on
+            # ``today``: the bench's days after it are ordinary days of the year.
+            "next_due": f"DATE '{today.isoformat()}' + 31 + mod(r.id, 365)::int",
+        },
+        "funds_recipient r JOIN cases_case k ON k.id = r.case_id WHERE k.number BETWEEN %s AND %s",
+        [f"B{start:09d}", f"B{end:09d}"],
+    )
+
+
 def vacuum() -> None:
     from django.db import connection
 
@@ -261,6 +308,12 @@ def main() -> int:
         "--statements", action="store_true", help="print each statement's time (cold run)"
     )
     parser.add_argument(
+        "--no-reviews",
+        dest="reviews",
+        action="store_false",
+        help="no recipient register and review schedules beside the cases",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="allow a database whose name lacks 'bench'"
     )
     args = parser.parse_args()
@@ -303,6 +356,8 @@ def main() -> int:
     for size in sizes:
         t0 = time.perf_counter()
         add_cases(built + 1, size, open_every=open_every, today=today)
+        if args.reviews:
+            add_recipients(built + 1, size, today=today)
         built = size
         vacuum()
         running = CaseClock.objects.filter(stopped_on__isnull=True).count()
@@ -318,6 +373,9 @@ def main() -> int:
         reset_flags()
         timed_scan(today - datetime.timedelta(days=1))
         daily, r_daily = timed_scan(today)
+        # The next day: one day's clock crossings plus the reviews whose due date enters
+        # the opening window that day (about 1/365 of the register), opened in the scan.
+        nextday, r_next = timed_scan(today + datetime.timedelta(days=1))
         assert r_repeat.notifications == 0 and r_repeat.overdue_marked == 0, (
             "the repeat run changed something"
         )
@@ -332,14 +390,23 @@ def main() -> int:
             f"step+{r_daily.step_overdue_marked:,} notifications {r_daily.notifications:,}"
         )
         print(f"  repeat {repeat:6.2f}s  (no change, no notification)")
-        rows.append((size, running, cold, daily, repeat, r_cold.notifications))
+        print(
+            f"  next day {nextday:6.2f}s  reviews opened {r_next.cases_opened:,} "
+            f"overdue+{r_next.overdue_marked:,} notifications {r_next.notifications:,}"
+        )
+        rows.append(
+            (size, running, cold, daily, repeat, r_cold.notifications, nextday, r_next.cases_opened)
+        )
 
-    print("\n| cases | open | cold scan | daily scan | repeat | notifications (cold) |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for size, running, cold, daily, repeat, notes in rows:
+    print(
+        "\n| cases | open | cold scan | daily scan | repeat | notifications (cold) "
+        "| next day (reviews opened) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size, running, cold, daily, repeat, notes, nextday, opened in rows:
         print(
             f"| {size:,} | {running:,} | {cold:.2f} s | {daily:.2f} s | "
-            f"{repeat:.2f} s | {notes:,} |"
+            f"{repeat:.2f} s | {notes:,} | {nextday:.2f} s ({opened:,}) |"
         )
     return 0
 
