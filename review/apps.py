@@ -16,6 +16,23 @@ class ReviewConfig(AppConfig):
         # 备案: every township decision is filed to the county inside the transition's
         # transaction, after cases' own receivers.
         case_transitioned.connect(filing_create_for_event, dispatch_uid="review.filing")
+
+        # The inbox's and the statistics' filing counts (FilingTally) follow every write of
+        # a filing in its transaction; check_summaries / rebuild_summaries cover the tally.
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from cases.stats.services import register_summary
+        from review import tallies
+        from review.models import Filing
+
+        pre_save.connect(
+            tallies.tally_before_filing_saved, sender=Filing, dispatch_uid="review.tally_pre"
+        )
+        post_save.connect(tallies.tally_on_filing_saved, sender=Filing, dispatch_uid="review.tally")
+        post_delete.connect(
+            tallies.tally_on_filing_deleted, sender=Filing, dispatch_uid="review.tally_del"
+        )
+        register_summary("filings", compare=tallies.compare, rebuild=tallies.rebuild)
         # A notice objection after the period is registered as a county complaint, in the
         # objection's transaction.
         late_objection_recorded.connect(

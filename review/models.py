@@ -6,11 +6,47 @@ restrict it; a township user never sees another township's rows (404)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 
 from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Region, User
+
+#: Filing fields the tally's key is made of (FilingTally, review/tallies.py), in key order.
+FILING_TALLY_FIELDS = ("township", "assistance_type", "kind", "status", "decided_on")
+FILING_TALLY_COLS = ("township_id", "assistance_type_id", "kind", "status", "decided_on")
+
+
+class FilingQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A set-based update that changes a counted field keeps ``FilingTally`` too: the
+        rows' keys before and after, moved in the update's transaction (an update of no
+        counted field is passed through)."""
+        if not {name.removesuffix("_id") for name in kwargs} & set(FILING_TALLY_FIELDS):
+            return super().update(**kwargs)
+        from collections import Counter
+
+        from django.db import transaction
+
+        from cases.stats.services import add_counts
+
+        with transaction.atomic():
+            rows = list(
+                self.order_by()
+                .select_for_update(of=("self",))
+                .values_list("pk", *FILING_TALLY_COLS)
+            )
+            n = super().update(**kwargs)
+            if rows:
+                after = Filing.objects.filter(pk__in=[r[0] for r in rows]).order_by()
+                deltas: Counter = Counter(
+                    FilingTally.key_of(r) for r in after.values_list(*FILING_TALLY_COLS)
+                )
+                deltas.subtract(Counter(FilingTally.key_of(r[1:]) for r in rows))
+                add_counts(FilingTally, FILING_TALLY_COLS, deltas)
+        return n
 
 
 class Filing(models.Model):
@@ -71,6 +107,8 @@ class Filing(models.Model):
     )
     acknowledged_at = models.DateTimeField("阅知时间", null=True, blank=True)
 
+    objects = FilingQuerySet.as_manager()
+
     class Meta:
         verbose_name = "决定备案"
         verbose_name_plural = "决定备案"
@@ -79,6 +117,45 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
+
+
+class FilingTally(models.Model):
+    """Filings per township × assistance type × kind × status × decision day (issue 17):
+    the inbox's counts and the statistics page's decisions are sums over a few of these
+    rows, not counts over the filings. Kept in the transaction of every write that creates,
+    changes or deletes a filing (review/tallies.py); ``manage.py check_summaries`` proves it
+    equals a recount. A filing without a decision date is counted under ``NO_DECISION_DAY``
+    (a day no period reaches)."""
+
+    NO_DECISION_DAY = datetime.date(1, 1, 1)
+
+    township = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assistance_type = models.ForeignKey(
+        AssistanceType, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    decided_on = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "备案汇总"
+        verbose_name_plural = "备案汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "assistance_type", "kind", "status", "decided_on"],
+                name="filing_tally_key",
+            )
+        ]
+
+    @classmethod
+    def key_of(cls, values) -> tuple:
+        """The tally key of a filing's values over ``FILING_TALLY_COLS``."""
+        township_id, type_id, kind, status, decided_on = values
+        day = decided_on if decided_on is not None else cls.NO_DECISION_DAY
+        return (township_id, type_id, kind, status, day)
 
 
 class Query(models.Model):

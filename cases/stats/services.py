@@ -10,8 +10,11 @@ with a recount from the base tables."""
 from __future__ import annotations
 
 import datetime
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Value
@@ -133,14 +136,15 @@ def _keys_of(mark: dict | None) -> dict[type[models.Model], list[tuple]]:
     return keys
 
 
-def _add(model: type[models.Model], deltas: Counter) -> None:
-    """Add ``deltas`` (key → ±n) to ``model``'s counts in one upsert."""
+def _add(model: type[models.Model], deltas: Counter, cols: tuple[str, ...] | None = None) -> None:
+    """Add ``deltas`` (key → ±n) to ``model``'s counts in one upsert (``cols``: the key
+    columns of a summary kept by an app above, registered with ``register_summary``)."""
     rows = [(key, n) for key, n in deltas.items() if n]
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    cols = KEYS[model]
+    cols = KEYS[model] if cols is None else cols
     placeholders = ", ".join("(" + ", ".join(["%s"] * (len(cols) + 1)) + ")" for _ in rows)
     params: list = []
     for key, n in rows:
@@ -208,6 +212,39 @@ def retally_case(case_id: int, *, deleted: bool = False) -> None:
         TallyMark.objects.filter(case_id=case_id).update(**new)
 
 
+#: The case ids noted inside ``retally_once`` (None outside it), per thread.
+_deferred = threading.local()
+
+
+@contextmanager
+def retally_once() -> Iterator[None]:
+    """Inside this block the saves of cases and clocks note their case instead of
+    re-tallying it at each save; on leaving the block without an error each noted case is
+    re-tallied once (in the caller's transaction: open the block inside it). A transition
+    that saves the case and then its clock so reads and moves the case's counts once, not
+    twice. Nested blocks leave it to the outermost; an error drops the notes (the
+    transaction they belong to rolls back)."""
+    if getattr(_deferred, "ids", None) is not None:
+        yield
+        return
+    _deferred.ids = {}
+    try:
+        yield
+        ids = list(_deferred.ids)
+    finally:
+        _deferred.ids = None
+    for case_id in ids:
+        retally_case(case_id)
+
+
+def _retally_or_note(case_id: int) -> None:
+    noted = getattr(_deferred, "ids", None)
+    if noted is None:
+        retally_case(case_id)
+    else:
+        noted[case_id] = True
+
+
 def _touches(update_fields: Iterable[str] | None, fields: set[str]) -> bool:
     return update_fields is None or bool(set(update_fields) & fields)
 
@@ -223,7 +260,7 @@ def tally_on_case_saved(
     """post_save of Case: the summaries follow the case's state, region, type, decision."""
     if raw or not _touches(update_fields, CASE_FIELDS):
         return
-    retally_case(instance.pk)
+    _retally_or_note(instance.pk)
 
 
 def tally_on_clock_saved(
@@ -237,7 +274,7 @@ def tally_on_clock_saved(
     """post_save of CaseClock: the open and decided summaries follow the clock."""
     if raw or not _touches(update_fields, CLOCK_FIELDS):
         return
-    retally_case(instance.case_id)
+    _retally_or_note(instance.case_id)
 
 
 def tally_on_case_deleted(sender: type, *, instance: Case, **kwargs: object) -> None:
@@ -248,6 +285,36 @@ def tally_on_case_deleted(sender: type, *, instance: Case, **kwargs: object) -> 
 def tally_on_clock_deleted(sender: type, *, instance: CaseClock, **kwargs: object) -> None:
     """post_delete of CaseClock: the case is counted without its clock."""
     retally_case(instance.case_id)
+
+
+# --- summaries of the apps above -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisteredSummary:
+    """A summary table an app above cases keeps (e.g. review's filings): ``compare()``
+    returns its readable differences from a recount, ``rebuild()`` refills it from its base
+    table. ``check_summaries`` and ``rebuild_summaries`` cover it with the cases' own."""
+
+    name: str
+    compare: Callable[[], list[str]]
+    rebuild: Callable[[], None]
+
+
+_REGISTERED: dict[str, RegisteredSummary] = {}
+
+
+def register_summary(
+    name: str, *, compare: Callable[[], list[str]], rebuild: Callable[[], None]
+) -> None:
+    """Called from an app's ``AppConfig.ready()`` (apps above cases may not be imported
+    here)."""
+    _REGISTERED[name] = RegisteredSummary(name=name, compare=compare, rebuild=rebuild)
+
+
+def add_counts(model: type[models.Model], cols: tuple[str, ...], deltas: Counter) -> None:
+    """Add ``deltas`` (key over ``cols`` → ±n) to a registered summary in one upsert."""
+    _add(model, deltas, cols)
 
 
 # --- recount, compare, rebuild ----------------------------------------------------------
@@ -335,6 +402,8 @@ def compare() -> list[str]:
     marks, cases = TallyMark.objects.count(), Case.objects.count()
     if marks != cases:
         lines.append(f"TallyMark: {marks} marks for {cases} cases")
+    for summary in _REGISTERED.values():
+        lines += summary.compare()
     return lines
 
 
@@ -373,6 +442,8 @@ def rebuild_summaries() -> None:
     with connection.cursor() as cursor:
         rebuild_sql(cursor.execute)
     rebuild_throughput(TallyMark, ThroughputTally)
+    for summary in _REGISTERED.values():
+        summary.rebuild()
 
 
 def count_new_cases(case_ids: Iterable[int]) -> None:

@@ -26,6 +26,7 @@ from cases.panel.rules import (
     panel_reviews_of,
 )
 from cases.states import COUNTY_VISIT_STATES, EXIT_STATES
+from cases.stats.services import retally_once
 from cases.workflow import guards
 from cases.workflow.hooks import case_transition_committed, case_transitioned
 from relief.errors import Conflict
@@ -176,7 +177,9 @@ def case_transition(
     """
     on = on or timezone.localdate()
     opinion = (opinion or "").strip()
-    with transaction.atomic():
+    # (retally_once: the case's summaries move once, after its save, its clock's and the
+    # receivers' writes, still inside the transaction)
+    with transaction.atomic(), retally_once():
         options = {t.name: t for t in _transitions_from_current_state(case)}
         spec = options.get(name)
         if spec is None:
