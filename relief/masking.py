@@ -1,8 +1,11 @@
 """De-identified names for public lists (公示, 长期公示): the surname is kept, the rest masked
 (DOMAIN §8; A Art.24, F §4(2)). The one place both the case notices and the standing list
-of recipients call, so paper, public page and API never disagree."""
+of recipients call, so paper, public page and API never disagree. Also the masking of a
+member's disability type and grade in the amount computations' steps (PIPL)."""
 
 from __future__ import annotations
+
+import re
 
 #: Two-character surnames (复姓) kept whole; a name starting with one of these keeps both
 #: characters when it is longer than the surname itself.
@@ -43,3 +46,18 @@ def mask_name(name: str, rule: str = "stars") -> str:
     if rule == "fixed_two":
         return surname + "**"
     return surname + "*" * rest
+
+
+#: A disability's type and grade as the amount computations write it (funds.standards
+#: .calculators: ``肢体残疾2级`` in the 特困 condition, ``2级重度残疾人`` / ``3级残疾人`` in
+#: 分类施保).
+_DISABILITY_DETAIL = re.compile(r"(?:视力|听力|言语|肢体|智力|精神|多重)?残疾[1-4一二三四]级")
+_DISABILITY_GRADE = re.compile(r"[1-4一二三四]级(重度)?残疾人")
+
+
+def mask_health_details(text: str) -> str:
+    """A computation step with a member's disability type and grade masked (PIPL: health
+    and disability are sensitive): ``条件一 无劳动能力：肢体残疾2级`` → ``…：残疾（已登记）``,
+    ``2级重度残疾人`` → ``重度残疾人`` (the 分类施保 category the amount depends on stays)."""
+    text = _DISABILITY_DETAIL.sub("残疾（已登记）", text or "")
+    return _DISABILITY_GRADE.sub(lambda m: f"{m.group(1) or ''}残疾人", text)

@@ -16,6 +16,7 @@ from cases.intake.idnumbers import RECORDED, mask, mask_changes
 from cases.rules import missing_items
 from relief.api_errors import ErrorSerializer
 from relief.errors import NON_FIELD
+from relief.masking import mask_health_details
 from relief.parsing import MAX_PK
 
 
@@ -238,6 +239,13 @@ class MaskedChangesField(serializers.DictField):
         return super().to_representation(mask_changes(value))
 
 
+class MaskedStepField(serializers.CharField):
+    """A computation step with a member's disability type and grade masked."""
+
+    def to_representation(self, value):
+        return mask_health_details(str(value))
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class RecordedMarkerField(serializers.Field):
     """A member's health or disability answered only as recorded (``已登记``) or blank:
@@ -334,7 +342,9 @@ class ComputationSerializer(serializers.Serializer):
     eligible = serializers.BooleanField()
     margin = serializers.BooleanField()
     monthly_amount = _money(allow_null=True)
-    steps = serializers.ListField(child=serializers.CharField())
+    steps = serializers.ListField(
+        child=MaskedStepField(), help_text="计算过程（成员的残疾类别、等级已脱敏）"
+    )
 
 
 class DuplicateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django import template
 from cases.intake.idnumbers import mask, mask_changes
 from cases.intake.reveal import may_reveal as kind_offered
 from cases.intake.reveal import may_reveal_id_numbers as reveal_offered
+from relief.masking import mask_health_details
 
 register = template.Library()
 
@@ -35,3 +36,9 @@ def masked_changes(changes: dict | None) -> list[tuple[str, list]]:
     """A household edit's changes, ID numbers, health and disability masked:
     ``{% for k, v in e.changes|masked_changes %}``."""
     return list(mask_changes(changes).items())
+
+
+@register.filter
+def health_masked(step: str | None) -> str:
+    """A computation step with a member's disability type and grade masked."""
+    return mask_health_details(step or "")

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from cases.intake.serializers import MaskedStepField
 from cases.models import Member
 from funds.recipients import adjustments
 from funds.recipients.filters import RecipientFilter
@@ -281,7 +282,7 @@ class AdjustmentRunSerializer(serializers.ModelSerializer):
 
 class AdjustmentLineSerializer(serializers.ModelSerializer):
     head_name = serializers.CharField(source="recipient.head_name", read_only=True)
-    steps = serializers.ListField(child=serializers.CharField(), read_only=True)
+    steps = serializers.ListField(child=MaskedStepField(), read_only=True)
     covered_member_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:

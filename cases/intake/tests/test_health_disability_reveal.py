@@ -285,3 +285,50 @@ def test_the_edit_history_shows_health_and_disability_only_as_recorded():
         "残疾等级": ["", RECORDED],
         "姓名": ["李秀英", "李秀兰"],
     }
+
+
+def test_the_computation_steps_mask_the_disability_the_calculators_write():
+    from decimal import Decimal
+
+    from funds.standards import calculators as calc
+    from funds.standards.tests.test_calculators import _tekun
+    from relief.masking import mask_health_details
+
+    tekun = _tekun(age=40, disability_type="肢体", disability_grade=2).steps
+    refused = _tekun(age=40, disability_type="精神", disability_grade=4).steps
+    _, addons = calc.category_addons(
+        members=[
+            calc.AddonFacts(name="王奶奶", age=50, disability_grade=2),
+            calc.AddonFacts(name="王大强", age=45, disability_grade=3, seriously_ill=True),
+        ],
+        rules=calc.AddonRules(disabled_severe=Decimal("20"), disabled_other=Decimal("10")),
+        standard=Decimal("790"),
+    )
+    steps = [mask_health_details(s) for s in (*tekun, *refused, *addons)]
+    text = "".join(steps)
+    assert "肢体" not in text and "精神" not in text and "2级" not in text and "4级" not in text
+    assert any("条件一 无劳动能力：残疾（已登记）（C第6条），符合。" in s for s in steps)
+    assert any("王奶奶（重度残疾人）" in s for s in steps)
+    assert any("王大强（残疾人）" in s for s in steps)
+
+
+def test_the_case_page_and_api_show_the_computation_with_the_disability_masked(demo, client):
+    from cases.models import AmountComputation
+
+    member = sick_member(demo.gushu)
+    case = member.household.cases.get()
+    AmountComputation.objects.create(
+        case=case,
+        eligible=True,
+        monthly_amount="500.00",
+        steps=["条件一 无劳动能力：肢体残疾2级（C第6条），符合。", "分类施保：王（2级重度残疾人）"],
+    )
+    client.force_login(demo.user("clerk"))
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "计算过程" in page and "残疾（已登记）" in page and "（重度残疾人）" in page
+    assert clear_values_in(page) == [] and "2级" not in page
+    body = api(demo.user("clerk")).get(f"/api/intake/cases/{case.pk}/").json()
+    assert body["computation"]["steps"] == [
+        "条件一 无劳动能力：残疾（已登记）（C第6条），符合。",
+        "分类施保：王（重度残疾人）",
+    ]
