@@ -93,6 +93,25 @@ class CaseClock(models.Model):
             models.Index(
                 fields=["paused_at"], condition=Q(paused_at__isnull=False), name="clock_paused"
             ),
+            # The home page's alerts (clock_alerts_for_user), most urgent first: each list a
+            # walk of its own partial index in due order, whatever the number of clocks.
+            models.Index(
+                fields=["overall_due", "case"],
+                condition=Q(stopped_on__isnull=True, overdue=True),
+                name="clock_alert_overdue",
+            ),
+            models.Index(
+                fields=["overall_due", "case"],
+                condition=Q(step_overdue=True),
+                name="clock_alert_step_overdue",
+            ),
+            models.Index(
+                fields=["overall_due", "case"],
+                condition=Q(
+                    stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False
+                ),
+                name="clock_alert_due_soon",
+            ),
         ]
 
     def __str__(self) -> str:

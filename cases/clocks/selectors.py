@@ -191,29 +191,64 @@ def monthly_throughput(*, user: User, months: int = 12, today: datetime.date | N
     }
 
 
+#: The alert badges count up to this and show "99+" beyond (as the unread badge).
+ALERT_COUNT_CAP = 99
+
+
+def _alert_label(n: int) -> int | str:
+    return f"{ALERT_COUNT_CAP}+" if n > ALERT_COUNT_CAP else n
+
+
+def _urgent_first(clocks: QuerySet[CaseClock], condition: Q) -> list[tuple]:
+    """(overall_due, pk) of the first ``ALERT_COUNT_CAP + 1`` clocks meeting ``condition``,
+    most urgent first: a walk of that condition's partial index (clock_alert_*)."""
+    return list(
+        clocks.filter(condition)
+        .order_by("overall_due", "pk")
+        .values_list("overall_due", "pk")[: ALERT_COUNT_CAP + 1]
+    )
+
+
 def clock_alerts_for_user(*, user: User, limit: int = 20) -> dict:
     """ "My" overdue and due-soon cases for the home page, most urgent first: the running
-    clocks of the user's region whose stored flags are up, and late refusal notices."""
+    clocks of the user's region whose stored flags are up, and late refusal notices.
+
+    Overdue is "overall limit passed while running" or "step limit passed"; each is read
+    on its own partial index (one OR over both could use neither), the two merged in
+    Python. The counts are exact up to ``ALERT_COUNT_CAP`` and "99+" above: every query
+    stops after 100 index entries, whatever the number of clocks."""
     if (
         not user.has_role(Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
         and not user.is_superuser
     ):
         return {}
-    clocks = clocks_for_user(user=user).select_related(
-        "case", "case__township", "case__assistance_type", "case__applicant"
+    clocks = clocks_for_user(user=user)
+    late = _urgent_first(clocks, Q(stopped_on__isnull=True, overdue=True))
+    step_late = _urgent_first(clocks, Q(step_overdue=True))
+    soon = _urgent_first(
+        clocks, Q(stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False)
     )
-    overdue = list(
-        clocks.filter(Q(stopped_on__isnull=True, overdue=True) | Q(step_overdue=True)).order_by(
-            "overall_due", "pk"
-        )[:limit]
+    # Both overdue lists complete (≤ cap each) give the exact union; a list cut at the cap
+    # puts the union above it as well.
+    overdue_keys = sorted(set(late) | set(step_late))
+    overdue_ids = [pk for _due, pk in overdue_keys[:limit]]
+    due_soon_ids = [pk for _due, pk in soon[:limit]]
+    rows = (
+        {
+            c.pk: c
+            for c in CaseClock.objects.filter(pk__in=overdue_ids + due_soon_ids).select_related(
+                "case", "case__township", "case__assistance_type", "case__applicant"
+            )
+        }
+        if overdue_ids or due_soon_ids
+        else {}
     )
-    due_soon = list(
-        clocks.filter(
-            stopped_on__isnull=True, due_soon=True, overdue=False, step_overdue=False
-        ).order_by("overall_due", "pk")[:limit]
-    )
+    overdue = [rows[pk] for pk in overdue_ids if pk in rows]
+    due_soon = [rows[pk] for pk in due_soon_ids if pk in rows]
     return {
         "clock_overdue": overdue,
         "clock_due_soon": due_soon,
+        "clock_overdue_count": _alert_label(len(overdue_keys)),
+        "clock_due_soon_count": _alert_label(len(soon)),
         "clock_alerts": bool(overdue or due_soon),
     }

@@ -43,10 +43,12 @@ def test_the_case_list_runs_15_queries(demo, client, cases, username):
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
-def test_the_inbox_runs_9_queries_and_the_home_page_14(demo, client, cases, username):
+def test_the_inbox_runs_9_queries_and_the_home_page_15(demo, client, cases, username):
     client.force_login(demo.user(username))
     assert queries_of(client, reverse("notifications")) == 9
-    assert queries_of(client, reverse("home")) == 14
+    # (15: the clock alerts read overdue, step overdue and due soon on their own partial
+    # indexes, one bounded query each, instead of one OR that could use no index)
+    assert queries_of(client, reverse("home")) == 15
 
 
 def test_the_list_walks_by_keyset_through_every_case_once(demo, client, cases):

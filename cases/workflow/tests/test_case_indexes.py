@@ -1,0 +1,44 @@
+"""cases_case keeps no single-column index that a composite index already leads with
+(issue 17: most of a case INSERT's cost was index maintenance): township, village,
+assistance type and state are each the first column of a composite index, and the case
+number's prefix search is served by the unique number's own pattern index on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from cases.models import Case
+
+COVERED = ("township_id", "village_id", "assistance_type_id", "state")
+
+
+def _indexes() -> dict[str, list[str]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+    return {
+        name: c["columns"]
+        for name, c in constraints.items()
+        if c["index"] and not c["primary_key"] and not c["unique"]
+    }
+
+
+@pytest.mark.django_db
+def test_no_single_column_index_where_a_composite_leads_with_the_column():
+    indexes = _indexes()
+    singles = {cols[0] for cols in indexes.values() if len(cols) == 1}
+    leading = {cols[0] for cols in indexes.values() if len(cols) > 1}
+    for column in COVERED:
+        assert column not in singles, column
+        assert column in leading, column
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_number_prefix_is_served_by_the_unique_numbers_pattern_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case'")
+        defs = dict(cursor.fetchall())
+    pattern = [d for d in defs.values() if "(number varchar_pattern_ops)" in d]
+    assert len(pattern) == 1  # Django's _like of the unique number; no second copy
+    assert not [d for d in defs.values() if "(state varchar_pattern_ops)" in d]
