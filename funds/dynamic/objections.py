@@ -16,6 +16,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,7 +73,7 @@ def _clean(text: str, field: str, empty: str) -> str:
     return text
 
 
-def _people(case: Case, roles: tuple[str, ...]):
+def _people(case: Case, roles: tuple[str, ...]) -> QuerySet[User]:
     return User.objects.filter(region=case.township, role__in=roles, is_active=True)
 
 
