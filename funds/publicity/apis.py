@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from funds.publicity import selectors, services
 from funds.publicity.models import StandingList
+from funds.publicity.tasks import generate_standing_list
 from funds.publicity.views import require_read
 
 
@@ -37,6 +38,19 @@ class StandingListSerializer(serializers.Serializer):
 
 class StandingListDetailSerializer(StandingListSerializer):
     rows = StandingRowSerializer(many=True)
+
+
+class StandingJobSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="后台任务编号")
+    status = serializers.CharField(
+        help_text="任务状态：pending 排队中、running 进行中、done 已完成、failed 失败"
+    )
+    created = serializers.BooleanField(
+        help_text="本次请求是否新建了任务（false：沿用排队中的任务）"
+    )
+    message = serializers.CharField()
+    village = serializers.IntegerField()
+    as_of = serializers.DateField(help_text="名单日期")
 
 
 class StandingVillageSerializer(serializers.Serializer):
@@ -72,15 +86,32 @@ class StandingVillageViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(StandingListSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="按当前在册对象重新生成长期公示名单",
+        summary="按当前在册对象重新生成长期公示名单（后台任务，立即返回）",
+        description=(
+            "排队生成新版本并立即返回 202；同一村(社区)同一日期已有排队或进行中的任务时返回该任务"
+            "（created 为 false），不重复生成。生成完成后新版本出现在 versions 中；名单无变化时"
+            "不另存新版本。"
+        ),
         request=None,
-        responses={201: StandingListDetailSerializer},
+        responses={202: StandingJobSerializer},
     )
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         village = selectors.standing_village_get_for_user(user=request.user, pk=pk)
-        version = services.standing_list_generate(village=village, actor=request.user)
-        return Response(StandingListDetailSerializer(version).data, status=status.HTTP_201_CREATED)
+        started = services.standing_list_request(
+            village=village, actor=request.user, task=generate_standing_list
+        )
+        body = StandingJobSerializer(
+            {
+                "job": started.job.pk,
+                "status": started.job.status,
+                "created": started.created,
+                "message": started.message,
+                "village": village.pk,
+                "as_of": started.job.params["on"],
+            }
+        )
+        return Response(body.data, status=status.HTTP_202_ACCEPTED)
 
 
 class StandingListViewSet(viewsets.GenericViewSet):

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from celery import Task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,8 +23,9 @@ from django.utils import timezone
 from archive.pdf import render_document
 from funds.publicity.models import StandingList
 from funds.recipients.models import UNPAID_STATUSES, Recipient
+from relief.jobs import job_finish, job_progress, job_start
 from relief.masking import mask_name
-from relief.models import Region, Role, User
+from relief.models import Job, Region, Role, User
 from relief.policy import policy_for
 from relief.scoping import villages_for_user
 
@@ -76,16 +78,7 @@ def _render(*, village: Region, as_of: datetime.date, rows: list[dict], totals: 
     return render_document(html).write_pdf()
 
 
-@transaction.atomic
-def standing_list_generate(
-    *,
-    village: Region,
-    actor: User | None,
-    on: datetime.date | None = None,
-    trigger: str = StandingList.Trigger.MANUAL,
-) -> StandingList:
-    """A new dated version of ``village``'s standing list (its PDF stored with its SHA-256).
-    ``actor`` None: the monthly task. Old versions are kept and stay downloadable."""
+def _require_generator(actor: User | None, village: Region) -> None:
     if actor is not None:
         if not actor.has_role(*GENERATE_ROLES):
             raise PermissionDenied("长期公示名单须由乡镇民政经办人生成")
@@ -93,8 +86,23 @@ def standing_list_generate(
             raise Http404("该村(社区)不在您的管辖范围内")
     if village.level != Region.Level.VILLAGE or village.parent is None:
         raise ValidationError({"village": ["请选择村(社区)"]})
+
+
+@transaction.atomic
+def standing_list_generate(
+    *,
+    village: Region,
+    actor: User | None,
+    on: datetime.date | None = None,
+    trigger: str = StandingList.Trigger.MANUAL,
+    rows: list[dict] | None = None,
+) -> StandingList:
+    """A new dated version of ``village``'s standing list (its PDF stored with its SHA-256).
+    ``actor`` None: the monthly task. Old versions are kept and stay downloadable."""
+    _require_generator(actor, village)
     on = on or timezone.localdate()
-    rows = standing_rows(village=village, on=on)
+    if rows is None:
+        rows = standing_rows(village=village, on=on)
     totals = {
         "households": len(rows),
         "persons": sum(r["persons"] for r in rows),
@@ -159,3 +167,96 @@ def standing_lists_monthly(*, on: datetime.date | None = None) -> MonthlyResult:
         )
         result.generated.append(village.code)
     return result
+
+
+# --- on demand, as a background job ------------------------------------------------------
+#: The Job kind of an on-demand regeneration (relief.jobs; params: village, on).
+STANDING_JOB_KIND = "funds.publicity.standing_list"
+#: A queued or running job older than this is taken as lost (a worker that died) and no
+#: longer holds back a new request for the same village and date.
+STANDING_JOB_STALE = datetime.timedelta(minutes=30)
+_LIVE_JOB = (Job.Status.PENDING, Job.Status.RUNNING)
+
+
+@dataclass
+class StandingRequest:
+    job: Job
+    created: bool
+
+    @property
+    def message(self) -> str:
+        if self.created:
+            return "已开始生成长期公示名单，稍后刷新本页查看新版本"
+        return "该村(社区)今天的长期公示名单已在生成中，请勿重复提交，稍后刷新本页查看"
+
+
+def standing_job_pending(*, village: Region, on: datetime.date | None = None) -> Job | None:
+    """The queued or running regeneration of ``village`` for ``on`` (today), if any."""
+    on = on or timezone.localdate()
+    return (
+        Job.objects.filter(
+            kind=STANDING_JOB_KIND,
+            status__in=_LIVE_JOB,
+            params__village=village.pk,
+            params__on=on.isoformat(),
+            created_at__gte=timezone.now() - STANDING_JOB_STALE,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def standing_list_request(
+    *, village: Region, actor: User, task: Task, on: datetime.date | None = None
+) -> StandingRequest:
+    """The clerk's 重新生成: the same checks as ``standing_list_generate``, then ``task``
+    (funds.publicity.tasks.generate_standing_list) is queued after commit as a Job and the
+    request answers at once. A job for the same village and date still queued or running is
+    answered instead of a second one (the village row is locked, so two clicks at the same
+    moment queue one job); the job itself makes no second version of an unchanged list."""
+    _require_generator(actor, village)
+    on = on or timezone.localdate()
+    Region.objects.select_for_update().filter(pk=village.pk).first()
+    pending = standing_job_pending(village=village, on=on)
+    if pending is not None:
+        return StandingRequest(job=pending, created=False)
+    job = job_start(
+        kind=STANDING_JOB_KIND,
+        owner=actor,
+        task=task,
+        params={"village": village.pk, "on": on.isoformat()},
+    )
+    return StandingRequest(job=job, created=True)
+
+
+def standing_list_run_job(*, job_id: int) -> StandingList | None:
+    """The job's work (the task calls it): a new version of the village's list for the
+    job's date, signed by whoever asked, unless the latest version is of that date and its
+    rows are the same (a repeated request, a re-delivered task): that one is answered and
+    nothing is written. A finished job is not run again."""
+    job = Job.objects.select_related("owner").get(pk=job_id)
+    if job.status == Job.Status.DONE:
+        version_id = job.params.get("version")
+        return StandingList.objects.filter(pk=version_id).first() if version_id else None
+    job_progress(job_id, 10, "生成中")
+    village = Region.objects.select_related("parent").get(pk=job.params["village"])
+    on = datetime.date.fromisoformat(job.params["on"])
+    with transaction.atomic():
+        Region.objects.select_for_update().filter(pk=village.pk).first()
+        rows = standing_rows(village=village, on=on)
+        latest = StandingList.objects.filter(village=village).order_by("-created_at", "-pk").first()
+        if latest is not None and latest.as_of == on and latest.rows == rows:
+            version, message = (
+                latest,
+                (
+                    f"{village.name}长期公示名单与{on:%Y年%m月%d日}已生成的版本相同（"
+                    f"{latest.households}户），未另存新版本"
+                ),
+            )
+        else:
+            version = standing_list_generate(village=village, actor=job.owner, on=on, rows=rows)
+            message = f"已生成{village.name}{on:%Y年%m月%d日}长期公示名单（{version.households}户）"
+        Job.objects.filter(pk=job_id).update(params={**job.params, "version": version.pk})
+    job_finish(job_id, message=message)
+    return version

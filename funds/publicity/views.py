@@ -1,5 +1,6 @@
 """Staff pages of the standing list: the villages of the user's region with their latest
-list, one village's dated versions (each PDF downloadable), and the clerk's 重新生成."""
+list, one village's dated versions (each PDF downloadable), and the clerk's 重新生成 (a
+background job: the page answers at once)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from funds.publicity import selectors, services
+from funds.publicity.tasks import generate_standing_list
 from relief.models import Role
 
 READ_ROLES = (
@@ -53,6 +55,7 @@ def village_detail(request, pk: int):
             "village": village,
             "versions": versions,
             "can_generate": request.user.has_role(*services.GENERATE_ROLES),
+            "pending_job": services.standing_job_pending(village=village),
         },
     )
 
@@ -60,16 +63,17 @@ def village_detail(request, pk: int):
 @login_required
 @require_POST
 def village_generate(request, pk: int):
+    """Queues the regeneration (a background job) and answers at once; a second click while
+    it is queued or running queues nothing more."""
     village = selectors.standing_village_get_for_user(user=request.user, pk=pk)
     try:
-        version = services.standing_list_generate(village=village, actor=request.user)
+        started = services.standing_list_request(
+            village=village, actor=request.user, task=generate_standing_list
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(
-            request,
-            f"已生成{village.name}{version.as_of:%Y年%m月%d日}长期公示名单（{version.households}户）",
-        )
+        (messages.info if started.created else messages.warning)(request, started.message)
     return redirect("publicity:village", pk=village.pk)
 
 
