@@ -257,7 +257,11 @@ def review_conclusion(request, pk: int):
             "may_conclude": may_conclude,
             "options": _decision_options(case, request.user),
             "decision_name": DECISION_TRANSITIONS.get(case.state),
-            "has_notice": review.applied_at is not None and review.outcome in NOTICE_OUTCOMES,
+            "has_notice": review.applied_at is not None
+            and review.outcome in NOTICE_OUTCOMES
+            and not TerminationPosting.objects.filter(
+                review=review, withdrawn_at__isnull=False
+            ).exists(),
             "posting": TerminationPosting.objects.filter(review=review).first(),
             "posting_held": TerminationPosting.objects.filter(
                 review=review, ended_at__isnull=True, objections__status="open"
@@ -307,6 +311,8 @@ def termination_notice(request, pk: int):
     case, review = _review_of_case(request, pk)
     if review.applied_at is None or review.outcome not in NOTICE_OUTCOMES:
         raise Http404("本次复核未作出暂停、停保或渐退决定")
+    if TerminationPosting.objects.filter(review=review, withdrawn_at__isnull=False).exists():
+        raise Http404("公示期间异议成立，特困终止已撤回，不出具停止救助通知书")
     template, context = termination_notice_context(review=review)
     return pdf_response(
         template, context, request=request, filename=f"{context['title']}-{case.number}.pdf"

@@ -227,6 +227,8 @@ def test_the_pages_record_hold_and_withdraw(client, demo):
     assert posting.withdrawn_at is not None
     conclusion = client.get(reverse("dynamic:conclusion", args=[review.case_id]))
     assert 'data-testid="posting-withdrawn"' in conclusion.content.decode()
+    assert 'data-testid="notice-link"' not in conclusion.content.decode()
+    assert client.get(reverse("dynamic:notice", args=[review.case_id])).status_code == 404
     timeline = client.get(reverse("dynamic:timeline", args=[recipient.pk])).content.decode()
     assert "因异议成立撤回终止" in timeline
 
