@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import json
 import os
 import statistics
@@ -40,7 +39,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relief.settings")
 
-from bench_scan import ensure_database, insert_select  # noqa: E402  (same directory)
+from bench_scan import (  # noqa: E402  (same directory)
+    SEARCH_MIGRATION,
+    add_search_indexes,
+    ensure_database,
+    insert_select,
+)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN_FIRST = "建国明华秀玉桂德志海春文丽英红军平云永金"
@@ -48,9 +52,6 @@ GIVEN_SECOND = "军华英明芳强敏静丽伟勇杰娟涛霞斌波辉刚"
 OPEN_STATES = ["draft", "accepted", "checking", "visiting", "evaluating", "pre_notice", "review"]
 TYPES = ["dibao_rural", "dibao_urban", "tekun_dispersed", "temp_expense"]
 SEARCH = "王建"
-#: The list search's PostgreSQL indexes live in a migration (PostgreSQL only); the schema
-#: here is built from the models, so they are added from there.
-SEARCH_MIGRATION = importlib.import_module("cases.migrations.0004_search_trigram_indexes")
 #: A page slower than this (seconds) is timed once, not repeated.
 SLOW = 10.0
 
@@ -71,8 +72,7 @@ def rebuild_schema() -> None:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     call_command("migrate", run_syncdb=True, verbosity=0)
-    with connection.schema_editor() as editor:
-        SEARCH_MIGRATION.add_search_indexes(apps, editor)
+    add_search_indexes()
     seed_regions_and_accounts()
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import os
 import sys
 import time
@@ -100,6 +101,40 @@ def insert_select(model, exprs: dict[str, str], from_sql: str, params: list | No
     with connection.cursor() as cursor:
         cursor.execute(sql, args + (params or []))
         return cursor.rowcount
+
+
+#: The list search's PostgreSQL indexes live in a migration (PostgreSQL only); the schema
+#: here is built from the models, so they are added from there.
+SEARCH_MIGRATION = importlib.import_module("cases.migrations.0004_search_trigram_indexes")
+#: A later migration drops one of them again on PostgreSQL (case_number_prefix: the unique
+#: number's own pattern index serves the same prefix search); replayed here too.
+INDEX_DIET_MIGRATION = importlib.import_module(
+    "cases.migrations.0018_clock_alert_indexes_and_case_index_diet"
+)
+
+
+def add_search_indexes() -> list[str]:
+    """pg_trgm, then the migrations' own ``add_search_indexes`` and ``drop_number_prefix``
+    on the rebuilt schema, so it has the search indexes a migrated database has; answers
+    their names."""
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    with connection.schema_editor() as editor:
+        SEARCH_MIGRATION.add_search_indexes(apps, editor)
+        INDEX_DIET_MIGRATION.drop_number_prefix(apps, editor)
+    wanted = [index.name for _model, index in SEARCH_MIGRATION.SEARCH_INDEXES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname = ANY(%s)",
+            [wanted],
+        )
+        present = sorted(row[0] for row in cursor.fetchall())
+    trigram = [name for name in wanted if name.endswith("_trgm")]
+    assert set(trigram) <= set(present), (present, wanted)
+    return present
 
 
 def rebuild_schema() -> None:
