@@ -22,28 +22,53 @@ def fill_filing_tally(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('relief', '0006_department_officer_role'),
-        ('review', '0002_amountchange_hash_chain'),
+        ("relief", "0006_department_officer_role"),
+        ("review", "0002_amountchange_hash_chain"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FilingTally',
+            name="FilingTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('status', models.CharField(max_length=20)),
-                ('decided_on', models.DateField()),
-                ('n', models.IntegerField(default=0)),
-                ('assistance_type', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='relief.assistancetype')),
-                ('township', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='relief.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("status", models.CharField(max_length=20)),
+                ("decided_on", models.DateField()),
+                ("n", models.IntegerField(default=0)),
+                (
+                    "assistance_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="relief.assistancetype",
+                    ),
+                ),
+                (
+                    "township",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="relief.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '备案汇总',
-                'verbose_name_plural': '备案汇总',
-                'constraints': [models.UniqueConstraint(fields=('township', 'assistance_type', 'kind', 'status', 'decided_on'), name='filing_tally_key')],
+                "verbose_name": "备案汇总",
+                "verbose_name_plural": "备案汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("township", "assistance_type", "kind", "status", "decided_on"),
+                        name="filing_tally_key",
+                    )
+                ],
             },
         ),
         migrations.RunPython(fill_filing_tally, migrations.RunPython.noop),
