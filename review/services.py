@@ -889,12 +889,12 @@ def complaint_from_objection(objection: Objection, *, received_by: User | None =
     contact = (objection.contact or "").strip()
     named = not objection.anonymous and bool(raised_by) and bool(contact)
     batch = objection.batch
-    where = f"公示批次{batch.number}" if batch is not None else "未在公示中"
-    lines = [
-        f"{where}期外异议（{objection.get_channel_display()}，案件{case.number}），"
-        "按投诉举报登记。",
-        f"异议内容：{objection.text}",
-    ]
+    channel = objection.get_channel_display()
+    if batch is not None:
+        first = f"公示批次{batch.number}公示期外收到的异议（{channel}，案件{case.number}）"
+    else:
+        first = f"对未在公示中的案件{case.number}的异议（{channel}）"
+    lines = [f"{first}，按投诉举报登记。", f"异议内容：{objection.text}"]
     if not named and raised_by:
         lines.append(f"异议人：{raised_by}（未留联系方式）")
     elif not named and contact:
