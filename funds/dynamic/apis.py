@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from cases.models import Member
+from cases.workflow.selectors import case_detail_for_user
 from cases.workflow.services import client_address_of
 from funds.dynamic.dishonesty import RECORD_ROLES, SHOWN_TO_ROLES, dishonesty_record
 from funds.dynamic.models import DishonestyRecord, ReviewCampaign, TerminationPosting
@@ -31,6 +32,7 @@ from funds.dynamic.objections import (
     RECORD_ROLES as OBJECTION_RECORD_ROLES,
 )
 from funds.dynamic.objections import (
+    objection_handle_refusal,
     posting_objection_handle,
     posting_objection_record,
 )
@@ -408,7 +410,8 @@ class PostingObjectionViewSet(
 
     @extend_schema(
         summary="处理公示异议：upheld 异议成立，撤回终止；dismissed 异议不成立，"
-        "终止在下一次每日处理中生效（乡镇审核确认人或县级监管人员）",
+        "终止在下一次每日处理中生效（与复核决定同级：本乡镇当日持有该救助类型审核确认权的，"
+        "由乡镇审核确认人处理，否则由县级监管人员处理）",
         request=PostingObjectionHandleSerializer,
         responses=PostingObjectionSerializer,
     )
@@ -416,6 +419,11 @@ class PostingObjectionViewSet(
     def handle(self, request, pk=None):
         objection = posting_objection_get_for_user(user=request.user, pk=pk)
         _require(request.user, OBJECTION_HANDLE_ROLES, OBJECTION_HANDLE_REFUSED)
+        # The level that decides the review today (the service asks the same).
+        case = case_detail_for_user(user=request.user, pk=objection.posting.review.case_id)
+        refusal = objection_handle_refusal(case, request.user)
+        if refusal:
+            raise PermissionDenied(refusal)
         data = PostingObjectionHandleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         posting_objection_handle(

@@ -2,19 +2,20 @@
 
 The township clerk or the village assistant records what a resident raised (who, or
 anonymous; how to reach them; what) while the posting runs; an open objection holds the
-termination (the daily scan does not end the posting). The township's approver or the
-county handles it with feedback: upheld, the termination is withdrawn and the recipient
-stays on the register; dismissed, the termination takes effect at the next scan, from the
-month after the dismissal at the earliest. After the posting's last day an objection is
-refused (the way left is re-examination, A Art.29 / C Art.26). Each act is a signed row in
-the review case's log."""
+termination (the daily scan does not end the posting). It is handled, with feedback, at
+the level that decides the review: the township's approver where the township holds the
+power for the type on the handling date (the decision's own guard), else the county.
+Upheld, the termination is withdrawn and the recipient stays on the register; dismissed,
+the termination takes effect at the next scan, from the month after the dismissal at the
+earliest. After the posting's last day an objection is refused (the way left is
+re-examination, A Art.29 / C Art.26). Each act is a signed row in the review case's log."""
 
 from __future__ import annotations
 
 import datetime
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils import timezone
 from cases.access import case_require_actor
 from cases.models import Case
 from cases.notices.services import OBJECTION_MAX_CHARS
+from cases.workflow.guards import township_holds_power
 from cases.workflow.services import case_log_event
 from funds.dynamic.models import (
     PostingObjection,
@@ -37,10 +39,16 @@ from relief.notifications import notify
 #: Who records an objection: the township's clerk, or the assistant of the village where
 #: the termination is posted (residents bring it to either).
 RECORD_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
-#: Who handles it: the township's approver, or the county (who may decide any review).
+#: Who handles it: the township's approver or the county, whichever decides the review on
+#: the handling date (``objection_handler_role``).
 HANDLE_ROLES = (Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
 RECORD_REFUSED = "只有乡镇经办人或村(居)协理员可以登记公示异议"
 HANDLE_REFUSED = "只有乡镇审核确认人或县级监管人员可以处理公示异议"
+#: The other level's refusal, by the level that handles.
+HANDLE_LEVEL_REFUSED = {
+    Role.COUNTY_SUPERVISOR: "本乡镇当前未获得该救助类型的审核确认权，公示异议由县民政局处理",
+    Role.TOWNSHIP_APPROVER: "本乡镇已获得该救助类型的审核确认权，公示异议由乡镇审核确认人处理",
+}
 DISMISSED_NOTE = "无其他未处理异议的，特困终止在公示期满后的每日自动处理中生效"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -56,6 +64,22 @@ def posting_state(posting: TerminationPosting, today: datetime.date | None = Non
     if posting.ended_at is not None:
         return "ended"
     return "open" if posting.starts_on <= today <= posting.ends_on else "closed"
+
+
+def objection_handler_role(case: Case) -> str:
+    """The role that handles an objection to the termination posted by the review ``case``
+    today: the township's approver where the township holds the power for the case's type
+    (the guard of the review's own decision, ``township_holds_power``), else the county."""
+    return Role.TOWNSHIP_APPROVER if township_holds_power(case) else Role.COUNTY_SUPERVISOR
+
+
+def objection_handle_refusal(case: Case, actor: User) -> str:
+    """Why ``actor`` may not handle the objections of the review ``case`` today ("" if he
+    may): not a handling role, or the other level."""
+    if not actor.has_role(*HANDLE_ROLES):
+        return HANDLE_REFUSED
+    role = objection_handler_role(case)
+    return "" if actor.has_role(role) else HANDLE_LEVEL_REFUSED[role]
 
 
 def _review_case(posting: TerminationPosting) -> Case:
@@ -146,15 +170,20 @@ def posting_objection_handle(
 ) -> PostingObjection:
     """Handle an open objection with its feedback: ``upheld`` withdraws the termination
     (the recipient stays; the review schedule starts again), ``dismissed`` lets it take
-    effect at the next scan once no other objection is open."""
-    if outcome not in (PostingObjectionStatus.UPHELD, PostingObjectionStatus.DISMISSED):
-        raise ValidationError({"outcome": ["请选择异议是否成立"]})
-    feedback = _clean(feedback, "feedback", "请填写核实情况与反馈内容")
+    effect at the next scan once no other objection is open. Only the level that decides
+    the review today may (``objection_handler_role``); the other is refused in Chinese
+    (PermissionDenied), nothing saved."""
     posting = TerminationPosting.objects.select_for_update().get(pk=objection.posting_id)
     review = ReviewCase.objects.select_related("recipient").get(pk=posting.review_id)
     posting.review = review
     case = _review_case(posting)
     case_require_actor(case=case, actor=actor, roles=HANDLE_ROLES)
+    refusal = objection_handle_refusal(case, actor)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if outcome not in (PostingObjectionStatus.UPHELD, PostingObjectionStatus.DISMISSED):
+        raise ValidationError({"outcome": ["请选择异议是否成立"]})
+    feedback = _clean(feedback, "feedback", "请填写核实情况与反馈内容")
     objection = PostingObjection.objects.select_for_update().get(pk=objection.pk)
     if objection.status != PostingObjectionStatus.OPEN:
         raise ValidationError("该异议已处理")

@@ -31,8 +31,8 @@ from funds.dynamic.models import DishonestyRecord, ReviewOutcome, ReviewTrigger,
 from funds.dynamic.objections import (
     DISMISSED_NOTE,
     HANDLE_REFUSED,
-    HANDLE_ROLES,
     RECORD_REFUSED,
+    objection_handle_refusal,
     posting_objection_handle,
     posting_objection_record,
     posting_state,
@@ -442,6 +442,7 @@ def posting_objections(request, pk: int):
     posting = _posting_of(review)
     state = posting_state(posting)
     may_record = request.user.has_role(*OBJECTION_RECORD_ROLES) and state == "open"
+    handle_refusal = objection_handle_refusal(case, request.user)
     form = PostingObjectionForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_role(*OBJECTION_RECORD_ROLES):
@@ -473,7 +474,9 @@ def posting_objections(request, pk: int):
             "objections": objections_of_posting(posting),
             "form": form,
             "may_record": may_record,
-            "may_handle": request.user.has_role(*HANDLE_ROLES),
+            "handle_refusal": handle_refusal,
+            # The other level (approver or county) is told who handles them.
+            "handle_note": "" if handle_refusal == HANDLE_REFUSED else handle_refusal,
             "handle_form": PostingObjectionHandleForm(),
         },
     )
@@ -487,8 +490,10 @@ def objection_handle(request, pk: int):
     case_pk = objection.posting.review.case_id
     if request.method != "POST":
         return redirect("dynamic:posting_objections", pk=case_pk)
-    if not request.user.has_role(*HANDLE_ROLES):
-        raise PermissionDenied(HANDLE_REFUSED)
+    # The level that decides the review today (the service asks the same).
+    refusal = objection_handle_refusal(_review_of_case(request, case_pk)[0], request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
     form = PostingObjectionHandleForm(request.POST)
     if form.is_valid():
         with errors_at_fields(form):

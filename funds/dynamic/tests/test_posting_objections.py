@@ -9,7 +9,7 @@ import datetime
 from unittest import mock
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,12 +24,18 @@ from funds.dynamic.models import (
     ReviewTrigger,
     TerminationPosting,
 )
-from funds.dynamic.objections import posting_objection_handle, posting_objection_record
+from funds.dynamic.objections import (
+    HANDLE_LEVEL_REFUSED,
+    posting_objection_handle,
+    posting_objection_record,
+)
 from funds.dynamic.services import review_decide, review_open
 from funds.recipients.models import RecipientStatus
 from funds.recipients.selectors import state_for_month
 from funds.recipients.services import next_month
 from funds.recipients.tests.support import registered
+from relief.delegation import delegation_change_status
+from relief.models import Delegation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +331,101 @@ def test_the_api_records_and_handles(client, demo):
     )
     assert late.status_code == 400 and "不能再登记公示异议" in late.json()["detail"]
     assert PostingObjection.objects.count() == 1  # the refused one saved nothing
+
+
+# --- who handles: the level that decides the review on the handling date -------------------
+
+
+def _suspend(demo, recipient):
+    delegation = Delegation.objects.get(
+        township=demo.gushu, assistance_type=recipient.assistance_type
+    )
+    delegation_change_status(
+        delegation=delegation,
+        status="suspended",
+        effective_date=timezone.localdate(),
+        reason="整改期间暂停",
+        actor=demo.user("supervisor"),
+    )
+
+
+def _handle_api(client, user, objection, outcome="dismissed"):
+    client.force_login(user)
+    return client.post(
+        f"/api/dynamic/posting-objections/{objection.pk}/handle/",
+        {"outcome": outcome, "feedback": "经核实，异议不成立"},
+        content_type="application/json",
+    )
+
+
+def test_the_township_holding_the_power_handles_and_the_county_is_refused(client, demo):
+    recipient, review, posting = _posted(demo)
+    objection = _object(demo, posting)
+    with pytest.raises(PermissionDenied) as refused:
+        posting_objection_handle(
+            objection=objection,
+            actor=demo.user("supervisor"),
+            outcome=PostingObjectionStatus.DISMISSED,
+            feedback="核实",
+        )
+    assert str(refused.value) == HANDLE_LEVEL_REFUSED[Role.TOWNSHIP_APPROVER]
+    assert "由乡镇审核确认人处理" in str(refused.value)
+    api = _handle_api(client, demo.user("supervisor"), objection)
+    assert api.status_code == 403 and "由乡镇审核确认人处理" in api.json()["detail"]
+    url = reverse("dynamic:posting_objections", args=[review.case_id])
+    page = client.get(url).content.decode()
+    assert 'data-testid="objection-handle-form"' not in page
+    assert "由乡镇审核确认人处理" in page
+    handle = reverse("dynamic:objection_handle", args=[objection.pk])
+    shown = client.post(handle, {"outcome": "dismissed", "feedback": ""})
+    assert shown.status_code == 403 and "由乡镇审核确认人处理" in shown.content.decode()
+    objection.refresh_from_db()
+    assert objection.status == PostingObjectionStatus.OPEN and objection.handled_by is None
+    assert not CaseEvent.objects.filter(transition__startswith="termination_objection_").exists()
+    client.force_login(demo.user("approver"))
+    page = client.get(url).content.decode()
+    assert 'data-testid="objection-handle-form"' in page
+    assert 'data-testid="objection-handle-level"' not in page
+    done = _handle_api(client, demo.user("approver"), objection)
+    assert done.status_code == 200 and done.json()["status"] == "dismissed"
+
+
+def test_where_the_power_is_suspended_the_county_handles_and_the_approver_is_refused(client, demo):
+    recipient, review, posting = _posted(demo)
+    objection, other = _object(demo, posting), _object(demo, posting, raised_by="村民王某")
+    _suspend(demo, recipient)  # suspended on the handling date, after the decision
+    with pytest.raises(PermissionDenied) as refused:
+        posting_objection_handle(
+            objection=objection,
+            actor=demo.user("approver"),
+            outcome=PostingObjectionStatus.UPHELD,
+            feedback="核实",
+        )
+    assert str(refused.value) == HANDLE_LEVEL_REFUSED[Role.COUNTY_SUPERVISOR]
+    assert "公示异议由县民政局处理" in str(refused.value)
+    api = _handle_api(client, demo.user("approver"), objection, outcome="upheld")
+    assert api.status_code == 403 and "公示异议由县民政局处理" in api.json()["detail"]
+    url = reverse("dynamic:posting_objections", args=[review.case_id])
+    page = client.get(url).content.decode()
+    assert 'data-testid="objection-handle-form"' not in page
+    assert "公示异议由县民政局处理" in page
+    handle = reverse("dynamic:objection_handle", args=[objection.pk])
+    shown = client.post(handle, {"outcome": "upheld", "feedback": "核实属实"})
+    assert shown.status_code == 403 and "公示异议由县民政局处理" in shown.content.decode()
+    posting.refresh_from_db()
+    assert posting.withdrawn_at is None
+    objection.refresh_from_db()
+    assert objection.status == PostingObjectionStatus.OPEN
+    # The county handles: on the page, and through the API.
+    client.force_login(demo.user("supervisor"))
+    assert 'data-testid="objection-handle-form"' in client.get(url).content.decode()
+    done = client.post(handle, {"outcome": "dismissed", "feedback": "经核实不成立"}, follow=True)
+    assert "已处理：异议不成立" in done.content.decode()
+    objection.refresh_from_db()
+    assert objection.handled_by == demo.user("supervisor")
+    upheld = _handle_api(client, demo.user("supervisor"), other, outcome="upheld")
+    assert upheld.status_code == 200 and upheld.json()["status"] == "upheld"
+    event = CaseEvent.objects.get(case=review.case, transition="termination_objection_upheld")
+    assert event.actor == demo.user("supervisor")
+    posting.refresh_from_db()
+    assert posting.withdrawn_at is not None
