@@ -39,7 +39,7 @@ from funds.dynamic.models import (
 from funds.dynamic.months import add_months as add_months  # re-exported (tests, views)
 from funds.dynamic.selectors import open_review_recipient_ids
 from funds.recipients.models import ChangeKind, Recipient, RecipientStatus
-from funds.recipients.selectors import state_for_month
+from funds.recipients.selectors import FUNERAL_REMINDER_EVENT, state_for_month
 from funds.recipients.services import (
     first_of_month,
     first_open_month,
@@ -284,9 +284,9 @@ def _death_exit(*, review: ReviewCase, member: Member, died_on: datetime.date) -
     _funeral_subsidy_reminder(review=review, member=member)
 
 
-#: The signed log row of the funeral-subsidy reminder (the case page and the review's page
-#: show it; ``funeral_reminder_of`` reads it back).
-FUNERAL_REMINDER_EVENT = "funeral_subsidy_reminder"
+#: The signed log row of the funeral-subsidy reminder, ``FUNERAL_REMINDER_EVENT`` (named by
+#: the register, whose detail page shows it too; the case page and the review's page show it;
+#: ``funeral_reminder_of`` reads it back).
 
 
 def _funeral_subsidy_reminder(*, review: ReviewCase, member: Member) -> None:

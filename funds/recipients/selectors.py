@@ -15,7 +15,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
-from cases.models import Household
+from cases.models import Case, CaseEvent, Household
 from funds.recipients.filters import RecipientFilter
 from funds.recipients.models import (
     UNPAID_STATUSES,
@@ -82,6 +82,30 @@ def recipient_changes(*, recipient: Recipient) -> QuerySet[RecipientChange]:
     """The signed history, newest decision first."""
     return recipient.changes.select_related("actor", "adjustment_run").order_by(
         "-effective_month", "-pk"
+    )
+
+
+#: The signed log row of the funeral-subsidy reminder that funds.dynamic writes on the review
+#: case closing a single-person household by death (where the county's policy lists one).
+#: Named here, below funds.dynamic, so the register reads it back without importing it.
+FUNERAL_REMINDER_EVENT = "funeral_subsidy_reminder"
+
+
+def funeral_reminder_of_recipient(*, recipient: Recipient) -> CaseEvent | None:
+    """The funeral-subsidy reminder issued when ``recipient`` was closed by the death of its
+    only covered member (its ``opinion`` is the text, ``case_id`` the review case), or None.
+    One query, through the household's review cases of the recipient's type."""
+    return (
+        CaseEvent.objects.filter(
+            transition=FUNERAL_REMINDER_EVENT,
+            case__household_id=recipient.household_id,
+            case__assistance_type_id=recipient.assistance_type_id,
+            case__purpose=Case.Purpose.REVIEW,
+            data__recipient=recipient.pk,
+        )
+        .only("opinion", "case_id", "created_at")
+        .order_by("pk")
+        .first()
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases.models import CaseEvent
 from funds.dynamic.models import ReviewCase, ReviewOutcome, ReviewTrigger
 from funds.dynamic.services import FUNERAL_REMINDER_EVENT, review_schedule_refresh
+from funds.recipients.selectors import funeral_reminder_of_recipient
 from funds.recipients.tests.support import registered
 from relief.models import Notification, Role, User
 from relief.policy import KEY_BY_NAME, policy_set
@@ -92,6 +93,27 @@ def test_with_the_policy_on_the_single_persons_death_reminds_the_clerks_and_the_
     assert 'data-testid="funeral-reminder"' in conclusion and NOTE in conclusion
     case_page = client.get(reverse("cases:detail", args=[review.case_id])).content.decode()
     assert "丧葬补助提醒" in case_page and NOTE in case_page
+    detail = client.get(reverse("recipients:detail", args=[recipient.pk])).content.decode()
+    assert 'data-testid="funeral-reminder"' in detail and NOTE in detail
+    assert f'href="/cases/{review.case_id}/"' in detail  # the review case that issued it
+
+
+def test_the_recipient_page_reads_the_reminder_in_one_query(
+    client, demo, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    _county_lists_a_funeral_subsidy(demo)
+    recipient = _recipient(demo, members=1)
+    other = _recipient(demo, members=1)  # another single-person household, still supported
+    (only,) = recipient.household.members.all()
+    _report_death(client, demo, recipient, only, django_capture_on_commit_callbacks)
+    with django_assert_num_queries(1):
+        event = funeral_reminder_of_recipient(recipient=recipient)
+    assert event is not None and NOTE in event.opinion
+    with django_assert_num_queries(1):
+        assert funeral_reminder_of_recipient(recipient=other) is None
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("recipients:detail", args=[other.pk])).content.decode()
+    assert 'data-testid="funeral-reminder"' not in page and "丧葬补助" not in page
 
 
 def test_with_the_policy_off_the_closure_says_nothing_of_a_funeral_subsidy(
@@ -108,6 +130,8 @@ def test_with_the_policy_off_the_closure_says_nothing_of_a_funeral_subsidy(
     client.force_login(demo.user("clerk"))
     conclusion = client.get(reverse("dynamic:conclusion", args=[review.case_id])).content.decode()
     assert 'data-testid="funeral-reminder"' not in conclusion
+    detail = client.get(reverse("recipients:detail", args=[recipient.pk])).content.decode()
+    assert 'data-testid="funeral-reminder"' not in detail and "丧葬补助" not in detail
 
 
 def test_a_death_in_a_larger_household_gives_no_reminder_even_with_the_policy_on(
@@ -121,3 +145,6 @@ def test_a_death_in_a_larger_household_gives_no_reminder_even_with_the_policy_on
     assert review.applied_at is None  # the household goes on: the review decides the amount
     assert not CaseEvent.objects.filter(transition=FUNERAL_REMINDER_EVENT).exists()
     assert not _clerk_messages(demo).exists()
+    client.force_login(demo.user("clerk"))
+    detail = client.get(reverse("recipients:detail", args=[recipient.pk])).content.decode()
+    assert 'data-testid="funeral-reminder"' not in detail
