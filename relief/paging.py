@@ -132,13 +132,15 @@ def list_page(
     per_page: int,
     ordering: Sequence[str] = NEWEST_FIRST,
     time_field: str = "created_at",
+    counted: tuple[int, bool] | None = None,
 ) -> ListPage:
     """The page of ``qs`` that ``params`` asks for (``page``, ``after`` or ``before``).
     ``qs`` is ordered by ``ordering``; keyset paging is used when that is newest first
-    on ``time_field`` (a non-null column) and the primary key."""
+    on ``time_field`` (a non-null column) and the primary key. ``counted`` is (count, exact)
+    when the caller has it from elsewhere (a summary table); else the capped count runs."""
     keyset = tuple(ordering) == (f"-{time_field}", "-id")
     qs = qs.order_by(*ordering)
-    count, exact = capped_count(qs)
+    count, exact = capped_count(qs) if counted is None else counted
     params = params if params is not None else QueryDict()
     after = decode_cursor(params.get("after", "")) if keyset else None
     before = decode_cursor(params.get("before", "")) if keyset and not after else None

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from cases.models import Case
 from cases.workflow.selectors import case_list_for_user
 from relief.models import Region
+from relief.paging import NewestFirstCursorPagination
 from relief.scoping import townships_for_user
 from review import selectors, services
 from review.models import (
@@ -67,8 +68,17 @@ class QueryOpenSerializer(serializers.Serializer):
     body = serializers.CharField()
 
 
+class FilingCursorPagination(NewestFirstCursorPagination):
+    """The filings newest first by cursor (``?cursor=…``) on the inbox's index order
+    (filed_at DESC, id DESC), as the case list API; ``?page=`` by offset."""
+
+    ordering = selectors.INBOX_ORDER
+
+
 class FilingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FilingSerializer
+    #: newest first by cursor, count capped at 10,000 (``?page=`` or ``ordering`` by offset)
+    pagination_class = FilingCursorPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
 from cases.clocks.selectors import on_time_counts
@@ -15,6 +16,7 @@ from cases.models import CaseClock
 from cases.states import CONFIRMED_STATES
 from cases.stats.selectors import decided_in_states
 from relief.models import AssistanceType, Delegation, Region, Role, User
+from relief.paging import ListPage, list_page
 from relief.scoping import scope_by_region, townships_for_user
 from relief.statistics import township_figures
 from review.models import (
@@ -110,6 +112,36 @@ def filing_count_for_user(*, user: User, filters: dict | None = None) -> int | N
         # (a filing without a decision date sits on NO_DECISION_DAY, before every period)
         qs = qs.filter(decided_on__lte=f["date_to"], decided_on__gt=FilingTally.NO_DECISION_DAY)
     return qs.aggregate(n=Sum("n"))["n"] or 0
+
+
+#: The inbox's order, newest first (Filing.Meta.ordering; the keyset of its pages, on the
+#: indexes filing_*_newest).
+INBOX_ORDER = ("-filed_at", "-id")
+
+
+def filing_inbox_page(
+    *, user: User, filters: dict | None, params: QueryDict | None, per_page: int = 30
+) -> ListPage:
+    """The inbox page ``params`` asks for: newest first by keyset (``?after=<cursor>``, the
+    next page reads the same index entries as the first, relief/paging.py), ``?page=N`` by
+    offset. The count comes from the filing tally when the filters are ones it carries,
+    else it is exact up to 10,000 and "1万+" above. The wide JSON columns (the filing's
+    snapshot, the case's policy snapshot) are not read."""
+    qs = (
+        filing_list_for_user(user=user, filters=filters)
+        .select_related(None)
+        .select_related("case", "township", "assistance_type")
+        .defer("snapshot", "case__policy_snapshot")
+    )
+    counted = filing_count_for_user(user=user, filters=filters)
+    return list_page(
+        qs,
+        params=params,
+        per_page=per_page,
+        ordering=INBOX_ORDER,
+        time_field="filed_at",
+        counted=None if counted is None else (counted, True),
+    )
 
 
 def filing_new_count(*, user: User) -> int:

@@ -89,16 +89,9 @@ def inbox(request):
     townships = selectors.township_regions(user=request.user)
     form = FilingFilterForm(request.GET or None, townships=townships)
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.filing_list_for_user(user=request.user, filters=filters)
-    paginator = Paginator(qs, 30)
-    # The counts come from the filing tally (not a COUNT over the filings) whenever the
-    # filters are ones it carries.
-    counted = selectors.filing_count_for_user(user=request.user, filters=filters)
-    if counted is not None:
-        paginator.count = counted  # (a cached_property: no COUNT(*) runs)
-    page = paginator.get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    # Newest first by keyset (下一页 is ?after=<cursor>), the count from the filing tally
+    # whenever the filters are ones it carries (no COUNT over the filings), else capped.
+    page = selectors.filing_inbox_page(user=request.user, filters=filters, params=request.GET)
     return render(
         request,
         "review/inbox.html",
@@ -106,7 +99,6 @@ def inbox(request):
             "page_title": "备案收件箱",
             "form": form,
             "page_obj": page,
-            "querystring": params.urlencode(),
             "new_count": selectors.filing_new_count(user=request.user),
         },
     )
