@@ -78,8 +78,13 @@ class MonthField(forms.DateField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        day = super().to_python(value)
+        day = self.parse_day(value)
         return day.replace(day=1) if day else day
+
+    def parse_day(self, value):
+        """The date as written (``YYYY-MM`` reads as the 1st), None when empty; bad input
+        raises the field's Chinese ``invalid`` error. The API's month field asks it too."""
+        return super().to_python(value)
 
 
 class ReviewConclusionForm(forms.Form):

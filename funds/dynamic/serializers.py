@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.intake.serializers import MaskedIdNumberField
 from cases.notices.services import OBJECTION_MAX_CHARS
+from funds.dynamic.forms import MonthField as FormMonthField
 from funds.dynamic.models import (
     DishonestyPerson,
     DishonestyRecord,
@@ -231,6 +234,50 @@ class DishonestyRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MONTH_HELP = "月份，YYYY-MM（如 2026-07）；为兼容也接受当月1日 YYYY-MM-01，其他日期不接受"
+MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}(-01)?$",
+    "example": "2026-07",
+    "description": MONTH_HELP,
+}
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthField(serializers.Field):
+    """A month as the page's form takes it, ``YYYY-MM`` (parsed by the form's own
+    ``funds.dynamic.forms.MonthField``), as the 1st of that month; ``YYYY-MM-01`` is still
+    accepted (the API took dates before), another day is refused at the field. Written
+    back as ``YYYY-MM``."""
+
+    default_error_messages = {
+        "invalid": "请填写有效月份（如 2026-07）",
+        "day": "请填写月份（如 2026-07）；填写日期的须为当月1日",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._form_field = FormMonthField(required=False)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            day = self._form_field.parse_day(data.strip())
+        except DjangoValidationError:
+            self.fail("invalid")
+        if day is None:
+            if self.allow_null:
+                return None
+            self.fail("required")
+        if day.day != 1:
+            self.fail("day")
+        return day
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+
 class DishonestyInputSerializer(serializers.Serializer):
     """The page's form (``forms.DishonestyForm``): a spot check's or complaint's finding."""
 
@@ -258,11 +305,11 @@ class DishonestyInputSerializer(serializers.Serializer):
         default=None,
         error_messages={"invalid": "追缴金额须为数字", "max_decimal_places": "最多保留两位小数"},
     )
-    recovery_from = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="追缴所涉起始月份"
+    recovery_from = MonthField(
+        required=False, allow_null=True, default=None, help_text=f"追缴所涉起始月份。{MONTH_HELP}"
     )
-    recovery_to = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="追缴所涉截止月份"
+    recovery_to = MonthField(
+        required=False, allow_null=True, default=None, help_text=f"追缴所涉截止月份。{MONTH_HELP}"
     )
 
 

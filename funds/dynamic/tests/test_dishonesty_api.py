@@ -27,8 +27,13 @@ def _api(user) -> APIClient:
     return api
 
 
+def _last_month_day() -> datetime.date:
+    return add_months(timezone.localdate().replace(day=1), -1)
+
+
 def _last_month() -> str:
-    return add_months(timezone.localdate().replace(day=1), -1).isoformat()
+    """The month as the page's form takes it: YYYY-MM."""
+    return f"{_last_month_day():%Y-%m}"
 
 
 def _payload(recipient, **changes) -> dict:
@@ -98,3 +103,57 @@ def test_scoped_by_region_and_role(demo):
     assert pk in [row["id"] for row in county.get(URL, {"live": "1"}).json()["results"]]
     assert county.get(URL, {"recipient": "abc"}).status_code == 400
     assert DishonestyRecord.objects.count() == 1
+
+
+def test_the_recovery_months_are_months_and_the_first_of_the_month_still_works(demo):
+    recipient = registered(demo)
+    api = _api(demo.user("approver"))
+    month = _last_month_day()
+    made = api.post(URL, _payload(recipient), format="json")  # YYYY-MM, as the page
+    assert made.status_code == 201, made.content
+    order = RecoveryOrder.objects.get()
+    assert order.months == f"{month:%Y年%m月}"
+    compatible = api.post(  # the month's 1st as a date, as the API took before
+        URL,
+        _payload(recipient, recovery_from=month.isoformat(), recovery_to=month.isoformat()),
+        format="json",
+    )
+    assert compatible.status_code == 201, compatible.content
+    assert RecoveryOrder.objects.count() == 2
+    assert all(o.months == f"{month:%Y年%m月}" for o in RecoveryOrder.objects.all())
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{day:%Y-%m}-15", "填写日期的须为当月1日"),
+        ("2026-13", "请填写有效月份（如 2026-07）"),
+        ("七月", "请填写有效月份（如 2026-07）"),
+        (202607, "请填写有效月份（如 2026-07）"),
+    ],
+)
+def test_another_day_or_a_bad_month_is_refused_at_the_field_and_nothing_is_saved(
+    demo, raw, message
+):
+    recipient = registered(demo)
+    value = raw.format(day=_last_month_day()) if isinstance(raw, str) else raw
+    response = _api(demo.user("approver")).post(
+        URL, _payload(recipient, recovery_from=value), format="json"
+    )
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert any(message in error for error in errors["recovery_from"]), errors
+    assert "recovery_to" not in errors
+    assert not DishonestyRecord.objects.exists() and not RecoveryOrder.objects.exists()
+
+
+def test_the_schema_shows_the_month_format(client, demo):
+    client.force_login(demo.user("admin"))
+    schema = client.get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["DishonestyInput"]["properties"]
+    for name in ("recovery_from", "recovery_to"):
+        assert fields[name]["type"] == "string"
+        assert fields[name]["pattern"] == r"^\d{4}-\d{2}(-01)?$"
+        assert fields[name]["example"] == "2026-07"
+        assert "YYYY-MM" in fields[name]["description"]
+        assert fields[name].get("nullable") is True
