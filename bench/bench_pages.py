@@ -268,8 +268,10 @@ def add_cases(start: int, end: int, *, today: datetime.date) -> None:
             "route": "'township'",
             "near_relative_flag": "k.near_relative_flag",
             "complaint_flag": "k.complaint_flag",
+            # received during the decision day's office hours (08:00 + up to 10 h, by the ms)
             "filed_at": "k.decided_on::timestamp AT TIME ZONE 'Asia/Shanghai' "
-            "+ interval '10 hours'",
+            "+ interval '8 hours' "
+            "+ make_interval(secs => mod(k.id::bigint * 7919, 36000000) / 1000.0)",
             "status": f"CASE WHEN k.decided_on > DATE '{today.isoformat()}' - 60 THEN 'new' "
             "ELSE 'acknowledged' END",
         },
@@ -363,6 +365,16 @@ def pages(context: dict) -> list[Page]:
         Page("inbox_clerk", "clerk", url="/notifications/"),
         Page("inbox_supervisor", "supervisor", url="/notifications/"),
         Page("filings_supervisor", "supervisor", url="/review/"),
+        Page("filings_deep_supervisor", "supervisor", url=f"/review/?after={deep['filings']}"),
+        Page("filings_filtered_supervisor", "supervisor", url="/review/?status=new&kind=refusal"),
+        Page("filings_flag_supervisor", "supervisor", url="/review/?near_relative=on"),
+        Page("api_filings_supervisor", "supervisor", url="/api/review/filings/"),
+        Page(
+            "api_filings_deep_supervisor",
+            "supervisor",
+            url="/api/review/filings/?cursor="
+            + api_cursor(deep["api_filings"], model="filing", base_url="/api/review/filings/"),
+        ),
         Page("dashboard_supervisor", "supervisor", url=f"/cases/dashboard/?year={year}", target=2),
         Page("stats_supervisor", "supervisor", url="/review/stats/", target=2),
         Page("stats_xlsx_supervisor", "supervisor", url="/review/stats/export.xlsx", target=2),
@@ -379,17 +391,22 @@ def pages(context: dict) -> list[Page]:
     ]
 
 
-def api_cursor(keyset_cursor: str) -> str:
-    """The list API's cursor (DRF CursorPagination) at the row a page cursor names."""
+def api_cursor(keyset_cursor: str, *, model: str = "case", base_url: str = "/api/cases/") -> str:
+    """The list API's cursor (DRF CursorPagination) at the row a page cursor names (a case,
+    or with ``model="filing"`` a filing, positioned on its filed_at)."""
     from rest_framework.pagination import Cursor, CursorPagination
 
     from cases.models import Case
     from relief.paging import decode_cursor
+    from review.models import Filing
 
     _, _moment, pk = decode_cursor(keyset_cursor)
-    position = str(Case.objects.get(pk=pk).created_at)
+    if model == "filing":
+        position = str(Filing.objects.get(pk=pk).filed_at)
+    else:
+        position = str(Case.objects.get(pk=pk).created_at)
     paginator = CursorPagination()
-    paginator.base_url = "/api/cases/"
+    paginator.base_url = base_url
     link = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=position))
     return link.split("cursor=", 1)[1].split("&", 1)[0]  # already URL-encoded
 
@@ -466,6 +483,7 @@ def measure(size: int, *, repeat: int, only: set[str] | None) -> dict:
     from cases.workflow.selectors import case_list_for_user
     from relief.models import User
     from relief.paging import encode_cursor
+    from review.selectors import INBOX_ORDER, filing_list_for_user
 
     users = {u.username: u for u in User.objects.filter(username__in=["clerk", "supervisor"])}
     clients = {}
@@ -487,6 +505,12 @@ def measure(size: int, *, repeat: int, only: set[str] | None) -> dict:
             (deep - 1) * per_page - 1
         ]
         context["deep_query"][username] = encode_cursor(deep, last)
+    # The filings inbox (30 a page) and its API (50), at the same depth, by keyset / cursor.
+    for key, per_page in (("filings", 30), ("api_filings", 50)):
+        last = filing_list_for_user(user=users["supervisor"]).order_by(*INBOX_ORDER)[
+            (deep - 1) * per_page - 1
+        ]
+        context["deep_query"][key] = encode_cursor(deep, last, "filed_at")
     results = {}
     for page in pages(context):
         if only and page.name not in only:
