@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from cases.intake.serializers import MaskedStepField
+from cases.intake.serializers import MaskedIdNumberField, MaskedStepField
 from cases.models import Member
 from funds.recipients import adjustments
 from funds.recipients.filters import RecipientFilter
@@ -93,6 +93,7 @@ class RecipientListSerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
     account_masked = serializers.SerializerMethodField()
+    head_id_number = MaskedIdNumberField(read_only=True, help_text="户主(申请人)身份证号（脱敏）")
 
     class Meta:
         model = Recipient

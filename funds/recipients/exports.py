@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from cases.intake.idnumbers import mask
 from funds.recipients.models import Recipient, RecipientStatus
 from relief.exports import xlsx_bytes
 
@@ -14,7 +15,7 @@ HEADER = [
     "乡镇(街道)",
     "村(社区)",
     "户主(申请人)",
-    "身份证号",
+    "身份证号(脱敏)",
     "救助类型",
     "状态",
     "保障人数",
@@ -40,7 +41,7 @@ def recipient_rows(qs: QuerySet[Recipient]):
             r.township.name,
             r.village.name,
             r.head_name,
-            r.head_id_number,
+            mask(r.head_id_number),
             r.assistance_type.name,
             labels.get(r.status, r.status),
             r.covered_count,

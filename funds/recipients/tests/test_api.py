@@ -44,6 +44,13 @@ def test_the_detail_api_lists_the_signed_history_and_masks_the_account(client, d
     assert body["first_month"] == "2026-04-01"
     assert body["bank_account"]["account_masked"] == f"6217 **** **** {CARD[-4:]}"
     assert CARD not in str(body)
+    assert recipient.head_id_number not in str(body)
+    assert (
+        body["head_id_number"]
+        == recipient.head_id_number[:4] + "*" * 10 + recipient.head_id_number[-4:]
+    )
+    listed = client.get("/api/recipients/").json()["results"]
+    assert recipient.head_id_number not in str(listed)
     assert [c["kind"] for c in body["changes"]] == ["account", "registered"]
     assert body["changes"][1]["actor_role"] == "township_clerk"
     changes = client.get(f"/api/recipients/{recipient.pk}/changes/").json()

@@ -85,6 +85,22 @@ def test_the_detail_shows_the_history_and_a_masked_account(client, demo):
     assert 'data-testid="reveal-form"' in page
 
 
+def test_the_detail_and_export_mask_the_head_id_number_and_reveal_it_logged(client, demo):
+    recipient = registered(demo)
+    number = recipient.head_id_number
+    client.force_login(demo.user("clerk"))
+    page = client.get(reverse("recipients:detail", args=[recipient.pk])).content.decode()
+    assert number not in page and number[:4] + "**********" + number[-4:] in page
+    reveal_url = reverse("cases:member_id_reveal", args=[recipient.case.applicant_id])
+    assert reveal_url in page
+    assert not DataReveal.objects.exists()
+    revealed = client.post(reveal_url).content.decode()
+    assert number in revealed
+    assert DataReveal.objects.get().kind == DataReveal.Kind.ID_NUMBER
+    sheet = load_workbook(io.BytesIO(client.get(reverse("recipients:export")).content)).active
+    assert number not in str(list(sheet.iter_rows(values_only=True)))
+
+
 def test_reveal_shows_the_number_once_and_logs_it(client, demo):
     recipient = registered(demo)
     _with_account(demo, recipient)
@@ -149,7 +165,7 @@ def test_the_xlsx_export_reads_back_with_escaped_cells_and_a_totals_row(client, 
         "乡镇(街道)",
         "村(社区)",
         "户主(申请人)",
-        "身份证号",
+        "身份证号(脱敏)",
         "救助类型",
         "状态",
         "保障人数",
