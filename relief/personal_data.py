@@ -65,6 +65,33 @@ def reveal_record(
     )
 
 
+def reveal_records(
+    *,
+    user: User,
+    kind: str,
+    subjects: list[tuple[models.Model, str, Region | None]],
+    path: str = "",
+    view_name: str = "",
+    client_address: str | None = None,
+) -> list[DataReveal]:
+    """Log the reveal of ``kind`` for each (subject, name, township) of one answer that
+    carries many full values (one INSERT)."""
+    return DataReveal.objects.bulk_create(
+        DataReveal(
+            user=user,
+            kind=kind,
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            subject_name=(name or "")[:60],
+            township=township,
+            path=path[:300],
+            view_name=view_name[:120],
+            client_address=client_address or None,
+        )
+        for subject, name, township in subjects
+    )
+
+
 def may_review_reveals(user: User) -> bool:
     return user.is_authenticated and user.has_role(*REVIEW_ROLES)
 

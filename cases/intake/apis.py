@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from archive.services import document_upload
 from cases.intake import serializers as ser
 from cases.intake.check_import import check_results_import, read_upload
+from cases.intake.reveal import check_queue_id_numbers_reveal
 from cases.intake.selectors import (
     case_intake_context,
     check_get_for_user,
@@ -52,6 +53,7 @@ from cases.models import Case, Member
 from cases.workflow.selectors import case_get_for_user
 from cases.workflow.services import client_address_of
 from relief.models import AssistanceType, Role
+from relief.personal_data import reveal_where
 from relief.scoping import villages_for_user
 
 #: Bodies are plain JSON (or multipart where a file is sent); the shapes are in
@@ -249,10 +251,15 @@ class CheckViewSet(viewsets.ViewSet):
     def list(self, request):
         if not request.user.has_role(Role.COUNTY_VERIFIER):
             raise PermissionDenied("只有县核对机构可以查看核对队列")
-        checks = check_queue_for_user(user=request.user).prefetch_related(
-            "case__household__members"
-        )[:500]
-        return Response(ser.CheckQueueSerializer(checks, many=True).data)
+        checks = list(
+            check_queue_for_user(user=request.user).prefetch_related("case__household__members")[
+                :500
+            ]
+        )
+        check_queue_id_numbers_reveal(user=request.user, checks=checks, where=reveal_where(request))
+        response = Response(ser.CheckQueueSerializer(checks, many=True).data)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(
         summary="回传核对报告",

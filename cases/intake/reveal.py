@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 from cases.intake.selectors import near_relative_get_for_user
 from cases.models import EconomicCheck, Member, NearRelative
 from relief.models import DataReveal, Role, User
-from relief.personal_data import reveal_record, reveal_where
+from relief.personal_data import reveal_record, reveal_records, reveal_where
 from relief.scoping import scope_by_region
 
 #: The roles that see their own township's personal data in full on request.
@@ -182,6 +182,23 @@ def near_relative_id_number_reveal(*, user: User, pk: int, where: dict) -> tuple
         **where,
     )
     return entry, entry.relative_id_number
+
+
+@transaction.atomic
+def check_queue_id_numbers_reveal(*, user: User, checks: list[EconomicCheck], where: dict) -> None:
+    """The check queue answered to the county verifier carries its members' full ID numbers
+    (the check queries the databases by ID number and the report is keyed by it): one logged
+    reveal per member served, in the answer's transaction."""
+    reveal_records(
+        user=user,
+        kind=DataReveal.Kind.ID_NUMBER,
+        subjects=[
+            (m, m.name, check.case.township)
+            for check in checks
+            for m in check.case.household.members.all()
+        ],
+        **where,
+    )
 
 
 # --- pages (htmx) ---------------------------------------------------------------------------

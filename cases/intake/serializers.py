@@ -419,8 +419,9 @@ class DocumentSerializer(serializers.Serializer):
 
 
 class QueueMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     name = serializers.CharField()
-    id_number = serializers.CharField()
+    id_number = serializers.CharField(help_text="完整身份证号（核对所需；每次查询队列均记录查看）")
 
 
 class CheckQueueSerializer(serializers.Serializer):

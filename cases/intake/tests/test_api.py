@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from cases.intake.services.checks import check_request
 from cases.intake.tests.helpers import APPLICANT_ID, SPOUSE_ID, accepted, application, force
 from cases.models import Case, CaseState
+from relief.models import DataReveal
 from tests.uploads import pdf_bytes
 
 
@@ -79,8 +80,16 @@ def test_verifier_queue_and_return_through_the_api(demo):
     case = accepted(application(clerk), clerk)
     check = check_request(case=case, actor=clerk)
     client = api(demo.user("verifier"))
-    queue = client.get("/api/intake/checks/").json()
+    answer = client.get("/api/intake/checks/")
+    queue = answer.json()
     assert [c["id"] for c in queue] == [check.pk]
+    # The full ID numbers the check needs, each served one logged reveal.
+    served = {m["id"] for m in queue[0]["members"]}
+    assert APPLICANT_ID in {m["id_number"] for m in queue[0]["members"]}
+    assert answer["Cache-Control"] == "no-store"
+    logged = DataReveal.objects.filter(user__username="verifier", kind="id_number")
+    assert set(logged.values_list("subject_id", flat=True)) == served
+    assert logged.first().view_name == "intake-check-list"
     response = client.post(
         f"/api/intake/checks/{check.pk}/return/",
         {

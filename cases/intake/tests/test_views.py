@@ -11,7 +11,7 @@ from cases.intake.services.household import member_save
 from cases.intake.services.near_relatives import near_relative_register
 from cases.intake.tests.helpers import APPLICANT_ID, SPOUSE_ID, accepted, application, force, member
 from cases.models import Case, CaseState, Member
-from relief.models import AssistanceType
+from relief.models import AssistanceType, DataReveal
 from tests.factories import make_id_number
 from tests.uploads import pdf_bytes, png_bytes
 
@@ -186,6 +186,21 @@ def test_verifier_returns_a_report_in_the_browser_and_a_non_pdf_report_is_refuse
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.check_status == "returned"
+
+
+def test_the_check_return_page_masks_the_members_id_numbers_with_a_logged_reveal(client, demo):
+    clerk = demo.user("clerk")
+    case = accepted(application(clerk), clerk)
+    check = check_request(case=case, actor=clerk)
+    login(client, demo.user("verifier"))
+    page = client.get(reverse("cases:check_return", args=[check.pk])).content.decode()
+    assert APPLICANT_ID not in page
+    assert APPLICANT_ID[:4] + "*" * 10 + APPLICANT_ID[-4:] in page
+    applicant = case.household.members.get(id_number=APPLICANT_ID)
+    reveal_url = reverse("cases:member_id_reveal", args=[applicant.pk])
+    assert reveal_url in page and not DataReveal.objects.exists()
+    assert APPLICANT_ID in client.post(reveal_url).content.decode()
+    assert DataReveal.objects.get().user.username == "verifier"
 
 
 def test_document_notice_page_lists_missing_items(client, demo):
