@@ -17,7 +17,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +101,18 @@ def _people(case: Case, roles: tuple[str, ...]) -> QuerySet[User]:
     return User.objects.filter(region=case.township, role__in=roles, is_active=True)
 
 
+def _handlers_and_clerks(case: Case) -> QuerySet[User]:
+    """The township's clerks and whoever handles the objection today: the township's
+    approvers, or the county's supervisors (main or extra role)."""
+    role = objection_handler_role(case)
+    region = case.township_id if role == Role.TOWNSHIP_APPROVER else case.township.parent_id
+    return User.objects.filter(
+        Q(region_id=case.township_id, role=Role.TOWNSHIP_CLERK)
+        | (Q(role=role) | Q(extra_role=role)) & Q(region_id=region),
+        is_active=True,
+    ).distinct()
+
+
 @transaction.atomic
 def posting_objection_record(
     *,
@@ -151,7 +163,7 @@ def posting_objection_record(
         data={"objection": objection.pk, "posting": posting.pk},
     )
     notify(
-        _people(case, (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_APPROVER)),
+        _handlers_and_clerks(case),
         verb=f"特困终止公示（复核案件{case.number}）收到异议，终止暂缓生效，请核实处理",
         url=reverse("dynamic:posting_objections", args=[case.pk]),
         dedupe_key=f"posting-objection-{objection.pk}",

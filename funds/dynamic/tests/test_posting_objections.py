@@ -35,7 +35,7 @@ from funds.recipients.selectors import state_for_month
 from funds.recipients.services import next_month
 from funds.recipients.tests.support import registered
 from relief.delegation import delegation_change_status
-from relief.models import Delegation, Role
+from relief.models import Delegation, Notification, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -429,3 +429,24 @@ def test_where_the_power_is_suspended_the_county_handles_and_the_approver_is_ref
     assert event.actor == demo.user("supervisor")
     posting.refresh_from_db()
     assert posting.withdrawn_at is not None
+
+
+def test_the_level_that_handles_is_the_one_told_of_a_new_objection(
+    demo, django_capture_on_commit_callbacks
+):
+    recipient, review, posting = _posted(demo)
+
+    def told(name):
+        return Notification.objects.filter(
+            recipient=demo.user(name), verb__contains="收到异议"
+        ).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _object(demo, posting)
+    assert told("approver") and not told("supervisor")
+    Notification.objects.all().delete()
+    _suspend(demo, recipient)
+    with django_capture_on_commit_callbacks(execute=True):
+        _object(demo, posting, raised_by="村民王某")
+    assert told("supervisor") and not told("approver")
+    assert told("clerk")  # the township's clerks, at either level
