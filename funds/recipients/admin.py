@@ -5,6 +5,7 @@ through the services, so the admin shows them without edit rights either."""
 from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
+from cases.intake.idnumbers import mask
 from funds.recipients.models import (
     BankAccount,
     Recipient,
@@ -28,6 +29,13 @@ class RecipientAdmin(ReadOnlyAdmin):
     list_filter = ("status", "assistance_type")
     search_fields = ("head_name", "head_id_number", "case__number")
     list_select_related = ("assistance_type", "township", "village")
+    # Masked here too (PIPL): the full number is seen only through the logged reveal.
+    exclude = ("head_id_number",)
+    readonly_fields = ("masked_head_id_number",)
+
+    @admin.display(description="户主(申请人)身份证号（脱敏）")
+    def masked_head_id_number(self, obj):
+        return mask(obj.head_id_number)
 
 
 @admin.register(RecipientChange)

@@ -29,3 +29,7 @@ def test_the_admin_shows_the_logs_read_only_and_accounts_masked(client, demo):
     assert account.masked() in listing and card not in listing
     detail = client.get(reverse("admin:funds_bankaccount_change", args=[account.pk]))
     assert card not in detail.content.decode()
+    head = client.get(reverse("admin:funds_recipient_change", args=[recipient.pk]))
+    assert head.status_code == 200
+    assert recipient.head_id_number not in head.content.decode()
+    assert recipient.head_id_number[-4:] in head.content.decode()
