@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases.models import Case
@@ -30,6 +31,13 @@ from cases.workflow.services import client_address_of
 from relief.scoping import villages_for_user
 
 
+def _require_role(user, roles, message: str) -> None:
+    """The pages' role rule (cases/notices/views.py): reads too, not only the writes the
+    services check; scoping then narrows what the role sees."""
+    if not (user.is_superuser or user.has_role(*roles)):
+        raise PermissionDenied(message)
+
+
 def _detail(request, pk) -> Response:
     batch = selectors.notice_batch_get_for_user(user=request.user, pk=pk)
     return Response(NoticeBatchDetailSerializer(batch).data)
@@ -38,6 +46,10 @@ def _detail(request, pk) -> Response:
 class NoticeBatchViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = NoticeBatchSerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _require_role(request.user, services.READ_ROLES, "您的角色无权查看公示批次")
 
     def get_queryset(self):
         return selectors.notice_batches_for_user(user=self.request.user)
@@ -127,6 +139,14 @@ class NoticeBatchViewSet(viewsets.GenericViewSet):
 class ObjectionViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = ObjectionSerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _require_role(
+            request.user,
+            services.OBJECTION_READ_ROLES,
+            "公示异议载有异议人及其联系方式，您的角色无权查看",
+        )
 
     def get_queryset(self):
         return selectors.objections_for_user(user=self.request.user)

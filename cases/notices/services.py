@@ -40,6 +40,12 @@ from relief.scoping import villages_for_user
 
 BATCH_ROLES = (Role.TOWNSHIP_CLERK, Role.VILLAGE_ASSISTANT)
 OBJECTION_ROLES = (Role.TOWNSHIP_CLERK,)
+#: Who may read the batches, on the pages and through the API (writes are checked again by
+#: each service).
+READ_ROLES = (*BATCH_ROLES, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
+#: Who reads objections: the person who objected and their contact are there, so not the
+#: village (the assistant lives beside both) nor the check agency.
+OBJECTION_READ_ROLES = (*OBJECTION_ROLES, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
 #: The longest objection text accepted (characters): a notice objection is a short statement.
 OBJECTION_MAX_CHARS = 1000
 #: The social-assistance hotline printed on every notice (E item 22).
@@ -531,6 +537,14 @@ class ObjectionOutcome:
 LATE_OBJECTION_MESSAGE = "该户公示期已结束或未在公示中，已按投诉举报登记并转县级核查"
 
 
+def not_started_message(batch: NoticeBatch) -> str:
+    """What a person objecting to a batch published ahead of its first day is told."""
+    return (
+        f"本批公示尚未开始：公示期为{batch.starts_on:%Y年%m月%d日}至{batch.ends_on:%Y年%m月%d日}，"
+        f"请在公示期内提出异议；如有紧急情况，可致电乡镇民政办{batch.phone}或{HOTLINE}反映"
+    )
+
+
 def _repeat_message(objection: Objection) -> str:
     if objection.is_complaint:
         return "该异议今天已登记，已按投诉举报登记并转县级核查，无需重复提交"
@@ -566,6 +580,10 @@ def objection_record(
         if entry is None or batch.state in (BatchState.DRAFT, BatchState.WITHDRAWN):
             raise ValidationError({"case": ["该户不在本批公示名单中"]})
     today = timezone.localdate()
+    if batch is not None and batch.state == BatchState.PUBLISHED and today < batch.starts_on:
+        # Published ahead of its first day: the period has not begun, so this is neither an
+        # objection during the notice nor a complaint after it (A Art.19: during the period).
+        raise ValidationError(not_started_message(batch))
     open_now = entry is not None and batch is not None and batch.is_open_on(today)
     during = (
         open_now and entry is not None and entry.outcome == "" and case.state in _CLOSE_TRANSITION

@@ -38,7 +38,9 @@ from cases.notices.selectors import (
 from cases.notices.services import (
     BATCH_ROLES,
     HOTLINE,
+    OBJECTION_READ_ROLES,
     OBJECTION_ROLES,
+    READ_ROLES,
     batch_create,
     batch_publish,
     batch_remove_case,
@@ -53,10 +55,6 @@ from relief.models import Role, User
 from relief.policy import policy_for
 from relief.scoping import villages_for_user
 
-#: Who may look at the batches (writes are checked again by each service).
-READ_ROLES = (*BATCH_ROLES, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
-#: Who sees objections: the person who objected is named there, so not the village.
-OBJECTION_READ_ROLES = (*OBJECTION_ROLES, Role.TOWNSHIP_APPROVER, Role.COUNTY_SUPERVISOR)
 PAGE_SIZE = 30
 
 

@@ -182,3 +182,43 @@ def test_the_list_apis_cost_a_fixed_set_of_queries(demo):
     api.post("/api/notices/objections/", {"case": case.pk, "text": "有异议"}, format="json")
     api.post("/api/notices/objections/", {"case": case.pk, "text": "又有异议"}, format="json")
     assert [count(url) for url in urls] == before
+
+
+@pytest.mark.django_db
+def test_objections_through_the_api_are_closed_to_the_village_and_the_check_agency(demo):
+    """As on the pages: an objection names who raised it and how to reach them, so the
+    village's assistant and the county's check agency get 403 (not a narrower list); the
+    township and the county read it; batches stay readable to the assistant."""
+    case = _case(demo.village)
+    clerk = _api(demo.user("clerk"))
+    batch = _create(clerk, demo.village, [case]).json()
+    clerk.post(f"/api/notices/batches/{batch['id']}/publish/")
+    recorded = clerk.post(
+        "/api/notices/objections/",
+        {
+            "case": case.pk,
+            "batch": batch["id"],
+            "text": "该户有车辆",
+            "raised_by": "王五",
+            "contact": "13800000000",
+        },
+        format="json",
+    ).json()
+    pk = recorded["objection"]["id"]
+    for username in ("assistant", "verifier"):
+        api = _api(demo.user(username))
+        for url in ("/api/notices/objections/", f"/api/notices/objections/{pk}/"):
+            response = api.get(url)
+            assert response.status_code == 403, (username, url)
+            assert "王五" not in response.content.decode()
+        assert (
+            api.post(f"/api/notices/objections/{pk}/feedback/", {"feedback": "x"}).status_code
+            == 403
+        )
+    assert _api(demo.user("verifier")).get("/api/notices/batches/").status_code == 403
+    assert _api(demo.user("assistant")).get("/api/notices/batches/").json()["count"] == 1
+    for username in ("clerk", "approver", "supervisor"):
+        listed = _api(demo.user(username)).get("/api/notices/objections/").json()
+        assert [o["raised_by"] for o in listed["results"]] == ["王五"], username
+    assert _api(demo.user("clerk_huangchi")).get("/api/notices/objections/").json()["count"] == 0
+    assert Objection.objects.get().status == Objection.Status.OPEN

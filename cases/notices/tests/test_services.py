@@ -12,14 +12,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import CaseState
-from cases.notices.models import BatchState, NoticeBatch, NoticeKind
+from cases.notices.models import BatchState, NoticeBatch, NoticeKind, Objection
 from cases.notices.services import (
     batch_create,
     batch_publish,
     batches_close_due,
+    objection_feedback,
     objection_record,
 )
-from cases.workflow.tests.helpers import make_case
+from cases.workflow.tests.helpers import go, make_case
 from relief.models import Region
 
 
@@ -141,3 +142,79 @@ def test_an_objection_for_a_household_not_in_the_batch_or_without_words_is_refus
     assert "须为文字" in str(err.value)
     case.refresh_from_db()
     assert case.state == CaseState.PRE_NOTICE
+
+
+@pytest.mark.django_db
+def test_an_objection_before_the_first_day_is_refused_with_the_period_and_nothing_saved(
+    demo, monkeypatch
+):
+    """Published ahead of its first day, the notice has not begun: an objection then is
+    neither one during the period nor a late complaint (A Art.19). It is refused with the
+    period and whom to call; on the first day it is an objection."""
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    starts_on = timezone.localdate() + datetime.timedelta(days=3)
+    batch = batch_publish(batch=_batch(demo, [case], starts_on=starts_on), actor=demo.user("clerk"))
+    with pytest.raises(ValidationError) as err:
+        objection_record(case=case, batch=batch, text="该户有两套住房", actor=demo.user("clerk"))
+    (message,) = err.value.messages
+    assert message.startswith("本批公示尚未开始")
+    assert f"{starts_on:%Y年%m月%d日}至{batch.ends_on:%Y年%m月%d日}" in message
+    assert batch.phone in message and "12349" in message
+    assert not Objection.objects.exists()
+    case.refresh_from_db()
+    assert case.state == CaseState.PRE_NOTICE and not case.complaint_flag
+
+    _shift(monkeypatch, 3)
+    outcome = objection_record(
+        case=case, batch=batch, text="该户有两套住房", actor=demo.user("clerk")
+    )
+    assert not outcome.objection.is_complaint
+    case.refresh_from_db()
+    assert case.state == CaseState.OBJECTION
+
+
+@pytest.mark.django_db
+def test_objection_then_re_investigation_then_a_new_notice_in_a_new_batch(demo, monkeypatch):
+    """The objection route end to end through the batches: the objection takes the case out
+    of its batch into 异议复查; after the re-investigation (and the evaluation this county
+    holds) it waits for a new notice, joins a new batch, and that batch's close moves it on;
+    the first batch closes without it; the objector gets the feedback."""
+    objected = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    quiet = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    first = batch_publish(batch=_batch(demo, [objected, quiet]), actor=demo.user("clerk"))
+    outcome = objection_record(
+        case=objected,
+        batch=first,
+        text="该户经营小卖部，收入未申报",
+        actor=demo.user("clerk"),
+        raised_by="王某",
+        contact="13800000000",
+    )
+    objected.refresh_from_db()
+    assert objected.state == CaseState.OBJECTION
+    assert first.entries.get(case=objected).outcome == "objection"
+
+    go(objected, "finish_reinvestigation", "clerk", opinion="经重新入户调查，小卖部已歇业")
+    if objected.state == CaseState.EVALUATING:
+        go(objected, "finish_evaluation", "clerk", opinion="评议通过")
+    assert objected.state == CaseState.PRE_NOTICE
+    second = batch_publish(batch=_batch(demo, [objected]), actor=demo.user("clerk"))
+    assert second.number != first.number
+    feedback = objection_feedback(
+        objection=outcome.objection,
+        actor=demo.user("clerk"),
+        feedback="经重新入户调查，小卖部已歇业，已重新公示",
+    )
+    assert feedback.status == Objection.Status.ANSWERED
+
+    today = _shift(monkeypatch, first.days + 1)
+    result = batches_close_due(today=today)
+    assert sorted(result.batches) == sorted([first.number, second.number])
+    assert result.closed_cases == 2  # quiet from the first batch, objected from the second
+    objected.refresh_from_db()
+    quiet.refresh_from_db()
+    assert objected.state == quiet.state == CaseState.REVIEW
+    closing = objected.events.get(transition="close_notice")
+    assert second.number in closing.opinion
+    assert first.entries.get(case=objected).outcome == "objection"
+    assert second.entries.get(case=objected).outcome == "closed"

@@ -30,12 +30,12 @@ def named_case(village: Region, name: str, state: str = CaseState.PRE_NOTICE):
 
 def published_batch(actor: User, village: Region, cases, **kw) -> NoticeBatch:
     kw.setdefault("place", "村委会公示栏")
+    kw.setdefault("starts_on", timezone.localdate())
     batch = batch_create(
         actor=actor,
         village=village,
         kind=NoticeKind.PRE,
         cases=cases,
-        starts_on=timezone.localdate(),
         phone="0555-6661234",
         **kw,
     )

@@ -227,3 +227,23 @@ def test_the_public_form_is_rate_limited_per_address(demo, client):
     assert refused.status_code == 400 and "提交过于频繁" in refused.content.decode()
     other = client.post(url, {"household": "1", "text": "有异议"}, REMOTE_ADDR="10.0.0.10")
     assert other.status_code == 200
+
+
+@pytest.mark.django_db
+def test_before_its_first_day_the_batch_page_takes_no_objection(demo, client):
+    """Published ahead of its start: the QR page says when the period begins and shows no
+    form; a post sent anyway is refused with the period, nothing saved, and counts as no
+    complaint."""
+    case = named_case(demo.village, "张三")
+    starts_on = timezone.localdate() + datetime.timedelta(days=2)
+    batch = published_batch(demo.user("clerk"), demo.village, [case], starts_on=starts_on)
+    page = client.get(_batch_url(batch)).content.decode()
+    assert 'data-testid="objection-not-started"' in page
+    assert 'name="text"' not in page and "公示将于" in page
+    response = client.post(f"{_batch_url(batch)}objection/", {"household": "1", "text": "有房"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "本批公示尚未开始" in body
+    assert "按投诉举报登记" not in body
+    assert not Objection.objects.exists()
+    case.refresh_from_db()
+    assert case.state == CaseState.PRE_NOTICE and not case.complaint_flag
