@@ -46,11 +46,8 @@ def _county_only(qs: QuerySet, user: User, field: str = "county") -> QuerySet:
 
 
 # --- filings and queries -------------------------------------------------------------------
-def filing_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Filing]:
-    qs = _scoped(Filing.objects.all(), user).select_related(
-        "case", "township", "assistance_type", "acknowledged_by"
-    )
-    f = filters or {}
+def _filter_tally_keys(qs: QuerySet, f: dict) -> QuerySet:
+    """The inbox filters on the columns Filing and FilingTally share (``TALLY_FILTERS``)."""
     if f.get("township"):
         qs = qs.filter(township_id=f["township"])
     if f.get("category"):
@@ -65,6 +62,15 @@ def filing_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet
         qs = qs.filter(decided_on__gte=f["date_from"])
     if f.get("date_to"):
         qs = qs.filter(decided_on__lte=f["date_to"])
+    return qs
+
+
+def filing_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Filing]:
+    qs = _scoped(Filing.objects.all(), user).select_related(
+        "case", "township", "assistance_type", "acknowledged_by"
+    )
+    f = filters or {}
+    qs = _filter_tally_keys(qs, f)
     if f.get("near_relative"):
         qs = qs.filter(near_relative_flag=True)
     if f.get("complaint"):
@@ -96,21 +102,10 @@ def filing_count_for_user(*, user: User, filters: dict | None = None) -> int | N
     if set(f) - TALLY_FILTERS:
         return None
     qs = _scoped(FilingTally.objects.all(), user)
-    if f.get("township"):
-        qs = qs.filter(township_id=f["township"])
-    if f.get("category"):
-        qs = qs.filter(assistance_type__category=f["category"])
-    if f.get("assistance_type"):
-        qs = qs.filter(assistance_type_id=f["assistance_type"])
-    if f.get("kind"):
-        qs = qs.filter(kind=f["kind"])
-    if f.get("status"):
-        qs = qs.filter(status=f["status"])
-    if f.get("date_from"):
-        qs = qs.filter(decided_on__gte=f["date_from"])
+    qs = _filter_tally_keys(qs, f)
     if f.get("date_to"):
         # (a filing without a decision date sits on NO_DECISION_DAY, before every period)
-        qs = qs.filter(decided_on__lte=f["date_to"], decided_on__gt=FilingTally.NO_DECISION_DAY)
+        qs = qs.filter(decided_on__gt=FilingTally.NO_DECISION_DAY)
     return qs.aggregate(n=Sum("n"))["n"] or 0
 
 
