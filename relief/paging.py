@@ -17,6 +17,7 @@ import datetime
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
@@ -201,6 +202,8 @@ def list_page(
 
 
 class _CappedPage(Page):
+    paginator: CappedPaginator
+
     def has_next(self) -> bool:
         if self.paginator.count_exact:
             return super().has_next()
@@ -211,9 +214,11 @@ class CappedPaginator(Paginator):
     """Django's paginator with the capped count: pages by offset and never counts past the
     cap; beyond it a page is served as long as it has rows ("next" while a page is full)."""
 
+    count_exact: bool
+
     @cached_property
     def count(self) -> int:
-        count, self.count_exact = capped_count(self.object_list)
+        count, self.count_exact = capped_count(cast(QuerySet, self.object_list))
         return count
 
     @property
