@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from cases.models import Case
@@ -18,6 +19,7 @@ from cases.notices import selectors, services
 from cases.notices.serializers import (
     NoticeBatchCreateSerializer,
     NoticeBatchDetailSerializer,
+    NoticeBatchPhotoSerializer,
     NoticeBatchRemoveSerializer,
     NoticeBatchSerializer,
     NoticeBatchWithdrawSerializer,
@@ -118,6 +120,21 @@ class NoticeBatchViewSet(viewsets.GenericViewSet):
         if found is None:
             raise ValidationError({"case": ["该户不在本批公示名单中"]})
         services.batch_remove_case(batch=batch, case=found, actor=request.user)
+        return _detail(request, pk)
+
+    @extend_schema(
+        summary="上传公示张贴照片（发布后；JPEG或PNG，按内容识别，存入每户档案）",
+        request={"multipart/form-data": NoticeBatchPhotoSerializer},
+        responses=NoticeBatchDetailSerializer,
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photo(self, request, pk=None):
+        batch = selectors.notice_batch_get_for_user(user=request.user, pk=pk)
+        data = NoticeBatchPhotoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.batch_upload_photo(
+            batch=batch, actor=request.user, uploaded_file=data.validated_data["file"]
+        )
         return _detail(request, pk)
 
     @extend_schema(

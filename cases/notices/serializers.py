@@ -41,6 +41,7 @@ class NoticeBatchSerializer(serializers.Serializer):
     published_by = serializers.CharField(allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
     photo_uploaded_at = serializers.DateTimeField(allow_null=True)
+    photo_sha256 = serializers.CharField(help_text="张贴照片的SHA-256（未上传时为空）")
     closed_at = serializers.DateTimeField(allow_null=True)
     withdrawn_reason = serializers.CharField()
 
@@ -65,6 +66,10 @@ class NoticeBatchCreateSerializer(serializers.Serializer):
 
 class NoticeBatchRemoveSerializer(serializers.Serializer):
     case = serializers.IntegerField(min_value=1)
+
+
+class NoticeBatchPhotoSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="张贴照片（JPEG或PNG，按文件内容识别）")
 
 
 class NoticeBatchWithdrawSerializer(serializers.Serializer):

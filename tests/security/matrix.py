@@ -152,6 +152,7 @@ REGISTRY: dict[str, Entry] = {
     "notice-batch-publish": E(pk="notice_batch.pk"),
     "notice-batch-remove": E(pk="notice_batch.pk"),
     "notice-batch-withdraw": E(pk="notice_batch.pk"),
+    "notice-batch-photo": E(pk="notice_batch.pk"),
     "notice-objection-detail": E(pk="objection.pk"),
     "notice-objection-feedback": E(pk="objection.pk"),
     "member-id-number-reveal": E(pk="member.pk"),

@@ -222,3 +222,43 @@ def test_objections_through_the_api_are_closed_to_the_village_and_the_check_agen
         assert [o["raised_by"] for o in listed["results"]] == ["王五"], username
     assert _api(demo.user("clerk_huangchi")).get("/api/notices/objections/").json()["count"] == 0
     assert Objection.objects.get().status == Objection.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_the_posting_photo_through_the_api_is_sniffed_and_filed_in_every_case(
+    demo, settings, tmp_path
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from archive.models import Document
+
+    settings.MEDIA_ROOT = tmp_path
+    cases = [_case(demo.village), _case(demo.village)]
+    api = _api(demo.user("assistant"))
+    batch = _create(api, demo.village, cases).json()
+    url = f"/api/notices/batches/{batch['id']}/photo/"
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="JPEG")
+
+    def upload(name, content, client=api):
+        return client.post(url, {"file": SimpleUploadedFile(name, content)}, format="multipart")
+
+    draft = upload("posted.jpg", buffer.getvalue())
+    assert draft.status_code == 400 and "公示发布后才能上传张贴照片" in str(draft.json())
+    api.post(f"/api/notices/batches/{batch['id']}/publish/")
+    fake = upload("posted.jpg", b"%PDF-1.4 not a photo")
+    assert fake.status_code == 400 and fake.json()["errors"]["file"]
+    assert (
+        upload("posted.jpg", buffer.getvalue(), _api(demo.user("clerk_huangchi"))).status_code
+        == 404
+    )
+    assert not Document.objects.exists()
+    assert NoticeBatch.objects.get().photo_uploaded_at is None
+
+    done = upload("posted.jpg", buffer.getvalue())
+    assert done.status_code == 200, done.json()
+    assert done.json()["photo_uploaded_at"] and len(done.json()["photo_sha256"]) == 64
+    assert Document.objects.filter(title__contains=batch["number"]).count() == 2

@@ -218,3 +218,27 @@ def test_objection_then_re_investigation_then_a_new_notice_in_a_new_batch(demo, 
     assert second.number in closing.opinion
     assert first.entries.get(case=objected).outcome == "objection"
     assert second.entries.get(case=objected).outcome == "closed"
+
+
+@pytest.mark.django_db
+def test_feedback_is_answered_where_a_contact_was_left_else_closed_once(demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    other = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    batch = batch_publish(batch=_batch(demo, [case, other]), actor=demo.user("clerk"))
+    reachable = objection_record(
+        case=case, batch=batch, text="有车辆", actor=demo.user("clerk"), contact="13800000000"
+    ).objection
+    anonymous = objection_record(
+        case=other, batch=batch, text="有住房", actor=demo.user("clerk"), anonymous=True
+    ).objection
+    with pytest.raises(ValidationError) as err:
+        objection_feedback(objection=reachable, actor=demo.user("clerk"), feedback=" ")
+    assert "请填写处理结果与反馈内容" in str(err.value)
+    answered = objection_feedback(objection=reachable, actor=demo.user("clerk"), feedback="不属实")
+    closed = objection_feedback(objection=anonymous, actor=demo.user("clerk"), feedback="属实")
+    assert (answered.status, closed.status) == (Objection.Status.ANSWERED, Objection.Status.CLOSED)
+    assert answered.feedback_by == demo.user("clerk") and answered.feedback_at is not None
+    with pytest.raises(ValidationError, match="该异议已办结"):
+        objection_feedback(objection=answered, actor=demo.user("clerk"), feedback="再次")
+    with pytest.raises(ValidationError, match="不在您的管辖区域内"):  # pages and API: 404
+        objection_feedback(objection=answered, actor=demo.user("clerk_huangchi"), feedback="x")
