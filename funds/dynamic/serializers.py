@@ -117,13 +117,59 @@ class ReviewOpenInputSerializer(serializers.Serializer):
     )
 
 
+MONTH_HELP = "月份，YYYY-MM（如 2026-07）；为兼容也接受当月1日 YYYY-MM-01，其他日期不接受"
+MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}(-01)?$",
+    "example": "2026-07",
+    "description": MONTH_HELP,
+}
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthField(serializers.Field):
+    """A month as the page's form takes it, ``YYYY-MM`` (parsed by the form's own
+    ``funds.dynamic.forms.MonthField``), as the 1st of that month; ``YYYY-MM-01`` is still
+    accepted (the API took dates before), another day is refused at the field. Written
+    back as ``YYYY-MM``."""
+
+    default_error_messages = {
+        "invalid": "请填写有效月份（如 2026-07）",
+        "day": "请填写月份（如 2026-07）；填写日期的须为当月1日",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._form_field = FormMonthField(required=False)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            day = self._form_field.parse_day(data.strip())
+        except DjangoValidationError:
+            self.fail("invalid")
+        if day is None:
+            if self.allow_null:
+                return None
+            self.fail("required")
+        if day.day != 1:
+            self.fail("day")
+        return day
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+
 class ReviewConcludeInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
     new_amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    effective_month = serializers.DateField(required=False, allow_null=True)
+    effective_month = MonthField(
+        required=False, allow_null=True, help_text=f"生效月份（自该月起）。{MONTH_HELP}"
+    )
     phase_out_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     dishonesty_note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="查实的虚假信息（失信记录）"
@@ -131,11 +177,11 @@ class ReviewConcludeInputSerializer(serializers.Serializer):
     recovery_amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, help_text="追缴金额"
     )
-    recovery_from = serializers.DateField(
-        required=False, allow_null=True, help_text="追缴所涉起始月份"
+    recovery_from = MonthField(
+        required=False, allow_null=True, help_text=f"追缴所涉起始月份。{MONTH_HELP}"
     )
-    recovery_to = serializers.DateField(
-        required=False, allow_null=True, help_text="追缴所涉截止月份"
+    recovery_to = MonthField(
+        required=False, allow_null=True, help_text=f"追缴所涉截止月份。{MONTH_HELP}"
     )
     then = serializers.ChoiceField(
         choices=[("", "仅保存结论"), ("decide", "作出决定"), ("refer", "报县审批")],
@@ -232,50 +278,6 @@ class DishonestyRecordSerializer(serializers.ModelSerializer):
             "people",
         ]
         read_only_fields = fields
-
-
-MONTH_HELP = "月份，YYYY-MM（如 2026-07）；为兼容也接受当月1日 YYYY-MM-01，其他日期不接受"
-MONTH_SCHEMA = {
-    "type": "string",
-    "pattern": r"^\d{4}-\d{2}(-01)?$",
-    "example": "2026-07",
-    "description": MONTH_HELP,
-}
-
-
-@extend_schema_field(MONTH_SCHEMA)
-class MonthField(serializers.Field):
-    """A month as the page's form takes it, ``YYYY-MM`` (parsed by the form's own
-    ``funds.dynamic.forms.MonthField``), as the 1st of that month; ``YYYY-MM-01`` is still
-    accepted (the API took dates before), another day is refused at the field. Written
-    back as ``YYYY-MM``."""
-
-    default_error_messages = {
-        "invalid": "请填写有效月份（如 2026-07）",
-        "day": "请填写月份（如 2026-07）；填写日期的须为当月1日",
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._form_field = FormMonthField(required=False)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            day = self._form_field.parse_day(data.strip())
-        except DjangoValidationError:
-            self.fail("invalid")
-        if day is None:
-            if self.allow_null:
-                return None
-            self.fail("required")
-        if day.day != 1:
-            self.fail("day")
-        return day
-
-    def to_representation(self, value):
-        return f"{value:%Y-%m}"
 
 
 class DishonestyInputSerializer(serializers.Serializer):
