@@ -348,3 +348,21 @@ def test_a_case_of_another_village_cannot_be_slipped_into_a_batch(client, demo):
     assert response.status_code == 400
     assert 'data-testid="error-cases"' in response.content.decode()
     assert not NoticeBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_objection_recorded_before_the_first_day_is_refused_on_the_batch_page(client, demo):
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    starts_on = timezone.localdate() + datetime.timedelta(days=2)
+    batch = batch_publish(batch=_draft(demo, [case], starts_on=starts_on), actor=demo.user("clerk"))
+    _login(client, demo.user("clerk"))
+    response = client.post(
+        reverse("cases:notice_batch_objection", args=[batch.pk]),
+        {"case": case.pk, "raised_by": "王五", "text": "该户有营运车辆"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "本批公示尚未开始" in body and "data-error-summary" in body
+    assert not Objection.objects.exists()
+    case.refresh_from_db()
+    assert case.state == CaseState.PRE_NOTICE and not case.complaint_flag
