@@ -8,16 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 
 from relief.errors import INVALID_SUMMARY, NON_FIELD, error_body
+from relief.parsing import MAX_PK
 
 NUL = "\x00"
 NUL_MESSAGE = "不能包含空字符（\\x00）"
 NOT_OBJECT_MESSAGE = "请求体须为 JSON 对象"
+NOT_FOUND_MESSAGE = "对象不存在或不在本人管辖范围内"
 
 
 def _nul_path(value: Any, path: str) -> str | None:
@@ -65,13 +67,31 @@ def _nul_field(request: HttpRequest) -> str | None:
     return None
 
 
+def _oversized_id(path: str) -> bool:
+    """Whether a path segment is a number larger than any primary key."""
+    return any(
+        len(part) > 18 and part.isascii() and part.isdigit() and int(part) > MAX_PK
+        for part in path.split("/")
+    )
+
+
 class RejectNulMiddleware:
-    """Answers 400 to a request whose path, query or form fields hold a NUL byte."""
+    """Answers 400 to a request whose path, query or form fields hold a NUL byte, and 404 to
+    one whose path holds a number larger than any primary key."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _oversized_id(request.path):
+            # A path number no primary key can be (the database would raise): 404.
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    error_body(detail=NOT_FOUND_MESSAGE, code="not_found"),
+                    status=404,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            raise Http404(NOT_FOUND_MESSAGE)
         field = _nul_field(request)
         if field is None:
             return self.get_response(request)

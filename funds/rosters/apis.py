@@ -32,6 +32,7 @@ from funds.rosters.models import (
 )
 from relief.api_input import ObjectJSONParser
 from relief.models import AssistanceType
+from relief.parsing import as_pk
 
 
 class ReconciliationSerializer(serializers.Serializer):
@@ -232,12 +233,15 @@ class RosterRunViewSet(
     def get_queryset(self):
         qs = selectors.roster_runs_for_user(self.request.user)
         params = self.request.query_params
-        if params.get("year", "").isdigit():
-            qs = qs.filter(month__year=int(params["year"]))
+        year = params.get("year", "")
+        if year.isascii() and year.isdigit():  # a year no roster has (99999…): none
+            qs = qs.filter(month__year=int(year)) if len(year) <= 4 else qs.none()
         if params.get("state") in RunState.values:
             qs = qs.filter(state=params["state"])
-        if params.get("township", "").isdigit():
-            qs = qs.filter(township_id=int(params["township"]))
+        township = params.get("township", "")
+        if township.isascii() and township.isdigit():  # larger than any key: none
+            pk = as_pk(township)
+            qs = qs.filter(township_id=pk) if pk else qs.none()
         return qs
 
     def get_serializer_class(self):

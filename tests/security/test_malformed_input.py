@@ -90,6 +90,23 @@ def test_identifiers_that_are_not_numbers_answer_their_field(demo, value):
     assert NearRelative.objects.count() == 0 and Case.objects.count() == 0
 
 
+def test_a_number_larger_than_any_key_answers_404_or_nothing_never_500(demo, client):
+    """A 40-digit id in a path (the database cannot hold it) is 404 before any view runs; a
+    roster list filter that large finds nothing."""
+    big = "9" * 40
+    supervisor = api(demo.user("supervisor"))
+    for url in (f"/api/temporary/emergencies/{big}/", f"/api/recipients/{big}/"):
+        response = supervisor.get(url)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    client.force_login(demo.user("clerk"))
+    assert client.get(f"/cases/emergencies/{big}/").status_code == 404
+    assert client.post(f"/cases/emergencies/{big}/grant/").status_code == 404
+    assert client.get(f"/cases/{'9' * 19}/").status_code == 404  # 19 digits, still too large
+    for key in ("township", "year"):
+        listed = supervisor.get("/api/rosters/", {key: big})
+        assert listed.status_code == 200 and listed.json()["count"] == 0
+
+
 def test_a_complaint_without_the_named_flag_is_an_anonymous_report(demo):
     client = api(demo.user("supervisor"))
     response = client.post(
