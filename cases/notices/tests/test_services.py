@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +23,7 @@ from cases.notices.services import (
 )
 from cases.workflow.tests.helpers import go, make_case
 from relief.models import Region
+from relief.policy import policy_set
 
 
 def _village_of(case):
@@ -242,3 +244,34 @@ def test_feedback_is_answered_where_a_contact_was_left_else_closed_once(demo):
         objection_feedback(objection=answered, actor=demo.user("clerk"), feedback="再次")
     with pytest.raises(ValidationError, match="不在您的管辖区域内"):  # pages and API: 404
         objection_feedback(objection=answered, actor=demo.user("clerk_huangchi"), feedback="x")
+
+
+@pytest.mark.django_db
+def test_the_period_is_the_policys_calendar_days_weekend_included(demo):
+    """The length is the policy's (``notice_days``, a setting per township); the days are
+    calendar days, the first counted: a batch posted on a Friday for 10 days ends on the
+    Sunday after next and closes on the Monday, weekends included (A Art.19, C Art.15)."""
+    friday = datetime.datetime(2026, 3, 6, 1, 0, tzinfo=datetime.UTC)  # 09:00 in Shanghai
+    with time_machine.travel(friday, tick=False):
+        policy_set(
+            region=demo.gushu,
+            key="notice_days",
+            raw_value="10",
+            effective_from=datetime.date(2026, 1, 1),
+            actor=None,
+        )
+        case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+        with pytest.raises(ValidationError) as err:
+            _batch(demo, [case], days=9)
+        assert err.value.message_dict["days"] == ["公示期不得少于10天"]
+        assert not NoticeBatch.objects.exists()
+        batch = batch_publish(batch=_batch(demo, [case]), actor=demo.user("clerk"))
+    assert batch.days == 10
+    assert (batch.starts_on, batch.ends_on) == (
+        datetime.date(2026, 3, 6),
+        datetime.date(2026, 3, 15),
+    )
+    with time_machine.travel(friday + datetime.timedelta(days=9), tick=False):
+        assert batches_close_due().batches == []  # Sunday 15 March: the last day
+    with time_machine.travel(friday + datetime.timedelta(days=10), tick=False):
+        assert batches_close_due().batches == [batch.number]
