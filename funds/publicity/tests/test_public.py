@@ -247,3 +247,5 @@ def test_before_its_first_day_the_batch_page_takes_no_objection(demo, client):
     assert not Objection.objects.exists()
     case.refresh_from_db()
     assert case.state == CaseState.PRE_NOTICE and not case.complaint_flag
+    village = client.get(_village_url(demo.village)).content.decode()
+    assert 'data-testid="batch-not-started"' in village and "在线提交</a>" not in village
