@@ -369,7 +369,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             states=[CaseState.REFUSED, CaseState.REVOKED],
         ),
         conditions=[g.township_decides_objection],
-        custom={"label": "异议成立", "roles": ("township_approver",), "opinion": True},
+        # Upholding refuses (or revokes) the case: a decision, so four eyes apply.
+        custom={
+            "label": "异议成立",
+            "roles": ("township_approver",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def uphold_objection(self, **kw):
         pass
@@ -381,7 +387,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             lambda self, **kw: self._after_objection_upheld(),
             states=[CaseState.REFUSED, CaseState.REVOKED],
         ),
-        custom={"label": "异议成立(县级决定)", "roles": ("county_supervisor",), "opinion": True},
+        custom={
+            "label": "异议成立(县级决定)",
+            "roles": ("county_supervisor",),
+            "opinion": True,
+            "decision": True,
+        },
     )
     def county_uphold_objection(self, **kw):
         pass

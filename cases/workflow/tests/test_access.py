@@ -85,6 +85,17 @@ def test_refusal_is_a_decision_too(demo, both_roles):
     assert snapshot(case) == before
 
 
+def test_upholding_an_objection_refuses_so_it_is_a_decision_too(demo, both_roles):
+    case = make_case(demo.gushu, force_state=CaseState.OBJECTION, created_by=both_roles)
+    before = snapshot(case)
+    with pytest.raises(TransitionRefused) as exc:
+        case_transition(case=case, name="uphold_objection", actor=both_roles, opinion="属实")
+    assert exc.value.messages == ["您办理了本案的登记，决定须由其他人员作出（四眼原则）"]
+    assert snapshot(case) == before
+    case_transition(case=case, name="uphold_objection", actor=demo.user("approver"), opinion="属实")
+    assert case.state == CaseState.REFUSED
+
+
 def test_the_investigator_may_not_decide(demo, both_roles):
     case = review_case(demo)
     Survey.objects.create(case=case, status="complete", recorded_by=both_roles)
