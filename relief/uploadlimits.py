@@ -29,6 +29,11 @@ def read_import_upload(upload) -> bytes:
     return content
 
 
+def import_read_limit() -> int:
+    """How many bytes of an upload to read: the cap + 1, so check_import_size sees the excess."""
+    return settings.IMPORT_MAX_MB * 1024 * 1024 + 1
+
+
 def check_import_size(content: bytes) -> None:
     if len(content) > settings.IMPORT_MAX_MB * 1024 * 1024:
         raise ImportTooLarge(f"文件超过导入大小限制（不超过{settings.IMPORT_MAX_MB}MB）")

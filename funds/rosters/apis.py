@@ -33,6 +33,7 @@ from funds.rosters.models import (
 from relief.api_input import ObjectJSONParser
 from relief.models import AssistanceType
 from relief.parsing import as_pk
+from relief.uploadlimits import import_read_limit
 
 
 class ReconciliationSerializer(serializers.Serializer):
@@ -338,7 +339,7 @@ class RosterRunViewSet(
         record, created = services.roster_import_results(
             run=run,
             filename=upload.name,
-            data=upload.read(),
+            data=upload.read(import_read_limit()),
             actor=request.user,
         )
         record.created = created

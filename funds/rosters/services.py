@@ -16,6 +16,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -60,6 +61,13 @@ from relief.exports import sha256_of, sha256_of_file, write_csv, write_xlsx
 from relief.jobs import job_start
 from relief.models import AssistanceType, Job, Region, Role, User
 from relief.policy import policy_for
+from relief.uploadlimits import (
+    ImportTooLarge,
+    check_import_size,
+    check_row_count,
+    check_xlsx_container,
+    max_rows_to_read,
+)
 
 #: The bank / 惠农一本通 import layout (README "Payment rosters"): the order is the contract.
 EXPORT_COLUMNS = (
@@ -727,7 +735,14 @@ def roster_export_start(*, run: RosterRun, fmt: str, actor: User) -> Job:
 
 # --- the bank's result file --------------------------------------------------------------
 def _read_rows(name: str, data: bytes) -> list[tuple[int, dict]]:
-    """(row number as the clerk sees it, {column: text}) for a CSV or XLSX result file."""
+    """(row number as the clerk sees it, {column: text}) for a CSV or XLSX result file,
+    within the import limits (size, an XLSX's uncompressed size, rows: relief.uploadlimits)."""
+    try:
+        check_import_size(data)
+        if name.lower().endswith(".xlsx"):
+            check_xlsx_container(data)
+    except ImportTooLarge as exc:
+        raise RosterRefused({"file": str(exc)}) from exc
     if name.lower().endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
@@ -735,7 +750,7 @@ def _read_rows(name: str, data: bytes) -> list[tuple[int, dict]]:
             raise RosterRefused({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式"})
         raw = [
             ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
+            for row in islice(sheet.iter_rows(values_only=True), max_rows_to_read())
         ]
     elif name.lower().endswith(".csv"):
         try:
@@ -745,11 +760,18 @@ def _read_rows(name: str, data: bytes) -> list[tuple[int, dict]]:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
                 raise RosterRefused({"file": "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV"})
-        raw = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        raw = [
+            [c.strip() for c in row]
+            for row in islice(csv.reader(io.StringIO(text)), max_rows_to_read())
+        ]
     else:
         raise RosterRefused({"file": "回盘文件须为 .csv 或 .xlsx"})
     if not raw:
         raise RosterRefused({"file": "文件为空"})
+    try:
+        check_row_count(len(raw) - 1)
+    except ImportTooLarge as exc:
+        raise RosterRefused({"file": str(exc)}) from exc
     header = raw[0]
     missing = [c for c in RESULT_COLUMNS if c not in header]
     if missing:

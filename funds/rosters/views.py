@@ -28,6 +28,7 @@ from funds.rosters.models import Channel, RosterExport, RunState
 from relief.exports import xlsx_bytes
 from relief.forms import apply_errors, errors_at_fields
 from relief.models import Job
+from relief.uploadlimits import import_read_limit
 
 PDF_LINE_LIMIT = 2000
 
@@ -287,7 +288,10 @@ def roster_results(request, pk):
         upload = form.cleaned_data["file"]
         try:
             record, created = services.roster_import_results(
-                run=run, filename=upload.name, data=upload.read(), actor=request.user
+                run=run,
+                filename=upload.name,
+                data=upload.read(import_read_limit()),
+                actor=request.user,
             )
         except PermissionDenied:
             raise

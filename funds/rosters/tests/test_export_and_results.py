@@ -195,3 +195,33 @@ def test_reconciliation_due_equals_paid_plus_failed_plus_pending(world, locked):
     assert rec["paid"] + rec["failed"] + rec["pending"] == rec["due"]
     assert rec["balanced"]
     assert rec["held"] == Decimal("300.00") and rec["missing_accounts"] == 1
+
+
+def test_a_result_file_over_the_import_limits_is_refused_before_it_is_read(world, locked, settings):
+    """The bank's result file is an import like the others: size cap, XLSX uncompressed-size
+    cap (zip bomb) and row cap, all settings (relief.uploadlimits)."""
+    import zipfile
+
+    line = locked.lines.filter(channel="bank").first()
+    settings.IMPORT_MAX_MB = 1
+    big = result_csv([[line.line_id, "成功", "x" * (1024 * 1024)]])
+    with pytest.raises(services.RosterRefused) as exc:
+        services.roster_import_results(run=locked, filename="r.csv", data=big, actor=world.clerk)
+    assert "导入大小限制" in exc.value.messages[0]
+    settings.IMPORT_MAX_MB, settings.IMPORT_MAX_UNCOMPRESSED_MB = 5, 2
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (3 * 1024 * 1024))
+    with pytest.raises(services.RosterRefused) as exc:
+        services.roster_import_results(
+            run=locked, filename="r.xlsx", data=buffer.getvalue(), actor=world.clerk
+        )
+    assert "疑似压缩炸弹" in exc.value.messages[0]
+    settings.IMPORT_MAX_ROWS = 2
+    many = result_csv([[line.line_id, "成功", ""]] * 5)
+    with pytest.raises(services.RosterRefused) as exc:
+        services.roster_import_results(run=locked, filename="r.csv", data=many, actor=world.clerk)
+    assert "一次最多导入2行" in exc.value.messages[0]
+    assert locked.result_imports.count() == 0
+    assert not RosterLine.objects.exclude(result=LineResult.PENDING).exists()
