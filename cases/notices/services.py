@@ -341,6 +341,24 @@ def batch_withdraw(*, batch: NoticeBatch, actor: User, reason: str) -> NoticeBat
         raise ValidationError(f"公示批次当前为“{batch.get_state_display()}”，不能撤回")
     if batch.state == BatchState.PUBLISHED and timezone.localdate() >= batch.starts_on:
         raise ValidationError("公示已开始，不能撤回；如有问题请登记异议")
+    if batch.state == BatchState.PUBLISHED:
+        # Publication dated each case's notice from the batch's first day; withdrawn before
+        # it, that notice never ran, so no period may be counted from it (the case guard
+        # ``notice_period_over``) until a new batch is published. Signed on each case.
+        for entry in batch.entries.select_related("case").filter(outcome=""):
+            case = entry.case
+            if case.notice_started_on == batch.starts_on:
+                Case.objects.filter(pk=case.pk).update(notice_started_on=None)
+                case.notice_started_on = None
+            case_log_event(
+                case=case,
+                name="notice_withdrawn",
+                label="撤回公示",
+                actor=actor,
+                roles=BATCH_ROLES,
+                opinion=f"公示批次{batch.number}在公示开始前撤回：{reason[:200]}",
+                data={"notice_batch": batch.number},
+            )
     batch.state = BatchState.WITHDRAWN
     batch.withdrawn_reason = reason[:200]
     batch.save(update_fields=["state", "withdrawn_reason"])

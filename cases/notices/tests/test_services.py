@@ -17,10 +17,12 @@ from cases.notices.models import BatchState, NoticeBatch, NoticeKind, Objection
 from cases.notices.services import (
     batch_create,
     batch_publish,
+    batch_withdraw,
     batches_close_due,
     objection_feedback,
     objection_record,
 )
+from cases.workflow.services import available_transitions
 from cases.workflow.tests.helpers import go, make_case
 from relief.models import Region
 from relief.policy import policy_set
@@ -275,3 +277,35 @@ def test_the_period_is_the_policys_calendar_days_weekend_included(demo):
         assert batches_close_due().batches == []  # Sunday 15 March: the last day
     with time_machine.travel(friday + datetime.timedelta(days=10), tick=False):
         assert batches_close_due().batches == [batch.number]
+
+
+@pytest.mark.django_db
+def test_a_batch_withdrawn_before_its_start_leaves_no_notice_to_count_and_the_case_rejoins(
+    demo, monkeypatch
+):
+    """Withdrawn before its first day, the notice never ran: the case's notice date is
+    cleared (no 公示期满 can be counted from it, by the system or by hand), the withdrawal
+    is signed on the case, and the case joins a new batch whose close moves it on."""
+    case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE)
+    starts_on = timezone.localdate() + datetime.timedelta(days=2)
+    batch = batch_publish(batch=_batch(demo, [case], starts_on=starts_on), actor=demo.user("clerk"))
+    case.refresh_from_db()
+    assert case.notice_started_on == starts_on
+    batch_withdraw(batch=batch, actor=demo.user("clerk"), reason="名单有误，重新张贴")
+    case.refresh_from_db()
+    assert case.notice_started_on is None
+    withdrawn = case.events.get(transition="notice_withdrawn")
+    assert batch.number in withdrawn.opinion and "名单有误" in withdrawn.opinion
+
+    _shift(monkeypatch, 2 + batch.days)  # the withdrawn period would be over by now
+    close = next(
+        o
+        for o in available_transitions(case=case, user=demo.user("clerk"))
+        if o.name == "close_notice"
+    )
+    assert not close.allowed
+    again = batch_publish(batch=_batch(demo, [case]), actor=demo.user("clerk"))
+    _shift(monkeypatch, again.days)
+    assert batches_close_due().batches == [again.number]
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEW
