@@ -109,3 +109,15 @@ def test_a_locked_roster_month_moves_the_change_and_the_api_says_so(demo):
     assert body["review"]["effective_month"] == _month(2).isoformat()
     assert state_for_month(recipient=recipient, month=_month(1)).monthly_amount == Decimal("580")
     assert state_for_month(recipient=recipient, month=_month(2)).monthly_amount == Decimal("400")
+
+
+def test_a_continued_review_sets_the_next_due_date_from_the_decision(demo):
+    from funds.dynamic.models import ReviewSchedule
+
+    recipient, review = _in_review(demo)
+    ReviewSchedule.objects.filter(recipient=recipient).delete()
+    response = _conclude(demo.user("approver"), review, outcome="continue", reasons="")
+    assert response.status_code == 200, response.content
+    schedule = ReviewSchedule.objects.get(recipient=recipient)
+    assert schedule.interval_months in (6, 12) and schedule.basis
+    assert schedule.next_due == add_months(timezone.localdate(), schedule.interval_months)
