@@ -14,8 +14,8 @@ def as_pk(value: Any) -> int | None:
     database raising."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # (ASCII only: str.isdigit accepts ², int() does not)
     if isinstance(value, int) and 0 < value <= MAX_PK:
         return value
     return None

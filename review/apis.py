@@ -3,6 +3,9 @@ complaints. Same selectors (scoping → 404) and services (rules) as the pages."
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils.dateparse import parse_date
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +16,7 @@ from cases.models import Case
 from cases.workflow.selectors import case_list_for_user
 from relief.models import Region
 from relief.paging import NewestFirstCursorPagination
+from relief.parsing import as_pk
 from relief.scoping import townships_for_user
 from review import selectors, services
 from review.models import (
@@ -75,6 +79,13 @@ class FilingCursorPagination(NewestFirstCursorPagination):
     ordering = selectors.INBOX_ORDER
 
 
+def _date_or_none(value: str) -> datetime.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:  # well formed but no such day (2026-02-30)
+        return None
+
+
 class FilingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FilingSerializer
     #: newest first by cursor, count capped at 10,000 (``?page=`` or ``ordering`` by offset)
@@ -85,11 +96,18 @@ class FilingViewSet(viewsets.ReadOnlyModelViewSet):
             return Filing.objects.none()
         _require_supervisor(self.request.user)
         p = self.request.query_params
-        filters = {
-            k: p.get(k)
-            for k in ("township", "category", "kind", "status", "date_from", "date_to")
-            if p.get(k)
+        filters: dict = {
+            k: p.get(k) for k in ("category", "kind", "status", "date_from", "date_to") if p.get(k)
         }
+        for name in ("date_from", "date_to"):
+            if name in filters:
+                day = _date_or_none(filters[name])
+                if day is None:
+                    raise serializers.ValidationError({name: "请填写有效日期（如 2026-07-01）"})
+                filters[name] = day
+        if p.get("township"):
+            # Not a key (a list, letters, 40 digits): no township has it, nothing is listed.
+            filters["township"] = as_pk(p.get("township")) or 0
         for flag in ("near_relative", "complaint", "overdue"):
             if p.get(flag) in ("1", "true"):
                 filters[flag] = True

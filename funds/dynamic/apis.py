@@ -71,6 +71,7 @@ from funds.dynamic.services import review_campaign_open, review_conclude, review
 from funds.recipients.models import Recipient
 from funds.recipients.selectors import recipient_get_for_user
 from relief.models import AssistanceType, Region, Role
+from relief.parsing import as_pk
 from relief.scoping import scope_by_region
 
 DUE_PARAMETERS = [
@@ -315,9 +316,10 @@ class DishonestyRecordViewSet(
             params = self.request.query_params
             recipient = params.get("recipient")
             if recipient:
-                if not recipient.isdigit():
+                recipient_id = as_pk(recipient)  # None: letters, ², or past the key's range
+                if recipient_id is None:
                     raise ValidationError({"recipient": "在册对象须为编号"})
-                qs = qs.filter(recipient_id=int(recipient))
+                qs = qs.filter(recipient_id=recipient_id)
             if params.get("live") in ("1", "true"):
                 qs = qs.filter(expires_on__gte=timezone.localdate())
         return qs
@@ -376,9 +378,10 @@ class PostingObjectionViewSet(
         if self.action == "list":
             review = self.request.query_params.get("review")
             if review:
-                if not (review.isascii() and review.isdigit()):
+                review_id = as_pk(review)
+                if review_id is None:
                     raise ValidationError({"review": "复核须为编号"})
-                qs = qs.filter(posting__review_id=int(review))
+                qs = qs.filter(posting__review_id=review_id)
         return qs
 
     @extend_schema(

@@ -107,6 +107,31 @@ def test_a_number_larger_than_any_key_answers_404_or_nothing_never_500(demo, cli
         assert listed.status_code == 200 and listed.json()["count"] == 0
 
 
+@pytest.mark.parametrize("value", ["9" * 40, "²", "１２", "abc"])
+def test_list_filters_by_key_refuse_or_find_nothing_never_500(demo, value):
+    """A key filter that no key can match (too large, a superscript or full-width digit,
+    letters) is a field error or an empty list, never the database's error."""
+    supervisor = api(demo.user("supervisor"))
+    filings = supervisor.get("/api/review/filings/", {"township": value})
+    assert filings.status_code == 200 and filings.json()["results"] == []
+    clerk = api(demo.user("clerk"))
+    for url, key in (
+        ("/api/dynamic/dishonesty/", "recipient"),
+        ("/api/dynamic/posting-objections/", "review"),
+    ):
+        response = clerk.get(url, {key: value})
+        assert response.status_code == 400, (url, response.status_code)
+        assert key in response.json()["errors"], response.json()
+
+
+def test_filings_date_filters_refuse_what_is_not_a_day(demo):
+    supervisor = api(demo.user("supervisor"))
+    for value in ("abc", "2026-02-30", "2026-13-01"):
+        response = supervisor.get("/api/review/filings/", {"date_from": value})
+        assert response.status_code == 400 and "date_from" in response.json()["errors"]
+    assert supervisor.get("/api/review/filings/", {"date_to": "2026-07-01"}).status_code == 200
+
+
 def test_a_complaint_without_the_named_flag_is_an_anonymous_report(demo):
     client = api(demo.user("supervisor"))
     response = client.post(
