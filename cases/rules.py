@@ -38,7 +38,12 @@ def case_area(case) -> str:
 def is_recused(case, user) -> bool:
     """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
     his or her own household)."""
-    ids = [m.id_number for m in case.household.members.all()]
+    return is_recused_from_household(case.household, user)
+
+
+def is_recused_from_household(household, user) -> bool:
+    """``user`` is a member of ``household`` or an active near-relative entry names one."""
+    ids = [m.id_number for m in household.members.all()]
     if user.id_number and user.id_number in ids:
         return True
     return NearRelative.objects.filter(

@@ -31,8 +31,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.access import RECUSED
 from cases.intake.selectors import near_relative_get_for_user
 from cases.models import EconomicCheck, Member, NearRelative
+from cases.rules import is_recused_from_household
 from relief.models import DataReveal, Role, User
 from relief.personal_data import reveal_record, reveal_records, reveal_where
 from relief.scoping import scope_by_region
@@ -122,6 +124,9 @@ def member_get_for_reveal(*, user: User, pk: int, kind: str = "id_number") -> Me
     )
     member = get_object_or_404(qs, pk=pk)
     if user.has_role(*TOWNSHIP_ROLES):
+        if is_recused_from_household(member.household, user):
+            # (A Art.11) the worker recused from the household reads none of its data
+            raise PermissionDenied(f"{RECUSED}，不能查看该家庭成员的{MEMBER_KINDS[kind].label}")
         return member
     label = MEMBER_KINDS[kind].label
     if user.has_role(Role.COUNTY_VERIFIER):

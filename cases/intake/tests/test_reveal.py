@@ -197,3 +197,26 @@ def test_the_database_refuses_to_change_or_delete_a_reveal(demo):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         DataReveal.objects.filter(pk=reveal.pk).delete()
     assert DataReveal.objects.get().subject_name == member.name
+
+
+@pytest.mark.parametrize("kind", ["id-number", "health", "disability"])
+def test_a_worker_recused_from_the_household_reveals_none_of_its_data(demo, kind):
+    """A Art.11: the clerk named in an active near-relative entry of the household (403,
+    nothing logged); the township's other worker reveals as usual."""
+    case = make_case(demo.gushu)
+    member = case.applicant
+    NearRelative.objects.create(
+        worker_name="陈晓燕",
+        worker_user=demo.user("clerk"),
+        worker_position=NearRelative.Position.choices[0][0],
+        township=demo.gushu,
+        relative_name=member.name,
+        relative_id_number=member.id_number,
+        relation="兄弟",
+    )
+    url = f"/api/personal-data/members/{member.pk}/{kind}/reveal/"
+    refused = api(demo.user("clerk")).post(url)
+    assert refused.status_code == 403 and "回避" in refused.json()["detail"]
+    assert DataReveal.objects.count() == 0
+    assert api(demo.user("approver")).post(url).status_code == 200
+    assert DataReveal.objects.count() == 1
