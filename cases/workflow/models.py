@@ -147,7 +147,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def short_route(self) -> bool:
         """临时救助 and the simple types skip 核对, 评议 and 公示 (DOMAIN §4; seed 002); so does
-        a review (复核, A Art.31), whose economic check is requested only when needed."""
+        a review (复核, A Art.31), whose economic check is held only when its policy snapshot
+        says so (``skips``)."""
         return self.workflow in (WorkflowKind.TEMPORARY, WorkflowKind.SIMPLE) or (
             self.purpose == Case.Purpose.REVIEW
         )
@@ -159,9 +160,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def skips(self, step: str) -> bool:
         """Whether the case skips ``step`` ("check", "evaluation" or "notice"): 急难型 by the
-        county's policy (``emergency_skip_<step>``), the other short-route cases always."""
+        county's policy (``emergency_skip_<step>``); a review's economic check by its
+        snapshot's ``review_check_required`` (A Art.31); the other short-route cases always."""
         if self.is_emergency and self.purpose == Case.Purpose.APPLICATION:
             return bool(self.policy[f"emergency_skip_{step}"])
+        if step == "check" and self.purpose == Case.Purpose.REVIEW:
+            return not self.policy.review_check_required
         return self.short_route
 
     def is_recused(self, user) -> bool:
