@@ -512,6 +512,15 @@ KEYS: tuple[PolicyKey, ...] = (
         minimum=Decimal("0"),
         maximum=Decimal("1"),
     ),
+    # Issue 14: spot checks may sample review (复核) decisions too; on, as before.
+    PolicyKey(
+        "spot_check_include_reviews",
+        "抽查样本包含复核决定",
+        "bool",
+        True,
+        "",
+        group="监管",
+    ),
     # §7 money
     PolicyKey(
         "dibao_amount_mode",

@@ -288,7 +288,8 @@ def spot_check_frame(
 
     Read as plain tuples in case-number order, FRAME_CHUNK rows at a time: no model
     instance per case, one query whatever the length of the period (plus one per township
-    for its name and policy)."""
+    of the county for its policy). Review (复核) decisions are in the frame unless the
+    township's ``spot_check_include_reviews`` is off."""
     rows = (
         Case.objects.filter(
             township__parent=county,
@@ -304,14 +305,21 @@ def spot_check_frame(
             "complaint_flag",
         )
     )
-    townships: dict[int, tuple[Region, Policy]] = {}
+    # Review (复核) decisions are sampled only where the township's policy at the period's
+    # end says so (``spot_check_include_reviews``): one filter on the query, no row read.
+    townships: dict[int, tuple[Region, Policy]] = {
+        township.pk: (township, policy_for(township, period_end))
+        for township in Region.objects.filter(parent=county)
+    }
+    no_reviews = [
+        pk for pk, (_, policy) in townships.items() if not policy.spot_check_include_reviews
+    ]
+    if no_reviews:
+        rows = rows.exclude(purpose=Case.Purpose.REVIEW, township_id__in=no_reviews)
     frame: dict[str, dict] = {}
     for number, township_id, category, near_relative, complaint in rows.iterator(
         chunk_size=FRAME_CHUNK
     ):
-        if township_id not in townships:
-            township = Region.objects.get(pk=township_id)
-            townships[township_id] = (township, policy_for(township, period_end))
         township, policy = townships[township_id]
         key = f"{township.code}:{category}"
         stratum = frame.get(key)

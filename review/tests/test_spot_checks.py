@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cases.models import CaseState
+from cases.models import Case, CaseState
 from relief.models import PolicySetting, Region
 from relief.policy import Policy, policy_set
 from review.models import SpotCheckItem
@@ -223,3 +223,27 @@ def test_recording_a_visit_requires_a_problem_kind_and_sniffs_photos(
     photo = item.photos.get()
     assert photo.document.content_type == "image/png" and photo.document.case == item.case
     assert photo.document.kind == "survey_photo"
+
+
+def test_review_decisions_are_sampled_unless_the_policy_leaves_them_out(demo, confirmed_case):
+    review = confirmed_case(purpose=Case.Purpose.REVIEW)
+    application = confirmed_case()
+    frame = spot_check_frame(county=demo.county, period_start=PERIOD[0], period_end=PERIOD[1])
+    stratum = frame["340521100000:dibao"]
+    assert set(stratum["candidates"]) == {review.number, application.number}
+    key = "340521100000:dibao"
+    assert any(review.number in draw_from_frame(frame, seed)[key] for seed in range(20))
+
+    policy_set(
+        region=demo.county,
+        key="spot_check_include_reviews",
+        raw_value=False,
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
+    frame = spot_check_frame(county=demo.county, period_start=PERIOD[0], period_end=PERIOD[1])
+    assert frame["340521100000:dibao"]["candidates"] == [application.number]
+    assert frame["340521100000:dibao"]["population"] == 1
+    for seed in range(20):
+        drawn = draw_from_frame(frame, seed)
+        assert all(review.number not in numbers for numbers in drawn.values())
