@@ -463,9 +463,10 @@ def policy_region(request, region_pk):
                 "row": policy.rows.get(spec.key),
             }
         )
-    upcoming = PolicySetting.objects.filter(region=region, effective_from__gt=on).order_by(
-        "effective_from"
-    )
+    # Rows of a key since removed from the registry are history only: not listed.
+    upcoming = PolicySetting.objects.filter(
+        region=region, effective_from__gt=on, key__in=KEY_BY_NAME
+    ).order_by("effective_from")
     return render(
         request,
         "manage/policy_region.html",

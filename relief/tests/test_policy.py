@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from relief.models import PolicySetting
 from relief.policy import KEY_BY_NAME, KEYS, Policy, cite, policy_for, policy_set
@@ -165,7 +166,29 @@ def test_decimals_survive_the_snapshot_round_trip_exactly(demo):
 def test_a_snapshot_from_before_a_key_existed_takes_the_code_default():
     restored = Policy.from_snapshot({"notice_days": 9, "_on": "2025-01-01"})
     assert restored.notice_days == 9
-    assert restored.phase_out_months == KEY_BY_NAME["phase_out_months"].default
+    assert restored.phase_out_max_months == KEY_BY_NAME["phase_out_max_months"].default
+
+
+def test_every_key_is_declared_once():
+    assert len(KEY_BY_NAME) == len(KEYS)
+
+
+def test_stored_values_of_a_removed_key_are_ignored(demo, client):
+    """Rows of a key no longer in the registry (e.g. the old duplicate 渐退期
+    ``phase_out_months``) neither raise nor show: policy_for, snapshots and the settings
+    page skip them."""
+    for effective_from in (D(2020, 1, 1), D(2099, 1, 1)):
+        PolicySetting.objects.create(
+            region=demo.county, key="phase_out_months", value=3, effective_from=effective_from
+        )
+    policy = policy_for(demo.wuxi, D(2026, 6, 1))
+    assert "phase_out_months" not in policy.values
+    assert policy.phase_out_max_months == KEY_BY_NAME["phase_out_max_months"].default
+    restored = Policy.from_snapshot({**policy.as_snapshot(), "phase_out_months": 3})
+    assert "phase_out_months" not in restored.values
+    client.force_login(demo.user("admin"))
+    page = client.get(reverse("manage:policy_region", args=[demo.county.pk]))
+    assert page.status_code == 200 and "phase_out_months" not in page.content.decode()
 
 
 def test_legal_sources_are_spelled_out_for_the_administrator():
