@@ -874,6 +874,19 @@ KEYS: tuple[PolicyKey, ...] = (
         minimum=0,
         maximum=30,
     ),
+    # Not in DOMAIN.md nor the seeds: 60 days is the time to ask for 行政复议 (行政复议法
+    # Art.20), which the notice states beside the county's 复查 (A Art.29, C Art.26).
+    PolicyKey(
+        "review_reexamination_days",
+        "动态管理·暂停或停止救助通知中申请复查的期限",
+        "int",
+        60,
+        "",
+        group="动态管理",
+        unit="日",
+        minimum=15,
+        maximum=180,
+    ),
     PolicyKey(
         "dishonesty_expiry_months",
         "动态管理·失信记录有效期",

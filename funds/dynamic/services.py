@@ -998,8 +998,8 @@ def termination_notice_context(
     *, review: ReviewCase, issued_on: datetime.date | None = None
 ) -> tuple[str, dict]:
     """The template and context of the written notice of a suspension or stop, with its
-    reasons and the right to ask for re-examination (A Art.29, C Art.26); for 特困 it states
-    the 7-day posting."""
+    reasons and the right to ask for re-examination within the review's snapshot's
+    ``review_reexamination_days`` (A Art.29, C Art.26); for 特困 it states the 7-day posting."""
     if review.outcome not in (ReviewOutcome.SUSPEND, ReviewOutcome.STOP, ReviewOutcome.PHASE_OUT):
         raise ValidationError("只有暂停、停保或渐退的复核结论需要出具书面通知")
     recipient = review.recipient
@@ -1015,6 +1015,7 @@ def termination_notice_context(
         "review": review,
         "recipient": recipient,
         "posting_days": posting,
+        "reexamination_days": int(review.case.policy.review_reexamination_days),
         "posting": TerminationPosting.objects.filter(review=review).first(),
         "issued_on": issued_on or timezone.localdate(),
     }

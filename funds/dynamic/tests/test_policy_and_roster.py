@@ -166,3 +166,36 @@ def test_the_suspension_notice_states_reasons_and_the_right_to_re_examination(de
     assert "申请复查" in text
     assert "《社会救助暂行办法》第二十九条" in text and "《特困人员认定办法》第二十六条" in text
     assert "公示" not in text  # no 特困 posting for a 低保 suspension
+
+
+def _suspension_notice_text(demo) -> str:
+    review = review_open(
+        recipient=registered(demo), actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    review_decide(review=review, outcome=ReviewOutcome.SUSPEND, reasons="外出务工收入待核实")
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意暂停")
+    review.refresh_from_db()
+    pdf = termination_notice_pdf(review=review)
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+
+
+def test_the_notice_states_the_re_examination_period_of_the_reviews_snapshot(demo):
+    assert "自收到本通知书之日起60日内" in _suspension_notice_text(demo)  # the default
+    _set(demo, "review_reexamination_days", 90)
+    text = _suspension_notice_text(demo)
+    assert "自收到本通知书之日起90日内" in text and "60日" not in text
+
+
+def test_a_later_change_of_the_period_leaves_an_opened_reviews_notice_alone(demo):
+    review = review_open(
+        recipient=registered(demo), actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = _to_decision(demo, review)
+    _set(demo, "review_reexamination_days", 30)  # after the review was opened
+    review_decide(review=review, outcome=ReviewOutcome.SUSPEND, reasons="外出务工收入待核实")
+    case_transition(case=case, name="confirm", actor=demo.user("approver"), opinion="同意暂停")
+    review.refresh_from_db()
+    pdf = termination_notice_pdf(review=review)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "之日起60日内" in text and "30日" not in text
