@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.access import case_require_actor
+from cases.access import case_require_actor, four_eyes_reason
 from cases.models import Case
 from cases.notices.services import OBJECTION_MAX_CHARS
 from cases.workflow.guards import township_holds_power
@@ -75,11 +75,15 @@ def objection_handler_role(case: Case) -> str:
 
 def objection_handle_refusal(case: Case, actor: User) -> str:
     """Why ``actor`` may not handle the objections of the review ``case`` today ("" if he
-    may): not a handling role, or the other level."""
+    may): not a handling role, the other level, or four eyes: handling decides the
+    termination, so whoever registered, accepted or investigated the review may not
+    (A Art.11, ``four_eyes_reason``)."""
     if not actor.has_role(*HANDLE_ROLES):
         return HANDLE_REFUSED
     role = objection_handler_role(case)
-    return "" if actor.has_role(role) else HANDLE_LEVEL_REFUSED[role]
+    if not actor.has_role(role):
+        return HANDLE_LEVEL_REFUSED[role]
+    return four_eyes_reason(case=case, user=actor) or ""
 
 
 def _review_case(posting: TerminationPosting) -> Case:
@@ -189,7 +193,7 @@ def posting_objection_handle(
     review = ReviewCase.objects.select_related("recipient").get(pk=posting.review_id)
     posting.review = review
     case = _review_case(posting)
-    case_require_actor(case=case, actor=actor, roles=HANDLE_ROLES)
+    case_require_actor(case=case, actor=actor, roles=HANDLE_ROLES, decision=True)
     refusal = objection_handle_refusal(case, actor)
     if refusal:
         raise PermissionDenied(refusal)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.access import AccessRefused
 from cases.clocks.services import scan_deadlines
 from cases.models import Case, CaseEvent
 from cases.workflow.services import case_transition
@@ -35,7 +36,7 @@ from funds.recipients.selectors import state_for_month
 from funds.recipients.services import next_month
 from funds.recipients.tests.support import registered
 from relief.delegation import delegation_change_status
-from relief.models import Delegation, Notification, Role
+from relief.models import Delegation, Notification, Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -450,3 +451,66 @@ def test_the_level_that_handles_is_the_one_told_of_a_new_objection(
         _object(demo, posting, raised_by="村民王某")
     assert told("supervisor") and not told("approver")
     assert told("clerk")  # the township's clerks, at either level
+
+
+# --- four eyes: handling decides the termination ---------------------------------------------
+
+
+def test_the_reviews_investigator_may_not_handle_its_objections(client, demo):
+    """Upholding or dismissing decides the termination (A Art.11): the approver who
+    investigated the review (here also a clerk) is refused with the four-eyes reason in the
+    service, on the page and in the API, nothing saved; another approver handles it."""
+    investigator = demo.user("approver")
+    investigator.extra_role = Role.TOWNSHIP_CLERK
+    investigator.save(update_fields=["extra_role"])
+    other = User.objects.create_user(
+        username="approver_two",
+        password="x",
+        role=Role.TOWNSHIP_APPROVER,
+        region=investigator.region,
+        full_name="第二审核人",
+    )
+    recipient = registered(demo, type_code="tekun_dispersed")
+    review = review_open(
+        recipient=recipient, actor=demo.user("clerk"), trigger=ReviewTrigger.INCOME
+    )
+    case = review.case
+    case_transition(case=case, name="start_investigation", actor=demo.user("clerk"))
+    Case.objects.filter(pk=case.pk).update(survey_status="complete")
+    case.refresh_from_db()
+    case_transition(case=case, name="finish_investigation", actor=investigator, opinion="入户核实")
+    case.refresh_from_db()
+    review_decide(review=review, outcome=ReviewOutcome.STOP, reasons="已有法定赡养人履行义务")
+    case_transition(case=case, name="confirm", actor=other, opinion="同意终止")
+    posting = TerminationPosting.objects.get(review=review)
+    objection = _object(demo, posting)
+    four_eyes = "您办理了本案的入户调查，决定须由其他人员作出（四眼原则）"
+
+    with pytest.raises(AccessRefused) as refused:
+        posting_objection_handle(
+            objection=objection, actor=investigator, outcome="upheld", feedback="核实属实"
+        )
+    assert four_eyes in refused.value.messages
+    client.force_login(investigator)
+    page = client.get(reverse("dynamic:posting_objections", args=[case.pk])).content.decode()
+    assert four_eyes in page
+    api = client.post(
+        f"/api/dynamic/posting-objections/{objection.pk}/handle/",
+        {"outcome": "upheld", "feedback": "核实属实"},
+        content_type="application/json",
+    )
+    assert api.status_code == 403 and four_eyes in api.content.decode()
+    objection.refresh_from_db()
+    posting.refresh_from_db()
+    assert objection.status == PostingObjectionStatus.OPEN and objection.handled_by is None
+    assert posting.withdrawn_at is None
+    assert not CaseEvent.objects.filter(
+        case=case, transition__startswith="termination_objection_"
+    ).exists()
+
+    done = posting_objection_handle(
+        objection=objection, actor=other, outcome="upheld", feedback="核实属实，撤回终止"
+    )
+    assert done.status == PostingObjectionStatus.UPHELD and done.handled_by == other
+    event = CaseEvent.objects.get(case=case, transition="termination_objection_upheld")
+    assert event.actor == other
