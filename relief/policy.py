@@ -166,6 +166,20 @@ def _check_archive_number_pattern(label: str, text: str) -> None:
 
 TEXT_CHECKS = {"archive_number_pattern": _check_archive_number_pattern}
 
+#: Which households' income counts as irregular for the review interval (A Art.31): by the
+#: categories of the income items recorded for the household.
+IRREGULAR_INCOME_CHOICES = (
+    ("none", "不按收入类别认定（仅按有劳动能力成员）"),
+    ("business", "有经营净收入（种养殖、个体经营等）的家庭"),
+    ("wage_business", "有工资性收入或经营净收入的家庭"),
+)
+#: The income categories each choice counts as irregular.
+IRREGULAR_INCOME_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "business": ("business",),
+    "wage_business": ("wage", "business"),
+}
+
 EVALUATION_CHOICES = (
     ("always", "每案评议"),
     ("on_objection", "仅公示有异议时评议"),
@@ -788,6 +802,15 @@ KEYS: tuple[PolicyKey, ...] = (
         unit="个月",
         minimum=1,
         maximum=24,
+    ),
+    PolicyKey(
+        "review_irregular_income",
+        "动态管理·按收入不稳定复核的家庭",
+        "choice",
+        "none",
+        "A Art.31 (收入不稳定的家庭每半年复核一次；何为不稳定由县(区)规定)",
+        group="动态管理",
+        choices=IRREGULAR_INCOME_CHOICES,
     ),
     PolicyKey(
         "review_work_age_min",

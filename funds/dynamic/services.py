@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from archive.pdf import render_pdf
 from cases.access import AccessRefused, case_require_actor
-from cases.models import Case, CaseClock, CaseEvent, CaseState, Member
+from cases.models import Case, CaseClock, CaseEvent, CaseState, IncomeItem, Member
 from cases.notices.services import system_actor
 from cases.stats.services import count_new_cases
 from cases.workflow.services import TransitionRefused, case_log_event, case_transition
@@ -48,7 +48,7 @@ from funds.recipients.services import (
 )
 from relief.models import AssistanceType, Region, Role, User
 from relief.notifications import notify
-from relief.policy import KEY_BY_NAME, Policy, policy_for
+from relief.policy import IRREGULAR_INCOME_CATEGORIES, KEY_BY_NAME, Policy, policy_for
 from relief.scoping import scope_by_region
 from relief.workdays import add_workdays, workdays_between
 
@@ -80,11 +80,27 @@ def review_interval(
     return int(policy.review_months_stable), "家庭收入相对稳定"
 
 
+def has_irregular_income(*, household_id: int, policy: Policy) -> bool:
+    """The household has an income item (counted in its income) of a category the county
+    counts as irregular (``review_irregular_income``; none by default)."""
+    categories = IRREGULAR_INCOME_CATEGORIES.get(str(policy.review_irregular_income), ())
+    return bool(categories) and (
+        IncomeItem.objects.filter(
+            household_id=household_id,
+            category__in=categories,
+            kind=IncomeItem.Kind.ORDINARY,
+        ).exists()
+    )
+
+
 def review_schedule_refresh(
-    *, recipient: Recipient, from_day: datetime.date, irregular_income: bool = False
+    *, recipient: Recipient, from_day: datetime.date, irregular_income: bool | None = None
 ) -> ReviewSchedule:
-    """The next review's due date, from a confirmation or a review's decision date."""
+    """The next review's due date, from a confirmation or a review's decision date.
+    ``irregular_income`` None: read from the household's income items by the policy."""
     policy = policy_for(recipient.township, from_day)
+    if irregular_income is None:
+        irregular_income = has_irregular_income(household_id=recipient.household_id, policy=policy)
     members = Member.objects.filter(household_id=recipient.household_id, covered=True)
     months, basis = review_interval(
         members=members, policy=policy, on=from_day, irregular_income=irregular_income

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cases.models import Case, CaseState, Member
+from cases.models import Case, CaseState, IncomeItem, Member
 from cases.workflow.services import case_transition
 from funds.dynamic.models import ReviewOutcome, ReviewTrigger
 from funds.dynamic.services import (
@@ -199,3 +199,38 @@ def test_a_later_change_of_the_period_leaves_an_opened_reviews_notice_alone(demo
     pdf = termination_notice_pdf(review=review)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     assert "之日起60日内" in text and "30日" not in text
+
+
+@pytest.mark.parametrize(
+    ("setting", "category", "months"),
+    [
+        ("none", IncomeItem.Category.BUSINESS, 12),
+        ("business", IncomeItem.Category.BUSINESS, 6),
+        ("business", IncomeItem.Category.WAGE, 12),
+        ("wage_business", IncomeItem.Category.WAGE, 6),
+    ],
+)
+def test_irregular_income_is_read_from_the_income_items_by_the_setting(
+    demo, setting, category, months
+):
+    """A Art.31: which income makes a household's reviews half-yearly is the county's
+    setting (none by default); the schedule reads the household's income items."""
+    from funds.dynamic.services import has_irregular_income, review_schedule_refresh
+
+    recipient = registered(demo)
+    Member.objects.filter(household_id=recipient.household_id).update(
+        work_capacity=Member.WorkCapacity.NONE
+    )
+    IncomeItem.objects.filter(household_id=recipient.household_id).delete()
+    IncomeItem.objects.create(
+        household_id=recipient.household_id,
+        category=category,
+        monthly_amount=Decimal("800"),
+        description="种植收入" if category == IncomeItem.Category.BUSINESS else "务工",
+    )
+    _set(demo, "review_irregular_income", setting)
+    policy = policy_for(recipient.township, timezone.localdate())
+    assert has_irregular_income(household_id=recipient.household_id, policy=policy) is (months == 6)
+    schedule = review_schedule_refresh(recipient=recipient, from_day=timezone.localdate())
+    assert schedule.interval_months == months
+    assert ("家庭收入不稳定" in schedule.basis) is (months == 6)
