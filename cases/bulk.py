@@ -480,6 +480,8 @@ def bulk_create_households(
                     township_id=t.township.pk,
                     village_id=village.pk,
                     address=_address(rng, village),
+                    # (no draw from rng here: the rest of the seeded data stays the same)
+                    village_group=f"第{i % 9 + 1}村民小组",
                     hukou_type=HukouType.URBAN
                     if village.name.endswith("社区") and rng.random() < 0.7
                     else HukouType.RURAL,

@@ -141,6 +141,7 @@ def _household(village: Region, n: int, type_code: str) -> dict:
     checks the number's digit when the clerk enters it: funds/recipients/demo.py)."""
     return {
         "address": f"{DEMO_MARK}·{village.name}{n + 1}号",
+        "village_group": f"第{n % 6 + 1}村民小组",
         "hukou_type": "urban" if type_code == "dibao_urban" else "rural",
         "phone": f"1390555{n:04d}",
         "bank_name": "安徽当涂农村商业银行",

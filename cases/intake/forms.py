@@ -145,6 +145,7 @@ def _add_override_field(form: forms.Form, may_override: bool) -> None:
 
 class HouseholdForm(forms.Form):
     address = text(Household, "address", required=True)
+    village_group = text(Household, "village_group", help_text="如：第3村民小组、三组；公示时列出")
     hukou_type = choice(HukouType.choices, label="户籍类型", blank=None)
     phone = text(Household, "phone", widget=forms.TextInput(attrs={"inputmode": "tel"}))
     bank_name = text(Household, "bank_name")
@@ -172,7 +173,7 @@ class ApplicationForm(HouseholdForm):
     proxy_id_number = forms.CharField(label="代办人身份证号", max_length=30, required=False)
     proxy_relation = text(Case, "proxy_relation", label="代办人与申请人关系")
 
-    field_order = ["assistance_type", "village", "source", "address", "hukou_type"]
+    field_order = ["assistance_type", "village", "source", "address", "village_group", "hukou_type"]
 
     def __init__(
         self, *args: Any, villages: Any, types: Any, may_override: bool = False, **kwargs: Any

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.intake.idnumbers import RECORDED, mask, mask_changes
+from cases.intake.models.household import VILLAGE_GROUP_MAX
 from cases.rules import missing_items
 from relief.api_errors import ErrorSerializer
 from relief.errors import NON_FIELD
@@ -126,6 +127,9 @@ class MemberWriteInputSerializer(MemberInputSerializer):
 
 class HouseholdInputSerializer(serializers.Serializer):
     address = _text(help_text="居住地址")
+    village_group = _text(
+        help_text=f"村民小组（可不填，不超过{VILLAGE_GROUP_MAX}字），如“第3村民小组”；公示时列出"
+    )
     hukou_type = _text(help_text="户籍类型")
     phone = _text()
     bank_name = _text()
@@ -296,6 +300,7 @@ class SurveySerializer(serializers.Serializer):
 
 class HouseholdSerializer(serializers.Serializer):
     address = serializers.CharField()
+    village_group = serializers.CharField(help_text="村民小组（未填写时为空）")
     hukou_type = serializers.CharField()
 
 

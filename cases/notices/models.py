@@ -10,6 +10,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
+from cases.intake.models.household import VILLAGE_GROUP_MAX
 from relief.models import Region, User
 
 
@@ -102,6 +103,7 @@ class NoticeEntry(models.Model):
     position = models.PositiveIntegerField("序号", default=0)
     #: What the paper shows, frozen at publication (masked; never an ID number or address).
     masked_name = models.CharField("公示姓名", max_length=20, blank=True)
+    village_group = models.CharField("村民小组", max_length=VILLAGE_GROUP_MAX, blank=True)
     household_size = models.PositiveSmallIntegerField("家庭人口", default=0)
     amount_text = models.CharField("月保障金额", max_length=30, blank=True)
     outcome = models.CharField("结果", max_length=20, blank=True)  # "", closed, objection

@@ -1,5 +1,6 @@
 """The printable A4 notice (公示): a 公文-like sheet (heading without red, issuing body, date,
-a place for the seal), one row per household with the masked name, village, assistance type,
+a place for the seal), one row per household with the masked name, village group (村民小组;
+"—" where the household has none recorded), assistance type,
 household size, amount and the near-relative mark, N rows a page with the header repeated,
 and a QR code to the batch's public page. It carries no ID number, address, income or health
 data (A Art.24, F §4(2)): the rows are built from ``notice_row_values`` and nothing else of
@@ -18,8 +19,12 @@ from django.utils import timezone
 
 from archive.pdf import qr_data_uri, render_document
 from cases.notices.models import BatchState, NoticeBatch, NoticeKind
-from cases.notices.services import HOTLINE, notice_row_values
+from cases.notices.services import HOTLINE, NOTICE_ROW_FIELDS, notice_row_values
 from relief.policy import policy_for
+
+#: The 村民小组 cell of a household without one recorded (the heading names the village;
+#: an entry published before households had the field reads the same).
+NO_VILLAGE_GROUP = "—"
 
 #: The public page's route, named by the public part (funds/publicity, H4's issue-11 work).
 PUBLIC_URL_NAME = "public-notice-batch"
@@ -29,7 +34,7 @@ PUBLIC_URL_NAME = "public-notice-batch"
 class NoticeRow:
     position: int
     masked_name: str
-    village: str
+    village_group: str
     assistance_type: str
     household_size: int
     amount_text: str
@@ -49,15 +54,11 @@ def notice_rows(batch: NoticeBatch) -> list[NoticeRow]:
         if batch.state == BatchState.DRAFT:
             values = notice_row_values(case, kind=batch.kind, rule=rule)
         else:
-            values = {
-                "masked_name": entry.masked_name,
-                "household_size": entry.household_size,
-                "amount_text": entry.amount_text,
-            }
+            values = {name: getattr(entry, name) for name in NOTICE_ROW_FIELDS}
+        values["village_group"] = values["village_group"] or NO_VILLAGE_GROUP
         rows.append(
             NoticeRow(
                 position=entry.position,
-                village=batch.village.name,
                 assistance_type=case.assistance_type.name,
                 near_relative=case.near_relative_flag,
                 **values,

@@ -1,6 +1,6 @@
 """Typed shapes of the notice API (cases/notices/apis.py): what a batch, its households and
 an objection look like, and the input of each write. Entries carry what the paper shows
-(masked name, household size, amount) and the case, never an ID number or address."""
+(masked name, village group, household size, amount) and the case, never an ID number or address."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class NoticeEntrySerializer(serializers.Serializer):
     case = serializers.IntegerField(source="case_id")
     case_number = serializers.CharField(source="case.number")
     masked_name = serializers.CharField(help_text="公示姓名（发布时按脱敏规则冻结）")
+    village_group = serializers.CharField(help_text="村民小组（发布时冻结；未登记时为空）")
     household_size = serializers.IntegerField()
     amount_text = serializers.CharField(help_text="月保障金额或“拟保障”")
     outcome = serializers.CharField(help_text="空：公示中；closed：期满转下一步；objection：异议")

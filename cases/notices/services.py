@@ -106,11 +106,17 @@ def _amount_text(case: Case, kind: str) -> str:
     return f"拟保障{amount}" if kind == NoticeKind.PRE else amount
 
 
+#: The entry's columns that ``notice_row_values`` fills (frozen at publication).
+NOTICE_ROW_FIELDS = ("masked_name", "village_group", "household_size", "amount_text")
+
+
 def notice_row_values(case: Case, *, kind: str, rule: str) -> dict:
     """What one household's row on the paper shows (frozen on the entry at publication):
-    the masked name, the household size, the amount; never an ID number or address."""
+    the masked name, the village group (村民小组), the household size, the amount; never an
+    ID number or address."""
     return {
         "masked_name": mask_name(case.applicant.name if case.applicant else "", rule),
+        "village_group": case.household.village_group,
         "household_size": case.household.members.count(),
         "amount_text": _amount_text(case, kind),
     }
@@ -293,7 +299,7 @@ def batch_publish(
         )
         for name, value in notice_row_values(case, kind=batch.kind, rule=rule).items():
             setattr(entry, name, value)
-    NoticeEntry.objects.bulk_update(entries, ["masked_name", "household_size", "amount_text"])
+    NoticeEntry.objects.bulk_update(entries, [*NOTICE_ROW_FIELDS])
     batch.state = BatchState.PUBLISHED
     batch.published_by = actor
     batch.published_at = timezone.now()

@@ -185,9 +185,9 @@ def notice_batch_new(request):
 def _batch_page(request, batch: NoticeBatch, *, status: int = 200, **forms):
     user = request.user
     entries = list(
-        batch.entries.select_related("case__applicant", "case__assistance_type").order_by(
-            "position", "pk"
-        )
+        batch.entries.select_related(
+            "case__applicant", "case__assistance_type", "case__household"
+        ).order_by("position", "pk")
     )
     today = timezone.localdate()
     may_write = user.has_role(*BATCH_ROLES)

@@ -17,6 +17,9 @@ from funds.publicity.views import require_read
 
 class StandingRowSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="户主(申请人)姓名，已脱敏")
+    group = serializers.CharField(
+        default="", help_text="村民小组（未登记时为空；此项加入前生成的版本也为空）"
+    )
     type = serializers.CharField(help_text="救助类型")
     persons = serializers.IntegerField(help_text="保障人数")
     amount = serializers.CharField(help_text="月保障金额(元)")

@@ -24,8 +24,9 @@ class StandingList(models.Model):
     )
     as_of = models.DateField("名单日期")
     trigger = models.CharField("生成方式", max_length=10, choices=Trigger.choices)
-    #: What the paper shows, one dict per household: masked name, assistance type, covered
-    #: persons, monthly amount. Never an ID number, address or income.
+    #: What the paper shows, one dict per household: masked name, village group ("group",
+    #: absent from versions made before it was added), assistance type, covered persons,
+    #: monthly amount. Never an ID number, address or income.
     rows = models.JSONField("公示名单", default=list)
     households = models.PositiveIntegerField("户数", default=0)
     persons = models.PositiveIntegerField("保障人数", default=0)

@@ -2,10 +2,10 @@
 standing list, and a page per batch (the QR code's target) with the objection form.
 
 They show only what the paper shows — the rows frozen at publication (masked names,
-household size, amount) and the standing list's frozen rows — and read nothing else of a
-case. Pages are rendered without the request (no session, no user, no CSRF token: the
-objection form uses no session, so it is exempt), which keeps them cacheable: ETag with
-conditional GET and ``Cache-Control: public, max-age=PUBLIC_PAGE_MAX_AGE``."""
+village group, household size, amount) and the standing list's frozen rows — and read
+nothing else of a case. Pages are rendered without the request (no session, no user, no
+CSRF token: the objection form uses no session, so it is exempt), which keeps them
+cacheable: ETag with conditional GET and ``Cache-Control: public, max-age=PUBLIC_PAGE_MAX_AGE``."""
 
 from __future__ import annotations
 

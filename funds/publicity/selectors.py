@@ -21,7 +21,15 @@ from relief.models import Region, User
 from relief.scoping import scope_by_region, villages_for_user
 
 #: What the public pages read of an entry: the frozen, masked columns of the paper.
-PUBLIC_ENTRY_FIELDS = ("batch", "case", "position", "masked_name", "household_size", "amount_text")
+PUBLIC_ENTRY_FIELDS = (
+    "batch",
+    "case",
+    "position",
+    "masked_name",
+    "village_group",
+    "household_size",
+    "amount_text",
+)
 PUBLIC_BATCH_STATES = (BatchState.PUBLISHED, BatchState.CLOSED)
 
 

@@ -1,8 +1,8 @@
 """Writes of the standing list (长期公示): a new dated version of a village's list, on
 demand by the township clerk or monthly by the beat task. The rows are the village's
 households in payment, masked as on a notice (relief/masking.py, the policy's rule), with
-household persons covered, assistance type and monthly amount — never an ID number,
-address or income (A Art.24, F §4(2))."""
+the village group (村民小组), persons covered, assistance type and monthly amount — never an
+ID number, address or income (A Art.24, F §4(2))."""
 
 from __future__ import annotations
 
@@ -40,9 +40,10 @@ def standing_rows(*, village: Region, on: datetime.date) -> list[dict]:
     recipients = (
         Recipient.objects.filter(village=village)
         .exclude(status__in=UNPAID_STATUSES)
-        .select_related("assistance_type")
+        .select_related("assistance_type", "household")
         .only(
             "head_name",
+            "household__village_group",
             "covered_count",
             "monthly_amount",
             "status",
@@ -54,6 +55,7 @@ def standing_rows(*, village: Region, on: datetime.date) -> list[dict]:
     return [
         {
             "name": mask_name(r.head_name, rule),
+            "group": r.household.village_group,
             "type": r.assistance_type.name,
             "persons": r.covered_count,
             "amount": f"{Decimal(r.monthly_amount):.2f}",

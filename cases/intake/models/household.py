@@ -11,6 +11,9 @@ from django.utils import timezone
 from relief.logchain import ChainedLog
 from relief.models import Region, User
 
+#: The longest village group name (村民小组) a household takes: 第十二村民小组 is 7 characters.
+VILLAGE_GROUP_MAX = 20
+
 
 class HukouType(models.TextChoices):
     URBAN = "urban", "城镇"
@@ -27,6 +30,9 @@ class Household(models.Model):
         Region, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="households"
     )
     address = models.CharField("居住地址", max_length=200)
+    #: The village group (村民小组, e.g. 第3村民小组 / 三组): printed on the notice (公示) and
+    #: the standing list in place of the address, which they never show (A Art.24).
+    village_group = models.CharField("村民小组", max_length=VILLAGE_GROUP_MAX, blank=True)
     hukou_type = models.CharField("户籍类型", max_length=10, choices=HukouType.choices)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.access import case_require_actor
 from cases.intake import idnumbers
+from cases.intake.models.household import VILLAGE_GROUP_MAX
 from cases.intake.services.common import (
     _errors,
     _notify_after_commit,
@@ -116,6 +117,7 @@ def application_create(
     address = bounded_text(household, "address", 200, errors)
     if not address:
         errors["address"] = "请填写居住地址"
+    village_group = bounded_text(household, "village_group", VILLAGE_GROUP_MAX, errors)
     phone = bounded_text(household, "phone", 20, errors)
     bank_name = bounded_text(household, "bank_name", 60, errors)
     bank_account = bounded_text(household, "bank_account", 40, errors)
@@ -178,6 +180,7 @@ def application_create(
             township=township,
             village=village,
             address=address,
+            village_group=village_group,
             hukou_type=hukou,
             phone=phone,
             bank_name=bank_name,

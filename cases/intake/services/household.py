@@ -11,7 +11,7 @@ from django.db import transaction
 
 from cases.access import case_require_actor
 from cases.intake import idnumbers
-from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT
+from cases.intake.models.household import MAX_ASSET_VALUE, MAX_MONTHLY_AMOUNT, VILLAGE_GROUP_MAX
 from cases.intake.services.common import (
     _bool,
     _errors,
@@ -214,6 +214,7 @@ def household_update(*, case: Case, actor: User, data: dict) -> Household:
     errors: dict[str, str] = {}
     new = {
         "address": bounded_text(data, "address", 200, errors),
+        "village_group": bounded_text(data, "village_group", VILLAGE_GROUP_MAX, errors),
         "hukou_type": data.get("hukou_type") or "",
         "phone": bounded_text(data, "phone", 20, errors),
         "bank_name": bounded_text(data, "bank_name", 60, errors),

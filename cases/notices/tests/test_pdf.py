@@ -111,3 +111,38 @@ def test_the_qr_code_leads_to_the_batchs_public_page(demo, settings, rf):
     assert public_url(batch, request=request) == f"http://testserver{path}"
     # A draft prints as a preview, marked so that nobody posts it.
     assert "草稿预览" in "".join(_text(notice_pdf(batch)))
+
+
+@pytest.mark.django_db
+def test_the_notice_shows_each_households_village_group_frozen_at_publication(demo):
+    cases = _households(demo.village, 3)
+    for case, group in zip(cases, ("第3村民小组", "十二组", ""), strict=True):
+        case.household.village_group = group
+        case.household.save(update_fields=["village_group"])
+    batch = batch_create(
+        actor=demo.user("clerk"),
+        village=demo.village,
+        kind=NoticeKind.PRE,
+        cases=cases,
+        starts_on=timezone.localdate(),
+        place="公示栏",
+        phone="0555-6661234",
+    )
+    # The draft preview reads the households as they are.
+    draft = "".join(_text(notice_pdf(batch)))
+    assert "村民小组" in draft and "第3村民小组" in draft and "十二组" in draft
+    batch = batch_publish(batch=batch, actor=demo.user("clerk"))
+    assert [e.village_group for e in batch.entries.order_by("position")] == [
+        "第3村民小组",
+        "十二组",
+        "",
+    ]
+    # Published, the paper shows what was frozen, whatever the household says afterwards;
+    # a household without a group shows a dash, not the village (the heading names it).
+    cases[0].household.village_group = "第9村民小组"
+    cases[0].household.save(update_fields=["village_group"])
+    rows = [r for r in notice_context(batch)["pages"][0]]
+    assert [r.village_group for r in rows] == ["第3村民小组", "十二组", "—"]
+    text = "".join(_text(notice_pdf(batch)))
+    assert "第3村民小组" in text and "十二组" in text and "第9村民小组" not in text
+    assert "村民小组" in text and "村(社区)" not in text.split("户主姓名")[1]
