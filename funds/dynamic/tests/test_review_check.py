@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases.intake.services.checks import check_request
 from cases.models import Case, CaseState
 from cases.workflow.services import available_transitions, case_transition
 from funds.dynamic.models import ReviewTrigger
@@ -47,6 +48,9 @@ def test_with_the_check_required_a_review_goes_through_the_economic_check(demo):
     assert "核对报告尚未返回" in options["finish_check"].reasons
     with pytest.raises(ValidationError):
         case_transition(case=case, name="finish_check", actor=demo.user("clerk"))
+    check_request(case=case, actor=demo.user("clerk"))  # the county's check agency is asked
+    case.refresh_from_db()
+    assert case.check_status == "requested"
     Case.objects.filter(pk=case.pk).update(check_status="returned")
     case.refresh_from_db()
     case_transition(case=case, name="finish_check", actor=demo.user("clerk"))
