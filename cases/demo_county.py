@@ -34,6 +34,7 @@ from cases.notices.services import (
     batch_create,
     batch_publish,
     batch_upload_photo,
+    batches_close_due,
     notice_kind_of,
     objection_record,
 )
@@ -329,6 +330,10 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
                 moved = _try(case, "finish_reinvestigation", actors, day, "复查核实，异议不成立")
             if case.state == target:
                 return
+        if case.state in _NOTICE and clerk is not None:
+            _post_notice(case, clerk, day)
+            if case.state == target:
+                return
         for name in FORWARD:
             if _try(case, name, actors, day, "情况属实，同意"):
                 moved = True
@@ -343,6 +348,32 @@ def _drive(case: Case, target: str, actors: _Actors, start: datetime.date, n: in
 
 
 _NOTICE = (CaseState.PRE_NOTICE, CaseState.RESULT_NOTICE)
+
+
+def _post_notice(case: Case, clerk: User, day: datetime.date) -> None:
+    """The notice really posted (guards.notice_ran_in_batch): a batch of the case's village
+    from the day it entered the notice, published then; the daily task closes it on ``day``
+    when its period is over, moving the case on as the system with the batch number."""
+    kind = notice_kind_of(case)
+    began = case.notice_started_on or day
+    if kind is None or began > day:
+        return
+    village = Region.objects.get(pk=case.village_id)
+    batch = batch_create(
+        actor=clerk,
+        village=village,
+        kind=kind,
+        cases=[case],
+        starts_on=began,
+        place=f"{village.name}村务公开栏",
+        phone="0555-6812345",
+        on=began,
+    )
+    batch_publish(batch=batch, actor=clerk, on=began)
+    batches_close_due(today=day)
+    case.refresh_from_db()
+
+
 _PAID = (CaseState.PAYING, CaseState.RESULT_NOTICE, CaseState.REVOKED, CaseState.CONFIRMED)
 
 

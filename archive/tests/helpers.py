@@ -21,6 +21,7 @@ from cases.models import (
     Survey,
 )
 from cases.workflow.services import case_transition
+from cases.workflow.tests.helpers import post_notice
 from tests.factories import CaseFactory, HouseholdFactory, MemberFactory, make_id_number
 
 LONG_AGO = timezone.localdate() - datetime.timedelta(days=20)
@@ -141,6 +142,7 @@ def full_case(demo, *, scans: bool = True, village=None, name: str = "王德福"
         on=LONG_AGO,
     )
     assert case.state == CaseState.PRE_NOTICE, case.state
+    post_notice(case, actor=clerk)  # posted in a batch whose period is over
     case_transition(case=case, name="close_notice", actor=clerk)
     from cases.intake.services.amounts import case_compute_amount
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from cases.notices.models import BatchState, NoticeEntry, NoticeKind, Objection
 from cases.rules import duplicate_reason, unresolved_duplicates
-from cases.states import WorkflowKind
+from cases.states import CaseState, WorkflowKind
 from cases.temporary.rules import COUNTY, TIER_ORDER, TierDecision, tier_for
 from relief.delegation import holds_power
 
@@ -101,6 +102,37 @@ def notice_period_over(case) -> bool:
     if case.notice_started_on is None:
         return False
     return _today() >= case.notice_started_on + datetime.timedelta(days=case.policy.notice_days)
+
+
+@guard("须在公示批次中公示期满后方可办理（请先发布公示批次）")
+def notice_ran_in_batch(case) -> bool:
+    """The notice was really posted (cases.notices): the case is in a published batch of
+    the notice it waits for whose period is over (closed by the daily task, or its last day
+    passed), published for this round of the notice, and its household there met no
+    objection. A withdrawn or draft batch never counts, nor a date set on entering the
+    state."""
+    kind = NoticeKind.PRE if case.state == CaseState.PRE_NOTICE else NoticeKind.RESULT
+    entries = NoticeEntry.objects.filter(
+        case_id=case.pk,
+        outcome="",
+        batch__kind=kind,
+        batch__state__in=(BatchState.PUBLISHED, BatchState.CLOSED),
+    ).select_related("batch")
+    today = _today()
+    for entry in entries:
+        batch = entry.batch
+        # The batch whose publication dated this notice (batch_publish sets the date; a
+        # batch of an earlier notice, before an objection or a return, does not count).
+        if batch.starts_on != case.notice_started_on:
+            continue
+        if batch.state == BatchState.PUBLISHED and batch.closes_on > today:
+            continue
+        objected = Objection.objects.filter(
+            batch=batch, case_id=case.pk, is_complaint=False, status=Objection.Status.OPEN
+        ).exists()
+        if not objected:
+            return True
+    return False
 
 
 def _holds_power(case) -> bool:

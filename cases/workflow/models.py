@@ -334,7 +334,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=CaseState.PRE_NOTICE,
         target=CaseState.REVIEW,
-        conditions=[g.notice_period_over],
+        conditions=[g.notice_period_over, g.notice_ran_in_batch],
         custom={"label": "公示期满无异议", "roles": ("township_clerk",), "opinion": False},
     )
     def close_notice(self, **kw):
@@ -535,7 +535,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=CaseState.RESULT_NOTICE,
         target=CaseState.PAYING,
-        conditions=[g.notice_period_over],
+        conditions=[g.notice_period_over, g.notice_ran_in_batch],
         custom={"label": "公示期满纳入发放", "roles": ("township_clerk",), "opinion": False},
     )
     def close_result_notice(self, *, on, **kw):

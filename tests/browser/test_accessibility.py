@@ -178,7 +178,7 @@ def world(demo, settings, tmp_path):
         "review_case": [pick(gushu, [S.REVIEW], "case awaiting review").pk],
         "survey_case": [surveyed.pk],
         "check": [one(checks, "economic check").pk],
-        "batch": [one(NoticeBatch.objects.all(), "notice batch").pk],
+        "batch": [one(NoticeBatch.objects.filter(township=demo.gushu), "notice batch").pk],
         "campaign": [campaign.pk],
         "campaign_item": [one(campaign.items.all(), "spot-check item").pk],
         "roster": [run.pk],

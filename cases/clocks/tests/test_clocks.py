@@ -18,7 +18,7 @@ from cases.clocks import tasks
 from cases.clocks.services import clock_extend, clock_refusal_notice_served, scan_deadlines
 from cases.clocks.tasks import scan_deadlines as task
 from cases.models import CaseClock, CaseEvent, CaseState, StepKind
-from cases.workflow.tests.helpers import go, make_case, make_user
+from cases.workflow.tests.helpers import go, make_case, make_user, post_notice
 from relief.celery import app
 from relief.models import Job, Notification, Role, User, WorkdayOverride
 from relief.policy import policy_set
@@ -127,6 +127,7 @@ def _to_review(case, *, notice_on: D | None = None, close_on: D | None = None):
     case.survey_status = "complete"
     go(case, "finish_investigation", "clerk", opinion="符合条件", on=notice_on or D(2026, 3, 10))
     assert case.state == CaseState.PRE_NOTICE
+    post_notice(case, starts_on=notice_on or D(2026, 3, 10))
     go(case, "close_notice", "clerk", data={"on": (close_on or D(2026, 3, 18)).isoformat()})
     assert case.state == CaseState.REVIEW
 
@@ -146,6 +147,7 @@ def test_the_clock_pauses_for_a_notice_period_spanning_national_day_and_resumes_
     # The scan leaves a paused clock alone even when the due date has passed.
     scan_deadlines(today=D(2026, 11, 20))
     assert clock_of(case).overdue is False
+    post_notice(case, starts_on=D(2026, 9, 28))
     go(case, "close_notice", "clerk", data={"on": "2026-10-09"})
     clock = clock_of(case)
     # Paused working days after 9/28 up to 10/9: 9/29, 9/30, 10/8, 10/9 (10/1–10/7 are off).

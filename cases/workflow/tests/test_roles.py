@@ -12,7 +12,13 @@ from cases.workflow.services import (
     case_record_county_visit,
     case_transition,
 )
-from cases.workflow.tests.helpers import LONG_AGO, fast_passwords, make_case, make_user  # noqa: F401
+from cases.workflow.tests.helpers import (  # noqa: F401
+    LONG_AGO,
+    fast_passwords,
+    make_case,
+    make_user,
+    post_notice,
+)
 from relief.models import Region, Role
 
 SPECS = {}
@@ -43,6 +49,8 @@ def case_ready_for(demo, name: str) -> Case:
     if spec.source in (CaseState.CONFIRMED, CaseState.RESULT_NOTICE, CaseState.PAYING):
         Case.objects.filter(pk=case.pk).update(decided_on=LONG_AGO, route="township")
         case.refresh_from_db()
+    if name in ("close_notice", "close_result_notice"):
+        post_notice(case)  # the notice ran its period in a batch (guards.notice_ran_in_batch)
     return case
 
 

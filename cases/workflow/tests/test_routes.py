@@ -7,12 +7,19 @@ import pytest
 from django.utils import timezone
 
 from cases.models import CaseEvent, CaseState
+from cases.notices.services import batches_close_due
 from cases.workflow.services import (
     TransitionRefused,
     available_transitions,
     case_record_county_visit,
 )
-from cases.workflow.tests.helpers import LONG_AGO, fast_passwords, go, make_case  # noqa: F401
+from cases.workflow.tests.helpers import (  # noqa: F401
+    LONG_AGO,
+    fast_passwords,
+    go,
+    make_case,
+    post_notice,
+)
 from relief.delegation import delegation_change_status
 from relief.models import Delegation
 from relief.policy import policy_set
@@ -34,6 +41,7 @@ def to_review(case, clerk, *, verifier="verifier", notice_on=LONG_AGO):
     go(case, "finish_check", verifier)
     case.survey_status = "complete"
     assert go(case, "finish_investigation", clerk, on=notice_on) == S.PRE_NOTICE
+    post_notice(case)
     assert go(case, "close_notice", clerk) == S.REVIEW
     case.monthly_amount = Decimal("420.00")
 
@@ -50,6 +58,7 @@ def test_delegated_township_confirms_and_pays_from_next_month(demo):
         "start_investigation",
         "finish_check",
         "finish_investigation",
+        "notice_published",
         "close_notice",
         "confirm",
         "start_payment",
@@ -110,8 +119,10 @@ def test_county_refusal_records_reasons_and_county_can_return_for_supplement(dem
     go(case, "refer_to_county", "clerk_wuxi")
     assert go(case, "county_return", "supervisor", opinion="请补充子女赡养能力调查") == S.VISITING
     assert case.survey_status == "draft"
+    batches_close_due()  # the daily task ends the first batch (its case has moved on)
     case.survey_status = "complete"
     go(case, "finish_investigation", "clerk_wuxi", on=LONG_AGO)
+    post_notice(case)
     go(case, "close_notice", "clerk_wuxi")
     go(case, "refer_to_county", "clerk_wuxi")
     assert go(case, "county_refuse", "supervisor", opinion="子女有赡养能力") == S.REFUSED
@@ -131,6 +142,10 @@ def test_seed_002_variant_runs_parallel_without_evaluation_and_notices_after_con
     assert "按政策确认后须先进行结果公示" in refused_reasons(case, "start_payment", "clerk_shiqiao")
     assert go(case, "publish_result", "clerk_shiqiao", on=LONG_AGO) == S.RESULT_NOTICE
     assert case.notice_started_on == LONG_AGO
+    assert "须在公示批次中公示期满后方可办理（请先发布公示批次）" in refused_reasons(
+        case, "close_result_notice", "clerk_shiqiao"
+    )
+    post_notice(case)
     assert go(case, "close_result_notice", "clerk_shiqiao") == S.PAYING
 
 

@@ -9,7 +9,14 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.workflow.hooks import case_transition_committed, case_transitioned
 from cases.workflow.notifications import notify_next_actors
 from cases.workflow.services import CaseChanged, case_transition
-from cases.workflow.tests.helpers import LONG_AGO, fast_passwords, go, make_case, make_user  # noqa: F401
+from cases.workflow.tests.helpers import (  # noqa: F401
+    LONG_AGO,
+    fast_passwords,
+    go,
+    make_case,
+    make_user,
+    post_notice,
+)
 from relief.logverify import verify_model
 from relief.models import Notification
 from tests.tampering import tampering
@@ -114,6 +121,7 @@ def test_reaching_review_notifies_the_township_approver_once(
     demo, django_capture_on_commit_callbacks
 ):
     case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE, notice_started_on=LONG_AGO)
+    post_notice(case)
     with django_capture_on_commit_callbacks(execute=True):
         event = case_transition(case=case, name="close_notice", actor=demo.user("clerk"))
     approver = demo.user("approver")
@@ -160,6 +168,7 @@ def test_flagged_case_reaching_review_asks_the_county_for_its_visit(
         notice_started_on=LONG_AGO,
         near_relative_flag=True,
     )
+    post_notice(case)
     with django_capture_on_commit_callbacks(execute=True):
         go(case, "close_notice", "clerk")
     note = Notification.objects.get(recipient=demo.user("supervisor"))
@@ -168,6 +177,7 @@ def test_flagged_case_reaching_review_asks_the_county_for_its_visit(
 
 def test_unread_count_appears_in_the_navigation(demo, client, django_capture_on_commit_callbacks):
     case = make_case(demo.gushu, force_state=CaseState.PRE_NOTICE, notice_started_on=LONG_AGO)
+    post_notice(case)
     with django_capture_on_commit_callbacks(execute=True):
         go(case, "close_notice", "clerk")
     client.force_login(demo.user("approver"))
