@@ -45,9 +45,7 @@ def test_accepting_saves_case_and_clock_and_re_tallies_once(demo, monkeypatch, d
     assert services.compare() == []
 
 
-def test_a_decision_that_stops_the_clock_re_tallies_once_and_costs_fewer_queries(
-    demo, monkeypatch
-):
+def test_a_decision_that_stops_the_clock_re_tallies_once_and_costs_fewer_queries(demo, monkeypatch):
     first, second = make_case(demo.gushu), make_case(demo.gushu)
     for case in (first, second):
         to_review(case, "clerk")
