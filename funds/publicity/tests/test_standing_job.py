@@ -1,12 +1,11 @@
 """The clerk's on-demand regeneration of a standing list runs as a background job (Celery,
 queued after commit): the page and the API answer at once; a second request while the job
 is queued or running queues nothing more, and a repeated request for an unchanged list makes
-no second version. Tests run tasks eagerly (CELERY_TASK_ALWAYS_EAGER)."""
+no second version. Tests run tasks eagerly (conftest's celery_eager_by_default)."""
 
 from __future__ import annotations
 
 import pytest
-from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from funds.publicity.models import StandingList
@@ -34,7 +33,10 @@ def _api(user) -> APIClient:
 def test_the_button_queues_a_job_and_answers_at_once_then_the_version_appears(
     demo, client, django_capture_on_commit_callbacks
 ):
-    assert django_settings.CELERY_TASK_ALWAYS_EAGER
+    from relief.celery import app
+
+    # (eager in every test, REDIS_URL or not: conftest's celery_eager_by_default)
+    assert app.conf.task_always_eager
     recipient(demo.village, "张三丰")
     client.force_login(demo.user("clerk"))
     with django_capture_on_commit_callbacks(execute=False) as queued:
