@@ -77,8 +77,9 @@ def rebuild_schema() -> None:
 
 
 def add_missing_indexes() -> int:
-    """With --reuse: the tables the models have and the database lacks, and every index
-    declared on a model that the database lacks (after a change of the models)."""
+    """With --reuse: the tables the models have and the database lacks, the columns of
+    fields added to a model since the rows were built (their default, as a migration would
+    add them), and every index declared on a model that the database lacks."""
     from django.apps import apps
     from django.conf import settings
     from django.core.management import call_command
@@ -90,8 +91,17 @@ def add_missing_indexes() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
         present = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public'"
+        )
+        columns = set(cursor.fetchall())
     with connection.schema_editor() as editor:
         for model in apps.get_models():
+            for field in model._meta.local_concrete_fields:
+                if (model._meta.db_table, field.column) not in columns:
+                    editor.add_field(model, field)
+                    added += 1
             for index in model._meta.indexes:
                 if index.name not in present:
                     editor.add_index(model, index)
