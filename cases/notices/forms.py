@@ -98,11 +98,11 @@ class PhotoForm(BootstrapForm):
     )
 
 
-class ObjectionForm(BootstrapForm):
-    """An objection raised at the township: who (or anonymous), how to reach them, which
-    household of the batch, what."""
+class ObjectorFields(forms.Form):
+    """Who raised an objection (or anonymous), how to reach them, what: the fields every
+    objection form shares (a notice batch's here, a 特困 termination posting's in
+    funds.dynamic)."""
 
-    case = forms.ChoiceField(label="异议针对的公示户", error_messages={"required": "请选择公示户"})
     anonymous = forms.BooleanField(label="匿名（不登记异议人姓名）", required=False)
     raised_by = forms.CharField(label="异议人姓名", max_length=40, required=False)
     contact = forms.CharField(
@@ -121,6 +121,14 @@ class ObjectionForm(BootstrapForm):
             "max_length": f"异议内容不能超过{OBJECTION_MAX_CHARS}字",
         },
     )
+
+
+class ObjectionForm(BootstrapForm, ObjectorFields):
+    """An objection raised at the township: which household of the batch, then who (or
+    anonymous), how to reach them, what."""
+
+    case = forms.ChoiceField(label="异议针对的公示户", error_messages={"required": "请选择公示户"})
+    field_order = ["case", "anonymous", "raised_by", "contact", "text"]
 
     def __init__(self, *args, entries, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from cases.models import Member
+from cases.notices.forms import ObjectorFields
 from cases.notices.services import OBJECTION_MAX_CHARS
 from funds.dynamic.models import (
     FindingSource,
@@ -225,28 +226,9 @@ class DishonestyForm(forms.Form):
     recovery_to = MonthField(label="追缴所涉截止月份", required=False)
 
 
-class PostingObjectionForm(forms.Form):
+class PostingObjectionForm(ObjectorFields):
     """An objection to a 特困 termination during its posting: who (or anonymous), how to
-    reach them, what."""
-
-    anonymous = forms.BooleanField(label="匿名（不登记异议人姓名）", required=False)
-    raised_by = forms.CharField(label="异议人姓名", max_length=40, required=False)
-    contact = forms.CharField(
-        label="联系方式",
-        max_length=60,
-        required=False,
-        help_text="留有联系方式的，处理后须向异议人反馈结果",
-        widget=forms.TextInput(attrs={"inputmode": "tel"}),
-    )
-    text = forms.CharField(
-        label="异议内容",
-        max_length=OBJECTION_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={
-            "required": "请填写异议内容",
-            "max_length": f"异议内容不能超过{OBJECTION_MAX_CHARS}字",
-        },
-    )
+    reach them, what (the notice objection's own fields)."""
 
 
 class PostingObjectionHandleForm(forms.Form):
