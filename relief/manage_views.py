@@ -464,9 +464,16 @@ def policy_region(request, region_pk):
             }
         )
     # Rows of a key since removed from the registry are history only: not listed.
-    upcoming = PolicySetting.objects.filter(
-        region=region, effective_from__gt=on, key__in=KEY_BY_NAME
-    ).order_by("effective_from")
+    upcoming = [
+        {
+            "label": KEY_BY_NAME[row.key].label,
+            "value": _display_value(KEY_BY_NAME[row.key], row.value),
+            "effective_from": row.effective_from,
+        }
+        for row in PolicySetting.objects.filter(
+            region=region, effective_from__gt=on, key__in=KEY_BY_NAME
+        ).order_by("effective_from")
+    ]
     return render(
         request,
         "manage/policy_region.html",

@@ -237,3 +237,21 @@ def test_a_time_limit_above_the_extended_maximum_is_refused(demo):
         actor=None,
     )
     assert policy_for(demo.wuxi, D(2026, 2, 1)).dibao_limit_county_wd == 50
+
+
+def test_a_pending_setting_is_announced_by_its_label_and_value(demo, client):
+    """The settings page names a setting not yet in force as the administrator reads it
+    (label, value with its unit, first day), never by its registry key."""
+    spec = KEY_BY_NAME["dibao_limit_delegated_wd"]
+    policy_set(
+        region=demo.county,
+        key=spec.key,
+        raw_value=18,
+        effective_from=D(2099, 3, 1),
+        actor=demo.user("admin"),
+    )
+    client.force_login(demo.user("admin"))
+    page = client.get(reverse("manage:policy_region", args=[demo.county.pk])).content.decode()
+    notice = page.split("待生效的设置：", 1)[1].split("</div>", 1)[0]
+    assert spec.label in notice and f"18{spec.unit}" in notice and "2099-03-01" in notice
+    assert spec.key not in notice
