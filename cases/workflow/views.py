@@ -61,6 +61,7 @@ def case_list(request):
         params=request.GET,
         per_page=_page_size(request),
         ordering=(*chosen, "-id") if chosen else NEWEST_FIRST,
+        counted=filterset.counted,  # a search counts its ids as it reads them
     )
     return render(
         request,

@@ -121,7 +121,7 @@ def test_a_term_matching_more_than_the_cap_keeps_the_subquery(demo, many, monkey
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
-def test_a_search_costs_the_list_plus_one_query_for_the_ids(demo, client, many, username):
+def test_a_search_costs_what_the_list_costs_its_ids_giving_the_count(demo, client, many, username):
     client.force_login(demo.user(username))
     url = reverse("cases:list")
     client.get(url)  # warm caches
@@ -129,9 +129,40 @@ def test_a_search_costs_the_list_plus_one_query_for_the_ids(demo, client, many, 
         client.get(url)
     with CaptureQueriesContext(connection) as searched:
         response = client.get(url, {"q": "王建"})
-    assert response.context["page_obj"].count > 0
-    assert len(searched.captured_queries) == len(plain.captured_queries) + 1 == 16
+    page = response.context["page_obj"]
+    base = selectors.case_page_list_for_user(user=demo.user(username)).queryset
+    assert (page.count, page.count_exact) == (_old_search(base, "王建").count(), True)
+    assert page.count > 0
+    # the ids query replaces the page's COUNT: the search adds no query to the list
+    assert len(searched.captured_queries) == len(plain.captured_queries) == 15
+    counts = [
+        q for q in searched.captured_queries if "COUNT(" in q["sql"] and "cases_case" in q["sql"]
+    ]
+    assert not counts
     rows = [q["sql"] for q in searched.captured_queries if "UNION" in q["sql"]]
     assert len(rows) == 1  # the match runs once, on its own, not inside the page or its count
-    # the ids query joins at most the region of the scoping, not the list's seven tables
+    # the ids query joins at most the region of the scoping, not the list's tables
     assert rows[0].split("WHERE")[0].count(" JOIN ") <= 1
+
+
+def test_a_search_with_other_filters_counts_only_the_cases_both_keep(demo, client, many):
+    from cases.workflow.tests.helpers import go
+
+    go(many[1], "accept", "clerk", opinion="材料齐全")  # 王建军, 姑孰
+    client.force_login(demo.user("supervisor"))
+    response = client.get(reverse("cases:list"), {"q": "王建", "state": "accepted"})
+    page = response.context["page_obj"]
+    assert [c.pk for c in page] == [many[1].pk]
+    assert (page.count, page.count_exact) == (1, True)
+    both = client.get(reverse("cases:list"), {"q": "王建", "state": ["accepted", "draft"]})
+    base = selectors.case_page_list_for_user(user=demo.user("supervisor")).queryset
+    expected = _old_search(base.filter(state__in=["accepted", "draft"]), "王建").count()
+    assert both.context["page_obj"].count == expected > 1
+
+
+def test_the_state_filter_reads_without_distinct(demo, client, many):
+    client.force_login(demo.user("clerk"))
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("cases:list"), {"state": ["draft", "accepted"]})
+    rows = [q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert rows and not [sql for sql in rows if "DISTINCT" in sql]
