@@ -4,6 +4,7 @@ the pages. Typed serializers for input and output.
 - ``GET /api/rosters/?year=&state=&month=`` list; ``GET /api/rosters/{id}/`` with reconciliation
 - ``POST /api/rosters/`` {month, assistance_type, kind} → 201, computed by a background job
 - ``POST /api/rosters/{id}/check/``, ``/lock/``, ``/recompute/``; ``DELETE`` discards an open run
+  (kept as 已作废 with its log; the list leaves discarded runs out unless ``state=discarded``)
 - ``GET /api/rosters/{id}/lines/`` (paginated; ``kind``, ``channel``, ``result``)
 - ``POST /api/rosters/{id}/exports/`` {format} → the export job; ``GET`` lists the exports
 - ``POST /api/rosters/{id}/results/`` (multipart ``file``) → the result import
@@ -232,13 +233,14 @@ class RosterRunViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        qs = selectors.roster_runs_for_user(self.request.user)
         params = self.request.query_params
+        state = params.get("state", "")
+        qs = selectors.roster_runs_listed(
+            self.request.user, state=state if state in RunState.values else ""
+        )
         year = params.get("year", "")
         if year.isascii() and year.isdigit():  # a year no roster has (99999…): none
             qs = qs.filter(month__year=int(year)) if len(year) <= 4 else qs.none()
-        if params.get("state") in RunState.values:
-            qs = qs.filter(state=params["state"])
         township = params.get("township", "")
         if township.isascii() and township.isdigit():  # larger than any key: none
             pk = as_pk(township)

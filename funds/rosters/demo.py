@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from funds.recipients.models import Recipient
 from funds.rosters import services
-from funds.rosters.models import RosterRun, RunKind
+from funds.rosters.models import RosterRun, RunKind, RunState
 from relief.models import AssistanceType, Region, User
 
 DEMO_TOWNSHIP = "340521100000"
@@ -35,9 +35,13 @@ def seed_rosters(*, month: datetime.date | None = None, stdout=None) -> RosterRu
     if top is None:
         return None
     atype = AssistanceType.objects.get(pk=top["assistance_type"])
-    existing = RosterRun.objects.filter(
-        township=township, month=month, assistance_type=atype, kind=RunKind.REGULAR
-    ).first()
+    existing = (
+        RosterRun.objects.filter(
+            township=township, month=month, assistance_type=atype, kind=RunKind.REGULAR
+        )
+        .exclude(state=RunState.DISCARDED)
+        .first()
+    )
     if existing is not None:
         return existing
     run = services.roster_run_start(

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from funds.recipients.hooks import locked_roster_months
 from funds.recipients.models import Bank, Recipient, RecipientChange
+from relief.logchain import ChainedLog
 from relief.models import AssistanceType, Job, Region, User
 
 
@@ -36,6 +37,9 @@ class RunState(models.TextChoices):
     PREPARED = "prepared", "待复核"
     CHECKED = "checked", "已复核"
     LOCKED = "locked", "已锁定"
+    #: 作废: an unlocked run given up. It is kept (its log is append-only and hash-chained)
+    #: without its lines; lists, the next run, exports and statistics ignore it.
+    DISCARDED = "discarded", "已作废"
 
 
 #: States of a run that is not locked yet: at most one per township × type at a time.
@@ -116,7 +120,7 @@ class RosterRun(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["township", "month", "assistance_type"],
-                condition=Q(kind="regular"),
+                condition=Q(kind="regular") & ~Q(state="discarded"),
                 name="roster_one_regular_run_per_month",
             ),
         ]
@@ -141,6 +145,10 @@ class RosterRun(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.state == RunState.LOCKED
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.state == RunState.DISCARDED
 
 
 class LineKind(models.TextChoices):
@@ -316,10 +324,19 @@ class RosterLine(models.Model):
         return f"{digits[:4]} **** **** {digits[-4:]}"
 
 
-class RosterEvent(models.Model):
-    """Append-only, signed log of a run: started, computed, checked, locked, exported …"""
+class RosterEvent(ChainedLog):
+    """Append-only, signed log of a run: started, computed, checked, locked, exported,
+    discarded … Hash-chained per run (relief/logchain.py, issue 16: the roster lock is among
+    the tamper-evident logs): ``save()`` seals each row; ``manage.py verify_log`` walks every
+    run's chain. A run is never deleted (作废 keeps it, in state 已作废), so its chain is
+    never cut: the key PROTECTs the run."""
 
-    run = models.ForeignKey(RosterRun, on_delete=models.CASCADE, related_name="events")
+    chain_on = "run"
+    #: Frozen (a column added later must not change older rows' hashes); the migration that
+    #: chained the table and sealed the rows written before keeps its own copy.
+    chain_fields = ("run", "action", "label", "actor", "actor_name", "actor_role", "at")
+
+    run = models.ForeignKey(RosterRun, on_delete=models.PROTECT, related_name="events")
     action = models.CharField("操作", max_length=30)
     label = models.CharField("说明", max_length=200)
     actor = models.ForeignKey(

@@ -44,6 +44,16 @@ def roster_runs_for_user(user: User) -> QuerySet[RosterRun]:
     return scope_by_region(qs, user, township_field="township", village_field=None)
 
 
+def roster_runs_listed(user: User, *, state: str = "") -> QuerySet[RosterRun]:
+    """The runs a list shows (pages, API, the county's overview and its export): discarded
+    runs (已作废) are left out unless ``state`` asks for them; their page stays reachable."""
+    qs = roster_runs_for_user(user)
+    if state == RunState.DISCARDED:
+        return qs.filter(state=RunState.DISCARDED)
+    qs = qs.exclude(state=RunState.DISCARDED)
+    return qs.filter(state=state) if state else qs
+
+
 def roster_run_get_for_user(*, user: User, pk: int) -> RosterRun:
     return get_object_or_404(roster_runs_for_user(user), pk=pk)
 
@@ -94,7 +104,7 @@ def reconciliation(run: RosterRun) -> dict:
 def county_overview(*, user: User, year: int) -> list[dict]:
     """Every visible township's rosters of ``year``: month, type, kind, state and totals."""
     runs = (
-        roster_runs_for_user(user)
+        roster_runs_listed(user)
         .filter(month__year=year)
         .order_by("township__code", "month", "assistance_type__sort_order", "pk")
     )

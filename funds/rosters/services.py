@@ -135,7 +135,9 @@ def _month(value: datetime.date) -> datetime.date:
 def _refuse_start(
     *, township: Region, month: datetime.date, assistance_type: AssistanceType, kind: str
 ) -> None:
-    runs = RosterRun.objects.filter(township=township, assistance_type=assistance_type)
+    runs = RosterRun.objects.filter(township=township, assistance_type=assistance_type).exclude(
+        state=RunState.DISCARDED  # a discarded run is as if it had never been prepared
+    )
     open_run = runs.filter(state__in=OPEN_STATES).first()
     if open_run is not None:
         raise RosterRefused(
@@ -526,17 +528,26 @@ def roster_recompute(*, run: RosterRun, actor: User) -> RosterRun:
 
 
 @transaction.atomic
-def roster_discard(*, run: RosterRun, actor: User) -> None:
+def roster_discard(*, run: RosterRun, actor: User) -> RosterRun:
     """作废 an unlocked run: its lines go, its one-off payments and recovery orders wait for
-    the next run again."""
+    the next run again. The run itself is kept, 已作废, with its append-only, hash-chained
+    log (a "discarded" event closes it): a new run of the same township, month and type may
+    then be prepared, and lists, exports and statistics ignore the discarded one."""
     run = _locked_for_update(run)
     _require(may_prepare(actor, run.township), "只有本乡镇(街道)的民政经办人可以作废花名册")
     if run.state == RunState.LOCKED:
         raise RosterRefused("已锁定的花名册不能作废；如需更正，请生成补充花名册")
     if run.state == RunState.PREPARING:
         raise RosterRefused("花名册正在生成，请等待生成结束后再作废")
+    if run.state == RunState.DISCARDED:
+        raise RosterRefused("该花名册已作废")
+    label = f"作废：删除{run.line_count}笔明细（银行发放{run.bank_amount}元）"
     _delete_lines(run)
-    run.delete()
+    _store_totals(run)  # all zero now, like its lines: a discarded run counts nowhere
+    run.state, run.error = RunState.DISCARDED, ""
+    run.save()
+    _event(run, "discarded", label, actor)
+    return run
 
 
 # --- one-off payments and recovery orders handed to the roster ---------------------------

@@ -48,9 +48,7 @@ def roster_list(request):
     if form.is_valid():
         year = form.cleaned_data["year"] or year
         state = form.cleaned_data["state"]
-    runs = selectors.roster_runs_for_user(request.user).filter(month__year=year)
-    if state:
-        runs = runs.filter(state=state)
+    runs = selectors.roster_runs_listed(request.user, state=state).filter(month__year=year)
     runs = runs.order_by("township__code", "-month", "assistance_type__sort_order", "-pk")
     township = (
         request.user.region if services.may_prepare(request.user, request.user.region) else None

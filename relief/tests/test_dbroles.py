@@ -70,10 +70,13 @@ def test_the_log_tables_are_the_chained_logs_and_the_history_tables():
     tables = log_tables()
     assert "relief_delegationevent" in tables and "cases_caseevent" in tables
     assert "cases_householdedit" in tables and "review_amountchange" in tables
+    assert "funds_recipientchange" in tables and "funds_rosterevent" in tables
     assert "relief_historicaluser" in tables and "relief_notification" not in tables
 
 
-@pytest.mark.parametrize("table", ["relief_delegationevent", "cases_caseevent"])
+@pytest.mark.parametrize(
+    "table", ["relief_delegationevent", "cases_caseevent", "funds_rosterevent"]
+)
 def test_the_application_role_cannot_update_delete_truncate_or_disable_the_trigger(
     roles, events, table
 ):

@@ -145,10 +145,12 @@ def test_postgresql_checks_the_keys_of_lines_once_per_statement(world):
     with pytest.raises(DatabaseError, match="still has roster lines"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM funds_rosterrun WHERE id = %s", [run.pk])
-    # A line that refers to existing rows is accepted; the run goes once its lines went.
+    # A line that refers to existing rows is accepted; discarding the run deletes its lines
+    # (the run itself is kept, 已作废, with its append-only log).
     RosterLine.objects.filter(pk=line.pk).update(carried_from_id=None, result_import_id=None)
     services.roster_discard(run=run, actor=world.clerk)
-    assert not RosterRun.objects.filter(pk=run.pk).exists()
+    assert RosterRun.objects.get(pk=run.pk).state == RunState.DISCARDED
+    assert not RosterLine.objects.filter(run_id=run.pk).exists()
 
 
 @pytest.mark.postgres
