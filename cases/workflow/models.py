@@ -131,6 +131,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["township", "-created_at", "-id"], name="case_township_newest"),
             models.Index(fields=["village", "-created_at", "-id"], name="case_village_newest"),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
+            # The spot-check frame (review/sampling.py): cases decided in a period, read
+            # index-only on PostgreSQL with every column the draw filters and groups on.
+            models.Index(
+                fields=["decided_on", "township"],
+                include=[
+                    "state",
+                    "assistance_type",
+                    "purpose",
+                    "near_relative_flag",
+                    "complaint_flag",
+                    "id",
+                ],
+                name="case_decided_frame",
+            ),
         ]
 
     def __str__(self) -> str:
