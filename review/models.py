@@ -130,6 +130,13 @@ class Filing(models.Model):
                 condition=models.Q(near_relative_flag=True),
                 name="filing_near_relative_newest",
             ),
+            # ... and its capped count index-only (township for the county's scope): no heap
+            # page per near-relative filing.
+            models.Index(
+                fields=["township"],
+                condition=models.Q(near_relative_flag=True),
+                name="filing_near_relative_township",
+            ),
         ]
 
     def __str__(self) -> str:
