@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 import django_filters
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
 
 from cases.models import Case, CaseState, Member
 from cases.rules import facts_ready_q
@@ -65,18 +69,30 @@ def _ids_cap(db: str) -> int:
     return paging.COUNT_CAP if limit is None else min(paging.COUNT_CAP, limit - 100)
 
 
-def matched_ids(queryset, value: str, limit: int) -> list[int]:
-    """Up to ``limit`` ids of the cases of ``queryset`` (the user's region and the other
-    filters) that ``value`` finds, newest first: the cases of the matching number, UNION
-    the cases of the matching members' households, each side scoped on its own so that
-    each is one index lookup (member name/ID number → case by household), never a walk
-    over the region's cases."""
+def matched_rows(queryset, value: str, limit: int) -> list[tuple[int, datetime.datetime]]:
+    """Up to ``limit`` (id, created_at) of the cases of ``queryset`` (the user's region and
+    the other filters) that ``value`` finds, newest first: the cases of the matching number,
+    UNION the cases of the matching members' households, each side scoped on its own so
+    that each is one index lookup (member name/ID number → case by household), never a
+    walk over the region's cases."""
     plain = queryset.order_by().values("pk", "created_at")
     lookup = _match_lookup(value)
     by_number = plain.filter(**{f"number__{lookup}": value.upper()})
     by_member = plain.filter(household_id__in=matching_households(value))
     rows = by_number.union(by_member).order_by("-created_at", "-pk")[:limit]
-    return [row["pk"] for row in rows]
+    return [(row["pk"], row["created_at"]) for row in rows]
+
+
+@dataclass
+class Search:
+    """A search of the list: ``narrowed`` is ``base`` (the region's cases the other filters
+    kept) limited to the matching cases, ``counted`` their (count, exact); ``rows`` the
+    matching (id, created_at) newest first, read within the cap (None above it)."""
+
+    narrowed: QuerySet
+    counted: tuple[int, bool]
+    base: QuerySet
+    rows: list[tuple[int, datetime.datetime]] | None
 
 
 def search_cases(queryset, value: str):
@@ -86,19 +102,45 @@ def search_cases(queryset, value: str):
     the planner (past ``join_collapse_limit``) scan the whole table: 5 s on 1M cases against
     12 ms for the match alone. A term matching more cases than the cap keeps the subquery
     (its page is still exact; only its cost grows)."""
-    narrowed, _ = search_cases_counted(queryset, value)
-    return narrowed
+    return search_cases_counted(queryset, value).narrowed
 
 
-def search_cases_counted(queryset, value: str):
-    """(narrowed queryset, (count, exact)): as ``search_cases``, with the count of the
-    matching cases taken from the ids read (exact up to the cap, else the cap and not
-    exact), so the page needs no COUNT of its own."""
+def search_cases_counted(queryset, value: str) -> Search:
+    """As ``search_cases``, with the count of the matching cases taken from the ids read
+    (exact up to the cap, else the cap and not exact), so the page needs no COUNT."""
     cap = _ids_cap(queryset.db)
-    ids = matched_ids(queryset, value, cap + 1)
-    if len(ids) > cap:
-        return queryset.filter(pk__in=case_ids_matching(value)), (cap, False)
-    return queryset.filter(pk__in=ids), (len(ids), True)
+    rows = matched_rows(queryset, value, cap + 1)
+    if len(rows) > cap:
+        return Search(
+            queryset.filter(pk__in=case_ids_matching(value)), (cap, False), queryset, None
+        )
+    ids = [pk for pk, _ in rows]
+    return Search(queryset.filter(pk__in=ids), (len(ids), True), queryset, rows)
+
+
+def search_window(
+    rows: list[tuple[int, datetime.datetime]], params: QueryDict, per_page: int
+) -> list[int]:
+    """The ids, among a search's ``rows`` (newest first), that the newest-first page which
+    ``params`` asks for can show (relief.paging.list_page: ``after``, ``before`` or
+    ``page``), so the page's row query names a page of ids, not thousands: PostgreSQL
+    plans ``id IN`` 5,000 literals for ~30 ms."""
+    after = paging.decode_cursor(params.get("after", ""))
+    before = paging.decode_cursor(params.get("before", "")) if not after else None
+    if after:
+        _, moment, pk = after
+        rest = [r for r in rows if (r[1], r[0]) < (moment, pk)]
+        return [r[0] for r in rest[: per_page + 1]]
+    if before:
+        _, moment, pk = before
+        newer = [r for r in rows if (r[1], r[0]) > (moment, pk)]
+        # list_page falls back to the first page when fewer than a page are newer
+        return [r[0] for r in newer[-per_page:] + rows[:per_page]]
+    try:
+        number = max(1, int(params.get("page", 1)))
+    except (TypeError, ValueError):
+        number = 1
+    return [r[0] for r in rows[: number * per_page + 1]]
 
 
 class ChineseOrderingFilter(django_filters.OrderingFilter):
@@ -194,9 +236,14 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    #: (count, exact) of a search, read with its ids (``search_cases_counted``); None
-    #: without one, and the list counts as usual.
-    counted: tuple[int, bool] | None = None
+    #: The search, when the list has one (``search_cases_counted``): its count, its ids.
+    search: Search | None = None
+
+    @property
+    def counted(self) -> tuple[int, bool] | None:
+        """(count, exact) of a search, read with its ids; None without one (the list
+        counts as usual)."""
+        return self.search.counted if self.search is not None else None
 
     def filter_queryset(self, queryset):
         """Every other filter first, the search last: its ids (and their count) are then
@@ -213,8 +260,8 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        queryset, self.counted = search_cases_counted(queryset, value)
-        return queryset
+        self.search = search_cases_counted(queryset, value)
+        return self.search.narrowed
 
     def filter_flagged(self, queryset, name, value):
         if value == "near_relative":

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.states import COUNTY_VISIT_STATES
+from cases.workflow.filters import search_window
 from cases.workflow.forms import CountyVisitForm, TransitionForm, form_refusal
 from cases.workflow.hooks import case_page_panels
 from cases.workflow.next_step import case_next_step
@@ -56,6 +57,11 @@ def case_list(request):
     )
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     chosen = tuple(qs.query.order_by)
+    search = filterset.search
+    if search is not None and search.rows is not None and not chosen:
+        # newest first: the page's rows among the search's ids read, not all of them
+        window = search_window(search.rows, request.GET, _page_size(request))
+        qs = search.base.filter(pk__in=window)
     page = list_page(
         qs,
         params=request.GET,

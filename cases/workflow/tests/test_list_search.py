@@ -3,10 +3,12 @@ or more matches anywhere, a shorter one from the start; on PostgreSQL the migrat
 trigram and pattern indexes serve it."""
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -166,3 +168,46 @@ def test_the_state_filter_reads_without_distinct(demo, client, many):
         client.get(reverse("cases:list"), {"state": ["draft", "accepted"]})
     rows = [q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"]]
     assert rows and not [sql for sql in rows if "DISTINCT" in sql]
+
+
+def test_a_searchs_pages_name_a_page_of_ids_and_walk_every_match_once(demo, client, many):
+    for i, case in enumerate(many):
+        MemberFactory(household=case.household, name="王小" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰"[i])
+    user = demo.user("supervisor")
+    client.force_login(user)
+    base = selectors.case_page_list_for_user(user=user).queryset.order_by("-created_at", "-id")
+    expected = list(_old_search(base, "王小").values_list("pk", flat=True))
+    assert len(expected) >= 15
+    seen, query, pages = [], "q=王小&per_page=10", []
+    while True:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("cases:list") + "?" + query).context["page_obj"]
+        rows = [q["sql"] for q in ctx.captured_queries if "LIMIT 11" in q["sql"]]
+        named = re.search(r'"cases_case"\."id" IN \(([^)]*)\)', rows[0])
+        assert len(rows) == 1 and named and len(named.group(1).split(",")) <= 11
+        assert (page.count, page.count_exact) == (len(expected), True)
+        seen += [c.pk for c in page]
+        pages.append(page)
+        if not page.has_next:
+            break
+        query = page.next_query
+    assert seen == expected
+    # back by keyset (before=…) and by offset (page=2): the same rows as on the way
+    back = client.get(reverse("cases:list") + "?" + pages[1].previous_query).context["page_obj"]
+    assert [c.pk for c in back] == [c.pk for c in pages[0]]
+    second = client.get(reverse("cases:list"), {"q": "王小", "per_page": 10, "page": 2})
+    assert [c.pk for c in second.context["page_obj"]] == [c.pk for c in pages[1]]
+
+
+def test_the_search_window_keeps_to_the_page_asked_for():
+    import datetime
+
+    t = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    rows = [(100 - i, t - datetime.timedelta(minutes=i)) for i in range(30)]
+    params = QueryDict(mutable=True)
+    assert filters.search_window(rows, params, 10) == [r[0] for r in rows[:11]]
+    params["after"] = paging.encode_cursor(2, type("R", (), {"created_at": rows[9][1], "pk": 91})())
+    assert filters.search_window(rows, params, 10) == [r[0] for r in rows[10:21]]
+    params = QueryDict(mutable=True)
+    params["page"] = "3"
+    assert filters.search_window(rows, params, 10) == [r[0] for r in rows]
