@@ -3,11 +3,15 @@ administrator role). Every model keeps its simple-history record, and region-bou
 are scoped to the administrator's county through the selectors. The /manage/ pages are
 the everyday tool; this admin is the fallback."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from relief import selectors
+from relief.masking import mask_id_number
 from relief.models import (
     AssistanceType,
     DataReveal,
@@ -19,6 +23,7 @@ from relief.models import (
     User,
     WorkdayOverride,
 )
+from relief.services import _check_id_number
 
 admin.site.site_header = "乡镇社会救助审核确认系统 · 后台"
 admin.site.site_title = "救助系统后台"
@@ -82,8 +87,57 @@ class RegionAdmin(AdministratorOnly, SimpleHistoryAdmin):
         return selectors.region_list_for_user(user=request.user)
 
 
+class MaskedIdUserChangeForm(UserChangeForm):
+    """The admin's user form never carries a staff member's ID number in clear (PIPL; there
+    is no reveal on this page): the field starts blank with the masked number as its help,
+    a blank field keeps the registered number, a new one replaces it, the box removes it.
+    The same form renders simple-history's past versions, masked alike."""
+
+    clear_id_number = forms.BooleanField(label="删除已登记的身份证号", required=False)
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "id_number" not in self.fields:
+            return
+        self.registered_id_number = self.instance.id_number if self.instance.pk else ""
+        self.initial["id_number"] = ""
+        if self.registered_id_number:
+            self.fields["id_number"].help_text = (
+                f"已登记：{mask_id_number(self.registered_id_number)}（不显示完整号码）；"
+                "留空则保持不变，填写则替换"
+            )
+
+    def clean_id_number(self):
+        try:  # the /manage/ pages' own check
+            return _check_id_number(self.cleaned_data.get("id_number", ""))
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["id_number"]) from exc
+
+    def clean(self):
+        data = super().clean()
+        if "id_number" in self.fields and not data.get("id_number"):
+            keep = not data.get("clear_id_number")
+            data["id_number"] = self.registered_id_number if keep else ""
+        elif data.get("clear_id_number"):
+            self.add_error("id_number", "删除已登记的身份证号时请勿同时填写新号码")
+        return data
+
+
+class MaskedIdHistoryHelper(HistoricalRecordContextHelper):
+    """The admin's change history of a user shows ID numbers masked."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "id_number":
+            return mask_id_number(str(value or ""))
+        return super().prepare_delta_change_value(change, value)
+
+
 @admin.register(User)
 class UserAdmin(AdministratorOnly, DjangoUserAdmin, SimpleHistoryAdmin):
+    form = MaskedIdUserChangeForm
     list_display = ["username", "full_name", "role", "extra_role", "region", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name"]
@@ -91,7 +145,10 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin, SimpleHistoryAdmin):
     raw_id_fields = ["region"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("个人信息", {"fields": ["full_name", "phone", "id_number", "email"]}),
+        (
+            "个人信息",
+            {"fields": ["full_name", "phone", "id_number", "clear_id_number", "email"]},
+        ),
         ("角色与区划", {"fields": ["role", "extra_role", "region"]}),
         (
             "状态",
@@ -108,6 +165,9 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return selectors.user_list_for_user(user=request.user)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedIdHistoryHelper(self.model, historical_record)
 
 
 class DelegationEventInline(admin.TabularInline):

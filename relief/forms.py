@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 
+from relief.masking import mask_id_number
 from relief.models import ROLE_LEVEL, AssistanceType, Delegation, Region, Role
 from relief.policy import PolicyKey
 
@@ -167,6 +168,7 @@ class UserForm(BootstrapForm):
     id_number = forms.CharField(
         label="身份证号", max_length=18, required=False, help_text="用于近亲属回避核对，可不填"
     )
+    clear_id_number = forms.BooleanField(label="删除已登记的身份证号", required=False)
     password = forms.CharField(
         label="初始密码", widget=forms.PasswordInput(render_value=False), required=False
     )
@@ -174,15 +176,27 @@ class UserForm(BootstrapForm):
         label="确认密码", widget=forms.PasswordInput(render_value=False), required=False
     )
 
-    def __init__(self, *args, regions=None, editing=False, **kwargs):
+    def __init__(self, *args, regions=None, editing=False, current_id_number="", **kwargs):
         super().__init__(*args, **kwargs)
         if regions is not None:
             self.fields["region"].queryset = regions
         self.editing = editing
+        self.current_id_number = current_id_number or ""
         if editing:
             del self.fields["password"], self.fields["password2"]
             self.fields["username"].disabled = True
+            # PIPL: the registered ID number is never sent back to the page, only masked;
+            # a blank field keeps it, a new number replaces it, the box removes it.
+            self.initial.pop("id_number", None)
+            if self.current_id_number:
+                self.fields["id_number"].help_text = (
+                    f"已登记：{mask_id_number(self.current_id_number)}（不显示完整号码）；"
+                    "留空则保持不变，填写则替换"
+                )
+            else:
+                del self.fields["clear_id_number"]
         else:
+            del self.fields["clear_id_number"]
             self.fields["password"].required = True
             self.fields["password2"].required = True
         levels = ", ".join(
@@ -198,7 +212,19 @@ class UserForm(BootstrapForm):
             and data.get("password") != data.get("password2")
         ):
             self.add_error("password2", "两次输入的密码不一致")
+        if self.editing and data.get("clear_id_number") and data.get("id_number"):
+            self.add_error("id_number", "删除已登记的身份证号时请勿同时填写新号码")
         return data
+
+    def id_number_to_save(self) -> str:
+        """The ID number the user keeps after this form (editing: blank keeps the
+        registered one, the box removes it)."""
+        data = self.cleaned_data
+        if data.get("id_number"):
+            return data["id_number"]
+        if not self.editing or data.get("clear_id_number"):
+            return ""
+        return self.current_id_number
 
 
 class PasswordResetForm(BootstrapForm):

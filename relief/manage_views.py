@@ -41,6 +41,7 @@ from relief.forms import (
     WorkdayOverrideForm,
     errors_at_fields,
 )
+from relief.masking import mask_id_number
 from relief.models import (
     AssistanceType,
     Delegation,
@@ -231,10 +232,13 @@ def user_edit(request, pk):
         "role": target.role,
         "extra_role": target.extra_role,
         "region": target.region_id,
-        "id_number": target.id_number,
     }
     form = UserForm(
-        request.POST or None, initial=initial, regions=_user_regions(request.user), editing=True
+        request.POST or None,
+        initial=initial,
+        regions=_user_regions(request.user),
+        editing=True,
+        current_id_number=target.id_number,  # shown masked only (relief.masking)
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -247,7 +251,7 @@ def user_edit(request, pk):
                 extra_role=d["extra_role"],
                 region=d["region"],
                 phone=d["phone"],
-                id_number=d["id_number"],
+                id_number=form.id_number_to_save(),
             )
             messages.success(request, f"已保存用户“{target.username}”")
             return redirect("manage:users")
@@ -732,6 +736,8 @@ def _humanize_changes(model, raw: list[tuple[str, object, object]]) -> list[dict
             return None
         if field is None:
             return value
+        if field.name == "id_number":  # PIPL: a staff ID number, masked in its history too
+            return mask_id_number(str(value))
         if field.is_relation and field.many_to_one:
             obj = resolved.get(field.related_model, {}).get(value)
             return str(obj) if obj is not None else f"#{value}"

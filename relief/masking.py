@@ -1,7 +1,8 @@
 """De-identified names for public lists (公示, 长期公示): the surname is kept, the rest masked
 (DOMAIN §8; A Art.24, F §4(2)). The one place both the case notices and the standing list
 of recipients call, so paper, public page and API never disagree. Also the masking of a
-member's disability type and grade in the amount computations' steps (PIPL)."""
+member's disability type and grade in the amount computations' steps (PIPL), and of staff
+ID numbers on the user administration pages (no reveal there: always masked)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,15 @@ def mask_health_details(text: str) -> str:
     ``2级重度残疾人`` → ``重度残疾人`` (the 分类施保 category the amount depends on stays)."""
     text = _DISABILITY_DETAIL.sub("残疾（已登记）", text or "")
     return _DISABILITY_GRADE.sub(lambda m: f"{m.group(1) or ''}残疾人", text)
+
+
+def mask_id_number(number: str) -> str:
+    """An ID number as lists and forms show it to people who need only to recognise the
+    person: the first four and the last four characters, ``3401**********123X`` (the same
+    shape as the case pages' masked ID numbers). Empty stays empty."""
+    number = "".join((number or "").split()).upper()
+    if not number:
+        return ""
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
