@@ -33,8 +33,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         REVIEW = "review", "复核"
 
     number = models.CharField("案件编号", max_length=32, unique=True)
+    # Indexed by case_household_scope (Meta.indexes), which carries the scope columns.
     household = models.ForeignKey(
-        "cases.Household", verbose_name="家庭", on_delete=models.PROTECT, related_name="cases"
+        "cases.Household",
+        verbose_name="家庭",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     # No single-column index on these four: the composite indexes of Meta.indexes lead
     # with each (township/village/type + state, township/village/state + newest first), so
@@ -122,8 +127,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = "救助案件"
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["township", "state"]),
-            models.Index(fields=["village", "state"]),
+            # A state filter per scope, newest first (the list filtered on a state reads a
+            # page of index entries); the leading pair serves (scope, state) lookups too.
+            models.Index(
+                fields=["township", "state", "-created_at", "-id"],
+                name="case_township_state_newest",
+            ),
+            models.Index(
+                fields=["village", "state", "-created_at", "-id"], name="case_village_state_newest"
+            ),
             models.Index(fields=["assistance_type", "state"]),
             # The lists' default order (newest first) per scope, read by keyset
             # (relief/paging.py): a page costs the same whatever the table's size.
@@ -131,6 +143,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["township", "-created_at", "-id"], name="case_township_newest"),
             models.Index(fields=["village", "-created_at", "-id"], name="case_village_newest"),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
+            # The search's member side (cases of the matching households) read from the
+            # index alone on PostgreSQL: the scope and the order come with the key.
+            models.Index(
+                fields=["household"],
+                include=["township", "village", "created_at"],
+                name="case_household_scope",
+            ),
             # The spot-check frame (review/sampling.py): cases decided in a period, read
             # index-only on PostgreSQL with every column the draw filters and groups on.
             models.Index(
