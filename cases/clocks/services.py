@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -466,57 +466,90 @@ def _case_url_sql() -> tuple[str, str]:
     return prefix, suffix
 
 
-def _thresholds(
-    today: datetime.date, now: datetime.datetime | None = None
-) -> dict[str, tuple[str, str, str, Q, str, list]]:
-    """Per threshold: flag column, marker column, due column, the condition as of ``today``
-    (ORM and SQL with its parameters). Paused and stopped clocks never cross the overall
-    thresholds; the step clock (e.g. the refusal notice) runs after the decision too. A step
-    counted in hours (``step_due_at``) crosses by the time of the run, not by the date."""
-    now = now or timezone.now()
+@dataclass(frozen=True)
+class _Threshold:
+    """One threshold of the scan (see ``_thresholds``)."""
+
+    flag: str
+    marker: str
+    due: str
+    crosses: str
+    crosses_params: list
+    clears: str
+    clears_params: list
+
+    @property
+    def unnotified(self) -> str:
+        """The marker does not name the current due date (no parameters)."""
+        return f"(c.{self.marker} IS NULL OR c.{self.marker} <> c.{self.due})"
+
+    def marks(self) -> tuple[str, list]:
+        """Clocks past the threshold whose flag or marker is still to be set."""
+        sql = f"({self.crosses} AND (NOT c.{self.flag} OR {self.unnotified}))"
+        return sql, list(self.crosses_params)
+
+    def notifies(self) -> tuple[str, list]:
+        """Clocks past the threshold not yet notified for their current due date."""
+        return f"({self.crosses} AND {self.unnotified})", list(self.crosses_params)
+
+
+def _thresholds(today: datetime.date, now: datetime.datetime) -> dict[str, _Threshold]:
+    """Per threshold, as of ``today`` (and the time of the run ``now``): the flag it raises,
+    the marker naming the due date last notified, the due column, and the crossing and
+    clearing conditions (SQL on the clock ``c``, with their parameters). Paused and stopped
+    clocks never cross nor clear the overall thresholds; the step clock (e.g. the refusal
+    notice) runs after the decision too. A step counted in hours (``step_due_at``) crosses by
+    the time of the run, not by the date. Crossing and clearing are disjoint for each flag."""
     day = connection.ops.adapt_datefield_value(today)
     moment = connection.ops.adapt_datetimefield_value(now)
-    running_q = Q(stopped_on__isnull=True, paused_at__isnull=True)
-    running_sql = "c.stopped_on IS NULL AND c.paused_at IS NULL"
+    running = "c.stopped_on IS NULL AND c.paused_at IS NULL"
     return {
-        "overdue": (
+        "overdue": _Threshold(
             "overdue",
             "notified_overdue_for",
             "overall_due",
-            running_q & Q(overall_due__lt=today),
-            f"{running_sql} AND c.overall_due < %s",
+            f"({running} AND c.overall_due < %s)",
+            [day],
+            # An extension (or a calendar correction) may have moved a due date back out.
+            f"({running} AND c.overdue AND c.overall_due >= %s)",
             [day],
         ),
-        "due_soon": (
+        "due_soon": _Threshold(
             "due_soon",
             "notified_due_soon_for",
             "overall_due",
-            running_q & Q(overall_due__gte=today, due_soon_from__lte=today),
-            f"{running_sql} AND c.overall_due >= %s AND c.due_soon_from <= %s",
+            f"({running} AND c.overall_due >= %s AND c.due_soon_from <= %s)",
+            [day, day],
+            f"({running} AND c.due_soon AND (c.due_soon_from > %s OR c.overall_due < %s))",
             [day, day],
         ),
-        "step": (
+        "step": _Threshold(
             "step_overdue",
             "notified_step_for",
             "step_due",
-            Q(step_due__lt=today, step_due_at__isnull=True),
-            "c.step_due < %s AND c.step_due_at IS NULL",
+            "(c.step_due < %s AND c.step_due_at IS NULL)",
+            [day],
+            "(c.step_overdue AND c.step_due_at IS NULL "
+            "AND (c.step_due IS NULL OR c.step_due >= %s))",
             [day],
         ),
-        "step_hours": (
+        "step_hours": _Threshold(
             "step_overdue",
             "notified_step_for",
             "step_due",
-            Q(step_due_at__lt=now),
-            "c.step_due_at < %s",
+            "(c.step_due_at < %s)",
+            [moment],
+            "(c.step_overdue AND c.step_due_at IS NOT NULL AND c.step_due_at >= %s)",
             [moment],
         ),
-        "step_soon": (
+        "step_soon": _Threshold(
             "step_due_soon",
             "notified_step_soon_for",
             "step_due",
-            Q(step_due_at__gte=now, step_soon_at__lte=now),
-            "c.step_due_at >= %s AND c.step_soon_at <= %s",
+            "(c.step_due_at >= %s AND c.step_soon_at <= %s)",
+            [moment, moment],
+            "(c.step_due_soon AND (c.step_due_at IS NULL OR c.step_due_at < %s "
+            "OR c.step_soon_at > %s))",
             [moment, moment],
         ),
     }
@@ -551,8 +584,6 @@ def _verb_sql(kind: str) -> tuple[str, list]:
 #: when the scan is first switched on, or after days without a scan) gets one digest per
 #: responsible person and threshold instead of one message per case.
 DIGEST_ABOVE = 20
-#: Clocks whose flag one UPDATE raises: a cold run over a backlog goes in batches.
-FLAG_BATCH = 20_000
 
 #: Per threshold: the digest's message (after the number of cases) and its list filter.
 DIGESTS = {
@@ -587,27 +618,27 @@ def _send_digests(
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
 
 
-def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int, int]:
-    """One threshold, set-based: (1) the clocks past the threshold whose marker does not yet
-    name their current due date, counted per township; (2) one INSERT … SELECT of a
+def _notify(
+    kind: str,
+    threshold: _Threshold,
+    counts: dict[int, int],
+    today: datetime.date,
+    now: datetime.datetime,
+) -> int:
+    """Notifications for one threshold, given the clocks crossing it now and not yet notified
+    for their due date, counted per township (``counts``): one INSERT … SELECT of a
     notification per responsible user and clock for the townships with DIGEST_ABOVE
-    crossings or fewer, one digest per person for the others; (3) UPDATEs of FLAG_BATCH
-    clocks raising the flag and setting the marker. The unique (recipient, dedupe_key)
-    constraint makes any repeat a no-op. Returns (clocks marked, notifications inserted)."""
-    flag, marker, due_col, cond_q, cond_sql, cond_params = _thresholds(today, now)[kind]
-    unnotified = Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F(due_col)})
-    counts = {
-        row["case__township_id"]: row["n"]
-        for row in CaseClock.objects.filter(cond_q & unnotified)
-        .values("case__township_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    crossings or fewer, one digest per person for the others. The unique
+    (recipient, dedupe_key) constraint makes any repeat a no-op. Returns the rows inserted."""
+    counts = {township: n for township, n in counts.items() if n}
+    if not counts:
+        return 0
     backlog = {t: n for t, n in counts.items() if n > DIGEST_ABOVE}
     clock_t, case_t = CaseClock._meta.db_table, Case._meta.db_table
     user_t, note_t = User._meta.db_table, Notification._meta.db_table
     prefix, suffix = _case_url_sql()
     verb_sql, verb_params = _verb_sql(kind)
+    notifies_sql, notifies_params = threshold.notifies()
     roles = [str(r) for r in RESPONSIBLE_ROLES]
     not_backlog = (
         f"AND k.township_id NOT IN ({', '.join(['%s'] * len(backlog))})" if backlog else ""
@@ -617,13 +648,12 @@ def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int
         SELECT u.id,
                {verb_sql},
                %s || CAST(k.id AS TEXT) || %s,
-               %s || CAST(c.case_id AS TEXT) || %s || CAST(c.{due_col} AS TEXT),
+               %s || CAST(c.case_id AS TEXT) || %s || CAST(c.{threshold.due} AS TEXT),
                %s, NULL
           FROM {clock_t} c
           JOIN {case_t} k ON k.id = c.case_id
           JOIN {user_t} u ON u.region_id = k.township_id
-         WHERE {cond_sql}
-           AND (c.{marker} IS NULL OR c.{marker} <> c.{due_col})
+         WHERE {notifies_sql}
            AND u.is_active = %s
            AND (u.role IN (%s, %s) OR u.extra_role IN (%s, %s))
            {not_backlog}
@@ -636,7 +666,7 @@ def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int
         "clock:",
         f":{kind}:",
         connection.ops.adapt_datetimefield_value(now),
-        *cond_params,
+        *notifies_params,
         True,
         *roles,
         *roles,
@@ -649,24 +679,96 @@ def _cross(kind: str, today: datetime.date, now: datetime.datetime) -> tuple[int
             inserted = max(cursor.rowcount, 0)
     if backlog:
         inserted += _send_digests(kind, backlog, today, now)
-    pending = CaseClock.objects.filter(cond_q & (Q(**{flag: False}) | unnotified))
-    marked = 0
-    while True:
-        batch = pending.order_by("pk").values("pk")[:FLAG_BATCH]
-        done = CaseClock.objects.filter(pk__in=batch).update(
-            **{flag: True, marker: F(due_col), "updated_at": now}
+    return inserted
+
+
+def _changes(thresholds: dict[str, _Threshold]) -> tuple[str, list]:
+    """The clocks the scan changes: past a threshold with the flag or marker still to set,
+    or flagged while the condition no longer holds."""
+    parts, params = [], []
+    for threshold in thresholds.values():
+        sql, args = threshold.marks()
+        parts += [sql, threshold.clears]
+        params += [*args, *threshold.clears_params]
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def _scan_counts(
+    thresholds: dict[str, _Threshold],
+) -> tuple[dict[str, dict[int, int]], dict[str, int], int]:
+    """One read of the clocks the scan changes, grouped by township: per threshold the
+    clocks to notify (per township) and the clocks to mark, and the flags to clear."""
+    select, params = [], []
+    for threshold in thresholds.values():
+        sql, args = threshold.notifies()
+        select.append(f"SUM(CASE WHEN {sql} THEN 1 ELSE 0 END)")
+        params += args
+    for threshold in thresholds.values():
+        sql, args = threshold.marks()
+        select.append(f"SUM(CASE WHEN {sql} THEN 1 ELSE 0 END)")
+        params += args
+    for threshold in thresholds.values():
+        select.append(f"SUM(CASE WHEN {threshold.clears} THEN 1 ELSE 0 END)")
+        params += threshold.clears_params
+    where, where_params = _changes(thresholds)
+    sql = (
+        f"SELECT k.township_id, {', '.join(select)} "
+        f"FROM {CaseClock._meta.db_table} c JOIN {Case._meta.db_table} k ON k.id = c.case_id "
+        f"WHERE {where} GROUP BY k.township_id"
+    )
+    kinds = list(thresholds)
+    notify: dict[str, dict[int, int]] = {kind: {} for kind in kinds}
+    marked = dict.fromkeys(kinds, 0)
+    cleared = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + where_params)
+        for township, *sums in cursor.fetchall():
+            values = [int(v or 0) for v in sums]
+            for i, kind in enumerate(kinds):
+                notify[kind][township] = values[i]
+                marked[kind] += values[len(kinds) + i]
+            cleared += sum(values[2 * len(kinds) :])
+    return notify, marked, cleared
+
+
+def _scan_update(thresholds: dict[str, _Threshold], now: datetime.datetime) -> int:
+    """One UPDATE of every clock the scan changes, each row written once whatever the
+    thresholds it crosses or leaves: a flag is raised where its condition holds (its marker
+    takes the due date), dropped where its clearing condition holds, kept otherwise."""
+    assignments: list[str] = []
+    params: list = []
+    by_flag: dict[str, list[_Threshold]] = {}
+    for threshold in thresholds.values():
+        by_flag.setdefault(threshold.flag, []).append(threshold)
+    for flag, group in by_flag.items():
+        crosses = " OR ".join(t.crosses for t in group)
+        clears = " OR ".join(t.clears for t in group)
+        crosses_params = [p for t in group for p in t.crosses_params]
+        assignments.append(
+            f"{flag} = CASE WHEN {crosses} THEN %s WHEN {clears} THEN %s ELSE c.{flag} END"
         )
-        marked += done
-        if done < FLAG_BATCH:
-            return marked, inserted
+        params += [*crosses_params, True, *(p for t in group for p in t.clears_params), False]
+        # The thresholds of one flag share its marker and due column (step, step_hours).
+        marker, due = group[0].marker, group[0].due
+        assignments.append(f"{marker} = CASE WHEN {crosses} THEN c.{due} ELSE c.{marker} END")
+        params += crosses_params
+    assignments.append("updated_at = %s")
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    where, where_params = _changes(thresholds)
+    sql = f"UPDATE {CaseClock._meta.db_table} AS c SET {', '.join(assignments)} WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + where_params)
+        return max(cursor.rowcount, 0)
 
 
 def scan_deadlines(
     *, today: datetime.date | None = None, now: datetime.datetime | None = None
 ) -> ScanResult:
-    """Mark due-soon and overdue clocks and notify, set-based: a handful of UPDATE and
-    INSERT … SELECT statements whatever the number of cases. Idempotent: a second run on
-    the same day changes nothing and sends nothing."""
+    """Mark due-soon and overdue clocks and notify, set-based whatever the number of cases:
+    one grouped read of the clocks that change (per threshold and township: to notify, to
+    mark, to clear), the notifications (INSERT … SELECT, or digests for a backlog), then one
+    UPDATE writing each changed clock once. Idempotent: a second run on the same day changes
+    nothing and sends nothing."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     result = ScanResult(today=today.isoformat())
@@ -674,41 +776,17 @@ def scan_deadlines(
         # Work folded into the scan by the apps above (funds: the scheduled reviews).
         for _receiver, opened in deadline_scan_started.send(sender=CaseClock, today=today, now=now):
             result.cases_opened += int(opened or 0)
-        running = CaseClock.objects.filter(stopped_on__isnull=True, paused_at__isnull=True)
-        # An extension (or a calendar correction) may have moved a due date back out.
-        result.flags_cleared = running.filter(overdue=True, overall_due__gte=today).update(
-            overdue=False, updated_at=now
-        )
-        result.flags_cleared += (
-            running.filter(due_soon=True)
-            .filter(Q(due_soon_from__gt=today) | Q(overall_due__lt=today))
-            .update(due_soon=False, updated_at=now)
-        )
-        result.flags_cleared += (
-            CaseClock.objects.filter(step_overdue=True, step_due_at__isnull=True)
-            .filter(Q(step_due__isnull=True) | Q(step_due__gte=today))
-            .update(step_overdue=False, updated_at=now)
-        )
-        hours_step = CaseClock.objects.filter(step_due_at__isnull=False)
-        result.flags_cleared += hours_step.filter(step_overdue=True, step_due_at__gte=now).update(
-            step_overdue=False, updated_at=now
-        )
-        result.flags_cleared += (
-            CaseClock.objects.filter(step_due_soon=True)
-            .filter(Q(step_due_at__isnull=True) | Q(step_due_at__lt=now) | Q(step_soon_at__gt=now))
-            .update(step_due_soon=False, updated_at=now)
-        )
-        result.overdue_marked, notes = _cross("overdue", today, now)
-        result.notifications += notes
-        result.due_soon_marked, notes = _cross("due_soon", today, now)
-        result.notifications += notes
-        result.step_overdue_marked, notes = _cross("step", today, now)
-        result.notifications += notes
-        marked, notes = _cross("step_hours", today, now)
-        result.step_overdue_marked += marked
-        result.notifications += notes
-        result.step_due_soon_marked, notes = _cross("step_soon", today, now)
-        result.notifications += notes
+        thresholds = _thresholds(today, now)
+        notify, marked, result.flags_cleared = _scan_counts(thresholds)
+        # Before the UPDATE: the notifications read the markers it then sets.
+        for kind, threshold in thresholds.items():
+            result.notifications += _notify(kind, threshold, notify[kind], today, now)
+        if result.flags_cleared or any(marked.values()):
+            _scan_update(thresholds, now)
+        result.overdue_marked = marked["overdue"]
+        result.due_soon_marked = marked["due_soon"]
+        result.step_overdue_marked = marked["step"] + marked["step_hours"]
+        result.step_due_soon_marked = marked["step_soon"]
         # The flags moved by set-based updates (no signal): the dashboards' open-clock
         # summary follows, reading the running clocks only.
         refresh_running_flags()

@@ -1,6 +1,6 @@
 """A backlog crossing a threshold at once (the scan first switched on over open cases) sends
 one digest per responsible person and threshold, not one message per case; flags are still
-raised on every clock, in batches; a normal day still notifies case by case."""
+raised on every clock (one UPDATE); a normal day still notifies case by case."""
 
 import datetime
 
@@ -14,7 +14,6 @@ D = datetime.date
 
 def test_a_backlog_sends_one_digest_per_person_and_threshold(demo, monkeypatch):
     monkeypatch.setattr(clocks, "DIGEST_ABOVE", 3)
-    monkeypatch.setattr(clocks, "FLAG_BATCH", 2)
     late = [_open_case(demo, D(2026, 3, 2)) for _ in range(5)]
     result = scan_deadlines(today=D(2026, 4, 30))
     assert result.overdue_marked == 5 and all(clock_of(c).overdue for c in late)
