@@ -32,6 +32,7 @@ from relief.models import Delegation, DelegationEvent, Notification, Region, Rol
 from relief.notifications import notify, users_with_role
 from relief.policy import Policy, policy_for
 from relief.workdays import add_workdays
+from review import sampling
 from review.models import (
     AmountChange,
     Complaint,
@@ -275,38 +276,11 @@ def _mandatory_reason(near_relative: bool, complaint: bool) -> str:
     return ""
 
 
-#: Rows of the frame read from the database at a time.
-FRAME_CHUNK = 5_000
-
-
-def spot_check_frame(
-    *, county: Region, period_start: datetime.date, period_end: datetime.date
-) -> dict:
-    """The sampling frame: the county's cases newly confirmed (decided_on) in the period
-    and still standing, stratified by township × category, with each stratum's ratio
-    (policy in force at the period's end) and quota. Stored on the campaign.
-
-    Read as plain tuples in case-number order, FRAME_CHUNK rows at a time: no model
-    instance per case, one query whatever the length of the period (plus one per township
-    of the county for its policy). Review (复核) decisions are in the frame unless the
-    township's ``spot_check_include_reviews`` is off."""
-    rows = (
-        Case.objects.filter(
-            township__parent=county,
-            decided_on__range=(period_start, period_end),
-            state__in=CONFIRMED_STATES,
-        )
-        .order_by("number")
-        .values_list(
-            "number",
-            "township_id",
-            "assistance_type__category",
-            "near_relative_flag",
-            "complaint_flag",
-        )
-    )
-    # Review (复核) decisions are sampled only where the township's policy at the period's
-    # end says so (``spot_check_include_reviews``): one filter on the query, no row read.
+def _frame_policies(
+    county: Region, period_end: datetime.date
+) -> tuple[dict[int, tuple[Region, Policy]], list[int]]:
+    """The county's townships with the policy in force at the period's end, and those whose
+    ``spot_check_include_reviews`` is off (their review (复核) decisions are not sampled)."""
     townships: dict[int, tuple[Region, Policy]] = {
         township.pk: (township, policy_for(township, period_end))
         for township in Region.objects.filter(parent=county)
@@ -314,12 +288,50 @@ def spot_check_frame(
     no_reviews = [
         pk for pk, (_, policy) in townships.items() if not policy.spot_check_include_reviews
     ]
-    if no_reviews:
-        rows = rows.exclude(purpose=Case.Purpose.REVIEW, township_id__in=no_reviews)
+    return townships, no_reviews
+
+
+def _frame_queryset(campaign: SpotCheckCampaign) -> QuerySet[Case]:
+    _, no_reviews = _frame_policies(campaign.county, campaign.period_end)
+    return sampling.frame_queryset(
+        county_id=campaign.county_id,
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
+        no_review_townships=no_reviews,
+    )
+
+
+def spot_check_frame(
+    *, county: Region, period_start: datetime.date, period_end: datetime.date
+) -> dict:
+    """The sampling frame (see _spot_check_frame)."""
+    frame, _, _ = _spot_check_frame(county=county, period_start=period_start, period_end=period_end)
+    return frame
+
+
+def _spot_check_frame(
+    *, county: Region, period_start: datetime.date, period_end: datetime.date
+) -> tuple[dict, QuerySet[Case], list[tuple[int, str, int, str, bool, bool]]]:
+    """The sampling frame, its query and its mandatory cases' rows. The frame: the county's
+    cases newly confirmed (decided_on) in the period and still standing, stratified by
+    township × category, with each stratum's ratio (policy in force at the period's end),
+    population, quota and mandatory cases (near-relative, complaint). Stored on the
+    campaign, with what the draw took.
+
+    Set-based (review/sampling.py): one grouped count and one read of the few mandatory
+    cases, whatever the length of the period (plus one query per township of the county
+    for its policy); no row per case of the frame. Review (复核) decisions are in the frame
+    unless the township's ``spot_check_include_reviews`` is off."""
+    townships, no_reviews = _frame_policies(county, period_end)
+    rows = sampling.frame_queryset(
+        county_id=county.pk,
+        period_start=period_start,
+        period_end=period_end,
+        no_review_townships=no_reviews,
+    )
     frame: dict[str, dict] = {}
-    for number, township_id, category, near_relative, complaint in rows.iterator(
-        chunk_size=FRAME_CHUNK
-    ):
+
+    def stratum_of(township_id: int, category: str) -> dict:
         township, policy = townships[township_id]
         key = f"{township.code}:{category}"
         stratum = frame.get(key)
@@ -329,25 +341,35 @@ def spot_check_frame(
                 "township": township.name,
                 "category": category,
                 "ratio": str(stratum_ratio(policy, category)),
-                "candidates": [],
+                "population": 0,
                 "mandatory": {},
+                "method": sampling.METHOD,
             }
+        return stratum
+
+    for (township_id, category), n in sampling.stratum_counts(rows).items():
+        stratum_of(township_id, category)["population"] = n
+    mandatory = sampling.mandatory_rows(rows)
+    for _, number, township_id, category, near_relative, complaint in mandatory:
         reason = _mandatory_reason(near_relative, complaint)
-        if reason:
-            stratum["mandatory"][number] = reason
-        else:
-            stratum["candidates"].append(number)
+        stratum_of(township_id, category)["mandatory"][number] = reason
     for stratum in frame.values():
-        stratum["population"] = len(stratum["candidates"]) + len(stratum["mandatory"])
         stratum["quota"] = stratum_quota(stratum["population"], Decimal(stratum["ratio"]))
-    return frame
+    return dict(sorted(frame.items())), rows, mandatory
+
+
+def random_quota(stratum: dict) -> int:
+    """How many of a stratum's non-mandatory cases the draw takes at random: what the
+    quota leaves after the mandatory cases (all of which are visited, even beyond it)."""
+    candidates = stratum["population"] - len(stratum["mandatory"])
+    return min(candidates, max(0, stratum["quota"] - len(stratum["mandatory"])))
 
 
 def draw_from_frame(frame: dict, seed: int) -> dict[str, dict[str, str]]:
-    """The sample: for each stratum, every mandatory case (near-relative, complaint: A
+    """The sample of a frame stored with its candidates (campaigns drawn before the draw
+    was set-based): for each stratum, every mandatory case (near-relative, complaint: A
     Art.20) plus a simple random sample of the others that fills the quota. Pure function
-    of (frame, seed): the same inputs always give the same sample, on any machine
-    (random.Random seeded with a string uses SHA-512, not Python's hash)."""
+    of (frame, seed) (random.Random seeded with a string uses SHA-512, not Python's hash)."""
     sample: dict[str, dict[str, str]] = {}
     for key in sorted(frame):
         stratum = frame[key]
@@ -361,6 +383,10 @@ def draw_from_frame(frame: dict, seed: int) -> dict[str, dict[str, str]]:
     return sample
 
 
+def _is_legacy(frame: dict) -> bool:
+    return any("candidates" in stratum for stratum in frame.values())
+
+
 @transaction.atomic
 def spot_check_campaign_create(
     *,
@@ -370,8 +396,11 @@ def spot_check_campaign_create(
     period_end: datetime.date,
     seed: int | None = None,
 ) -> SpotCheckCampaign:
-    """Create a campaign and draw its sample (DOMAIN §6). The seed is stored (or given, to
-    re-run an auditor's draw) together with the frame."""
+    """Create a campaign and draw its sample (DOMAIN §6): in each stratum every mandatory
+    case plus the non-mandatory cases of smallest draw key under the seed
+    (review/sampling.py) up to the quota. The seed is stored (or given, to re-run an
+    auditor's draw) with the frame: each stratum's counts, mandatory cases, and how many
+    the random part took up to which key (``drawn``, ``cutoff``)."""
     _require_supervisor(actor)
     name = _required(name, "name", "请填写抽查名称")
     if period_end < period_start:
@@ -381,7 +410,9 @@ def spot_check_campaign_create(
         raise PermissionDenied("此操作须由县民政局监管人员办理")
     if seed is None:
         seed = secrets.randbelow(2**53)
-    frame = spot_check_frame(county=county, period_start=period_start, period_end=period_end)
+    frame, rows, mandatory_rows = _spot_check_frame(
+        county=county, period_start=period_start, period_end=period_end
+    )
     campaign = SpotCheckCampaign.objects.create(
         county=county,
         name=name,
@@ -391,35 +422,96 @@ def spot_check_campaign_create(
         frame=frame,
         created_by=actor,
     )
-    sample = draw_from_frame(frame, seed)
-    numbers = {n: (key, reason) for key, picked in sample.items() for n, reason in picked.items()}
-    # ids only: model instances of a ConcurrentTransitionMixin model loaded with .only()
-    # re-read their state one by one
-    drawn = Case.objects.filter(number__in=numbers).values_list("pk", "number", "township_id")
-    SpotCheckItem.objects.bulk_create(
-        [
-            SpotCheckItem(
-                campaign=campaign,
-                case_id=case_id,
-                township_id=township_id,
-                category=frame[numbers[number][0]]["category"],
-                reason=numbers[number][1],
-            )
-            for case_id, number, township_id in drawn
-        ]
+    mandatory = [
+        SpotCheckItem(
+            campaign=campaign,
+            case_id=case_id,
+            township_id=township_id,
+            category=category,
+            reason=_mandatory_reason(near_relative, complaint),
+        )
+        for case_id, _, township_id, category, near_relative, complaint in mandatory_rows
+    ]
+    SpotCheckItem.objects.bulk_create(mandatory)
+    drawn = sampling.draw_random(
+        campaign_id=campaign.pk,
+        frame=rows,
+        seed=seed,
+        quotas={(s["township_id"], s["category"]): random_quota(s) for s in frame.values()},
     )
+    for stratum in frame.values():
+        took = drawn.get((stratum["township_id"], stratum["category"]))
+        stratum["drawn"] = took.count if took else 0
+        stratum["cutoff"] = format(took.cutoff, "x") if took and took.cutoff is not None else ""
+    campaign.frame = frame
+    campaign.save(update_fields=["frame"])
     return campaign
 
 
+def _cutoffs(frame: dict) -> dict[tuple[int, str], int]:
+    return {
+        (s["township_id"], s["category"]): int(s["cutoff"], 16)
+        for s in frame.values()
+        if s.get("cutoff")
+    }
+
+
 def spot_check_redraw(campaign: SpotCheckCampaign) -> set[str]:
-    """Re-run the draw from the stored frame and seed (for an auditor)."""
-    return {n for picked in draw_from_frame(campaign.frame, campaign.seed).values() for n in picked}
+    """The case numbers the stored seed selects (for an auditor): from a frame stored with
+    its candidates, the draw re-run on it; otherwise the stored mandatory cases and the
+    cases of the period's frame as it stands whose draw key is within their stratum's
+    stored cutoff (a drawn case that has since left the frame, e.g. revoked after a
+    finding, is not in it; spot_check_verify proves it from its key)."""
+    if _is_legacy(campaign.frame):
+        return {
+            n for picked in draw_from_frame(campaign.frame, campaign.seed).values() for n in picked
+        }
+    ids = sampling.under_cutoff(
+        frame=_frame_queryset(campaign), seed=campaign.seed, cutoffs=_cutoffs(campaign.frame)
+    )
+    numbers = set(Case.objects.filter(pk__in=ids).values_list("number", flat=True))
+    return numbers | {n for s in campaign.frame.values() for n in s["mandatory"]}
 
 
 def spot_check_verify(campaign: SpotCheckCampaign) -> bool:
-    """Whether the stored sample is exactly what the stored seed and frame produce."""
-    stored = set(campaign.items.values_list("case__number", flat=True))
-    return stored == spot_check_redraw(campaign)
+    """Whether the stored sample is exactly what the stored seed and frame produce: every
+    mandatory case of the frame and no other with its reason; in each stratum as many
+    random items as the draw took, each with a draw key within the stratum's cutoff (from
+    the seed and the case's id alone); and no case of the frame as it stands whose key is
+    within the cutoff left out."""
+    frame = campaign.frame
+    items = campaign.items.values_list(
+        "case_id", "case__number", "township_id", "category", "reason"
+    )
+    if _is_legacy(frame):
+        return {number for _, number, _, _, _ in items} == spot_check_redraw(campaign)
+    strata = {(s["township_id"], s["category"]): s for s in frame.values()}
+    cutoffs = _cutoffs(frame)
+    mandatory_seen: set[str] = set()
+    random_ids: set[int] = set()
+    random_count: dict[tuple[int, str], int] = {}
+    for case_id, number, township_id, category, reason in items:
+        stratum = strata.get((township_id, category))
+        if stratum is None:
+            return False
+        if reason == SpotCheckItem.Reason.RANDOM:
+            cutoff = cutoffs.get((township_id, category))
+            if cutoff is None or sampling.draw_key(campaign.seed, case_id) > cutoff:
+                return False
+            random_ids.add(case_id)
+            random_count[(township_id, category)] = random_count.get((township_id, category), 0) + 1
+        elif stratum["mandatory"].get(number) == reason:
+            mandatory_seen.add(number)
+        else:
+            return False
+    if mandatory_seen != {n for s in frame.values() for n in s["mandatory"]}:
+        return False
+    if any(random_count.get(key, 0) != s.get("drawn", 0) for key, s in strata.items()):
+        return False
+    selected_now = sampling.under_cutoff(
+        frame=_frame_queryset(campaign), seed=campaign.seed, cutoffs=cutoffs
+    )
+    return selected_now <= random_ids
 
 
 @transaction.atomic

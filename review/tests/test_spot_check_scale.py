@@ -30,3 +30,19 @@ def test_the_draw_runs_the_same_queries_for_ten_or_forty_cases(demo, confirmed_c
     large, drawn_large = draw_queries(demo)
     assert drawn_large > drawn_small > 0
     assert large == small
+
+
+def test_the_draw_query_count_is_pinned(demo, confirmed_case):
+    # one per township for its policy (5 townships: region + settings each), the county's
+    # townships, the strata counts, the mandatory cases, the campaign, its mandatory items,
+    # the random items (PostgreSQL: one INSERT … SELECT; elsewhere the frame's ids read as
+    # tuples, then one INSERT), the frame's update; plus the savepoint pair, the user and
+    # the count of items around the service
+    for _ in range(20):
+        confirmed_case()
+    confirmed_case(near_relative_flag=True)
+    with CaptureQueriesContext(connection) as ctx:
+        _, drawn = draw_queries(demo)
+    assert drawn == 7  # 21 × 0.30 → 7: the near-relative case and 6 at random
+    expected = 22 if connection.vendor == "postgresql" else 23
+    assert len(ctx.captured_queries) == expected

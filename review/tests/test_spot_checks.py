@@ -9,6 +9,7 @@ from cases.models import Case, CaseState
 from relief.models import PolicySetting, Region
 from relief.policy import Policy, policy_set
 from review.models import SpotCheckItem
+from review.sampling import draw_key
 from review.services import (
     draw_from_frame,
     spot_check_assign,
@@ -149,12 +150,90 @@ def test_the_draw_is_reproducible_from_the_seed(demo, confirmed_case):
     numbers = lambda c: set(c.items.values_list("case__number", flat=True))  # noqa: E731
     assert numbers(first) == numbers(again)
     assert numbers(first) != numbers(other)  # 30 choose 9: a different seed draws differently
+    assert first.frame == again.frame
     assert spot_check_verify(first)
     assert spot_check_redraw(first) == numbers(first)
-    # The frame is rebuilt identically from the database, and the draw is a pure function of it.
+    # The frame is rebuilt identically from the database (what the draw took is added).
     frame = spot_check_frame(county=demo.county, period_start=PERIOD[0], period_end=PERIOD[1])
-    assert frame == first.frame
-    assert draw_from_frame(frame, 20261031) == draw_from_frame(first.frame, 20261031)
+    stored = {
+        key: {k: v for k, v in s.items() if k not in ("drawn", "cutoff")}
+        for key, s in first.frame.items()
+    }
+    assert frame == stored
+
+
+def test_the_random_part_is_the_smallest_draw_keys_of_each_stratum(demo, confirmed_case):
+    cases = [confirmed_case() for _ in range(12)]  # 12 × 0.30 → 4
+    campaign = _campaign(demo, seed=99)
+    by_key = sorted(cases, key=lambda c: (draw_key(99, c.pk), c.pk))
+    assert set(campaign.items.values_list("case_id", flat=True)) == {c.pk for c in by_key[:4]}
+    stratum = campaign.frame["340521100000:dibao"]
+    assert stratum["drawn"] == 4
+    assert int(stratum["cutoff"], 16) == draw_key(99, by_key[3].pk)
+    assert stratum["method"] == "md5-bottom-k"
+    assert "candidates" not in stratum  # the frame is not stored case by case
+
+
+def test_each_case_is_drawn_about_as_often_as_the_ratio():
+    ids = range(1001, 1011)  # ten consecutive ids, 3 drawn each time
+    hits = dict.fromkeys(ids, 0)
+    for seed in range(400):
+        for pk in sorted(ids, key=lambda pk: (draw_key(seed, pk), pk))[:3]:
+            hits[pk] += 1
+    # 400 draws × 3 / 10 = 120 expected per case; a biased key would pile up on some ids
+    assert all(80 <= n <= 160 for n in hits.values()), hits
+
+
+def test_verify_fails_when_the_sample_is_edited(demo, confirmed_case):
+    cases = [confirmed_case() for _ in range(10)]
+    campaign = _campaign(demo, seed=5)
+    drawn = set(campaign.items.values_list("case_id", flat=True))
+    left_out = next(c for c in cases if c.pk not in drawn)
+    item = campaign.items.first()
+    item.case = left_out
+    item.save()
+    assert not spot_check_verify(campaign)
+    item.delete()
+    assert not spot_check_verify(campaign)
+
+
+def test_verify_still_holds_after_a_drawn_case_leaves_the_frame(demo, confirmed_case):
+    for _ in range(10):
+        confirmed_case()
+    campaign = _campaign(demo, seed=5)
+    revoked = campaign.items.first().case
+    Case.objects.filter(pk=revoked.pk).update(state=CaseState.REVOKED)  # after a finding
+    assert spot_check_verify(campaign)
+    assert revoked.number not in spot_check_redraw(campaign)
+
+
+def test_a_frame_stored_with_its_candidates_is_still_verified(demo, confirmed_case):
+    cases = [confirmed_case() for _ in range(6)]
+    campaign = _campaign(demo, seed=3)
+    SpotCheckItem.objects.filter(campaign=campaign).delete()
+    numbers = sorted(c.number for c in cases)
+    legacy = {
+        "340521100000:dibao": {
+            "township_id": demo.gushu.pk,
+            "township": demo.gushu.name,
+            "category": "dibao",
+            "ratio": "0.30",
+            "candidates": numbers,
+            "mandatory": {},
+            "population": 6,
+            "quota": 2,
+        }
+    }
+    campaign.frame = legacy
+    campaign.save()
+    picked = draw_from_frame(legacy, 3)["340521100000:dibao"]
+    for number in picked:
+        case = Case.objects.get(number=number)
+        SpotCheckItem.objects.create(
+            campaign=campaign, case=case, township=demo.gushu, category="dibao"
+        )
+    assert spot_check_verify(campaign)
+    assert spot_check_redraw(campaign) == set(picked)
 
 
 def test_a_generated_seed_is_stored(demo, confirmed_case):
@@ -229,10 +308,9 @@ def test_review_decisions_are_sampled_unless_the_policy_leaves_them_out(demo, co
     review = confirmed_case(purpose=Case.Purpose.REVIEW)
     application = confirmed_case()
     frame = spot_check_frame(county=demo.county, period_start=PERIOD[0], period_end=PERIOD[1])
-    stratum = frame["340521100000:dibao"]
-    assert set(stratum["candidates"]) == {review.number, application.number}
-    key = "340521100000:dibao"
-    assert any(review.number in draw_from_frame(frame, seed)[key] for seed in range(20))
+    assert frame["340521100000:dibao"]["population"] == 2
+    drawn = {seed: numbers_drawn(demo, seed) for seed in range(8)}
+    assert any(review.number in numbers for numbers in drawn.values())
 
     policy_set(
         region=demo.county,
@@ -242,8 +320,11 @@ def test_review_decisions_are_sampled_unless_the_policy_leaves_them_out(demo, co
         actor=None,
     )
     frame = spot_check_frame(county=demo.county, period_start=PERIOD[0], period_end=PERIOD[1])
-    assert frame["340521100000:dibao"]["candidates"] == [application.number]
     assert frame["340521100000:dibao"]["population"] == 1
-    for seed in range(20):
-        drawn = draw_from_frame(frame, seed)
-        assert all(review.number not in numbers for numbers in drawn.values())
+    for seed in range(8):
+        assert numbers_drawn(demo, seed) == {application.number}
+
+
+def numbers_drawn(demo, seed):
+    campaign = _campaign(demo, seed=seed)
+    return set(campaign.items.values_list("case__number", flat=True))
