@@ -22,6 +22,7 @@ from cases.workflow.selectors import (
     case_detail_for_user,
     case_events,
     case_get_for_user,
+    case_list_summary_count,
     case_page_list_for_user,
 )
 from cases.workflow.services import (
@@ -67,7 +68,10 @@ def case_list(request):
         params=request.GET,
         per_page=_page_size(request),
         ordering=(*chosen, "-id") if chosen else NEWEST_FIRST,
-        counted=filterset.counted,  # a search counts its ids as it reads them
+        # a search counts its ids as it reads them; a state or 超期 filter is counted
+        # from the summary rows
+        counted=filterset.counted
+        or case_list_summary_count(user=request.user, filterset=filterset),
     )
     return render(
         request,
