@@ -263,8 +263,10 @@ class SpotCheckCampaign(models.Model):
     period_start = models.DateField("确认日期自")
     period_end = models.DateField("确认日期至")
     seed = models.BigIntegerField("随机种子")
-    #: {stratum key: {"township", "category", "ratio", "candidates": [case numbers],
-    #:  "mandatory": {number: reason}, "quota"}} — the input of the draw.
+    #: {stratum key: {"township_id", "township", "category", "ratio", "population",
+    #:  "quota", "mandatory": {number: reason}, "method", "drawn", "cutoff"}}: the input and
+    #: the outcome of the draw (review/sampling.py); campaigns drawn before it was set-based
+    #: list "candidates": [case numbers] instead of "drawn" and "cutoff".
     frame = models.JSONField("抽样框", default=dict, blank=True)
     created_by = models.ForeignKey(
         User, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
@@ -291,7 +293,11 @@ class SpotCheckItem(models.Model):
         CORRECT = "correct", "认定准确"
         PROBLEM = "problem", "发现问题"
 
-    campaign = models.ForeignKey(SpotCheckCampaign, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique (campaign, case) constraint's index leads with it (one
+    # index fewer to fill for each drawn case).
+    campaign = models.ForeignKey(
+        SpotCheckCampaign, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     case = models.ForeignKey(
         "cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="spot_checks"
     )
