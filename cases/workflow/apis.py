@@ -87,6 +87,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     events = serializers.SerializerMethodField()
+    policy_snapshot = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -102,6 +103,19 @@ class CaseDetailSerializer(CaseListSerializer):
             "events",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "办理本案适用的政策参数（受理当日快照）：现行登记的每一项，"
+            "快照之后新增的项取其默认值，已取消的项不再列出；_on 为快照日期",
+            "additionalProperties": True,
+        }
+    )
+    def get_policy_snapshot(self, case) -> dict:
+        """The policy the case is handled under, key by key as the registry knows it now
+        (the same values ``case.policy`` applies), not the stored JSON with removed keys."""
+        return case.policy.as_snapshot()
 
     @extend_schema_field(CaseEventSerializer(many=True))
     def get_events(self, case) -> list[dict]:

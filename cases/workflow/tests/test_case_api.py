@@ -59,6 +59,26 @@ def test_detail_includes_the_signed_log_and_is_404_outside_the_region(demo):
     assert api(demo.user("clerk_wuxi")).get(f"/api/cases/{case.pk}/transitions/").status_code == 404
 
 
+def test_detail_gives_the_policy_as_the_registry_knows_it(demo):
+    """The snapshot served is the policy the case is handled under: a key removed from the
+    registry since is left out, a key added since has its default, stored values stay."""
+    import datetime
+
+    from relief.policy import KEY_BY_NAME, policy_for
+
+    case = make_case(demo.gushu)
+    stored = policy_for(demo.gushu, datetime.date(2026, 6, 1)).as_snapshot()
+    added = next(iter(KEY_BY_NAME))
+    stored.pop(added, None)
+    stored["phase_out_months"] = 3  # a key the registry no longer has
+    Case.objects.filter(pk=case.pk).update(policy_snapshot=stored)
+    body = api(demo.user("clerk")).get(f"/api/cases/{case.pk}/").json()["policy_snapshot"]
+    assert "phase_out_months" not in body
+    assert body[added] == KEY_BY_NAME[added].to_json(KEY_BY_NAME[added].default)
+    kept = next(k for k in stored if k in KEY_BY_NAME and k != added)
+    assert body[kept] == stored[kept]
+
+
 def test_transitions_list_reasons_for_the_unavailable_ones(demo):
     case = make_case(demo.gushu, force_state=CaseState.CHECKING)
     options = {
