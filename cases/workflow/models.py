@@ -33,7 +33,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         REVIEW = "review", "复核"
 
     number = models.CharField("案件编号", max_length=32, unique=True)
-    # Indexed by case_household_scope (Meta.indexes), which carries the scope columns.
+    # Indexed by case_household_keys (Meta.indexes), which carries the id and scope.
     household = models.ForeignKey(
         "cases.Household",
         verbose_name="家庭",
@@ -144,11 +144,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["village", "-created_at", "-id"], name="case_village_newest"),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
             # The search's member side (cases of the matching households) read from the
-            # index alone on PostgreSQL: the scope and the order come with the key.
+            # index alone on PostgreSQL: the id, scope and order come with the key.
             models.Index(
                 fields=["household"],
-                include=["township", "village", "created_at"],
-                name="case_household_scope",
+                include=["township", "village", "created_at", "id"],
+                name="case_household_keys",
             ),
             # The spot-check frame (review/sampling.py): cases decided in a period, read
             # index-only on PostgreSQL with every column the draw filters and groups on.
