@@ -108,13 +108,15 @@ class CaseDetailSerializer(CaseListSerializer):
         {
             "type": "object",
             "description": "办理本案适用的政策参数（受理当日快照）：现行登记的每一项，"
-            "快照之后新增的项取其默认值，已取消的项不再列出；_on 为快照日期",
+            "快照之后新增的项取其默认值，已取消的项不再列出；_on 为快照日期；未受理的案件为空",
             "additionalProperties": True,
         }
     )
     def get_policy_snapshot(self, case) -> dict:
         """The policy the case is handled under, key by key as the registry knows it now
         (the same values ``case.policy`` applies), not the stored JSON with removed keys."""
+        if not case.policy_snapshot:
+            return {}  # not accepted yet: no snapshot, and no defaults passed off as one
         return case.policy.as_snapshot()
 
     @extend_schema_field(CaseEventSerializer(many=True))

@@ -67,12 +67,14 @@ def test_detail_gives_the_policy_as_the_registry_knows_it(demo):
     from relief.policy import KEY_BY_NAME, policy_for
 
     case = make_case(demo.gushu)
+    client = api(demo.user("clerk"))
+    assert client.get(f"/api/cases/{case.pk}/").json()["policy_snapshot"] == {}  # not accepted
     stored = policy_for(demo.gushu, datetime.date(2026, 6, 1)).as_snapshot()
     added = next(iter(KEY_BY_NAME))
     stored.pop(added, None)
     stored["phase_out_months"] = 3  # a key the registry no longer has
     Case.objects.filter(pk=case.pk).update(policy_snapshot=stored)
-    body = api(demo.user("clerk")).get(f"/api/cases/{case.pk}/").json()["policy_snapshot"]
+    body = client.get(f"/api/cases/{case.pk}/").json()["policy_snapshot"]
     assert "phase_out_months" not in body
     assert body[added] == KEY_BY_NAME[added].to_json(KEY_BY_NAME[added].default)
     kept = next(k for k in stored if k in KEY_BY_NAME and k != added)
