@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import heapq
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -122,16 +123,37 @@ def _keyed_rows(frame: QuerySet[Case], seed: int) -> Iterator[tuple[int, int, st
 
 
 def draw_random(
-    *, campaign_id: int, frame: QuerySet[Case], seed: int, quotas: dict[tuple[int, str], int]
+    *,
+    campaign_id: int,
+    frame: QuerySet[Case],
+    seed: int,
+    quotas: dict[tuple[int, str], tuple[int, int]],
 ) -> dict[tuple[int, str], Drawn]:
-    """Insert, for each stratum (township id, category) with a positive quota, the k
-    non-mandatory cases of smallest key as items drawn at random; answer per stratum how
-    many were drawn and the largest key taken."""
-    wanted = {s: k for s, k in quotas.items() if k > 0}
+    """Insert, for each stratum (township id, category) → (k, its number of non-mandatory
+    cases) with k positive, the k non-mandatory cases of smallest key as items drawn at
+    random; answer per stratum how many were drawn and the largest key taken."""
+    wanted = {s: k for s, (k, _) in quotas.items() if k > 0}
     if not wanted:
         return {}
     if on_postgresql():
-        return _draw_random_sql(campaign_id=campaign_id, frame=frame, seed=seed, quotas=wanted)
+        sized = {s: quotas[s] for s in wanted}
+        drawn = _draw_random_sql(campaign_id=campaign_id, frame=frame, seed=seed, quotas=sized)
+        short = {s: q for s, q in sized.items() if drawn[s].count < min(q)}
+        if short:
+            # Fewer keys under a stratum's bound than it needs (improbable, see
+            # key_bound): draw those strata again over all their keys.
+            stale = Q()
+            for township_id, category in short:
+                stale |= Q(township_id=township_id, category=category)
+            SpotCheckItem.objects.filter(
+                stale, campaign_id=campaign_id, reason=SpotCheckItem.Reason.RANDOM
+            ).delete()
+            drawn.update(
+                _draw_random_sql(
+                    campaign_id=campaign_id, frame=frame, seed=seed, quotas=short, bounded=False
+                )
+            )
+        return drawn
     heaps: dict[tuple[int, str], list[tuple[int, int]]] = {s: [] for s in wanted}
     for pk, township_id, category, key in _keyed_rows(frame, seed):
         heap = heaps.get((township_id, category))
@@ -173,13 +195,38 @@ def _item_defaults() -> tuple[list[str], list[object]]:
     return columns, values
 
 
+#: Size of the key space (keys are below it).
+KEY_SPACE = 1 << (KEY_HEX_DIGITS * 4)
+
+
+def key_bound(k: int, candidates: int) -> int:
+    """A key below which a stratum's k smallest keys lie all but surely: keys are uniform,
+    so the number under ``b`` is binomial with mean candidates × b / KEY_SPACE; the bound
+    puts that mean 6 standard deviations (and 20 cases) above k. Only the keys under it
+    are sorted; should fewer than k fall under it, the stratum is drawn again over all
+    its keys, so the sample never depends on the bound."""
+    if candidates <= 0:
+        return KEY_SPACE
+    expected = k + 6 * math.isqrt(k + 1) + 20
+    return min(KEY_SPACE, -(-KEY_SPACE * expected // candidates))
+
+
 def _draw_random_sql(
-    *, campaign_id: int, frame: QuerySet[Case], seed: int, quotas: dict[tuple[int, str], int]
+    *,
+    campaign_id: int,
+    frame: QuerySet[Case],
+    seed: int,
+    quotas: dict[tuple[int, str], tuple[int, int]],
+    bounded: bool = True,
 ) -> dict[tuple[int, str], Drawn]:
     inner = _candidates(frame).values_list("pk", "township_id", "assistance_type__category")
     inner_sql, inner_params = inner.query.sql_with_params()
-    quota_rows = ", ".join(["(%s::bigint, %s::text, %s::bigint)"] * len(quotas))
-    quota_params: list[object] = [v for (t, c), k in quotas.items() for v in (t, c, k)]
+    quota_rows = ", ".join(["(%s::bigint, %s::text, %s::bigint, %s::bigint)"] * len(quotas))
+    quota_params: list[object] = [
+        v
+        for (t, c), (k, n) in quotas.items()
+        for v in (t, c, k, key_bound(k, n) if bounded else KEY_SPACE)
+    ]
     extra_columns, extra_values = _item_defaults()
     item_table = connection.ops.quote_name(SpotCheckItem._meta.db_table)
     insert_columns = ", ".join(
@@ -187,17 +234,22 @@ def _draw_random_sql(
     )
     extra_placeholders = "".join(", %s" for _ in extra_values)
     sql = f"""
-        WITH quota(township_id, category, k) AS (VALUES {quota_rows}),
+        WITH quota(township_id, category, k, bound) AS (VALUES {quota_rows}),
         frame AS MATERIALIZED (
             SELECT c.id, c.township_id, c.category, {PG_KEY_SQL.format(id="c.id")} AS draw_key
             FROM ({inner_sql}) AS c(id, township_id, category)
+        ),
+        kept AS (
+            SELECT f.* FROM frame f
+            JOIN quota q ON q.township_id = f.township_id AND q.category = f.category
+            WHERE f.draw_key < q.bound
         ),
         ranked AS (
             SELECT f.id, f.township_id, f.category, f.draw_key,
                    row_number() OVER (
                        PARTITION BY f.township_id, f.category ORDER BY f.draw_key, f.id
                    ) AS rn
-            FROM frame f
+            FROM kept f
         ),
         drawn AS MATERIALIZED (
             SELECT r.id, r.township_id, r.category, r.draw_key

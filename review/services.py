@@ -437,7 +437,13 @@ def spot_check_campaign_create(
         campaign_id=campaign.pk,
         frame=rows,
         seed=seed,
-        quotas={(s["township_id"], s["category"]): random_quota(s) for s in frame.values()},
+        quotas={
+            (s["township_id"], s["category"]): (
+                random_quota(s),
+                s["population"] - len(s["mandatory"]),
+            )
+            for s in frame.values()
+        },
     )
     for stratum in frame.values():
         took = drawn.get((stratum["township_id"], stratum["category"]))

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases.models import Case, CaseState
 from relief.models import PolicySetting, Region
 from relief.policy import Policy, policy_set
+from review import sampling
 from review.models import SpotCheckItem
 from review.sampling import draw_key
 from review.services import (
@@ -328,3 +329,14 @@ def test_review_decisions_are_sampled_unless_the_policy_leaves_them_out(demo, co
 def numbers_drawn(demo, seed):
     campaign = _campaign(demo, seed=seed)
     return set(campaign.items.values_list("case__number", flat=True))
+
+
+def test_the_key_bound_never_changes_the_sample(demo, confirmed_case, monkeypatch):
+    # PostgreSQL sorts only the keys under a bound per stratum; with a bound too low for
+    # the quota the stratum is drawn again over all its keys (elsewhere there is no bound)
+    for _ in range(12):
+        confirmed_case()
+    plain = numbers_drawn(demo, 11)
+    monkeypatch.setattr(sampling, "key_bound", lambda k, candidates: 1)
+    assert numbers_drawn(demo, 11) == plain
+    assert len(plain) == 4
