@@ -434,7 +434,10 @@ class QueryCounter:
         try:
             return execute(sql, params, many, context)
         finally:
-            if sql.lstrip().startswith("SELECT") and 'FROM "cases_case"' in sql and "LIMIT" in sql:
+            head = sql.lstrip()
+            # the row query, not the capped count (SELECT COUNT(*) FROM (… LIMIT 10001))
+            rows = head.startswith("SELECT") and not head.startswith("SELECT COUNT(")
+            if rows and 'FROM "cases_case"' in sql and "LIMIT" in sql:
                 self.rows_seconds = max(self.rows_seconds, time.perf_counter() - t0)
 
 
