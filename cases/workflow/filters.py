@@ -68,25 +68,43 @@ def _ids_cap(db: str) -> int:
     return paging.COUNT_CAP if limit is None else min(paging.COUNT_CAP, limit - 100)
 
 
+#: A search counts its matching cases exactly up to this many ("1000+" above): counting
+#: them is one index lookup each (member → household → case), so a common name in a large
+#: county would cost what its thousands of matches cost.
+SEARCH_COUNT_CAP = 1_000
+
+
 def matched_rows(queryset, value: str, limit: int) -> list[tuple[int, datetime.datetime]]:
     """Up to ``limit`` (id, created_at) of the cases of ``queryset`` (the user's region and
-    the other filters) that ``value`` finds, newest first: the cases of the matching number,
-    UNION the cases of the matching members' households, each side scoped on its own so
-    that each is one index lookup (member name/ID number → case by household), never a
-    walk over the region's cases."""
+    the other filters) that ``value`` finds, in no order: the cases of the matching number,
+    UNION ALL the cases of the matching members' households, each side scoped on its own
+    so that each is one index lookup (member name/ID number → case by household), never a
+    walk over the region's cases, and the LIMIT stops the lookups (a UNION would first
+    gather every match to drop duplicates). A case found both ways comes twice."""
     plain = queryset.order_by().values("pk", "created_at")
     lookup = _match_lookup(value)
     by_number = plain.filter(**{f"number__{lookup}": value.upper()})
     by_member = plain.filter(household_id__in=matching_households(value))
-    rows = by_number.union(by_member).order_by("-created_at", "-pk")[:limit]
+    rows = by_number.union(by_member, all=True)[:limit]
     return [(row["pk"], row["created_at"]) for row in rows]
+
+
+def matching_q(value: str) -> Q:
+    """The search as one condition on the cases: the number, or the household among the
+    matching members' (an IN inside an OR: PostgreSQL hashes the households once and reads
+    the region's cases newest first until a page is full)."""
+    lookup = _match_lookup(value)
+    return Q(**{f"number__{lookup}": value.upper()}) | Q(
+        household_id__in=matching_households(value)
+    )
 
 
 @dataclass
 class Search:
     """A search of the list: ``narrowed`` is ``base`` (the region's cases the other filters
     kept) limited to the matching cases, ``counted`` their (count, exact); ``rows`` the
-    matching (id, created_at) newest first, read within the cap (None above it)."""
+    matching (id, created_at) newest first, when they are no more than the cap (None
+    above it)."""
 
     narrowed: QuerySet
     counted: tuple[int, bool]
@@ -99,20 +117,21 @@ def search_cases(queryset, value: str):
     user's region are read on their own (index lookups, no joins), then the list pages on
     ``pk IN (ids)``. Folding the UNION into the list's row query, with its joins, lets
     the planner (past ``join_collapse_limit``) scan the whole table: 5 s on 1M cases against
-    12 ms for the match alone. A term matching more cases than the cap keeps the subquery
-    (its page is still exact; only its cost grows)."""
+    12 ms for the match alone. A term matching more cases than the cap is one condition
+    (``matching_q``): that many matches are dense enough in the region that reading it
+    newest first finds a page after a few pages' worth of cases."""
     return search_cases_counted(queryset, value).narrowed
 
 
 def search_cases_counted(queryset, value: str) -> Search:
     """As ``search_cases``, with the count of the matching cases taken from the ids read
-    (exact up to the cap, else the cap and not exact), so the page needs no COUNT."""
-    cap = _ids_cap(queryset.db)
-    rows = matched_rows(queryset, value, cap + 1)
-    if len(rows) > cap:
-        return Search(
-            queryset.filter(pk__in=case_ids_matching(value)), (cap, False), queryset, None
-        )
+    (exact up to ``SEARCH_COUNT_CAP``, else the cap and not exact), so the page needs no
+    COUNT, and the matching ids newest first within the cap."""
+    cap = min(SEARCH_COUNT_CAP, _ids_cap(queryset.db))
+    found = matched_rows(queryset, value, cap + 1)
+    if len(found) > cap:
+        return Search(queryset.filter(matching_q(value)), (cap, False), queryset, None)
+    rows = sorted(set(found), key=lambda r: (r[1], r[0]), reverse=True)
     ids = [pk for pk, _ in rows]
     return Search(queryset.filter(pk__in=ids), (len(ids), True), queryset, rows)
 

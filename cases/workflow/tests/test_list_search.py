@@ -211,3 +211,22 @@ def test_the_search_window_keeps_to_the_page_asked_for():
     params = QueryDict(mutable=True)
     params["page"] = "3"
     assert filters.search_window(rows, params, 10) == [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor"])
+def test_a_search_past_its_count_cap_reads_newest_first_and_says_plus(
+    demo, client, many, monkeypatch, username
+):
+    monkeypatch.setattr(filters, "SEARCH_COUNT_CAP", 3)
+    user = demo.user(username)
+    client.force_login(user)
+    base = selectors.case_page_list_for_user(user=user).queryset.order_by("-created_at", "-id")
+    expected = list(_old_search(base, "王").values_list("pk", flat=True))
+    assert len(expected) > 3
+    page = client.get(reverse("cases:list"), {"q": "王", "per_page": 10}).context["page_obj"]
+    assert (page.count, page.count_exact, page.count_label) == (3, False, "3+")
+    seen = [c.pk for c in page]
+    while page.has_next:
+        page = client.get(reverse("cases:list") + "?" + page.next_query).context["page_obj"]
+        seen += [c.pk for c in page]
+    assert seen == expected
