@@ -63,6 +63,9 @@ def case_list(request):
         # newest first: the page's rows among the search's ids read, not all of them
         window = search_window(search.rows, request.GET, _page_size(request))
         qs = search.base.filter(pk__in=window)
+    elif search is not None and not chosen:
+        # more matches than the cap: dense enough to read the region newest first
+        qs = search.newest_first
     page = list_page(
         qs,
         params=request.GET,

@@ -223,8 +223,12 @@ def test_a_search_past_its_count_cap_reads_newest_first_and_says_plus(
     base = selectors.case_page_list_for_user(user=user).queryset.order_by("-created_at", "-id")
     expected = list(_old_search(base, "王").values_list("pk", flat=True))
     assert len(expected) > 3
-    page = client.get(reverse("cases:list"), {"q": "王", "per_page": 10}).context["page_obj"]
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("cases:list"), {"q": "王", "per_page": 10}).context["page_obj"]
     assert (page.count, page.count_exact, page.count_label) == (3, False, "3+")
+    # the page reads the region newest first with the match as a condition, no id list
+    (rows,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 11" in q["sql"]]
+    assert '"cases_case"."id" IN (' not in rows and '"household_id" IN (' in rows
     seen = [c.pk for c in page]
     while page.has_next:
         page = client.get(reverse("cases:list") + "?" + page.next_query).context["page_obj"]
