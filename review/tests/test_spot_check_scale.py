@@ -4,8 +4,10 @@ number of cases in the period (no model instance, no per-row re-read of the stat
 import datetime
 
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
+from cases.models import Case
 from review.services import spot_check_campaign_create
 
 
@@ -46,3 +48,21 @@ def test_the_draw_query_count_is_pinned(demo, confirmed_case):
     assert drawn == 7  # 21 × 0.30 → 7: the near-relative case and 6 at random
     expected = 22 if connection.vendor == "postgresql" else 23
     assert len(ctx.captured_queries) == expected
+
+
+def test_the_draw_makes_no_case_instance(demo, confirmed_case):
+    for _ in range(15):
+        confirmed_case()
+    confirmed_case(complaint_flag=True)
+    made = []
+
+    def count(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(count, sender=Case)
+    try:
+        _, drawn = draw_queries(demo)
+    finally:
+        post_init.disconnect(count, sender=Case)
+    assert drawn == 5  # 16 × 0.30 → 5: the complaint case and 4 at random
+    assert made == []
