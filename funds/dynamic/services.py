@@ -491,6 +491,18 @@ def _insert_select(
     return cursor.rowcount
 
 
+def _fast_toast(cursor: Any) -> None:
+    """PostgreSQL: the rest of this transaction compresses large values with lz4 where the
+    server has it (``SET LOCAL default_toast_compression``). Each review case's policy
+    snapshot (about 3 KB of JSON) is compressed on insert; pglz made that a third of the
+    case INSERT's time, lz4 is several times faster and reads back the same. Columns with a
+    compression method of their own keep it; the transaction's end restores the setting."""
+    cursor.execute(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+    )
+
+
 def _campaign_insert(
     *, campaign: ReviewCampaign, chosen: QuerySet[Recipient], on: datetime.date, actor: User
 ) -> int:
@@ -523,6 +535,8 @@ def _campaign_insert(
     prefix = f"JZ{campaign.pk}-"
     chosen_sql, chosen_params = chosen.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
+        if pg:
+            _fast_toast(cursor)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Case._meta.db_table}")
         floor = cursor.fetchone()[0]
         _insert_select(
@@ -537,7 +551,7 @@ def _campaign_insert(
                 "state": ("%s", [CaseState.ACCEPTED]),
                 "source": ("%s", [Case.Source.DISCOVERED]),
                 "purpose": ("%s", [Case.Purpose.REVIEW]),
-                "applicant_id": "rc.applicant_id",
+                "applicant_id": "r.applicant_id",
                 "created_by_id": ("%s", [actor.pk]),
                 "accepted_on": ("%s", [on]),
                 "accepted_by_id": ("%s", [actor.pk]),
@@ -546,10 +560,14 @@ def _campaign_insert(
                 "monthly_amount": "r.monthly_amount",
             },
             (
+                # Sorted narrow, then joined to the township's snapshot: the sort never
+                # carries the JSON (100,000 copies of it spilled 300 MB to disk).
+                "FROM (SELECT r.id, r.household_id, r.assistance_type_id, r.township_id, "
+                "r.village_id, r.monthly_amount, rc.applicant_id "
                 f"FROM {Recipient._meta.db_table} r "
                 f"JOIN {Case._meta.db_table} rc ON rc.id = r.case_id "
-                "JOIN tw ON tw.township_id = r.township_id "
-                f"WHERE r.id IN ({chosen_sql}) ORDER BY r.id"
+                f"WHERE r.id IN ({chosen_sql}) ORDER BY r.id) r "
+                "JOIN tw ON tw.township_id = r.township_id"
             ),
             list(chosen_params),
             with_sql=tw,

@@ -233,6 +233,47 @@ def test_a_campaign_opens_one_review_per_recipient_in_a_few_statements(
     assert again.opened == 0
 
 
+def test_a_campaigns_cases_follow_the_recipients_order_and_freeze_the_policy(demo):
+    """The cases are numbered and inserted in recipient order, each with the township's
+    policy in force frozen whole (on PostgreSQL compressed with lz4 where the server has
+    it, for the rest of the transaction only: SET LOCAL)."""
+    from django.db import connection, transaction
+
+    recipients = [registered(demo) for _ in range(3)]
+    with transaction.atomic():
+        campaign = review_campaign_open(
+            county=demo.county,
+            recipients=Recipient.objects.all(),
+            actor=demo.user("clerk"),
+            name="2026年集中复核",
+            due_on=_month(3),
+        )
+        reviews = list(ReviewCase.objects.filter(campaign=campaign).order_by("case_id"))
+        assert [r.recipient_id for r in reviews] == sorted(r.pk for r in recipients)
+        assert [r.case.number for r in reviews] == [
+            f"JZ{campaign.pk}-{r.recipient_id}" for r in reviews
+        ]
+        expected = policy_for(demo.gushu, timezone.localdate()).as_snapshot()
+        for review in reviews:
+            assert review.case.policy.as_snapshot() == expected
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 'lz4' = ANY(enumvals), current_setting('default_toast_compression') "
+                "FROM pg_settings WHERE name = 'default_toast_compression'"
+            )
+            has_lz4, inside = cursor.fetchone()
+            cursor.execute(
+                "SELECT DISTINCT pg_column_compression(policy_snapshot) FROM cases_case "
+                "WHERE id = ANY(%s)",
+                [[r.case_id for r in reviews]],
+            )
+            methods = {row[0] for row in cursor.fetchall()}
+        assert methods == ({"lz4"} if has_lz4 else {"pglz"})
+        assert inside == ("lz4" if has_lz4 else "pglz")
+
+
 def test_the_stop_notice_states_reasons_and_the_right_to_re_examination(demo):
     import io
 
