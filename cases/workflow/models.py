@@ -96,9 +96,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     purpose = models.CharField(
         "案件性质", max_length=12, choices=Purpose.choices, default=Purpose.APPLICATION
     )
-    near_relative_flag = models.BooleanField("近亲属备案", default=False, db_index=True)
-    complaint_flag = models.BooleanField("有投诉举报", default=False, db_index=True)
-    decided_on = models.DateField("决定日期", null=True, blank=True, db_index=True)
+    # The two flags are indexed by partial indexes of the flagged cases only (Meta.indexes:
+    # the lists filter on ``= True``), and the decision date by case_decided_frame, which
+    # leads with it: a case inserted unflagged and undecided (every campaign review case)
+    # touches none of the three.
+    near_relative_flag = models.BooleanField("近亲属备案", default=False)
+    complaint_flag = models.BooleanField("有投诉举报", default=False)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
     monthly_amount = models.DecimalField(
         "月救助金额(元)", max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -163,6 +167,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
                     "id",
                 ],
                 name="case_decided_frame",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(near_relative_flag=True),
+                name="case_near_relative_flagged",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(complaint_flag=True),
+                name="case_complaint_flagged",
             ),
         ]
 

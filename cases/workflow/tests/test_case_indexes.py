@@ -10,7 +10,7 @@ from django.db import connection
 
 from cases.models import Case
 
-COVERED = ("township_id", "village_id", "assistance_type_id", "state")
+COVERED = ("township_id", "village_id", "assistance_type_id", "state", "decided_on")
 
 
 def _indexes() -> dict[str, list[str]]:
@@ -42,3 +42,24 @@ def test_the_number_prefix_is_served_by_the_unique_numbers_pattern_index():
     pattern = [d for d in defs.values() if "(number varchar_pattern_ops)" in d]
     assert len(pattern) == 1  # Django's _like of the unique number; no second copy
     assert not [d for d in defs.values() if "(state varchar_pattern_ops)" in d]
+
+
+@pytest.mark.django_db
+def test_the_flags_are_indexed_for_the_flagged_cases_only():
+    """Issue 14: an unflagged case (each review case a campaign inserts) is in no flag
+    index; the lists' ``flag = True`` filters read the partial indexes."""
+    leading = {cols[0] for cols in _indexes().values()}
+    assert "near_relative_flag" not in leading and "complaint_flag" not in leading
+    conditions = {i.name: i.condition for i in Case._meta.indexes if i.condition is not None}
+    assert set(conditions) >= {"case_near_relative_flagged", "case_complaint_flagged"}
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for flag, name in (
+            ("near_relative_flag", "case_near_relative_flagged"),
+            ("complaint_flag", "case_complaint_flagged"),
+        ):
+            sql, params = Case.objects.filter(**{flag: True}).values("pk").query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            assert name in " ".join(row[0] for row in cursor.fetchall()), flag
