@@ -185,7 +185,27 @@ class TallyMark(models.Model):
     late = models.BooleanField(null=True)
     #: The case's decision date, verdict or not.
     case_decided_on = models.DateField(null=True)
+    #: The case's registration time: the case list's order (newest first), so that a list
+    #: filtered on 超期 / 临期 reads its page's ids from the marks by the partial indexes
+    #: below (cases.workflow.filters.flagged_window) instead of walking the region's cases
+    #: newest first and checking each one's clock.
+    created_at = models.DateTimeField()
 
     class Meta:
         verbose_name = "案件汇总标记"
         verbose_name_plural = "案件汇总标记"
+        indexes = [
+            models.Index(
+                region,
+                "state",
+                models.F("created_at").desc(),
+                models.F("case_id").desc(),
+                name=f"mark_{flag}_{region.split('_')[0]}",
+                condition=condition,
+            )
+            for flag, condition in (
+                ("overdue", models.Q(overdue=True)),
+                ("soon", models.Q(due_soon=True, overdue=False)),
+            )
+            for region in ("township_id", "village_id")
+        ]

@@ -68,9 +68,10 @@ MARK_FIELDS = (
     "closed_on",
     "late",
     "case_decided_on",
+    "created_at",
 )
 #: Case fields a summary depends on: a save touching none of them is not looked at.
-CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on"}
+CASE_FIELDS = {"state", "township", "village", "assistance_type", "decided_on", "created_at"}
 CLOCK_FIELDS = {
     "started_on",
     "stopped_on",
@@ -106,6 +107,7 @@ def _mark_of(row: dict) -> dict | None:
         "closed_on": row["clock__stopped_on"] if verdict else None,
         "late": (row["clock__on_time"] is False) if verdict else None,
         "case_decided_on": row["decided_on"],
+        "created_at": row["created_at"],
     }
 
 
@@ -175,6 +177,7 @@ _ROW_FIELDS = (
     "assistance_type_id",
     "state",
     "decided_on",
+    "created_at",
     "clock__case_id",
     "clock__started_on",
     "clock__stopped_on",
@@ -402,6 +405,10 @@ def compare() -> list[str]:
     marks, cases = TallyMark.objects.count(), Case.objects.count()
     if marks != cases:
         lines.append(f"TallyMark: {marks} marks for {cases} cases")
+    # the case list's 超期 / 临期 pages read their order from the marks' created_at
+    moved = TallyMark.objects.exclude(created_at=F("case__created_at")).count()
+    if moved:
+        lines.append(f"TallyMark: {moved} marks whose created_at is not their case's")
     for summary in _REGISTERED.values():
         lines += summary.compare()
     return lines

@@ -11,7 +11,7 @@ from collections.abc import Callable
 MARK_COLUMNS = """case_id, township_id, village_id, assistance_type_id, state,
                              started_on, decided_on, elapsed_wd, on_time,
                              overdue, due_soon, paused, accepted_on, closed_on, late,
-                             case_decided_on"""
+                             case_decided_on, created_at"""
 MARK_EXPRS_SQL = """c.id, c.township_id, c.village_id, c.assistance_type_id, c.state,
        CASE WHEN k.case_id IS NOT NULL AND k.stopped_on IS NULL THEN k.started_on END,
        CASE WHEN c.decided_on IS NOT NULL AND k.on_time IS NOT NULL THEN c.decided_on END,
@@ -25,7 +25,7 @@ MARK_EXPRS_SQL = """c.id, c.township_id, c.village_id, c.assistance_type_id, c.s
        k.started_on,
        CASE WHEN k.on_time IS NOT NULL THEN k.stopped_on END,
        CASE WHEN k.on_time IS NOT NULL THEN NOT k.on_time END,
-       c.decided_on"""
+       c.decided_on, c.created_at"""
 MARK_SELECT_SQL = f"""SELECT {MARK_EXPRS_SQL}
 FROM cases_case c LEFT JOIN cases_caseclock k ON k.case_id = c.id"""
 REBUILD_MARKS_SQL = f"""

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from archive.pdf import pdf_response
 from cases.models import CaseState
 from cases.states import COUNTY_VISIT_STATES
-from cases.workflow.filters import search_window
+from cases.workflow.filters import flagged_window, search_window
 from cases.workflow.forms import CountyVisitForm, TransitionForm, form_refusal
 from cases.workflow.hooks import case_page_panels
 from cases.workflow.next_step import case_next_step
@@ -33,6 +33,7 @@ from cases.workflow.services import (
     case_transition,
     client_address_of,
 )
+from relief import paging
 from relief.models import Role
 from relief.paging import NEWEST_FIRST, list_page
 
@@ -59,6 +60,9 @@ def case_list(request):
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     chosen = tuple(qs.query.order_by)
     search = filterset.search
+    # a search counts its ids as it reads them; a state or 超期 filter is counted from the
+    # summary rows
+    counted = filterset.counted or case_list_summary_count(user=request.user, filterset=filterset)
     if search is not None and search.rows is not None and not chosen:
         # newest first: the page's rows among the search's ids read, not all of them
         window = search_window(search.rows, request.GET, _page_size(request))
@@ -66,15 +70,19 @@ def case_list(request):
     elif search is not None and not chosen:
         # more matches than the cap: dense enough to read the region newest first
         qs = search.newest_first
+    elif not chosen and (flagged := filterset.flagged_marks()) is not None:
+        # 超期 / 临期: the page's ids from the summary marks' partial indexes, ids first
+        window = flagged_window(*flagged, request.GET, _page_size(request))
+        if window is not None:
+            # counted before the window (a village's 超期 list has no summary count)
+            counted = counted or paging.capped_count(qs)
+            qs = qs.filter(pk__in=window)
     page = list_page(
         qs,
         params=request.GET,
         per_page=_page_size(request),
         ordering=(*chosen, "-id") if chosen else NEWEST_FIRST,
-        # a search counts its ids as it reads them; a state or 超期 filter is counted
-        # from the summary rows
-        counted=filterset.counted
-        or case_list_summary_count(user=request.user, filterset=filterset),
+        counted=counted,
     )
     return render(
         request,
