@@ -389,21 +389,16 @@ class CaseFilter(django_filters.FilterSet):
         units: tuple[str, list[int]] | None
         if not user.is_authenticated:
             return None
-        if user.is_superuser and user.region_id is None:
-            townships = Region.objects.filter(level=Region.Level.TOWNSHIP)
-            units = ("township_id", list(townships.values_list("pk", flat=True)))
-        elif region_q(user) == Q(pk__in=[]):
+        if region_q(user) == Q(pk__in=[]):
             return None  # sees no region (the list is empty as before)
-        elif user.region.level == Region.Level.COUNTY:
-            townships = Region.objects.filter(parent=user.region.pk).values_list("pk", flat=True)
-            units = ("township_id", list(townships))
-            marks = marks.filter(township_id__in=units[1])
-        elif user.region.level == Region.Level.TOWNSHIP:
-            units = ("township_id", [user.region.pk])
-            marks = marks.filter(township_id=user.region.pk)
+        # The region's units from relief.scoping, as the list's own filters take them: a
+        # village assistant's village, anyone else's townships (the county's, their own, or
+        # every one for a superuser without a region).
+        if user.region_id is not None and user.region.level == Region.Level.VILLAGE:
+            units = ("village_id", list(villages_for_user(user).values_list("pk", flat=True)))
         else:
-            units = ("village_id", [user.region.pk])
-            marks = marks.filter(village_id=user.region.pk)
+            units = ("township_id", list(townships_for_user(user).values_list("pk", flat=True)))
+        marks = marks.filter(**{f"{units[0]}__in": units[1]})
         if "township" in used:
             marks = marks.filter(township_id=used["township"].pk)
             if units[0] == "township_id":
