@@ -391,6 +391,11 @@ def pages(context: dict) -> list[Page]:
             "supervisor",
             url=f"/api/cases/?cursor={api_cursor(deep['api'])}",
         ),
+        Page(
+            "api_list_filtered_supervisor",
+            "supervisor",
+            url="/api/cases/?state=review&overdue=yes",
+        ),
         Page("case_page_clerk", "clerk", url=f"/cases/{case.pk}/"),
         Page("api_case_clerk", "clerk", url=f"/api/cases/{case.pk}/"),
         Page("home_clerk", "clerk", url="/"),

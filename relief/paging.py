@@ -276,7 +276,10 @@ class CappedPageNumberPagination(PageNumberPagination):
 class NewestFirstCursorPagination(CursorPagination):
     """The list APIs: newest first by cursor (``?cursor=…``), as the pages do by keyset;
     ``count`` is capped (``count_exact`` false above 10,000). A request with ``ordering`` or
-    ``page`` gets offset pages instead (CappedPageNumberPagination)."""
+    ``page`` gets offset pages instead (CappedPageNumberPagination). A view's
+    ``page_window(reverse=, position=, k=)`` may return the ids of a set that holds the
+    page's ``k`` rows after the cursor's position (or None to read the page as usual), and
+    its ``page_count()`` the (count, exact) of all the rows (or None to count them, capped)."""
 
     ordering = NEWEST_FIRST
     page_size = 50
@@ -289,7 +292,20 @@ class NewestFirstCursorPagination(CursorPagination):
             self.offset_pages = CappedPageNumberPagination()
             self.offset_pages.page_size = self.get_page_size(request)
             return self.offset_pages.paginate_queryset(queryset, request, view)
-        self.count, self.count_exact = capped_count(queryset)
+        count_of = getattr(view, "page_count", None)
+        counted = count_of() if count_of is not None else None
+        self.count, self.count_exact = counted or capped_count(queryset)
+        # A view may name a set of ids that holds the page (``page_window``: e.g. the case
+        # list filtered on 超期 read from the summary marks); counted before, over all rows.
+        window = getattr(view, "page_window", None)
+        if window is not None:
+            cursor = self.decode_cursor(request)
+            offset, reverse, position = cursor if cursor is not None else (0, False, None)
+            ids = window(
+                reverse=reverse, position=position, k=offset + self.get_page_size(request) + 1
+            )
+            if ids is not None:
+                queryset = queryset.filter(pk__in=ids)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

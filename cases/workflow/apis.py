@@ -17,8 +17,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.models import Case, CaseEvent
-from cases.workflow.filters import CaseFilter
-from cases.workflow.selectors import case_events, case_get_for_user, case_page_list_for_user
+from cases.workflow.filters import CaseFilter, flagged_cursor_window
+from cases.workflow.selectors import (
+    case_events,
+    case_get_for_user,
+    case_list_summary_count,
+    case_page_list_for_user,
+)
 from cases.workflow.services import (
     CaseChanged,
     available_transitions,
@@ -193,6 +198,33 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    def page_window(self, *, reverse: bool, position: str | None, k: int) -> list[int] | None:
+        """超期 / 临期 (and the filters the summary marks answer): the ids that hold the
+        cursor page, read from the marks' partial indexes as the list page reads them, not
+        by walking the region's cases newest first checking each clock."""
+        if self.action != "list":
+            return None
+        flagged = self._list_filterset().flagged_marks()
+        if flagged is None:
+            return None
+        return flagged_cursor_window(*flagged, reverse=reverse, position=position, k=k)
+
+    def page_count(self) -> tuple[int, bool] | None:
+        """A list filtered on a state or 超期 / 临期 is counted from the summary rows, as the
+        list page counts it (not up to 10,000 cases, each joined to its clock)."""
+        if self.action != "list":
+            return None
+        return case_list_summary_count(user=self.request.user, filterset=self._list_filterset())
+
+    _filterset: CaseFilter | None = None
+
+    def _list_filterset(self) -> CaseFilter:
+        if self._filterset is None:
+            self._filterset = case_page_list_for_user(
+                user=self.request.user, params=self.request.query_params, request=self.request
+            )
+        return self._filterset
 
     @extend_schema(
         summary="当前用户可办理的操作（含不可办理的原因）",

@@ -238,16 +238,16 @@ def flagged_window(
         k = number * per_page + 1
         if k > _ids_cap(marks.db):
             return None
-    compound = connections[marks.db].features.supports_slicing_ordering_in_compound
 
     def read(*, after, before, k) -> list[tuple]:
-        arms = [marks]
-        if compound and units is not None and states:
-            field, ids = units
-            if 1 < len(ids) * len(states) <= MAX_ARMS:
-                arms = [marks.filter(**{field: u}, state=s) for u in ids for s in states]
-        arms = [_mark_keys(a, after=after, before=before, k=k) for a in arms]
-        return _read_keys(arms, k, ascending=before is not None)
+        return _flagged_keys(
+            marks,
+            units,
+            states,
+            k=k,
+            ascending=before is not None,
+            keys=lambda arm: _mark_keys(arm, after=after, before=before, k=k),
+        )
 
     if before:
         newer = read(after=None, before=before, k=per_page)
@@ -257,6 +257,45 @@ def flagged_window(
             ids += [pk for pk, _ in read(after=None, before=None, k=per_page)]
         return ids
     return [pk for pk, _ in read(after=after, before=None, k=k)]
+
+
+def _flagged_keys(marks, units, states, *, k: int, ascending: bool, keys) -> list[tuple]:
+    """The first ``k`` keys (case_id, created_at) of ``marks`` in the list's order, read as
+    one walk of a partial index per region unit and state (``keys`` turns one arm into its
+    ordered, sliced keys) merged in one UNION ALL where the backend can, else as one query."""
+    arms = [marks]
+    compound = connections[marks.db].features.supports_slicing_ordering_in_compound
+    if compound and units is not None and states:
+        field, ids = units
+        if 1 < len(ids) * len(states) <= MAX_ARMS:
+            arms = [marks.filter(**{field: u}, state=s) for u in ids for s in states]
+    return _read_keys([keys(a) for a in arms], k, ascending=ascending)
+
+
+def flagged_cursor_window(
+    marks: QuerySet,
+    units: tuple[str, list[int]] | None,
+    states: list[str],
+    *,
+    reverse: bool,
+    position: str | None,
+    k: int,
+) -> list[int] | None:
+    """For the list API's cursor pages (relief.paging.NewestFirstCursorPagination, DRF's
+    cursor: the rows strictly older than ``position`` — newer with ``reverse`` —, then an
+    offset, then the page): the ids of the ``k`` first such cases of the marks, a set that
+    holds the API's page, so the page's row query names these ids only (as the list page's
+    ``flagged_window``). None when ``k`` is more ids than a query may name."""
+    if k > _ids_cap(marks.db):
+        return None
+
+    def keys(arm: QuerySet):
+        if position is not None:
+            arm = arm.filter(**{"created_at__gt" if reverse else "created_at__lt": position})
+        order = ("created_at", "case_id") if reverse else ("-created_at", "-case_id")
+        return arm.order_by(*order).values_list("case_id", "created_at")[:k]
+
+    return [pk for pk, _ in _flagged_keys(marks, units, states, k=k, ascending=reverse, keys=keys)]
 
 
 class ChineseOrderingFilter(django_filters.OrderingFilter):

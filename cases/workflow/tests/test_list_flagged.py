@@ -130,3 +130,61 @@ def test_the_mark_keeps_the_cases_registration_time(demo, flagged):
     assert compare() == []
     TallyMark.objects.filter(case=case).update(created_at=mark.created_at - datetime.timedelta(1))
     assert any("created_at" in line for line in compare())
+
+
+def _api_walk(client, params: dict, *, page_size: int = 10) -> list[dict]:
+    """Every page of the list API, following ``next`` from the first page."""
+    pages, url = [], "/api/cases/"
+    response = client.get(url, {**params, "page_size": page_size})
+    while True:
+        assert response.status_code == 200, response.content
+        pages.append(response.json())
+        if not pages[-1]["next"]:
+            return pages
+        response = client.get(pages[-1]["next"])
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor", "assistant"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"overdue": "yes"},
+        {"overdue": "soon", "state": "checking"},
+        {"overdue": "yes", "state": "review"},
+    ],
+)
+def test_the_api_reads_its_cursor_pages_from_the_marks(
+    demo, client, flagged, username, params, monkeypatch
+):
+    """Each cursor page of the API, forward and back (``previous``), has the rows the
+    list's own row query has, in its order, and the count of them all; the page's rows
+    are read by the ids the marks name (a set that holds the page)."""
+    from cases.workflow import apis
+
+    user = demo.user(username)
+    client.force_login(user)
+    expected = _old(user, params)
+    windows: list[list[int] | None] = []
+    real = apis.flagged_cursor_window
+
+    def spy(*args, **kwargs):
+        windows.append(real(*args, **kwargs))
+        return windows[-1]
+
+    monkeypatch.setattr(apis, "flagged_cursor_window", spy)
+    pages = _api_walk(client, params)
+    assert [r["id"] for p in pages for r in p["results"]] == expected
+    assert {p["count"] for p in pages} == {len(expected)}
+    assert len(windows) == len(pages) and all(w is not None for w in windows)
+    assert all(len(w) <= 11 for w in windows)
+    for i in range(1, len(pages)):
+        back = client.get(pages[i]["previous"]).json()
+        assert [r["id"] for r in back["results"]] == [r["id"] for r in pages[i - 1]["results"]]
+
+
+def test_the_api_keeps_its_own_row_query_for_another_filter_or_an_order(demo, client, flagged):
+    client.force_login(demo.user("supervisor"))
+    for params in ({"overdue": "yes", "flagged": "any"}, {"overdue": "yes", "ordering": "number"}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/cases/", params).status_code == 200
+        assert not [q for q in ctx.captured_queries if 'FROM "cases_tallymark"' in q["sql"]]
