@@ -6,6 +6,7 @@ Usage (PostgreSQL only; use a database of its own, it is rebuilt)::
         SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\
         .venv/bin/python bench/bench_pages.py [--sizes 100000,1000000] [--repeat 7] \\
         [--pages list_first_clerk,case_page] [--json var/bench_pages.json]
+    .venv/bin/python bench/bench_pages.py --combine a_100k.json,a_1m.json,b_100k.json,…
 
 The schema is rebuilt from the models (with pg_trgm) and the demo county's regions and
 accounts are seeded. Rows are made with INSERT … SELECT generate_series,
@@ -23,6 +24,10 @@ p95, query count and the growth ratio p95(largest) / p95(smallest) with its targ
 case list's first page is printed beside the hand-written index-backed query returning
 the same rows. The spot-check draw stores a share of its frame (the county's ratios), so
 its items grow with the cases: its growth is judged per drawn case (p95 / items drawn).
+
+On a shared machine run the sizes in turns (one database each, ``--sizes N --reuse --json``
+per run, 100k, 1M, 100k, 1M, …) and report with ``--combine`` over the files: each page's
+samples of a size are pooled, so a burst of load elsewhere falls on both sides of the ratio.
 """
 
 from __future__ import annotations
@@ -577,6 +582,7 @@ def measure(size: int, *, repeat: int, only: set[str] | None) -> dict:
             "queries": queries,
             "rows_statement": statistics.median(rows_samples),
             "target": page.target,
+            "samples": samples,
         }
         if page.per_item_target is not None and items:
             results[page.name] |= {"items": items, "per_item_target": page.per_item_target}
@@ -593,6 +599,7 @@ def measure(size: int, *, repeat: int, only: set[str] | None) -> dict:
             "p95": p95(samples),
             "queries": 1,
             "target": None,
+            "samples": samples,
         }
         print(
             f"  {'hand_written_list_clerk':30s} median {statistics.median(samples) * 1000:8.1f} ms",
@@ -657,6 +664,27 @@ def report(results: dict[int, dict]) -> bool:
     return all_met
 
 
+def combine(paths: list[str]) -> dict[int, dict]:
+    """The results of several runs (``--json`` files, e.g. 100k and 1M taken in turns), each
+    page's samples of a size pooled, its median and p95 taken again over them all: rounds
+    alternated between the sizes see the same machine, so a burst of load elsewhere weighs
+    on both sides of the growth ratio instead of on one."""
+    pooled: dict[int, dict] = {}
+    for path in paths:
+        for size, pages_ in json.loads(Path(path).read_text())["results"].items():
+            for name, r in pages_.items():
+                into = pooled.setdefault(int(size), {}).setdefault(name, {**r, "samples": []})
+                into["samples"] += r.get("samples") or [r["p95"]]
+                into.setdefault("rows", []).append(r.get("rows_statement"))
+    for pages_ in pooled.values():
+        for r in pages_.values():
+            r["median"], r["p95"] = statistics.median(r["samples"]), p95(r["samples"])
+            rows = [x for x in r.pop("rows") if x is not None]
+            if rows:
+                r["rows_statement"] = statistics.median(rows)
+    return pooled
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -673,7 +701,17 @@ def main() -> int:
     parser.add_argument(
         "--force", action="store_true", help="allow a database whose name lacks 'bench'"
     )
+    parser.add_argument(
+        "--combine",
+        default="",
+        help="comma-separated --json files of earlier runs: report on their samples pooled",
+    )
     args = parser.parse_args()
+    if args.combine:
+        results = combine([p for p in args.combine.split(",") if p])
+        ok = report(results)
+        print("every target met" if ok else "some targets NOT met")
+        return 0 if ok else 1
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
