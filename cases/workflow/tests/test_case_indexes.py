@@ -64,3 +64,15 @@ def test_the_flags_are_indexed_for_the_flagged_cases_only():
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
             (definition,) = cursor.fetchone()
             assert definition.split(" WHERE ", 1)[1].strip("() ") == flag, definition
+
+
+@pytest.mark.django_db
+def test_the_user_columns_carry_no_index_and_keep_their_foreign_keys():
+    """Issue 14: nothing looks cases up by the user who registered or accepted them (users
+    are deactivated, never deleted), so the two columns have no index, one entry less each
+    per case inserted; the references themselves are still checked by the database."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+    for column in ("created_by_id", "accepted_by_id"):
+        assert not [n for n, c in constraints.items() if c["index"] and c["columns"] == [column]]
+        assert [n for n, c in constraints.items() if c["foreign_key"] and c["columns"] == [column]]

@@ -353,3 +353,25 @@ def test_a_dibao_stop_takes_effect_without_a_posting(demo):
     assert not TerminationPosting.objects.exists()
     assert state_for_month(recipient=recipient, month=_month(1)).status == RecipientStatus.STOPPED
     assert ReviewCase.objects.get(pk=review.pk).effective_month == _month(1)
+
+
+@pytest.mark.django_db
+def test_the_review_rows_recipient_is_indexed_by_the_composite_only():
+    """Issue 14: reviewcase_recipient (recipient, applied_at) serves the lookups on the
+    recipient alone; there is no second single-column index to fill per review inserted."""
+    from django.db import connection
+
+    from funds.dynamic.models import ReviewCase
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, ReviewCase._meta.db_table)
+    by_columns = {
+        tuple(c["columns"]): n
+        for n, c in constraints.items()
+        if c["index"] and not c["primary_key"]
+    }
+    assert ("recipient_id", "applied_at") in by_columns
+    assert ("recipient_id",) not in by_columns
+    assert [
+        n for n, c in constraints.items() if c["foreign_key"] and c["columns"] == ["recipient_id"]
+    ]
