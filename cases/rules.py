@@ -38,7 +38,9 @@ def case_area(case) -> str:
 def is_recused(case, user) -> bool:
     """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
     his or her own household)."""
-    return is_recused_from_household(case.household, user)
+    return _remembered(
+        case, ("recused", user.pk), lambda: is_recused_from_household(case.household, user)
+    )
 
 
 def is_recused_from_household(household, user) -> bool:
@@ -119,9 +121,32 @@ def missing_items(case, *, document_kinds: Iterable[str] | None = None) -> list[
     ]
 
 
+def remember_reads(case) -> None:
+    """Keep this instance's answers of the reads below (recusal, household ID numbers,
+    duplicates, county overrides) for as long as the instance lives: a page asks them once per guard
+    and once per card. Only for an instance that renders a page and is then dropped (the
+    case page); a service that writes and then checks must not call it."""
+    case._rules_reads = {}
+
+
+def _remembered(case, key, compute):
+    reads = getattr(case, "_rules_reads", None)
+    if reads is None:
+        return compute()
+    if key not in reads:
+        reads[key] = compute()
+    return reads[key]
+
+
 def member_id_numbers(case) -> list[str]:
-    return list(
-        Member.objects.filter(household_id=case.household_id).values_list("id_number", flat=True)
+    return _remembered(
+        case,
+        "id_numbers",
+        lambda: list(
+            Member.objects.filter(household_id=case.household_id).values_list(
+                "id_number", flat=True
+            )
+        ),
     )
 
 
@@ -179,6 +204,11 @@ def duplicate_cases(case, *, id_numbers: list[str] | None = None) -> list:
     ids = member_id_numbers(case) if id_numbers is None else id_numbers
     if not ids:
         return []
+    key = ("duplicates", tuple(sorted(ids)))
+    return _remembered(case, key, lambda: _duplicate_cases(case, ids))
+
+
+def _duplicate_cases(case, ids) -> list:
     county_id = case.township.parent_id
     return list(
         type(case)
@@ -198,8 +228,12 @@ def overridden_case_numbers(case) -> set[str]:
     """The other cases a county supervisor let this case go on beside (signed log rows)."""
     if case.pk is None:
         return set()
-    rows = case.events.filter(transition=DUPLICATE_OVERRIDE).values_list("data", flat=True)
-    return {str(n) for data in rows for n in (data or {}).get("cases", [])}
+
+    def read() -> set[str]:
+        rows = case.events.filter(transition=DUPLICATE_OVERRIDE).values_list("data", flat=True)
+        return {str(n) for data in rows for n in (data or {}).get("cases", [])}
+
+    return _remembered(case, "overridden", read)
 
 
 def unresolved_duplicates(case) -> list:

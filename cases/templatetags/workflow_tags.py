@@ -42,9 +42,13 @@ def state_colour(state: str) -> str:
     return STATE_COLOURS.get(state, "info")
 
 
+#: Built once: the filter runs per row of the case list and per event of the timeline.
+STATE_LABELS = dict(CaseState.choices)
+
+
 @register.filter
 def state_label(value: str) -> str:
-    return dict(CaseState.choices).get(value, value)
+    return STATE_LABELS.get(value, value)
 
 
 @register.filter(name="facts_ready")

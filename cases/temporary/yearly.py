@@ -37,9 +37,18 @@ def year_figures(case: Case, *, year: int) -> dict[str, Any]:
     if numbers:
         whose |= Q(id_number__in=numbers)
     grants = EmergencyGrant.objects.filter(whose, year=year)
+    # The applicants by their ids (the ID-number index), not ``applicant__id_number`` through
+    # a LEFT JOIN: an OR across two tables cannot use an index, and PostgreSQL scanned every
+    # decided case of the year (2 × 150 ms per 临时救助 case page at 100,000 cases); with
+    # ids both arms of the OR are indexed columns of the case (a BitmapOr).
+    applicants = (
+        list(Member.objects.filter(id_number__in=numbers).values_list("pk", flat=True))
+        if numbers
+        else []
+    )
     ordinary = (
         Case.objects.filter(
-            Q(household_id=case.household_id) | Q(applicant__id_number__in=numbers),
+            Q(household_id=case.household_id) | Q(applicant_id__in=applicants),
             assistance_type__workflow=WorkflowKind.TEMPORARY,
             emergency__isnull=True,
             decided_on__year=year,
@@ -47,17 +56,15 @@ def year_figures(case: Case, *, year: int) -> dict[str, Any]:
         )
         .exclude(state=CaseState.REFUSED)
         .exclude(pk=case.pk)
-        .distinct()
     )
-    total = (grants.aggregate(s=Sum("amount"))["s"] or Decimal("0")) + sum(
-        (amount for amount in ordinary.values_list("monthly_amount", flat=True)),
-        Decimal("0"),
-    )
+    # one row per case (no join multiplies them), read once for the sum and the count
+    amounts = list(ordinary.order_by().values_list("monthly_amount", flat=True))
+    total = (grants.aggregate(s=Sum("amount"))["s"] or Decimal("0")) + sum(amounts, Decimal("0"))
     same_cause = (
         grants.filter(cause=cause).exclude(case_id=case.pk).values("case_id").distinct().count()
     )
     if cause == EXPENDITURE_CAUSE:
-        same_cause += ordinary.count()
+        same_cause += len(amounts)
     return {
         "year": year,
         "total": total.quantize(Decimal("0.01")),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from archive.pdf import pdf_response
 from cases.models import CaseState
+from cases.rules import remember_reads
 from cases.states import COUNTY_VISIT_STATES
 from cases.workflow.filters import flagged_window, search_window
 from cases.workflow.forms import CountyVisitForm, TransitionForm, form_refusal
@@ -47,6 +48,28 @@ def _page_size(request) -> int:
     except ValueError:
         return 20
     return size if size in PAGE_SIZES else 20
+
+
+#: The list's drop-downs, in the order of the filter form (templates/cases/list.html).
+FILTER_SELECTS = ("assistance_type", "township", "village", "flagged", "overdue", "progress")
+
+
+def select_options(bound_field) -> dict:
+    """A filter drop-down as the template shows it: ``{"name", "label", "options": [(value,
+    label, selected)]}``. The choices are read once (a model choice field's iterator would
+    COUNT its rows before reading them, and the template compared each option with the
+    field's value, computed anew per option)."""
+    current = str(bound_field.value())  # as the template's |stringformat:"s" compared
+    options = []
+    for value, label in iter(bound_field.field.choices):
+        shown = "" if value is None else str(value)
+        options.append((shown, label, str(value) == current))
+    return {"name": bound_field.name, "label": bound_field.label, "options": options}
+
+
+def case_url_prefix() -> str:
+    """``/cases/`` (under any script prefix): the case page is prefix + id + "/"."""
+    return reverse("cases:detail", args=[0]).removesuffix("0/")
 
 
 @login_required
@@ -90,7 +113,12 @@ def case_list(request):
         {
             "page_title": "案件",
             "filter": filterset,
+            "selects": {name: select_options(filterset.form[name]) for name in FILTER_SELECTS},
+            "ordering_select": select_options(filterset.form["ordering"]),
             "page_obj": page,
+            # each row links to prefix + id + "/" (the case page's address, tested), not
+            # one reverse() per row
+            "case_url_prefix": case_url_prefix(),
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
         },
@@ -175,6 +203,7 @@ def _links(case, user) -> list[dict]:
 @login_required
 def case_detail(request, pk: int):
     case = case_detail_for_user(user=request.user, pk=pk)
+    remember_reads(case)  # the guards and the cards ask the same duplicate check
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
@@ -211,11 +240,9 @@ def case_transition_view(request, pk: int, name: str):
             request, f"已办理“{event.label}”，案件当前状态：{case.get_state_display()}"
         )
     if request.headers.get("HX-Request"):
-        response = render(
-            request,
-            "cases/detail.html",
-            _detail_context(request, case_detail_for_user(user=request.user, pk=pk)),
-        )
+        fresh = case_detail_for_user(user=request.user, pk=pk)  # read after the write
+        remember_reads(fresh)
+        response = render(request, "cases/detail.html", _detail_context(request, fresh))
         response["HX-Push-Url"] = detail
         return response
     return redirect(detail)

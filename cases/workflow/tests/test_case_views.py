@@ -261,3 +261,39 @@ def test_the_county_supervisor_gets_a_correction_link_on_a_confirmed_case_and_th
     client.force_login(demo.user("clerk"))
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert reverse("review:correction", args=[case.pk]) not in page
+
+
+def test_list_rows_link_to_the_case_page_and_the_drop_downs_keep_the_chosen_option(demo, client):
+    case = make_case(demo.wuxi)
+    client.force_login(demo.user("supervisor"))
+    html = client.get(reverse("cases:list"), {"township": demo.wuxi.pk}).content.decode()
+    assert f'<a href="{reverse("cases:detail", args=[case.pk])}">{case.number}</a>' in html
+    assert f'<option value="{demo.wuxi.pk}" selected>{demo.wuxi.name}</option>' in html
+    assert '<option value="">全部</option>' in html  # the type: not chosen
+    assert f'<option value="{demo.gushu.pk}">' in html
+    assert case.get_state_display() in html
+
+
+def test_the_case_page_checks_duplicates_and_recusal_once(demo, client):
+    from cases.models import Member
+
+    other = make_case(demo.gushu, force_state=CaseState.CHECKING)
+    case = make_case(demo.gushu)
+    Member.objects.create(
+        household=case.household,
+        name="重复成员",
+        id_number=other.applicant.id_number,
+        relation="child",
+        hukou_type="rural",
+        birth_date=other.applicant.birth_date,
+        sex=other.applicant.sex,
+    )
+    client.force_login(demo.user("clerk"))
+    url = reverse("cases:detail", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    assert "重复申请" in html and other.number in html
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum(s.startswith('SELECT DISTINCT "cases_case"') for s in sqls) == 1
+    assert sum('FROM "cases_nearrelative"' in s and "LIMIT 1" in s for s in sqls) == 1

@@ -37,9 +37,11 @@ def test_the_case_page_runs_33_queries(demo, client, cases):
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
-def test_the_case_list_runs_15_queries(demo, client, cases, username):
+def test_the_case_list_runs_12_queries(demo, client, cases, username):
+    # 12 (was 15): the filter drop-downs read their choices once, without the COUNT a
+    # model choice field's iterator runs first (cases.workflow.views.select_options)
     client.force_login(demo.user(username))
-    assert queries_of(client, reverse("cases:list")) == 15
+    assert queries_of(client, reverse("cases:list")) == 12
 
 
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
