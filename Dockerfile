@@ -29,4 +29,4 @@ ENV RELIEF_VAR_DIR=/app/var \
     STATIC_MANIFEST=1
 USER relief
 EXPOSE 8000
-CMD ["gunicorn", "relief.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "relief.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "2", "--access-logfile", "-"]
