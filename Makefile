@@ -14,6 +14,9 @@ FIND_PY := py="$(PYTHON)"; [ -n "$$py" ] || py=$$(command -v python3.11 || comma
 # poppler-utils (pdftoppm, to look at generated PDFs).
 APT_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test`: one per core, at most 4 (each has its own test
+# database, Redis cache number and MEDIA_ROOT: conftest.py); PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 .PHONY: run test setup system-deps venv lint demo-db vendor bench clean
 
@@ -31,7 +34,7 @@ test: setup
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 setup: system-deps venv
 
@@ -53,12 +56,14 @@ system-deps:
 	  { echo "Python 3.11 is required, found $$($$py --version 2>&1) at $$py."; \
 	    echo "On Debian 12: sudo apt-get install python3 python3-venv (3.11), or make PYTHON=/path/to/python3.11"; exit 1; }
 
+# --no-compile: Python writes the .pyc of what is imported on first use; compiling all ~7,500
+# installed modules up front was a good part of `make setup` in a fresh clone.
 venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(FIND_PY); test -x $(PY) || $$py -m venv $(VENV) || \
 	  { echo "Could not create $(VENV): sudo apt-get install python3-venv"; exit 1; }
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q --no-compile -e ".[test]"
 	@touch $(STAMP)
 
 demo-db:

@@ -58,6 +58,48 @@ def fast_password_hasher():
     override.disable()
 
 
+def _xdist_worker_index() -> int:
+    """0 outside pytest-xdist, N for its worker gwN (PYTEST_XDIST_WORKER)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_media_and_cache(tmp_path_factory):
+    """What the processes of one run (``pytest -n 2``: pytest-xdist workers, each with its
+    own test database) would otherwise share, given to each of them on its own:
+
+    - MEDIA_ROOT: a temporary directory per process (the environment too, so the real
+      Celery worker of tests/worker.py writes there) instead of var/media, where files
+      named after primary keys (exports/<pk>/…) of two test databases would collide;
+    - the Redis cache (CI): a Redis database number of its own per process, never the
+      broker's: ``cache.clear()`` is a FLUSHDB, and the objection rate limit counts per
+      client address, which is 127.0.0.1 for every process."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    media = tmp_path_factory.mktemp("media")
+    overrides: dict = {"MEDIA_ROOT": media}
+    if settings.REDIS_URL and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        url = urlsplit(settings.REDIS_URL)
+        broker_db = int(url.path.strip("/") or 0)
+        cache_db = (broker_db + 1 + _xdist_worker_index()) % 16
+        location = url._replace(path=f"/{cache_db}").geturl()
+        overrides["CACHES"] = {"default": {**settings.CACHES["default"], "LOCATION": location}}
+    saved_env = os.environ.get("MEDIA_ROOT")
+    os.environ["MEDIA_ROOT"] = str(media)
+    override = override_settings(**overrides)
+    override.enable()
+    yield
+    override.disable()
+    if saved_env is None:
+        os.environ.pop("MEDIA_ROOT", None)
+    else:
+        os.environ["MEDIA_ROOT"] = saved_env
+
+
 @pytest.fixture(autouse=True, scope="session")
 def celery_eager_by_default():
     """Tasks run eagerly in tests even when REDIS_URL is set (CI), so ``.delay()`` in a
