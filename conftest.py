@@ -65,39 +65,59 @@ def _xdist_worker_index() -> int:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def isolated_media_and_cache(tmp_path_factory):
+def isolated_media_and_redis(tmp_path_factory):
     """What the processes of one run (``pytest -n 2``: pytest-xdist workers, each with its
     own test database) would otherwise share, given to each of them on its own:
 
     - MEDIA_ROOT: a temporary directory per process (the environment too, so the real
-      Celery worker of tests/worker.py writes there) instead of var/media, where files
-      named after primary keys (exports/<pk>/…) of two test databases would collide;
-    - the Redis cache (CI): a Redis database number of its own per process, never the
-      broker's: ``cache.clear()`` is a FLUSHDB, and the objection rate limit counts per
-      client address, which is 127.0.0.1 for every process."""
+      Celery workers of tests/worker.py write there) instead of var/media, where files named
+      after primary keys (exports/<pk>/…) of two test databases would collide;
+    - Redis (CI): worker gwN's broker and results on database base+2N and its cache on
+      base+2N+1 (base: REDIS_URL's number; gw0 and a serial run keep the broker on base).
+      The cache is never a broker's database, as ``cache.clear()`` is a FLUSHDB and the
+      objection rate limit counts per client address (127.0.0.1 for every process); and
+      each broker is its own, as kombu keeps one ``unacked`` hash per database, which a
+      worker started with a 3 s visibility timeout (test_worker_faults.py) sweeps,
+      re-queueing the long tasks of another process's worker. REDIS_URL in the environment
+      follows, for the Celery workers the tests start."""
     from urllib.parse import urlsplit
 
     from django.conf import settings
     from django.test.utils import override_settings
 
+    from relief.celery import app
+
     media = tmp_path_factory.mktemp("media")
     overrides: dict = {"MEDIA_ROOT": media}
-    if settings.REDIS_URL and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+    env = {"MEDIA_ROOT": str(media)}
+    saved_conf = (app.conf.broker_url, app.conf.result_backend)
+    if settings.REDIS_URL:
         url = urlsplit(settings.REDIS_URL)
-        broker_db = int(url.path.strip("/") or 0)
-        cache_db = (broker_db + 1 + _xdist_worker_index()) % 16
-        location = url._replace(path=f"/{cache_db}").geturl()
-        overrides["CACHES"] = {"default": {**settings.CACHES["default"], "LOCATION": location}}
-    saved_env = os.environ.get("MEDIA_ROOT")
-    os.environ["MEDIA_ROOT"] = str(media)
+        base = int(url.path.strip("/") or 0)
+        broker_db = (base + 2 * _xdist_worker_index()) % 16
+        broker = url._replace(path=f"/{broker_db}").geturl()
+        cache = url._replace(path=f"/{(broker_db + 1) % 16}").geturl()
+        overrides.update(
+            REDIS_URL=broker,
+            CELERY_BROKER_URL=broker,
+            CELERY_RESULT_BACKEND=broker,
+            CACHES={"default": {**settings.CACHES["default"], "LOCATION": cache}},
+        )
+        env["REDIS_URL"] = broker
+        # Nothing has connected yet (tasks run eagerly until a worker fixture is used).
+        app.conf.broker_url = app.conf.result_backend = broker
+    saved_env = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     override = override_settings(**overrides)
     override.enable()
     yield
     override.disable()
-    if saved_env is None:
-        os.environ.pop("MEDIA_ROOT", None)
-    else:
-        os.environ["MEDIA_ROOT"] = saved_env
+    app.conf.broker_url, app.conf.result_backend = saved_conf
+    for name, value in saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True, scope="session")
