@@ -50,23 +50,6 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else 20
 
 
-#: The list's drop-downs, in the order of the filter form (templates/cases/list.html).
-FILTER_SELECTS = ("assistance_type", "township", "village", "flagged", "overdue", "progress")
-
-
-def select_options(bound_field) -> dict:
-    """A filter drop-down as the template shows it: ``{"name", "label", "options": [(value,
-    label, selected)]}``. The choices are read once (a model choice field's iterator would
-    COUNT its rows before reading them, and the template compared each option with the
-    field's value, computed anew per option)."""
-    current = str(bound_field.value())  # as the template's |stringformat:"s" compared
-    options = []
-    for value, label in iter(bound_field.field.choices):
-        shown = "" if value is None else str(value)
-        options.append((shown, label, str(value) == current))
-    return {"name": bound_field.name, "label": bound_field.label, "options": options}
-
-
 def case_url_prefix() -> str:
     """``/cases/`` (under any script prefix): the case page is prefix + id + "/"."""
     return reverse("cases:detail", args=[0]).removesuffix("0/")
@@ -113,8 +96,6 @@ def case_list(request):
         {
             "page_title": "案件",
             "filter": filterset,
-            "selects": {name: select_options(filterset.form[name]) for name in FILTER_SELECTS},
-            "ordering_select": select_options(filterset.form["ordering"]),
             "page_obj": page,
             # each row links to prefix + id + "/" (the case page's address, tested), not
             # one reverse() per row

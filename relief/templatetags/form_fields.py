@@ -67,3 +67,16 @@ def error_summary_items(*forms_or_formsets: object) -> list[tuple[str, str]]:
         elif isinstance(entry, forms.BaseForm) and entry.is_bound:
             items.extend(_summary_items(entry))
     return items
+
+
+@register.inclusion_tag("forms/_filter_select.html")
+def filter_select(field: BoundField) -> dict:
+    """A drop-down of a list's filter bar (case list, recipient register): the choices read
+    once (a template looping over a model choice field's iterator first COUNTs its rows),
+    each option selected when it equals the field's value as text."""
+    current = str(field.value())
+    options = [
+        ("" if value is None else str(value), text, str(value) == current)
+        for value, text in iter(field.field.choices)
+    ]
+    return {"name": field.name, "label": field.label, "options": options}

@@ -39,7 +39,7 @@ def test_the_case_page_runs_33_queries(demo, client, cases):
 @pytest.mark.parametrize("username", ["clerk", "supervisor"])
 def test_the_case_list_runs_12_queries(demo, client, cases, username):
     # 12 (was 15): the filter drop-downs read their choices once, without the COUNT a
-    # model choice field's iterator runs first (cases.workflow.views.select_options)
+    # model choice field's iterator runs first (relief.templatetags.form_fields.filter_select)
     client.force_login(demo.user(username))
     assert queries_of(client, reverse("cases:list")) == 12
 
