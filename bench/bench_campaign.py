@@ -96,7 +96,16 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         before = Case.objects.count()
-        with CaptureQueriesContext(connection) as ctx:
+        spent: list[tuple[float, str]] = []
+
+        def timed_sql(execute, sql, params, many, context, spent=spent):
+            t = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent.append((time.perf_counter() - t, " ".join(sql.split())[:110]))
+
+        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timed_sql):
             elapsed, campaign = bench_roster.timed(
                 review_campaign_open,
                 county=county,
@@ -118,6 +127,11 @@ def main() -> int:
             f"campaign opened {opened:,} reviews in {elapsed:.2f}s ({cpu}); "
             f"{statements} statements; rss {bench_roster.rss_mb():.0f} MB"
         )
+        # The slowest statements; what the sum leaves of the time is mostly the COMMIT,
+        # which runs the deferred foreign-key checks of every new row.
+        for seconds, sql in sorted(spent, reverse=True)[:5]:
+            print(f"    {seconds:6.2f}s  {sql}")
+        print(f"    {elapsed - sum(s for s, _ in spent):6.2f}s  the rest (COMMIT and Python)")
         rows.append((size, elapsed, bench_roster.LAST_CPU[1], statements))
     print("\n| recipients | open campaign | PostgreSQL CPU | statements |")
     print("|---:|---:|---:|---:|")

@@ -7,10 +7,13 @@ Every number of DOMAIN.md §5–7 is a policy setting (relief/policy.py), never 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -289,6 +292,43 @@ class PolicySetting(models.Model):
         verbose_name_plural = "政策参数"
         ordering = ["region__code", "key", "-effective_from", "-created_at"]
         indexes = [models.Index(fields=["region", "key", "effective_from"])]
+
+
+class PolicySnapshot(models.Model):
+    """A policy as frozen on a case's 受理 (``relief.policy.Policy.as_snapshot``), stored once
+    and shared by every case opened in bulk under it (a review campaign's cases, the daily
+    scan's scheduled reviews): one row per distinct snapshot (``digest`` of its canonical
+    JSON), never edited, never deleted while a case points to it."""
+
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    data = models.JSONField("政策取值")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "政策快照"
+        verbose_name_plural = "政策快照"
+
+    def __str__(self) -> str:
+        return f"{self.data.get('_on') or '—'} {self.digest[:12]}"
+
+    @classmethod
+    def of_many(cls, snapshots: list[dict]) -> list[PolicySnapshot]:
+        """The rows holding ``snapshots``, in their order, in two statements whatever their
+        number: the missing ones inserted (``ON CONFLICT DO NOTHING``: a concurrent maker's
+        row is taken), then all read back by digest."""
+        texts = [
+            json.dumps(s, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
+            for s in snapshots
+        ]
+        digests = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        fresh = {d: cls(digest=d, data=json.loads(t)) for d, t in zip(digests, texts, strict=True)}
+        cls.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        stored = cls.objects.in_bulk(digests, field_name="digest")
+        return [stored[d] for d in digests]
+
+    @classmethod
+    def of(cls, data: dict) -> PolicySnapshot:
+        return cls.of_many([data])[0]
 
 
 class WorkdayOverride(models.Model):

@@ -59,7 +59,8 @@ class CaseClock(models.Model):
     # --- calendar certainty: a date beyond the known holiday data is provisional ----------
     overall_confirmed = models.BooleanField("截止日已确认", default=True)
     step_confirmed = models.BooleanField("环节截止日已确认", default=True)
-    unconfirmed = models.BooleanField("日期待确认", default=False, db_index=True)
+    # Shown on the case's clock, never filtered on: no index (one entry less per new clock).
+    unconfirmed = models.BooleanField("日期待确认", default=False)
     # --- flags the daily scan maintains (cases/clocks/services.py scan_deadlines) -----------------
     due_soon = models.BooleanField("临期", default=False)
     overdue = models.BooleanField("超期", default=False)
@@ -89,7 +90,13 @@ class CaseClock(models.Model):
                 condition=Q(stopped_on__isnull=True),
                 name="clock_open_flags",
             ),
-            models.Index(fields=["stopped_on"], name="clock_stopped_on"),
+            # Stopped clocks by decision date (the statistics' recount); a running clock,
+            # each new one, has no entry.
+            models.Index(
+                fields=["stopped_on"],
+                condition=Q(stopped_on__isnull=False),
+                name="clock_stopped_on",
+            ),
             models.Index(
                 fields=["paused_at"], condition=Q(paused_at__isnull=False), name="clock_paused"
             ),

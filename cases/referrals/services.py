@@ -103,7 +103,7 @@ def referral_create(
         raise ValidationError("案件已办结，不能再转办")
     errors: dict[str, Any] = {}
     kinds = need_kinds(
-        case.policy if case.policy_snapshot else policy_for_county(case.township.parent)
+        case.policy if case.frozen_policy else policy_for_county(case.township.parent)
     )
     kind = str(need_kind or "").strip()
     if not kind:

@@ -120,7 +120,7 @@ class CaseDetailSerializer(CaseListSerializer):
     def get_policy_snapshot(self, case) -> dict:
         """The policy the case is handled under, key by key as the registry knows it now
         (the same values ``case.policy`` applies), not the stored JSON with removed keys."""
-        if not case.policy_snapshot:
+        if not case.frozen_policy:
             return {}  # not accepted yet: no snapshot, and no defaults passed off as one
         return case.policy.as_snapshot()
 

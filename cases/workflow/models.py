@@ -99,6 +99,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     #: Policy in force on the 受理 date (relief.policy.Policy.as_snapshot); never rewritten.
     policy_snapshot = models.JSONField("受理时政策", default=dict, blank=True)
+    #: The same, shared: a case opened in bulk (a campaign's 100,000 review cases) points to
+    #: its township's one stored snapshot instead of copying ~2 KB of JSON into each row;
+    #: ``frozen_policy`` reads whichever is set. No index: nothing looks cases up by it.
+    policy_shared = models.ForeignKey(
+        "relief.PolicySnapshot",
+        verbose_name="受理时政策(共享)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     route = models.CharField("审批路径", max_length=10, choices=Route.choices, blank=True)
     #: 复核 (A Art.31): a review of a household in support, on the light route (facts,
     #: home visit, decision; no evaluation or notice); funds.dynamic applies the decision.
@@ -106,9 +118,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         "案件性质", max_length=12, choices=Purpose.choices, default=Purpose.APPLICATION
     )
     # The two flags are indexed by partial indexes of the flagged cases only (Meta.indexes:
-    # the lists filter on ``= True``), and the decision date by case_decided_frame, which
-    # leads with it: a case inserted unflagged and undecided (every campaign review case)
-    # touches none of the three.
+    # the lists filter on ``= True``), and the decision date by case_decided_frame, of the
+    # decided cases only: a case inserted unflagged and undecided (every campaign review
+    # case) touches none of the three.
     near_relative_flag = models.BooleanField("近亲属备案", default=False)
     complaint_flag = models.BooleanField("有投诉举报", default=False)
     decided_on = models.DateField("决定日期", null=True, blank=True)
@@ -165,8 +177,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # The spot-check frame (review/sampling.py): cases decided in a period, read
             # index-only on PostgreSQL with every column the draw filters and groups on.
+            # Decided cases only: every reader asks for a date range or a decided case.
             models.Index(
                 fields=["decided_on", "township"],
+                condition=models.Q(decided_on__isnull=False),
                 include=[
                     "state",
                     "assistance_type",
@@ -193,8 +207,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.number
 
     @property
+    def frozen_policy(self) -> dict:
+        """The policy frozen on 受理: the case's own copy or the shared snapshot it points
+        to; ``{}`` before 受理."""
+        if self.policy_snapshot:
+            return self.policy_snapshot
+        if self.policy_shared_id is not None:
+            return self.policy_shared.data
+        return {}
+
+    @property
     def policy(self):
-        return Policy.from_snapshot(self.policy_snapshot)
+        return Policy.from_snapshot(self.frozen_policy)
 
     @property
     def workflow(self) -> str:

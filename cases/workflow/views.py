@@ -123,7 +123,7 @@ def _detail_context(request, case) -> dict:
         and not case.county_visit_done
         and request.user.has_role(Role.COUNTY_SUPERVISOR)
         and case.state in COUNTY_VISIT_STATES,
-        "policy": case.policy if case.policy_snapshot else None,
+        "policy": case.policy if case.frozen_policy else None,
         "links": _links(case, request.user),
         "panels": _panels(case, request.user),
     }

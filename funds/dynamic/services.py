@@ -46,7 +46,7 @@ from funds.recipients.services import (
     next_month,
     recipient_change,
 )
-from relief.models import AssistanceType, Region, Role, User
+from relief.models import AssistanceType, PolicySnapshot, Region, Role, User
 from relief.notifications import notify
 from relief.policy import IRREGULAR_INCOME_CATEGORIES, KEY_BY_NAME, Policy, policy_for
 from relief.scoping import scope_by_region
@@ -163,11 +163,11 @@ def _review_case(
     on: datetime.date,
     number: str,
     actor: User,
-    snapshot: dict | None = None,
+    shared: PolicySnapshot | None = None,
 ) -> Case:
-    """An unsaved review case in 已受理 with the policy in force on ``on`` frozen."""
-    if snapshot is None:
-        snapshot = policy_for(recipient.township, on).as_snapshot()
+    """An unsaved review case in 已受理 with the policy in force on ``on`` frozen: a copy of
+    its own, or ``shared``, the township's one stored snapshot (cases opened in bulk)."""
+    snapshot = {} if shared else policy_for(recipient.township, on).as_snapshot()
     return Case(
         number=number[:32],
         household_id=recipient.household_id,
@@ -182,6 +182,7 @@ def _review_case(
         accepted_on=on,
         accepted_by=actor,
         policy_snapshot=snapshot,
+        policy_shared=shared,
         documents_complete=True,
         monthly_amount=recipient.monthly_amount,
     )
@@ -369,17 +370,24 @@ def _bulk_open(
 ) -> list[Case]:
     """One review case in 已受理 per (recipient, due date), with its clock (the one clock
     engine, to the due date) and its ReviewCase: three bulk inserts in batches."""
-    snapshots: dict[int, dict] = {}
+    townships = sorted({r.township_id for r, _ in rows})
+    snapshots = dict(
+        zip(
+            townships,
+            PolicySnapshot.of_many(
+                [policy_for(Region(pk=pk), on).as_snapshot() for pk in townships]
+            ),
+            strict=True,
+        )
+    )
     cases = []
     for r, due in rows:
-        if r.township_id not in snapshots:
-            snapshots[r.township_id] = policy_for(Region(pk=r.township_id), on).as_snapshot()
         case = _review_case(
             r,
             on=on,
             number=number(r, due),
             actor=cast(User, actor),  # None: opened by the system (the daily scan)
-            snapshot=snapshots[r.township_id],
+            shared=snapshots[r.township_id],
         )
         cases.append(case)
     Case.objects.bulk_create(cases, batch_size=2000)
@@ -491,28 +499,14 @@ def _insert_select(
     return cursor.rowcount
 
 
-def _fast_toast(cursor: Any) -> None:
-    """PostgreSQL: the rest of this transaction compresses large values with lz4 where the
-    server has it (``SET LOCAL default_toast_compression``). Each review case's policy
-    snapshot (about 3 KB of JSON) is compressed on insert; pglz made that a third of the
-    case INSERT's time, lz4 is several times faster and reads back the same. Columns with a
-    compression method of their own keep it; the transaction's end restores the setting."""
-    cursor.execute(
-        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
-        "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-    )
-
-
 def _campaign_insert(
     *, campaign: ReviewCampaign, chosen: QuerySet[Recipient], on: datetime.date, actor: User
 ) -> int:
     """The review cases of a campaign in three INSERT … SELECT statements whatever the
-    number of recipients (cases with the policy in force per township frozen, their clocks
-    to the due date, the review rows), then the cases counted into the summary tables. The
-    same rows ``_bulk_open`` builds one by one for the daily scan's few."""
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
+    number of recipients (cases pointing to the policy in force per township, stored once
+    as a ``PolicySnapshot``; their clocks to the due date; the review rows), then the cases
+    counted into the summary tables. The same rows ``_bulk_open`` builds one by one for the
+    daily scan's few."""
     from django.db import connection
 
     due_on = campaign.due_on
@@ -520,23 +514,18 @@ def _campaign_insert(
     if not townships:
         return 0
     limit = max(1, workdays_between(on, due_on))
-    rows = []
-    for township_id in townships:
-        policy = policy_for(Region(pk=township_id), on)
-        soon = add_workdays(on, max(0, limit - int(policy.due_soon_wd)))
-        rows.append((township_id, json.dumps(policy.as_snapshot(), cls=DjangoJSONEncoder), soon))
-    pg = connection.vendor == "postgresql"
-    json_cast = "jsonb" if pg else "text"
-    values = ", ".join(
-        f"(CAST(%s AS bigint), CAST(%s AS {json_cast}), CAST(%s AS date))" for _ in rows
-    )
+    policies = [policy_for(Region(pk=township_id), on) for township_id in townships]
+    stored = PolicySnapshot.of_many([policy.as_snapshot() for policy in policies])
+    rows = [
+        (township_id, snapshot.pk, add_workdays(on, max(0, limit - int(policy.due_soon_wd))))
+        for township_id, policy, snapshot in zip(townships, policies, stored, strict=True)
+    ]
+    values = ", ".join("(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS date))" for _ in rows)
     tw_params = [v for row in rows for v in row]
-    tw = f"WITH tw(township_id, snapshot, soon) AS (VALUES {values})"
+    tw = f"WITH tw(township_id, snapshot_id, soon) AS (VALUES {values})"
     prefix = f"JZ{campaign.pk}-"
     chosen_sql, chosen_params = chosen.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        if pg:
-            _fast_toast(cursor)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Case._meta.db_table}")
         floor = cursor.fetchone()[0]
         _insert_select(
@@ -555,13 +544,11 @@ def _campaign_insert(
                 "created_by_id": ("%s", [actor.pk]),
                 "accepted_on": ("%s", [on]),
                 "accepted_by_id": ("%s", [actor.pk]),
-                "policy_snapshot": "tw.snapshot",
+                "policy_shared_id": "tw.snapshot_id",
                 "documents_complete": ("%s", [True]),
                 "monthly_amount": "r.monthly_amount",
             },
             (
-                # Sorted narrow, then joined to the township's snapshot: the sort never
-                # carries the JSON (100,000 copies of it spilled 300 MB to disk).
                 "FROM (SELECT r.id, r.household_id, r.assistance_type_id, r.township_id, "
                 "r.village_id, r.monthly_amount, rc.applicant_id "
                 f"FROM {Recipient._meta.db_table} r "

@@ -217,7 +217,7 @@ def case_amount_result(*, case: Case, on: datetime.date) -> AmountResult:
         raise ValidationError("该救助类型不适用自动核算，请按临时救助规定确定金额")
     steps.append(
         f"核算日期：{on:%Y-%m-%d}；"
-        f"金额取整规则取自{'受理时政策' if case.policy_snapshot else '当前政策'}。"
+        f"金额取整规则取自{'受理时政策' if case.frozen_policy else '当前政策'}。"
     )
     return AmountResult(eligible, margin, amount, steps, label)
 

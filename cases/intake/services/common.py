@@ -82,7 +82,7 @@ def _require_role(actor: User, *roles: str, message: str | None = None) -> None:
 
 
 def _policy_for_case(case: Case) -> Policy:
-    if case.policy_snapshot:
+    if case.frozen_policy:
         return case.policy
 
     return policy_for(case.township, _today())
