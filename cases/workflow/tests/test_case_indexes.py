@@ -76,3 +76,38 @@ def test_the_user_columns_carry_no_index_and_keep_their_foreign_keys():
     for column in ("created_by_id", "accepted_by_id"):
         assert not [n for n, c in constraints.items() if c["index"] and c["columns"] == [column]]
         assert [n for n, c in constraints.items() if c["foreign_key"] and c["columns"] == [column]]
+
+
+@pytest.mark.django_db
+def test_a_new_undecided_case_and_its_running_clock_skip_the_decided_only_indexes():
+    """Issue 14: the spot-check frame indexes decided cases only and the clocks' decision
+    date stopped clocks only (a campaign's new cases and clocks get no entry); the clocks'
+    never-filtered ``unconfirmed`` flag has no index; the shared policy snapshot is a
+    checked reference without an index (nothing looks cases up by it)."""
+    from cases.models import CaseClock
+
+    conditions = {
+        i.name: i.condition
+        for model in (Case, CaseClock)
+        for i in model._meta.indexes
+        if i.condition is not None
+    }
+    assert set(conditions) >= {"case_decided_frame", "clock_stopped_on"}
+    with connection.cursor() as cursor:
+        clocks = connection.introspection.get_constraints(cursor, CaseClock._meta.db_table)
+        cases = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+    assert not [n for n, c in clocks.items() if c["index"] and c["columns"] == ["unconfirmed"]]
+    assert not [n for n, c in cases.items() if c["index"] and c["columns"] == ["policy_shared_id"]]
+    assert [
+        n for n, c in cases.items() if c["foreign_key"] and c["columns"] == ["policy_shared_id"]
+    ]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name, column in (
+            ("case_decided_frame", "decided_on"),
+            ("clock_stopped_on", "stopped_on"),
+        ):
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+            (definition,) = cursor.fetchone()
+            assert definition.split(" WHERE ", 1)[1].strip("() ") == f"{column} IS NOT NULL"
