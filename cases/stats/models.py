@@ -165,8 +165,16 @@ class DecidedStateTally(models.Model):
 class TallyMark(models.Model):
     """The keys one case is counted under (null: not counted in that summary)."""
 
+    # No database constraint, like the region and type columns below: the marks are derived
+    # (``check_summaries`` proves them against a recount), written only by the services
+    # next to the case they count, and Django's CASCADE still removes a case's mark; the
+    # constraint cost a check per case inserted (each of a campaign's 100,000).
     case = models.OneToOneField(
-        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="tally_mark"
+        "cases.Case",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="tally_mark",
+        db_constraint=False,
     )
     township_id = models.IntegerField()
     village_id = models.IntegerField()
