@@ -144,10 +144,6 @@ def _seed_demo_county() -> None:
         step(households=0)
 
 
-#: Tables the test database fills when it is created (post_migrate), never by the seed.
-_NOT_SEEDED = {"contenttypes.contenttype", "auth.permission"}
-
-
 @pytest.fixture(scope="session")
 def demo_rows(django_db_setup, django_db_blocker):
     """The demo county's rows, seeded once per session through the real services (a
@@ -155,52 +151,28 @@ def demo_rows(django_db_setup, django_db_blocker):
     few bulk statements per test, the same rows with the same keys, instead of the ~230
     ORM queries of a seed (~0.7 s a test, ~750 tests). RELIEF_TEST_RESEED=1 seeds each
     test through the services instead."""
-    from django.apps import apps
     from django.db import transaction
+
+    from tests.dbsnapshot import rows_added_by
 
     if os.environ.get("RELIEF_TEST_RESEED"):
         return None
     with django_db_blocker.unblock(), transaction.atomic():
-        models = [
-            m
-            for m in apps.get_models(include_auto_created=True)
-            if m._meta.managed and not m._meta.proxy and m._meta.label_lower not in _NOT_SEEDED
-        ]
-        before = {m: set(m._base_manager.values_list("pk", flat=True)) for m in models}
-        _seed_demo_county()
-        rows = []
-        for m in models:
-            new = [o for o in m._base_manager.order_by("pk") if o.pk not in before[m]]
-            if new:
-                rows.append((m, new))
+        _, rows = rows_added_by(_seed_demo_county)
         transaction.set_rollback(True)
     return rows
-
-
-def _restore_demo_rows(rows) -> None:
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
-    with transaction.atomic():  # foreign keys are checked at the end (deferred)
-        for model, objs in rows:
-            model._base_manager.bulk_create(objs)
-        # The rows carry their keys: move each sequence past them (PostgreSQL; SQLite's
-        # AUTOINCREMENT follows an explicit key by itself).
-        statements = connection.ops.sequence_reset_sql(no_style(), [m for m, _ in rows])
-        if statements:
-            with connection.cursor() as cursor:
-                cursor.execute(";".join(statements))
 
 
 @pytest.fixture
 def demo(db, demo_rows):
     """The demo county with one account per role (relief/demo.py)."""
     from relief.models import Region, User
+    from tests.dbsnapshot import restore_rows
 
     if demo_rows is None:
         _seed_demo_county()
     else:
-        _restore_demo_rows(demo_rows)
+        restore_rows(demo_rows)
 
     class Demo:
         county = Region.objects.get(code="340521000000")

@@ -103,10 +103,36 @@ PAGES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _world_store(tmp_path_factory) -> dict:
+    """What ``world`` seeded first in this module: its rows, its URL arguments and the
+    media directory its files went to."""
+    return {"media": tmp_path_factory.mktemp("a11y-media")}
+
+
 @pytest.fixture
-def world(demo, settings, tmp_path):
-    """The living demo county plus the funds and supervision objects the
-    pages above show; returns each page's URL arguments by key."""
+def world(demo, settings, _world_store):
+    """The living demo county plus the funds and supervision objects the pages above show;
+    returns each page's URL arguments by key.
+
+    Seeded through the services once per module (~30 s): every test here runs against
+    ``live_server``, whose flush at the end of each test empties the database, so the next
+    test inserts the seed's rows again, with their keys, in a few bulk statements
+    (tests/dbsnapshot.py, as ``demo`` does for the demo county). RELIEF_TEST_RESEED=1 seeds
+    each test through the services instead."""
+    from tests.dbsnapshot import refers_to_post_migrate_rows, restore_rows, rows_added_by
+
+    settings.MEDIA_ROOT = _world_store["media"]  # the files of the first seed stay there
+    if "rows" in _world_store:
+        restore_rows(_world_store["rows"])
+        return _world_store["args"]
+    args, rows = rows_added_by(lambda: _seed_world(demo))
+    if not os.environ.get("RELIEF_TEST_RESEED") and not refers_to_post_migrate_rows(rows):
+        _world_store.update(rows=rows, args=args)
+    return args
+
+
+def _seed_world(demo) -> dict:
     from cases.demo_county import seed_demo_county
     from cases.models import Case, CaseState, EconomicCheck
     from cases.notices.models import NoticeBatch
@@ -115,7 +141,6 @@ def world(demo, settings, tmp_path):
     from funds.rosters.services import roster_compute, roster_run_start
     from review.services import spot_check_campaign_create
 
-    settings.MEDIA_ROOT = tmp_path
     seed_demo_county()  # what `make run` loads
     today = timezone.localdate()
     recipients = [
