@@ -111,3 +111,7 @@ def test_a_new_undecided_case_and_its_running_clock_skip_the_decided_only_indexe
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
             (definition,) = cursor.fetchone()
             assert definition.split(" WHERE ", 1)[1].strip("() ") == f"{column} IS NOT NULL"
+        # The due date: indexed for running clocks only, no full index beside.
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'cases_caseclock'")
+        due = [d for (d,) in cursor.fetchall() if "(overall_due)" in d]
+        assert due and all(" WHERE " in d for d in due), due
