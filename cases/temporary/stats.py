@@ -73,10 +73,14 @@ def temporary_statistics(*, townships: QuerySet[Region], year: int) -> list[dict
             monthly_amount__isnull=False,
         )
         .exclude(state=CaseState.REFUSED)
-        .values_list("township_id", "decided_on", "monthly_amount", "policy_snapshot")
+        .values_list(
+            "township_id", "decided_on", "monthly_amount", "policy_snapshot", "policy_shared__data"
+        )
     )
-    for town_id, decided_on, amount, snapshot in decided:
-        tier = tier_for(amount=amount, policy=Policy.from_snapshot(snapshot or {})).tier
+    # The frozen policy as Case.frozen_policy reads it: the case's copy, else the shared one.
+    for town_id, decided_on, amount, snapshot, shared in decided:
+        policy = Policy.from_snapshot(snapshot or shared or {})
+        tier = tier_for(amount=amount, policy=policy).tier
         record(town_id, tier, EXPENDITURE_CAUSE, decided_on.month, amount)
     helped = Emergency.objects.filter(
         case__township_id__in=ids,

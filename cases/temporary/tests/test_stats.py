@@ -86,3 +86,22 @@ def test_the_api_and_the_xlsx_export(client, demo):
     detail = list(book["明细"].iter_rows(values_only=True))
     assert ("审批层级" in {r[1] for r in detail}) and any(r[2] == "火灾" for r in detail)
     assert EmergencyGrant.objects.count() == 3
+
+
+def test_a_case_with_a_shared_policy_snapshot_is_tiered_by_it(demo):
+    """A case opened in bulk holds no copy of its policy but points to a shared one
+    (relief.PolicySnapshot); the statistics tier it by that policy, as Case.policy does."""
+    from cases.models import Case
+    from relief.models import PolicySnapshot
+    from relief.policy import policy_for
+
+    _, _, expense = _setup(demo)
+    frozen = policy_for(demo.gushu, expense.decided_on).as_snapshot()
+    frozen["temp_cap_township"] = 3000  # 2500 is within this township cap
+    (shared,) = PolicySnapshot.of_many([frozen])
+    Case.objects.filter(pk=expense.pk).update(policy_snapshot={}, policy_shared=shared)
+    expense.refresh_from_db()
+    assert Decimal(expense.policy.temp_cap_township) == Decimal("3000")
+    (row,) = temporary_statistics(townships=Region.objects.filter(pk=demo.gushu.pk), year=YEAR)
+    tiers = {t["tier"]: (t["count"], t["amount"]) for t in row["by_tier"]}
+    assert tiers["township"] == (3, Decimal("4600")) and "county" not in tiers
