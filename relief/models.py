@@ -326,10 +326,6 @@ class PolicySnapshot(models.Model):
         stored = cls.objects.in_bulk(digests, field_name="digest")
         return [stored[d] for d in digests]
 
-    @classmethod
-    def of(cls, data: dict) -> PolicySnapshot:
-        return cls.of_many([data])[0]
-
 
 class WorkdayOverride(models.Model):
     """Administrator-maintained holiday/make-up-workday data for dates that

@@ -359,6 +359,17 @@ _BULK_FIELDS = (
 )
 
 
+def _township_policies(
+    township_ids: Iterable[int], on: datetime.date
+) -> list[tuple[int, Policy, PolicySnapshot]]:
+    """Each township's policy in force on ``on`` with its stored shared snapshot (two
+    statements for all the townships), for the cases opened in bulk."""
+    townships = sorted(township_ids)
+    policies = [policy_for(Region(pk=pk), on) for pk in townships]
+    stored = PolicySnapshot.of_many([policy.as_snapshot() for policy in policies])
+    return list(zip(townships, policies, stored, strict=True))
+
+
 def _bulk_open(
     rows: list[tuple[Recipient, datetime.date]],
     *,
@@ -370,16 +381,10 @@ def _bulk_open(
 ) -> list[Case]:
     """One review case in 已受理 per (recipient, due date), with its clock (the one clock
     engine, to the due date) and its ReviewCase: three bulk inserts in batches."""
-    townships = sorted({r.township_id for r, _ in rows})
-    snapshots = dict(
-        zip(
-            townships,
-            PolicySnapshot.of_many(
-                [policy_for(Region(pk=pk), on).as_snapshot() for pk in townships]
-            ),
-            strict=True,
-        )
-    )
+    snapshots = {
+        township_id: snapshot
+        for township_id, _, snapshot in _township_policies({r.township_id for r, _ in rows}, on)
+    }
     cases = []
     for r, due in rows:
         case = _review_case(
@@ -514,11 +519,9 @@ def _campaign_insert(
     if not townships:
         return 0
     limit = max(1, workdays_between(on, due_on))
-    policies = [policy_for(Region(pk=township_id), on) for township_id in townships]
-    stored = PolicySnapshot.of_many([policy.as_snapshot() for policy in policies])
     rows = [
         (township_id, snapshot.pk, add_workdays(on, max(0, limit - int(policy.due_soon_wd))))
-        for township_id, policy, snapshot in zip(townships, policies, stored, strict=True)
+        for township_id, policy, snapshot in _township_policies(townships, on)
     ]
     values = ", ".join("(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS date))" for _ in rows)
     tw_params = [v for row in rows for v in row]
