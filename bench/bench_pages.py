@@ -33,14 +33,17 @@ samples of a size are pooled, so a burst of load elsewhere falls on both sides o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import datetime
+import gc
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -483,9 +486,9 @@ def run_page(page: Page, clients: dict, users: dict) -> tuple[float, int, float,
     from django.db import connection
 
     counter = QueryCounter()
-    t0 = time.perf_counter()
     items = None
-    with connection.execute_wrapper(counter):
+    with quiet_gc(), connection.execute_wrapper(counter):
+        t0 = time.perf_counter()
         if page.call:
             items = page.call(users[page.user])
         else:
@@ -495,7 +498,27 @@ def run_page(page: Page, clients: dict, users: dict) -> tuple[float, int, float,
                 raise SystemExit(f"bench: {page.name} {page.url} answered {response.status_code}")
             if getattr(response, "streaming", False):
                 b"".join(response.streaming_content)
-    return time.perf_counter() - t0, counter.n, counter.rows_seconds, items
+        elapsed = time.perf_counter() - t0
+    return elapsed, counter.n, counter.rows_seconds, items
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """One sample without the benchmark process's own garbage collection, as ``timeit``
+    times (the heap collected before, the collector off during the sample). The process's
+    heap grows by ~4 live objects a request because of Django's test client, not the
+    application: ``ClientHandler`` disconnects and reconnects ``close_old_connections`` around
+    each request and each ``Signal.connect`` registers a ``weakref.finalize`` that
+    ``disconnect`` leaves in place. A gen-2 collection over that heap paused single samples
+    by 40–260 ms (2026-12-03, gc.callbacks). Through the WSGI handler, as gunicorn calls it,
+    the application's live objects do not grow (2026-12-04: 0 per request after warm-up for
+    the case list, case page, search, list API and home)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def hand_written_list(township_id: int) -> float:
@@ -516,11 +539,11 @@ def hand_written_list(township_id: int) -> float:
          WHERE c.township_id = %s
          ORDER BY c.created_at DESC, c.id DESC
          LIMIT 20"""
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
+    with quiet_gc(), connection.cursor() as cursor:
+        t0 = time.perf_counter()
         cursor.execute(sql, [township_id])
         cursor.fetchall()
-    return time.perf_counter() - t0
+        return time.perf_counter() - t0
 
 
 def p95(samples: list[float]) -> float:
