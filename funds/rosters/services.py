@@ -138,14 +138,18 @@ def _refuse_start(
     runs = RosterRun.objects.filter(township=township, assistance_type=assistance_type).exclude(
         state=RunState.DISCARDED  # a discarded run is as if it had never been prepared
     )
-    open_run = runs.filter(state__in=OPEN_STATES).first()
+    # The open run and the month's regular run in one statement, so both are read from one
+    # snapshot: read apart, a run another request commits between the two reads would be
+    # missed as open and then taken for the month's locked run.
+    found = list(runs.filter(Q(state__in=OPEN_STATES) | Q(month=month, kind=RunKind.REGULAR)))
+    open_run = next((r for r in found if r.state in OPEN_STATES), None)
     if open_run is not None:
         raise RosterRefused(
             f"{township.name}已有一份未锁定的{assistance_type.name}花名册"
             f"（{open_run.month:%Y年%m月}，{open_run.get_state_display()}），"
             "请先完成复核、审核或作废后再生成"
         )
-    regular = runs.filter(month=month, kind=RunKind.REGULAR).first()
+    regular = next((r for r in found if r.month == month and r.kind == RunKind.REGULAR), None)
     if kind == RunKind.REGULAR and regular is not None:
         raise RosterRefused(
             f"{month:%Y年%m月}的{assistance_type.name}月度花名册已锁定，"

@@ -181,6 +181,40 @@ def test_two_runs_started_at_the_same_moment_give_one_run(demo):
     assert "未锁定" in refusal or "请勿重复提交" in refusal
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_committed_while_the_start_checks_is_called_open_not_locked(demo):
+    """The race above made deterministic: another request's run of the same month commits
+    right after this request's first read of the runs. The refusal must name it for what
+    it is (未锁定, being prepared), not the month's locked run: the open run and the month's
+    regular run are read in one statement, from one snapshot."""
+    world = World(demo)
+    world.recipient(confirmed_on=d(2026, 8, 3), amount="500")
+    other: list[int] = []
+
+    def start_elsewhere():
+        try:
+            other.append(world.start(d(2026, 9)).pk)
+        finally:
+            connection.close()
+
+    def after_first_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not other and sql.lstrip().startswith("SELECT") and '"funds_rosterrun"' in sql:
+            thread = threading.Thread(target=start_elsewhere)
+            thread.start()
+            thread.join()
+        return result
+
+    with connection.execute_wrapper(after_first_read):
+        with pytest.raises(services.RosterRefused) as refused:
+            world.start(d(2026, 9))
+    assert len(other) == 1 and RosterRun.objects.count() == 1
+    message = refused.value.messages[0]
+    assert "未锁定" in message or "请勿重复提交" in message, message
+    assert "已锁定" not in message
+
+
 def test_the_demo_roster_is_run_and_locked_once(world):
     from funds.rosters.demo import seed_rosters
 
