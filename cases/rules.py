@@ -38,7 +38,7 @@ def case_area(case) -> str:
 def is_recused(case, user) -> bool:
     """DOMAIN §4, A Art.11: a worker never acts on a case of his or her own relative (or
     his or her own household)."""
-    return _remembered(
+    return remembered(
         case, ("recused", user.pk), lambda: is_recused_from_household(case.household, user)
     )
 
@@ -82,7 +82,10 @@ def checklist_for_case(case, *, document_kinds: Iterable[str] | None = None) -> 
     ``document_kinds``: the kinds of the case's documents, when the caller has them already.
     Each row: item, code, name, required, attached (how many documents of its kind),
     verified, provided, note, verified_by, verified_at."""
-    ensure_checklist_items()
+    items = list(ChecklistItem.objects.filter(active=True))
+    if not items:  # a new database: the default list is written on first use
+        ensure_checklist_items()
+        items = list(ChecklistItem.objects.filter(active=True))
     entries = {
         e.item_id: e for e in ChecklistEntry.objects.filter(case=case).select_related("updated_by")
     }
@@ -90,7 +93,7 @@ def checklist_for_case(case, *, document_kinds: Iterable[str] | None = None) -> 
         document_kinds = case.documents.values_list("kind", flat=True) if case.pk else []
     attached = Counter(document_kinds)
     rows = []
-    for item in ChecklistItem.objects.filter(active=True):
+    for item in items:
         if not item.applies_to(case.assistance_type.category):
             continue
         entry = entries.get(item.pk)
@@ -123,13 +126,21 @@ def missing_items(case, *, document_kinds: Iterable[str] | None = None) -> list[
 
 def remember_reads(case) -> None:
     """Keep this instance's answers of the reads below (recusal, household ID numbers,
-    duplicates, county overrides) for as long as the instance lives: a page asks them once per guard
-    and once per card. Only for an instance that renders a page and is then dropped (the
-    case page); a service that writes and then checks must not call it."""
+    duplicates, county overrides) and of the household its cards show
+    (``cases.intake.selectors.household_for_case``) for as long as the instance lives: a page
+    asks them once per guard and once per card. Only for an instance that renders a page and
+    is then dropped (the case page); a service that writes and then checks must not call it."""
     case._rules_reads = {}
 
 
-def _remembered(case, key, compute):
+def reads_remembered(case) -> bool:
+    """Whether ``remember_reads`` was called on this instance."""
+    return getattr(case, "_rules_reads", None) is not None
+
+
+def remembered(case, key, compute):
+    """``compute()``, kept on the instance under ``key`` when ``remember_reads`` was called
+    on it; else computed each time."""
     reads = getattr(case, "_rules_reads", None)
     if reads is None:
         return compute()
@@ -139,7 +150,7 @@ def _remembered(case, key, compute):
 
 
 def member_id_numbers(case) -> list[str]:
-    return _remembered(
+    return remembered(
         case,
         "id_numbers",
         lambda: list(
@@ -205,7 +216,7 @@ def duplicate_cases(case, *, id_numbers: list[str] | None = None) -> list:
     if not ids:
         return []
     key = ("duplicates", tuple(sorted(ids)))
-    return _remembered(case, key, lambda: _duplicate_cases(case, ids))
+    return remembered(case, key, lambda: _duplicate_cases(case, ids))
 
 
 def _duplicate_cases(case, ids) -> list:
@@ -233,7 +244,7 @@ def overridden_case_numbers(case) -> set[str]:
         rows = case.events.filter(transition=DUPLICATE_OVERRIDE).values_list("data", flat=True)
         return {str(n) for data in rows for n in (data or {}).get("cases", [])}
 
-    return _remembered(case, "overridden", read)
+    return remembered(case, "overridden", read)
 
 
 def unresolved_duplicates(case) -> list:

@@ -3,7 +3,7 @@ context the case page's intake partials need (``case_intake_context``)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from cases.models import (
@@ -21,6 +21,8 @@ from cases.rules import (
     duplicate_cases,
     is_recused,
     near_relative_matches,
+    reads_remembered,
+    remembered,
 )
 from cases.states import (
     CHECK_REQUEST_STATES,
@@ -80,17 +82,33 @@ def check_get_for_user(*, user: User, pk: int) -> EconomicCheck:
     return get_object_or_404(checks_for_user(user=user), pk=pk)
 
 
+#: What the household cards show beside the members, each item with its member.
+HOUSEHOLD_ITEMS = ("income_items__member", "spendings__member", "assets__member")
+
+
 def household_for_case(case: Case) -> Household:
+    """The case's household with its members (in entry order) and its incomes, spendings and
+    assets. On the instance the case page renders (``remember_reads``), the household and
+    members its own read fetched are used rather than read again."""
+    if reads_remembered(case):
+        return remembered(case, "household", lambda: _household_of_page(case))
     return (
         Household.objects.filter(pk=case.household_id)
         .prefetch_related(
-            Prefetch("members", queryset=Member.objects.order_by("pk")),
-            "income_items__member",
-            "spendings__member",
-            "assets__member",
+            Prefetch("members", queryset=Member.objects.order_by("pk")), *HOUSEHOLD_ITEMS
         )
         .get()
     )
+
+
+def _household_of_page(case: Case) -> Household:
+    household = case.household  # joined by the case page's read (case_detail_for_user)
+    if "members" not in getattr(household, "_prefetched_objects_cache", {}):
+        prefetch_related_objects(
+            [household], Prefetch("members", queryset=Member.objects.order_by("pk"))
+        )
+    prefetch_related_objects([household], *HOUSEHOLD_ITEMS)
+    return household
 
 
 def survey_for_case(case: Case) -> Survey | None:
