@@ -51,6 +51,9 @@ def test_a_supervisor_starts_an_export_watches_the_progress_and_downloads_it(
         page.click("[data-testid=export-submit]")
         page.wait_for_selector("[data-testid=export-progress][data-status=pending]")
         assert "0/3 件" in page.inner_text("[data-testid=export-count]")
+        # A long settle: a bar swapped in must get its width at the swap, not at the settle
+        # (the polled fragment showed a bar without a width until then, a flaky failure).
+        page.evaluate("htmx.config.defaultSettleDelay = 500")
         real = export_build_module.case_file_generate
         seen = []
 

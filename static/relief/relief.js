@@ -61,6 +61,11 @@
     applyProgress(document);
     scrollableTables(document);
   });
+  // Right after the swap, in the same task: a bar swapped in (a polled progress fragment)
+  // never shows without its width, as it would until htmx:afterSettle (~20 ms later).
+  document.addEventListener("htmx:afterSwap", function () {
+    applyProgress(document);
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     applyProgress(event.target);
     scrollableTables(event.target);
