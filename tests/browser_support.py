@@ -106,6 +106,14 @@ def phone_page(browser):
     assert_no_csp_violations(page)
 
 
+def settle(page) -> None:
+    """After a form came back with its errors: wait for that page's load, so that its
+    scripts have run (the error summary takes the focus and scrolls to the top) before the
+    test types and clicks again. Read as soon as the error is parsed, the page could still
+    scroll under the next click, which then missed its button (a flaky failure in CI)."""
+    page.wait_for_load_state("load")
+
+
 def submit_login(page, base_url: str, username: str, password: str) -> None:
     """Fill and submit the real login form (no waiting for the outcome)."""
     page.goto(f"{base_url}/login/")

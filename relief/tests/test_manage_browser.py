@@ -3,6 +3,7 @@
 import pytest
 
 from relief.models import Delegation, PolicySetting, Region
+from tests.browser_support import settle
 
 
 @pytest.fixture
@@ -21,6 +22,7 @@ def test_an_administrator_manages_regions_policies_and_delegations_on_a_phone(ph
     page.fill("#id_name", "新河村")
     page.click("form button[type=submit]")
     assert "代码前9位须与上级" in page.inner_text("[data-testid=error-code]")
+    settle(page)
     page.fill("#id_code", "340521102299")
     page.click("form button[type=submit]")
     page.wait_for_selector("[data-testid=region-tree]")
@@ -32,6 +34,7 @@ def test_an_administrator_manages_regions_policies_and_delegations_on_a_phone(ph
     page.fill("#id_value", "0")
     page.click("form button[type=submit]")
     assert "公示期：不能小于 1" in page.inner_text("[data-testid=error-value]")
+    settle(page)
     page.fill("#id_value", "10")
     page.click("form button[type=submit]")
     page.wait_for_selector("[data-testid=snapshot-note]")

@@ -12,6 +12,7 @@ import pytest
 from cases.models import CaseClock, Emergency, EmergencyGrant, StepKind
 from cases.workflow.tests.helpers import fast_passwords  # noqa: F401
 from tests.browser.test_journeys import act, files, fill_survey, open_case
+from tests.browser_support import settle
 from tests.factories import make_id_number
 
 __all__ = ["files"]  # the journeys' fixture: a generated PDF and JPEG
@@ -51,6 +52,7 @@ def test_an_assistant_registers_on_a_phone_and_the_township_helps_first(
         clerk.click("[data-testid=grant-submit]")
         clerk.wait_for_selector("[data-testid=error-amount]")
         assert "须由县民政局决定" in clerk.inner_text("[data-testid=error-amount]")
+        settle(clerk)
         clerk.fill("#id_amount", "1500")
         clerk.click("[data-testid=grant-submit]")
         clerk.wait_for_selector("[data-testid=grants] >> text=1500.00")

@@ -10,6 +10,7 @@ from cases.notices.models import Objection
 from cases.workflow.tests.helpers import fast_passwords  # noqa: F401
 from funds.publicity.services import standing_list_generate
 from funds.publicity.tests.helpers import named_case, published_batch, recipient
+from tests.browser_support import settle
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +38,7 @@ def test_a_resident_reads_the_village_page_and_objects_on_a_phone(
     page.wait_for_selector("[data-testid=error-text]")
     assert "请填写异议内容" in page.inner_text("[data-testid=error-text]")
     assert "请选择公示名单中的一户" in page.inner_text("[data-testid=error-household]")
+    settle(page)
     page.select_option("select[name=household]", index=1)
     page.fill("textarea[name=text]", "该户在县城有商品房一套")
     page.fill("input[name=contact]", "13900001111")

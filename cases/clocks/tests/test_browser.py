@@ -12,6 +12,7 @@ from cases.models import CaseClock
 from cases.workflow.tests.helpers import go, make_case
 from relief.jobs import job_finish
 from relief.models import Job
+from tests.browser_support import settle
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +65,7 @@ def test_the_approver_extends_a_limit_on_a_phone(fast_hasher, demo, live_server,
         page.click("[data-testid=extend-form] button")
         page.wait_for_selector("[data-testid=error-extra_wd]")
         assert "最多还可延长 25 个工作日" in page.inner_text("[data-testid=error-extra_wd]")
+        settle(page)
         page.fill("#id_extra_wd", "10")
         page.click("[data-testid=extend-form] button")
         page.wait_for_selector("text=已延长办理时限至 2026-04-14")
