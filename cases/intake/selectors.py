@@ -86,6 +86,11 @@ def check_get_for_user(*, user: User, pk: int) -> EconomicCheck:
 HOUSEHOLD_ITEMS = ("income_items__member", "spendings__member", "assets__member")
 
 
+def members_in_entry_order(lookup: str = "members") -> Prefetch:
+    """The household's members as the cards list them: in the order they were entered."""
+    return Prefetch(lookup, queryset=Member.objects.order_by("pk"))
+
+
 def household_for_case(case: Case) -> Household:
     """The case's household with its members (in entry order) and its incomes, spendings and
     assets. On the instance the case page renders (``remember_reads``), the household and
@@ -94,9 +99,7 @@ def household_for_case(case: Case) -> Household:
         return remembered(case, "household", lambda: _household_of_page(case))
     return (
         Household.objects.filter(pk=case.household_id)
-        .prefetch_related(
-            Prefetch("members", queryset=Member.objects.order_by("pk")), *HOUSEHOLD_ITEMS
-        )
+        .prefetch_related(members_in_entry_order(), *HOUSEHOLD_ITEMS)
         .get()
     )
 
@@ -104,9 +107,7 @@ def household_for_case(case: Case) -> Household:
 def _household_of_page(case: Case) -> Household:
     household = case.household  # joined by the case page's read (case_detail_for_user)
     if "members" not in getattr(household, "_prefetched_objects_cache", {}):
-        prefetch_related_objects(
-            [household], Prefetch("members", queryset=Member.objects.order_by("pk"))
-        )
+        prefetch_related_objects([household], members_in_entry_order())
     prefetch_related_objects([household], *HOUSEHOLD_ITEMS)
     return household
 

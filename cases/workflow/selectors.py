@@ -3,11 +3,12 @@ view gets its cases here, so a case outside the user's region is a 404."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 
-from cases.models import Case, CaseEvent, Household, Member
+from cases.intake.selectors import members_in_entry_order
+from cases.models import Case, CaseEvent, Household
 from cases.stats.models import OpenTally, StateTally
 from cases.workflow.filters import CaseFilter
 from relief.models import Region, User
@@ -89,7 +90,7 @@ def case_detail_for_user(*, user: User, pk: int) -> Case:
     joined: with them the statement had ten tables and PostgreSQL spent ~10 ms choosing a
     join order for a 0.3 ms read (the page reads ``accepted_by`` by its key when shown)."""
     qs = case_list_for_user(user=user).select_related("township__parent", "clock")
-    members = Prefetch("household__members", queryset=Member.objects.order_by("pk"))
+    members = members_in_entry_order("household__members")  # as the household cards list them
     return get_object_or_404(qs.prefetch_related(members), pk=pk)
 
 

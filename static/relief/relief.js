@@ -67,7 +67,6 @@
     applyProgress(document);
   });
   document.addEventListener("htmx:afterSettle", function (event) {
-    applyProgress(event.target);
-    scrollableTables(event.target);
+    scrollableTables(event.target);  // after the settle: it measures the swapped layout
   });
 })();
